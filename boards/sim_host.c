@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "boards/sim_host.h"
+#include "daemon/log.h"
+
+struct sim_host {
+	sd_event *ev;
+	struct cfg_host cfg;
+	struct power *power;
+	bool on;
+	bool os_shutting_down;
+	unsigned resets;
+	sd_event_source *release;	/* end of a button press */
+	sd_event_source *settle;	/* power good changes */
+	enum host_button pressed;
+	unsigned press_ms;
+	bool target_on;
+};
+
+static int sim_after(struct sim_host *h, sd_event_source **src, unsigned ms,
+		     sd_event_time_handler_t fn)
+{
+	uint64_t now;
+
+	sd_event_now(h->ev, CLOCK_MONOTONIC, &now);
+	*src = sd_event_source_disable_unref(*src);
+	return sd_event_add_time(h->ev, src, CLOCK_MONOTONIC, now + ms * 1000ULL, 1000, fn, h);
+}
+
+static int sim_settled(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct sim_host *h = userdata;
+
+	h->on = h->target_on;
+	h->os_shutting_down = false;
+	log_debug("sim host: power good %d", h->on);
+	if (h->power)
+		power_good_changed(h->power, h->on);
+	return 0;
+}
+
+static void sim_settle(struct sim_host *h, bool on, unsigned ms)
+{
+	h->target_on = on;
+	if (sim_after(h, &h->settle, ms, sim_settled) < 0)
+		log_error("sim host: cannot arm timer");
+}
+
+static int sim_released(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct sim_host *h = userdata;
+
+	switch (h->pressed) {
+	case BUTTON_POWER:
+		if (!h->on && !h->target_on)
+			sim_settle(h, true, h->cfg.power_on_ms);
+		else if (h->on && h->press_ms >= SIM_FORCE_OFF_HOLD_MS)
+			sim_settle(h, false, h->cfg.power_off_ms);
+		else if (h->on && !h->os_shutting_down) {
+			log_info("sim host: ACPI power button: OS shutting down");
+			h->os_shutting_down = true;
+			sim_settle(h, false, h->cfg.soft_off_ms);
+		}
+		break;
+	case BUTTON_RESET:
+		if (h->on) {
+			h->resets++;
+			log_info("sim host: reset (%u)", h->resets);
+		}
+		break;
+	case BUTTON_NMI:
+		if (h->on)
+			log_info("sim host: NMI received");
+		break;
+	}
+	return 0;
+}
+
+static int sim_press(void *ctx, enum host_button b, unsigned ms)
+{
+	struct sim_host *h = ctx;
+
+	if (h->release && sd_event_source_get_enabled(h->release, NULL) > 0)
+		return -EBUSY;
+	h->pressed = b;
+	h->press_ms = ms;
+	return sim_after(h, &h->release, ms, sim_released);
+}
+
+static int sim_power_good(void *ctx)
+{
+	struct sim_host *h = ctx;
+	return h->on;
+}
+
+const struct host_ops sim_host_ops = {
+	.name = "sim",
+	.press = sim_press,
+	.power_good = sim_power_good,
+};
+
+struct sim_host *sim_host_new(sd_event *ev, const struct cfg_host *cfg)
+{
+	struct sim_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->ev = ev;
+	h->cfg = *cfg;
+	h->on = h->target_on = cfg->initially_on;
+	return h;
+}
+
+void sim_host_attach(struct sim_host *h, struct power *power)
+{
+	h->power = power;
+}
+
+unsigned sim_host_resets(const struct sim_host *h)
+{
+	return h->resets;
+}
+
+struct sim_host *sim_host_free(struct sim_host *h)
+{
+	if (!h)
+		return NULL;
+	sd_event_source_disable_unref(h->release);
+	sd_event_source_disable_unref(h->settle);
+	free(h);
+	return NULL;
+}

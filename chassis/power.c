@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <time.h>
+
+#include "chassis/power.h"
+#include "daemon/log.h"
+
+const char *power_state_name(enum power_state s)
+{
+	switch (s) {
+	case POWER_OFF: return "off";
+	case POWER_ON: return "on";
+	case POWER_POWERING_ON: return "powering on";
+	case POWER_POWERING_OFF: return "powering off";
+	case POWER_SOFT_OFF: return "soft off";
+	case POWER_CYCLE_WAIT: return "cycle wait";
+	}
+	return "?";
+}
+
+static void power_set_state(struct power *p, enum power_state s)
+{
+	if (p->state != s)
+		log_info("host power: %s -> %s", power_state_name(p->state), power_state_name(s));
+	p->state = s;
+}
+
+static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata);
+
+static int power_arm(struct power *p, unsigned ms)
+{
+	uint64_t now;
+
+	sd_event_now(p->ev, CLOCK_MONOTONIC, &now);
+	if (!p->timer)
+		return sd_event_add_time(p->ev, &p->timer, CLOCK_MONOTONIC, now + ms * 1000ULL, 1000,
+					 power_timeout, p);
+	sd_event_source_set_time(p->timer, now + ms * 1000ULL);
+	return sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+}
+
+static void power_disarm(struct power *p)
+{
+	if (p->timer)
+		sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+}
+
+static int power_start_on(struct power *p)
+{
+	int r = p->ops->press(p->ctx, BUTTON_POWER, p->t.press_ms);
+
+	if (r < 0)
+		return r;
+	power_set_state(p, POWER_POWERING_ON);
+	return power_arm(p, p->t.press_ms + p->t.on_timeout_ms);
+}
+
+static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct power *p = userdata;
+
+	switch (p->state) {
+	case POWER_CYCLE_WAIT:
+		p->cycle_pending = false;
+		if (power_start_on(p) < 0) {
+			p->fault = true;
+			power_set_state(p, POWER_OFF);
+		}
+		return 0;
+	case POWER_POWERING_ON:
+		log_error("host power: no power good within %u ms: power fault", p->t.on_timeout_ms);
+		p->fault = true;
+		p->last_off_by_fault = true;
+		power_set_state(p, p->on ? POWER_ON : POWER_OFF);
+		return 0;
+	case POWER_POWERING_OFF:
+		log_error("host power: still on %u ms after a forced off", p->t.off_timeout_ms);
+		p->fault = true;
+		p->cycle_pending = false;
+		power_set_state(p, p->on ? POWER_ON : POWER_OFF);
+		return 0;
+	case POWER_SOFT_OFF:
+		log_warning("host power: the OS did not shut down within %u ms", p->t.soft_timeout_ms);
+		power_set_state(p, p->on ? POWER_ON : POWER_OFF);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void power_good_changed(struct power *p, bool on)
+{
+	if (p->on == on)
+		return;
+	p->on = on;
+	log_info("host power good: %s", on ? "on" : "off");
+	power_disarm(p);
+	if (on) {
+		p->fault = false;
+		power_set_state(p, POWER_ON);
+		return;
+	}
+	if (p->cycle_pending) {
+		power_set_state(p, POWER_CYCLE_WAIT);
+		if (power_arm(p, p->t.cycle_interval_ms) < 0)
+			power_set_state(p, POWER_OFF);
+		return;
+	}
+	power_set_state(p, POWER_OFF);
+}
+
+int power_request(struct power *p, enum power_action a)
+{
+	int r;
+
+	if (p->state != POWER_ON && p->state != POWER_OFF) {
+		/* A forced off overrides a pending soft off. */
+		if (!(p->state == POWER_SOFT_OFF && a == POWER_ACTION_OFF))
+			return -EAGAIN;
+	}
+	switch (a) {
+	case POWER_ACTION_ON:
+		if (p->on)
+			return 0;
+		p->last_on_by_ipmi = true;
+		return power_start_on(p);
+	case POWER_ACTION_OFF:
+	case POWER_ACTION_CYCLE:
+		if (!p->on)
+			return a == POWER_ACTION_OFF ? 0 : -ENOTSUP;
+		r = p->ops->press(p->ctx, BUTTON_POWER, p->t.force_off_ms);
+		if (r < 0)
+			return r;
+		p->cycle_pending = a == POWER_ACTION_CYCLE;
+		p->last_on_by_ipmi = a == POWER_ACTION_CYCLE;
+		power_set_state(p, POWER_POWERING_OFF);
+		return power_arm(p, p->t.force_off_ms + p->t.off_timeout_ms);
+	case POWER_ACTION_SOFT:
+		if (!p->on)
+			return -ENOTSUP;
+		r = p->ops->press(p->ctx, BUTTON_POWER, p->t.press_ms);
+		if (r < 0)
+			return r;
+		power_set_state(p, POWER_SOFT_OFF);
+		return power_arm(p, p->t.press_ms + p->t.soft_timeout_ms);
+	case POWER_ACTION_RESET:
+		if (!p->on)
+			return -ENOTSUP;
+		log_info("host power: reset");
+		return p->ops->press(p->ctx, BUTTON_RESET, p->t.reset_ms);
+	case POWER_ACTION_DIAG:
+		if (!p->on)
+			return -ENOTSUP;
+		log_info("host power: diagnostic interrupt");
+		return p->ops->press(p->ctx, BUTTON_NMI, p->t.press_ms);
+	}
+	return -EINVAL;
+}
+
+int power_init(struct power *p, sd_event *ev, const struct host_ops *ops, void *ctx,
+	       const struct power_timing *t)
+{
+	int r;
+
+	*p = (struct power){ .ev = ev, .ops = ops, .ctx = ctx, .t = *t };
+	r = ops->power_good(ctx);
+	if (r < 0)
+		return r;
+	p->on = r;
+	p->state = r ? POWER_ON : POWER_OFF;
+	return 0;
+}
+
+void power_done(struct power *p)
+{
+	p->timer = sd_event_source_disable_unref(p->timer);
+}

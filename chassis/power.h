@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host power state machine.  It drives the host only through
+ * struct host_ops (button pulses and the power-good signal), so the same
+ * machine runs on the simulated board and, through libgpiod, on real
+ * hardware.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+enum host_button {
+	BUTTON_POWER,
+	BUTTON_RESET,
+	BUTTON_NMI,
+};
+
+/* Board ops: what a host backend provides. */
+struct host_ops {
+	const char *name;
+	/* Assert the button's line for ms milliseconds (asynchronously). */
+	int (*press)(void *ctx, enum host_button b, unsigned ms);
+	/* Current level of the power-good input: 1, 0, or -errno. */
+	int (*power_good)(void *ctx);
+};
+
+enum power_state {
+	POWER_OFF,
+	POWER_ON,
+	POWER_POWERING_ON,	/* button pressed, waiting for power good */
+	POWER_POWERING_OFF,	/* forced off: long press, waiting for power good to drop */
+	POWER_SOFT_OFF,		/* ACPI request: short press, waiting for the OS */
+	POWER_CYCLE_WAIT,	/* off during a power cycle, waiting to power on */
+};
+
+enum power_action {		/* Chassis Control values */
+	POWER_ACTION_OFF = 0,
+	POWER_ACTION_ON = 1,
+	POWER_ACTION_CYCLE = 2,
+	POWER_ACTION_RESET = 3,
+	POWER_ACTION_DIAG = 4,
+	POWER_ACTION_SOFT = 5,
+};
+
+struct power_timing {
+	unsigned press_ms;		/* short press */
+	unsigned force_off_ms;		/* long press that forces power off */
+	unsigned reset_ms;		/* reset pulse */
+	unsigned cycle_interval_ms;	/* off time in a power cycle */
+	unsigned on_timeout_ms;		/* power good must come within this */
+	unsigned off_timeout_ms;	/* power good must drop within this */
+	unsigned soft_timeout_ms;	/* the OS must shut down within this */
+};
+
+struct power {
+	sd_event *ev;
+	const struct host_ops *ops;
+	void *ctx;
+	struct power_timing t;
+	enum power_state state;
+	bool on;			/* last power-good level seen */
+	bool fault;			/* last transition failed */
+	bool cycle_pending;		/* power on after the cycle interval */
+	bool last_on_by_ipmi;		/* last power on came from a command */
+	bool last_off_by_fault;
+	sd_event_source *timer;
+};
+
+int power_init(struct power *p, sd_event *ev, const struct host_ops *ops, void *ctx,
+	       const struct power_timing *t);
+void power_done(struct power *p);
+/* Start an action.  0, or -EAGAIN (busy with another transition) or
+ * -ENOTSUP (not possible in this state: e.g. reset while off). */
+int power_request(struct power *p, enum power_action a);
+/* The backend calls this on every power-good edge. */
+void power_good_changed(struct power *p, bool on);
+const char *power_state_name(enum power_state s);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boards/sim_host.h"
+#include "daemon/bmc.h"
+#include "daemon/log.h"
+#include "daemon/store.h"
+#include "lan/crypto.h"
+#include "lan/lan.h"
+
+#define GUID_FILE "guid"
+
+uint64_t bmc_now(struct bmc *bmc)
+{
+	uint64_t now = 0;
+
+	sd_event_now(bmc->ev, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+/* A random (version 4) GUID. */
+static int guid_new(uint8_t g[16])
+{
+	int r = crypto_random(g, 16);
+
+	if (r < 0)
+		return r;
+	g[6] = (g[6] & 0x0f) | 0x40;
+	g[8] = (g[8] & 0x3f) | 0x80;
+	return 0;
+}
+
+/* The system and device GUIDs are made once and kept in the state dir. */
+static int guids_load(struct bmc *bmc)
+{
+	uint8_t buf[32];
+	ssize_t n = store_read(bmc->state_fd, GUID_FILE, buf, sizeof(buf));
+	int r;
+
+	if (n == (ssize_t)sizeof(buf)) {
+		memcpy(bmc->system_guid, buf, 16);
+		memcpy(bmc->device_guid, buf + 16, 16);
+		return 0;
+	}
+	if (n >= 0 || (n != -ENOENT && n != -EFBIG))
+		log_warning("state: %s is corrupt (%zd); making new GUIDs", GUID_FILE, n);
+	r = guid_new(bmc->system_guid);
+	if (r == 0)
+		r = guid_new(bmc->device_guid);
+	if (r < 0)
+		return log_error_errno(r, "state: cannot make GUIDs");
+	memcpy(buf, bmc->system_guid, 16);
+	memcpy(buf + 16, bmc->device_guid, 16);
+	r = store_write(bmc->state_fd, GUID_FILE, buf, sizeof(buf));
+	if (r < 0)
+		return log_error_errno(r, "state: cannot write %s", GUID_FILE);
+	return 0;
+}
+
+static int bmc_on_expiry(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct bmc *bmc = userdata;
+
+	session_expire(&bmc->sessions, usec);
+	sd_event_source_set_time(src, usec + 1000000);
+	return 0;
+}
+
+static void bmc_volatile_defaults(struct bmc *bmc)
+{
+	bmc->global_enables = 0x0c;	/* SEL logging, event message buffer */
+}
+
+static int bmc_on_reset(sd_event_source *src, void *userdata)
+{
+	struct bmc *bmc = userdata;
+
+	log_notice("%s reset", bmc->cold_reset ? "cold" : "warm");
+	if (bmc->cold_reset)
+		session_clear(&bmc->sessions);
+	bmc_volatile_defaults(bmc);
+	bmc->reset = sd_event_source_disable_unref(bmc->reset);
+	return 0;
+}
+
+void bmc_schedule_reset(struct bmc *bmc, bool cold)
+{
+	bmc->cold_reset = cold || bmc->cold_reset;
+	if (bmc->reset)
+		return;
+	/* A defer source runs on the next loop iteration, after this
+	 * request's response has been sent. */
+	if (sd_event_add_defer(bmc->ev, &bmc->reset, bmc_on_reset, bmc) < 0)
+		log_error("cannot schedule reset");
+}
+
+int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir)
+{
+	struct power_timing t;
+	int r;
+
+	bmc->ev = ev;
+	bmc->cfg = *cfg;
+	bmc->state_fd = store_open_dir(state_dir);
+	if (bmc->state_fd < 0)
+		return log_error_errno(bmc->state_fd, "state: cannot open %s", state_dir);
+	r = guids_load(bmc);
+	if (r < 0)
+		return r;
+	bmc_volatile_defaults(bmc);
+
+	r = session_table_init(&bmc->sessions, cfg->lan.max_sessions, cfg->lan.session_timeout_s);
+	if (r < 0)
+		return log_error_errno(r, "sessions");
+	r = sd_event_add_time_relative(ev, &bmc->expiry, CLOCK_MONOTONIC, 1000000, 100000,
+				       bmc_on_expiry, bmc);
+	if (r < 0)
+		return log_error_errno(r, "session timer");
+	sd_event_source_set_enabled(bmc->expiry, SD_EVENT_ON);
+
+	bmc->sim = sim_host_new(ev, &cfg->host);
+	if (!bmc->sim)
+		return log_error_errno(-ENOMEM, "sim host");
+	t = (struct power_timing){
+		.press_ms = 200,
+		.force_off_ms = cfg->host.power_off_ms > SIM_FORCE_OFF_HOLD_MS ? cfg->host.power_off_ms
+									   : SIM_FORCE_OFF_HOLD_MS,
+		.reset_ms = cfg->host.reset_ms,
+		.cycle_interval_ms = cfg->host.cycle_interval_ms,
+		.on_timeout_ms = cfg->host.power_on_ms + 10000,
+		.off_timeout_ms = cfg->host.power_off_ms + 10000,
+		.soft_timeout_ms = cfg->host.soft_off_ms + 10000,
+	};
+	r = power_init(&bmc->power, ev, &sim_host_ops, bmc->sim, &t);
+	if (r < 0)
+		return log_error_errno(r, "host power");
+	sim_host_attach(bmc->sim, &bmc->power);
+
+	return lan_open(bmc, &bmc->lan);
+}
+
+void bmc_done(struct bmc *bmc)
+{
+	bmc->lan = lan_free(bmc->lan);
+	power_done(&bmc->power);
+	bmc->sim = sim_host_free(bmc->sim);
+	bmc->expiry = sd_event_source_disable_unref(bmc->expiry);
+	bmc->reset = sd_event_source_disable_unref(bmc->reset);
+	bmc->watchdog = sd_event_source_disable_unref(bmc->watchdog);
+	session_table_free(&bmc->sessions);
+	if (bmc->state_fd >= 0)
+		close(bmc->state_fd);
+	bmc->state_fd = -EBADF;
+	explicit_bzero(&bmc->cfg, sizeof(bmc->cfg));
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * struct bmc owns the event loop, the board configuration, the subsystems
+ * and every event source.  Handlers receive it as their first argument.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "channels/session.h"
+#include "chassis/power.h"
+#include "daemon/config.h"
+
+struct lan;
+struct sim_host;
+
+struct bmc {
+	sd_event *ev;
+	struct board_config cfg;
+	int state_fd;			/* the state directory */
+	uint8_t system_guid[16];	/* wire order, as Get System GUID sends it */
+	uint8_t device_guid[16];
+	uint8_t global_enables;		/* Get/Set BMC Global Enables */
+	struct session_table sessions;
+	struct lan *lan;
+	struct power power;
+	struct sim_host *sim;
+	sd_event_source *watchdog;
+	sd_event_source *expiry;
+	sd_event_source *reset;		/* deferred cold/warm reset */
+	bool cold_reset;
+};
+
+/* Set up everything the board file describes.  Logs its own errors. */
+int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir);
+void bmc_done(struct bmc *bmc);
+/* Schedule a cold (sessions dropped) or warm (sessions kept) reset, to run
+ * after the current response is sent. */
+void bmc_schedule_reset(struct bmc *bmc, bool cold);
+uint64_t bmc_now(struct bmc *bmc);

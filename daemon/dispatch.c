@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon/ipmi.h"
+#include "daemon/log.h"
+
+const struct ipmi_netfn ipmi_netfns[] = {
+	{ NETFN_CHASSIS, "chassis", chassis_cmds },
+	{ NETFN_APP, "app", app_cmds },
+	{ 0, NULL, NULL },
+};
+
+const struct ipmi_cmd *ipmi_lookup(uint8_t netfn, uint8_t cmd)
+{
+	for (const struct ipmi_netfn *n = ipmi_netfns; n->cmds; n++)
+		if (n->netfn == netfn)
+			return n->cmds[cmd].fn ? &n->cmds[cmd] : NULL;
+	return NULL;
+}
+
+const char *ipmi_priv_name(enum ipmi_priv priv)
+{
+	switch (priv) {
+	case PRIV_NONE: return "none";
+	case PRIV_CALLBACK: return "callback";
+	case PRIV_USER: return "user";
+	case PRIV_OPERATOR: return "operator";
+	case PRIV_ADMIN: return "administrator";
+	case PRIV_OEM: return "oem";
+	case PRIV_NO_ACCESS: return "no access";
+	}
+	return "invalid";
+}
+
+uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct ipmi_cmd *c;
+	int r;
+
+	rsp->len = 0;
+	rsp->err = false;
+
+	if (req->lun != 0 || (req->netfn & 1))
+		return CC_INVALID_CMD_LUN;
+	c = ipmi_lookup(req->netfn, req->cmd);
+	if (!c || ((c->flags & CMD_F_LAN_ONLY) && req->channel == IPMI_CHANNEL_SYSIF))
+		return CC_INVALID_CMD;
+	if (req->priv < c->priv)
+		return CC_INSUFFICIENT_PRIV;
+	if (req->len < c->min_len || req->len > c->max_len)
+		return CC_REQ_LEN;
+
+	r = c->fn(bmc, req, rsp);
+	if (!wb_ok(rsp)) {
+		log_error("%s: response does not fit (%02x:%02x)", c->name, req->netfn, req->cmd);
+		rsp->len = 0;
+		return CC_CANT_RETURN_BYTES;
+	}
+	if ((r & 0xff) != CC_OK && !(r & CC_KEEP_DATA))
+		rsp->len = 0;
+	log_debug("%s (%02x:%02x) len %zu priv %s -> %02x", c->name, req->netfn, req->cmd,
+		  req->len, ipmi_priv_name(req->priv), r & 0xff);
+	return r & 0xff;
+}

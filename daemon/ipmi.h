@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One request type for every transport, and the command tables the
+ * dispatcher walks.  Handlers never re-check privilege or the length limits
+ * in their table entry: the dispatcher has done that.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/buf.h"
+#include "daemon/config.h"
+
+enum {
+	NETFN_CHASSIS = 0x00,
+	NETFN_BRIDGE = 0x02,
+	NETFN_SENSOR = 0x04,
+	NETFN_APP = 0x06,
+	NETFN_FIRMWARE = 0x08,
+	NETFN_STORAGE = 0x0a,
+	NETFN_TRANSPORT = 0x0c,
+	NETFN_GROUP = 0x2c,
+	NETFN_OEM = 0x2e,
+};
+
+enum {				/* completion codes (IPMI 2.0 table 5-2) */
+	CC_OK = 0x00,
+	CC_NODE_BUSY = 0xc0,
+	CC_INVALID_CMD = 0xc1,
+	CC_INVALID_CMD_LUN = 0xc2,
+	CC_TIMEOUT = 0xc3,
+	CC_OUT_OF_SPACE = 0xc4,
+	CC_RESERVATION = 0xc5,
+	CC_DATA_TRUNCATED = 0xc6,
+	CC_REQ_LEN = 0xc7,
+	CC_REQ_TOO_LONG = 0xc8,
+	CC_PARAM_OUT_OF_RANGE = 0xc9,
+	CC_CANT_RETURN_BYTES = 0xca,
+	CC_NOT_PRESENT = 0xcb,
+	CC_INVALID_FIELD = 0xcc,
+	CC_ILLEGAL_FOR_SENSOR = 0xcd,
+	CC_NO_RESPONSE = 0xce,
+	CC_DUPLICATE = 0xcf,
+	CC_SDR_UPDATING = 0xd0,
+	CC_FW_UPDATING = 0xd1,
+	CC_INITIALIZING = 0xd2,
+	CC_DEST_UNAVAILABLE = 0xd3,
+	CC_INSUFFICIENT_PRIV = 0xd4,
+	CC_NOT_IN_STATE = 0xd5,
+	CC_SUBFUNCTION_DISABLED = 0xd6,
+	CC_UNSPECIFIED = 0xff,
+};
+
+/* A handler may return cc | CC_KEEP_DATA to send response data with a
+ * non-zero completion code (a few commands define such data). */
+#define CC_KEEP_DATA 0x100
+
+#define IPMI_MAX_REQ 255	/* request data bytes after netfn/cmd */
+#define IPMI_MAX_RSP 250	/* response data bytes after the completion code */
+
+#define IPMI_CHANNEL_CURRENT 0x0e
+#define IPMI_CHANNEL_SYSIF 0x0f
+
+struct bmc;
+struct session;
+
+struct ipmi_req {
+	uint8_t channel;		/* channel it arrived on */
+	enum ipmi_priv priv;		/* privilege it runs at (PRIV_NONE outside a session) */
+	struct session *session;	/* NULL outside a session */
+	void *xport;			/* the transport's own context, for session set-up */
+	uint8_t netfn;			/* even: request */
+	uint8_t lun;
+	uint8_t cmd;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Returns a completion code; response data (after the cc) goes into rsp. */
+typedef int (*ipmi_handler)(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
+
+enum {
+	CMD_F_LAN_ONLY = 1 << 0,	/* session management: LAN channels only */
+};
+
+struct ipmi_cmd {
+	ipmi_handler fn;		/* NULL: command not supported (C1h) */
+	uint8_t priv;			/* minimum privilege (enum ipmi_priv) */
+	uint8_t min_len;		/* request data length limits, inclusive */
+	uint8_t max_len;
+	uint8_t flags;
+	const char *name;
+};
+
+#define IPMI_CMD(f, p, lo, hi, fl, nm) { .fn = (f), .priv = (p), .min_len = (lo), .max_len = (hi), .flags = (fl), .name = (nm) }
+
+struct ipmi_netfn {
+	uint8_t netfn;
+	const char *name;
+	const struct ipmi_cmd *cmds;	/* 256 entries, indexed by cmd */
+};
+
+/* Every netfn table, terminated by .cmds == NULL.  Defined in dispatch.c. */
+extern const struct ipmi_netfn ipmi_netfns[];
+
+/* Per-netfn tables, each defined next to its handlers. */
+extern const struct ipmi_cmd app_cmds[256];
+extern const struct ipmi_cmd chassis_cmds[256];
+
+/* Look up, check (C1h, D4h, C7h in that order), run.  Returns the
+ * completion code; rsp holds the response data (empty unless cc == 0 or the
+ * handler asked to keep data). */
+uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
+
+const struct ipmi_cmd *ipmi_lookup(uint8_t netfn, uint8_t cmd);
+const char *ipmi_priv_name(enum ipmi_priv priv);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Logging to stderr with syslog-style level prefixes ("<3>...") that
+ * journald understands when bmcd runs under systemd.  errno is preserved.
+ * log_*_errno() take a negative errno, log it with %m-like text, and return
+ * it, so callers can write: return log_error_errno(r, "bind %s", addr);
+ */
+#pragma once
+
+#include <syslog.h>
+
+extern int log_max_level;	/* LOG_INFO by default; -v raises to LOG_DEBUG */
+
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int log_msg_errno(int level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_error_errno(err, ...) log_msg_errno(LOG_ERR, (err), __VA_ARGS__)
+#define log_warning_errno(err, ...) log_msg_errno(LOG_WARNING, (err), __VA_ARGS__)

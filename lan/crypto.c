@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Cryptography for the LAN channel: RAKP key exchange, session integrity,
+ * AES-CBC-128 confidentiality and IPMI 1.5 MD5 auth codes.  This is the only
+ * file in bmcd that includes OpenSSL.
+ *
+ * Failure policy for the functions that return a length: 0 means "no value".
+ * For AUTH_RAKP_NONE / INTEG_NONE / unknown algorithms the output is left
+ * untouched.  When a real algorithm cannot be computed (bad argument such as
+ * ulen > IPMI_USER_MAX, or an OpenSSL failure, e.g. MD5 unavailable under a
+ * FIPS provider) the function also returns 0 but first fills the whole output
+ * with random bytes, so a caller comparing a fixed-length expected value
+ * against it fails closed.  The void MD5 functions do the same.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "crypto.h"
+
+#define AES_BLK 16
+
+/* Longest RAKP HMAC input: SIDm SIDc Rm Rc GUIDc ROLEm ULENGTHm UNAMEm. */
+#define RAKP_MSG_MAX (4 + 4 + 16 + 16 + 16 + 1 + 1 + IPMI_USER_MAX)
+
+struct msg {
+	uint8_t b[RAKP_MSG_MAX];
+	size_t n;
+};
+
+struct piece {
+	const void *p;
+	size_t n;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void msg_put(struct msg *m, const void *p, size_t n)
+{
+	if (!n)
+		return;
+	memcpy(m->b + m->n, p, n);
+	m->n += n;
+}
+
+static void msg_u8(struct msg *m, uint8_t v)
+{
+	msg_put(m, &v, 1);
+}
+
+static void put_le32(uint8_t b[4], uint32_t v)
+{
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+	b[2] = (uint8_t)(v >> 16);
+	b[3] = (uint8_t)(v >> 24);
+}
+
+static void msg_le32(struct msg *m, uint32_t v)
+{
+	uint8_t b[4];
+
+	put_le32(b, v);
+	msg_put(m, b, sizeof(b));
+}
+
+/* Make an output unusable after a failure (see the policy at the top). */
+static void poison(uint8_t *out, size_t n)
+{
+	if (crypto_random(out, n))
+		memset(out, 0xa5, n);
+}
+
+/* ---- primitives --------------------------------------------------------- */
+
+int crypto_random(void *buf, size_t n)
+{
+	uint8_t *p = buf;
+
+	while (n) {
+		int chunk = n > INT_MAX ? INT_MAX : (int)n;
+
+		if (RAND_bytes(p, chunk) != 1)
+			return -EIO;
+		p += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
+}
+
+bool crypto_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+size_t crypto_auth_len(enum auth_alg alg)
+{
+	switch (alg) {
+	case AUTH_RAKP_HMAC_SHA1:
+		return 20;
+	case AUTH_RAKP_HMAC_MD5:
+		return 16;
+	case AUTH_RAKP_HMAC_SHA256:
+		return 32;
+	default:
+		return 0;
+	}
+}
+
+static const EVP_MD *auth_md(enum auth_alg alg)
+{
+	switch (alg) {
+	case AUTH_RAKP_HMAC_SHA1:
+		return EVP_sha1();
+	case AUTH_RAKP_HMAC_MD5:
+		return EVP_md5();
+	case AUTH_RAKP_HMAC_SHA256:
+		return EVP_sha256();
+	default:
+		return NULL;
+	}
+}
+
+size_t crypto_hmac(enum auth_alg alg, const void *key, size_t keylen,
+		   const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
+{
+	static const uint8_t empty[1];
+	const EVP_MD *md = auth_md(alg);
+	size_t n = crypto_auth_len(alg);
+	unsigned int got = 0;
+
+	if (!md || !n)
+		return 0;
+	/* OpenSSL wants non-NULL pointers even for empty key/data. */
+	if (!keylen)
+		key = empty;
+	if (!len)
+		data = empty;
+	if (keylen > INT_MAX ||
+	    !HMAC(md, key, (int)keylen, data, len, out, &got) || got != n) {
+		poison(out, CRYPTO_MAX_HASH);
+		return 0;
+	}
+	return n;
+}
+
+/* HMAC truncated to trunc bytes (trunc <= crypto_auth_len(alg)). */
+static size_t hmac_trunc(enum auth_alg alg, const void *key, size_t keylen,
+			 const void *data, size_t len, size_t trunc,
+			 uint8_t out[CRYPTO_MAX_HASH])
+{
+	uint8_t full[CRYPTO_MAX_HASH];
+
+	if (!crypto_hmac(alg, key, keylen, data, len, full)) {
+		poison(out, CRYPTO_MAX_HASH);
+		return 0;
+	}
+	memcpy(out, full, trunc);
+	OPENSSL_cleanse(full, sizeof(full));
+	return trunc;
+}
+
+static bool md5_pieces(uint8_t out[16], const struct piece *pc, size_t npc)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int got = 0;
+	bool ok;
+	size_t i;
+
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+	for (i = 0; ok && i < npc; i++)
+		if (pc[i].p && pc[i].n)
+			ok = EVP_DigestUpdate(ctx, pc[i].p, pc[i].n);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &got) && got == 16;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		poison(out, 16);
+	return ok;
+}
+
+void crypto_md5(uint8_t out[16], const void *a, size_t alen, const void *b, size_t blen,
+		const void *c, size_t clen, const void *d, size_t dlen)
+{
+	const struct piece pc[] = { { a, alen }, { b, blen }, { c, clen }, { d, dlen } };
+
+	md5_pieces(out, pc, 4);
+}
+
+void crypto_v15_md5_authcode(uint8_t out[16], const uint8_t password16[16],
+			     uint32_t session_id, const void *msg, size_t len,
+			     uint32_t session_seq)
+{
+	uint8_t sid[4], seq[4];
+	const struct piece pc[] = {
+		{ password16, 16 }, { sid, 4 }, { msg, len }, { seq, 4 }, { password16, 16 },
+	};
+
+	put_le32(sid, session_id);
+	put_le32(seq, session_seq);
+	md5_pieces(out, pc, 5);
+}
+
+/* ---- RAKP ----------------------------------------------------------------- */
+
+/* Common argument check for the RAKP functions; false means return 0. */
+static bool rakp_args_ok(enum auth_alg alg, size_t ulen, uint8_t out[CRYPTO_MAX_HASH])
+{
+	if (!crypto_auth_len(alg))
+		return false;
+	if (ulen > IPMI_USER_MAX) {
+		poison(out, CRYPTO_MAX_HASH);
+		return false;
+	}
+	return true;
+}
+
+static void msg_role_user(struct msg *m, uint8_t role, const uint8_t *user, size_t ulen)
+{
+	msg_u8(m, role);
+	msg_u8(m, (uint8_t)ulen);
+	msg_put(m, user, ulen);
+}
+
+size_t rakp2_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
+		      uint32_t console_sid, uint32_t bmc_sid,
+		      const uint8_t rm[16], const uint8_t rc[16], const uint8_t guid[16],
+		      uint8_t role, const uint8_t *user, size_t ulen,
+		      uint8_t out[CRYPTO_MAX_HASH])
+{
+	struct msg m = { .n = 0 };
+
+	if (!rakp_args_ok(alg, ulen, out))
+		return 0;
+	msg_le32(&m, console_sid);
+	msg_le32(&m, bmc_sid);
+	msg_put(&m, rm, 16);
+	msg_put(&m, rc, 16);
+	msg_put(&m, guid, 16);
+	msg_role_user(&m, role, user, ulen);
+	return crypto_hmac(alg, key, keylen, m.b, m.n, out);
+}
+
+size_t rakp3_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
+		      const uint8_t rc[16], uint32_t console_sid,
+		      uint8_t role, const uint8_t *user, size_t ulen,
+		      uint8_t out[CRYPTO_MAX_HASH])
+{
+	struct msg m = { .n = 0 };
+
+	if (!rakp_args_ok(alg, ulen, out))
+		return 0;
+	msg_put(&m, rc, 16);
+	msg_le32(&m, console_sid);
+	msg_role_user(&m, role, user, ulen);
+	return crypto_hmac(alg, key, keylen, m.b, m.n, out);
+}
+
+size_t rakp_sik(enum auth_alg alg, const uint8_t *kg, size_t kglen,
+		const uint8_t rm[16], const uint8_t rc[16],
+		uint8_t role, const uint8_t *user, size_t ulen,
+		uint8_t out[CRYPTO_MAX_HASH])
+{
+	struct msg m = { .n = 0 };
+
+	if (!rakp_args_ok(alg, ulen, out))
+		return 0;
+	msg_put(&m, rm, 16);
+	msg_put(&m, rc, 16);
+	msg_role_user(&m, role, user, ulen);
+	return crypto_hmac(alg, kg, kglen, m.b, m.n, out);
+}
+
+static size_t rakp4_len(enum auth_alg alg)
+{
+	switch (alg) {
+	case AUTH_RAKP_HMAC_SHA1:
+		return 12;
+	case AUTH_RAKP_HMAC_MD5:
+	case AUTH_RAKP_HMAC_SHA256:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+size_t rakp4_icv(enum auth_alg alg, const uint8_t *sik, size_t siklen,
+		 const uint8_t rm[16], uint32_t bmc_sid, const uint8_t guid[16],
+		 uint8_t out[CRYPTO_MAX_HASH])
+{
+	struct msg m = { .n = 0 };
+	size_t n = rakp4_len(alg);
+
+	if (!n)
+		return 0;
+	msg_put(&m, rm, 16);
+	msg_le32(&m, bmc_sid);
+	msg_put(&m, guid, 16);
+	return hmac_trunc(alg, sik, siklen, m.b, m.n, n, out);
+}
+
+size_t rakp_kn(enum auth_alg alg, const uint8_t *sik, size_t siklen, uint8_t n,
+	       uint8_t out[CRYPTO_MAX_HASH])
+{
+	uint8_t c[20];	/* 20 bytes for every algorithm, SHA-256 included */
+
+	memset(c, n, sizeof(c));
+	return crypto_hmac(alg, sik, siklen, c, sizeof(c), out);
+}
+
+/* ---- session integrity ---------------------------------------------------- */
+
+size_t integ_len(enum integ_alg alg)
+{
+	switch (alg) {
+	case INTEG_HMAC_SHA1_96:
+		return 12;
+	case INTEG_HMAC_MD5_128:
+	case INTEG_MD5_128:
+	case INTEG_HMAC_SHA256_128:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+/* MD5-128: MD5(password16 || data || password16).  A key shorter than 16
+ * bytes is zero-padded, a longer one cut to 16 (the password16 form). */
+static size_t integ_md5(const uint8_t *pw, size_t pwlen, const void *data, size_t len,
+			uint8_t out[CRYPTO_MAX_HASH])
+{
+	uint8_t pw16[16] = { 0 };
+	const struct piece pc[] = { { pw16, 16 }, { data, len }, { pw16, 16 } };
+	bool ok;
+
+	if (pwlen)
+		memcpy(pw16, pw, pwlen < 16 ? pwlen : 16);
+	ok = md5_pieces(out, pc, 3);
+	OPENSSL_cleanse(pw16, sizeof(pw16));
+	if (!ok) {
+		poison(out, CRYPTO_MAX_HASH);
+		return 0;
+	}
+	return 16;
+}
+
+size_t integ_compute(enum integ_alg alg, const uint8_t *k1, size_t k1len,
+		     const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
+{
+	size_t n = integ_len(alg);
+
+	switch (alg) {
+	case INTEG_HMAC_SHA1_96:
+		return hmac_trunc(AUTH_RAKP_HMAC_SHA1, k1, k1len, data, len, n, out);
+	case INTEG_HMAC_MD5_128:
+		return hmac_trunc(AUTH_RAKP_HMAC_MD5, k1, k1len, data, len, n, out);
+	case INTEG_MD5_128:
+		return integ_md5(k1, k1len, data, len, out);
+	case INTEG_HMAC_SHA256_128:
+		return hmac_trunc(AUTH_RAKP_HMAC_SHA256, k1, k1len, data, len, n, out);
+	default:
+		return 0;
+	}
+}
+
+/* ---- confidentiality: AES-CBC-128 ---------------------------------------- */
+
+/*
+ * Run AES-128-CBC (no padding) over nblk whole blocks of in, one block at a
+ * time, and store only the first outlen bytes of the result in out.  Going
+ * block by block lets the decrypt side write exactly the unpadded payload
+ * into a buffer sized for it, without a bounce buffer.
+ */
+static int aes_cbc_run(const uint8_t key[16], const uint8_t iv[16], bool enc,
+		       const uint8_t *in, size_t nblk, uint8_t *out, size_t outlen)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	uint8_t blk[AES_BLK];
+	size_t i, off, take;
+	int got, ret = -EIO;
+
+	if (!ctx || !EVP_CipherInit_ex(ctx, EVP_aes_128_cbc(), NULL, key, iv, enc) ||
+	    !EVP_CIPHER_CTX_set_padding(ctx, 0))
+		goto out;
+	for (i = 0; i < nblk; i++) {
+		off = i * AES_BLK;
+		if (off >= outlen)
+			break;
+		if (!EVP_CipherUpdate(ctx, blk, &got, in + off, AES_BLK) || got != AES_BLK)
+			goto out;
+		take = outlen - off < AES_BLK ? outlen - off : AES_BLK;
+		memcpy(out + off, blk, take);
+	}
+	ret = 0;
+out:
+	OPENSSL_cleanse(blk, sizeof(blk));
+	EVP_CIPHER_CTX_free(ctx);
+	return ret;
+}
+
+int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
+		    uint8_t *out, size_t cap)
+{
+	size_t plen, pad, i;
+	uint8_t *body;
+	int ret;
+
+	if (len > INT_MAX - 2 * AES_BLK)
+		return -EMSGSIZE;
+	plen = (len + 1 + AES_BLK - 1) / AES_BLK * AES_BLK;
+	if (cap < AES_BLK + plen)
+		return -ENOBUFS;
+
+	/* Lay out payload || 01 02 .. || pad_len after the IV, then encrypt in
+	 * place.  memmove, and the IV written last, so in may overlap out. */
+	body = out + AES_BLK;
+	if (len)
+		memmove(body, in, len);
+	pad = plen - len - 1;
+	for (i = 0; i < pad; i++)
+		body[len + i] = (uint8_t)(i + 1);
+	body[plen - 1] = (uint8_t)pad;
+
+	ret = crypto_random(out, AES_BLK);
+	if (!ret)
+		ret = aes_cbc_run(key, out, true, body, plen / AES_BLK, body, plen);
+	if (ret) {
+		OPENSSL_cleanse(out, AES_BLK + plen);
+		return ret;
+	}
+	return (int)(AES_BLK + plen);
+}
+
+int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
+		    uint8_t *out, size_t cap)
+{
+	const uint8_t *iv = in;
+	uint8_t last[AES_BLK];
+	size_t ctlen, pad, plen;
+	int ret;
+
+	if (len < 2 * AES_BLK || len % AES_BLK || len > INT_MAX)
+		return -EBADMSG;
+	ctlen = len - AES_BLK;
+
+	/* In CBC the last block decrypts on its own, with the block before it
+	 * (or the IV) as IV: learn pad_len before touching out. */
+	ret = aes_cbc_run(key, iv + len - 2 * AES_BLK, false, iv + len - AES_BLK, 1,
+			  last, AES_BLK);
+	if (ret)
+		return ret;
+	pad = last[AES_BLK - 1];
+	OPENSSL_cleanse(last, sizeof(last));
+	if (pad + 1 > ctlen)
+		return -EBADMSG;
+	plen = ctlen - pad - 1;
+	if (plen > cap)
+		return -ENOBUFS;
+
+	ret = aes_cbc_run(key, iv, false, iv + AES_BLK, ctlen / AES_BLK, out, plen);
+	return ret ? ret : (int)plen;
+}

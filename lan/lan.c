@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * UDP sockets, RMCP/ASF, and the IPMI 1.5 session path.  RMCP+ lives in
+ * rmcpplus.c; session-management commands in lancmds.c.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/bmc.h"
+#include "daemon/ipmi.h"
+#include "daemon/log.h"
+#include "lan/crypto.h"
+#include "lan/lan.h"
+#include "lan/lan_internal.h"
+
+#define ASF_IANA 4542u
+#define ASF_PING 0x80
+#define ASF_PONG 0x40
+
+bool lan_same_peer(const struct lan_pkt *pkt, const struct session *s)
+{
+	return pkt->peerlen == s->peerlen && memcmp(&pkt->peer, &s->peer, pkt->peerlen) == 0;
+}
+
+void lan_send(struct lan_pkt *pkt, const void *buf, size_t len)
+{
+	if (sendto(pkt->sock->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&pkt->peer,
+		   pkt->peerlen) < 0)
+		log_debug("sendto: %m");
+}
+
+const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id)
+{
+	return lan->bmc->cfg.users[user_id].password;
+}
+
+enum ipmi_priv lan_user_priv(struct lan *lan, uint8_t user_id)
+{
+	return lan->bmc->cfg.users[user_id].privilege;
+}
+
+uint8_t lan_find_user(struct lan *lan, const uint8_t *name, size_t ulen)
+{
+	const struct board_config *cfg = &lan->bmc->cfg;
+
+	for (unsigned id = 1; id <= cfg->max_users && id <= CFG_MAX_USERS; id++) {
+		const struct cfg_user *u = &cfg->users[id];
+
+		if (u->id == 0 || !u->enabled || u->privilege == PRIV_NO_ACCESS)
+			continue;
+		if (strlen(u->name) == ulen && memcmp(u->name, name, ulen) == 0)
+			return (uint8_t)id;
+	}
+	return 0;
+}
+
+static uint8_t checksum(const uint8_t *p, size_t n)
+{
+	uint8_t sum = 0;
+
+	while (n--)
+		sum += *p++;
+	return (uint8_t)-sum;
+}
+
+size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
+		   struct rbuf msg, uint8_t *out, size_t cap)
+{
+	const uint8_t *start = msg.p;
+	size_t total = rb_left(&msg);
+	uint8_t rsp_data[IPMI_MAX_RSP];
+	struct wbuf rd = wb_init(rsp_data, sizeof(rsp_data));
+	struct wbuf w = wb_init(out, cap);
+	struct ipmi_req req = { 0 };
+	uint8_t nf, rl, cc, *hdr;
+	const uint8_t *data;
+
+	if (total < 7 || checksum(start, 2) != start[2] || checksum(start + 3, total - 4) != start[total - 1])
+		return 0;
+	pkt->rs_addr = rb_u8(&msg);
+	nf = rb_u8(&msg);
+	(void)rb_u8(&msg);
+	pkt->rq_addr = rb_u8(&msg);
+	rl = rb_u8(&msg);
+	req.cmd = rb_u8(&msg);
+	req.len = rb_left(&msg) - 1;
+	data = rb_take(&msg, req.len);
+	if (!data)
+		return 0;
+	pkt->rq_seq = rl >> 2;
+	req.netfn = nf >> 2;
+	req.lun = nf & 3;
+	req.data = data;
+	req.channel = pkt->lan->bmc->cfg.lan.channel;
+	req.priv = priv;
+	req.session = s;
+	req.xport = pkt;
+
+	cc = ipmi_dispatch(pkt->lan->bmc, &req, &rd);
+
+	hdr = wb_reserve(&w, 6);
+	if (!hdr)
+		return 0;
+	hdr[0] = pkt->rq_addr;
+	hdr[1] = (uint8_t)((req.netfn | 1) << 2 | (rl & 3));
+	hdr[2] = checksum(hdr, 2);
+	hdr[3] = pkt->rs_addr;
+	hdr[4] = (uint8_t)(pkt->rq_seq << 2 | req.lun);
+	hdr[5] = req.cmd;
+	wb_u8(&w, cc);
+	wb_bytes(&w, rsp_data, rd.len);
+	if (!wb_ok(&w))
+		return 0;
+	wb_u8(&w, checksum(out + 3, w.len - 3));
+	return wb_ok(&w) ? w.len : 0;
+}
+
+/* --- IPMI 1.5 ------------------------------------------------------------ */
+
+static void v15_authcode(uint8_t out[16], uint8_t at, const uint8_t *key, uint32_t sid,
+			 const uint8_t *msg, size_t len, uint32_t seq)
+{
+	if (at == AUTHTYPE_MD5)
+		crypto_v15_md5_authcode(out, key, sid, msg, len, seq);
+	else
+		memcpy(out, key, 16);	/* straight password */
+}
+
+static void v15_reply(struct lan_pkt *pkt, struct session *s, uint32_t sid, uint32_t seq,
+		      const uint8_t *msg, size_t len)
+{
+	uint8_t buf[LAN_MAX_PACKET];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+	uint8_t at = pkt->authtype;
+
+	wb_u8(&w, RMCP_VERSION);
+	wb_u8(&w, 0);
+	wb_u8(&w, 0xff);
+	wb_u8(&w, RMCP_CLASS_IPMI);
+	wb_u8(&w, at);
+	wb_le32(&w, seq);
+	wb_le32(&w, sid);
+	if (at != AUTHTYPE_NONE) {
+		uint8_t *code = wb_reserve(&w, 16);
+		if (code)
+			v15_authcode(code, at, lan_user_key(pkt->lan, s->user_id), sid, msg, len, seq);
+	}
+	wb_u8(&w, (uint8_t)len);
+	wb_bytes(&w, msg, len);
+	if (wb_ok(&w))
+		lan_send(pkt, buf, w.len);
+}
+
+static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
+{
+	struct lan *lan = pkt->lan;
+	struct bmc *bmc = lan->bmc;
+	uint8_t code[16], want[16], out[IPMI_MAX_RSP + 16];
+	struct session *s = NULL;
+	enum ipmi_priv priv = PRIV_NONE;
+	uint32_t seq, sid, out_seq = 0;
+	struct rbuf msg;
+	size_t n, mlen;
+
+	pkt->authtype = rb_u8(r);
+	seq = rb_le32(r);
+	sid = rb_le32(r);
+	if (pkt->authtype != AUTHTYPE_NONE)
+		rb_copy(r, code, sizeof(code));
+	mlen = rb_u8(r);
+	msg = rb_sub(r, mlen);
+	/* IPMI 1.5 allows one legacy pad byte after the message. */
+	if (!rb_ok(r) || rb_left(r) > 1 || mlen > IPMI_MAX_REQ)
+		goto drop;
+
+	if (sid == 0) {
+		/* Outside a session: only pre-session commands, unauthenticated. */
+		if (pkt->authtype != AUTHTYPE_NONE || seq != 0)
+			goto drop;
+	} else {
+		s = session_by_id(&bmc->sessions, sid);
+		if (!s || s->v20 || !lan_same_peer(pkt, s) || pkt->authtype != s->authtype)
+			goto drop;
+		if (s->state != SESS_CHALLENGE && s->state != SESS_ACTIVE)
+			goto drop;
+		if (pkt->authtype != AUTHTYPE_NONE) {
+			v15_authcode(want, pkt->authtype, lan_user_key(lan, s->user_id), sid, msg.p,
+				     mlen, seq);
+			if (!crypto_equal(want, code, sizeof(want)))
+				goto drop;
+		}
+		if (s->state == SESS_ACTIVE) {
+			if (!seq_window_accept(&s->in, seq))
+				goto drop;
+			priv = s->priv;
+		}
+		s->last_usec = bmc_now(bmc);
+	}
+
+	n = lan_run_msg(pkt, s, priv, msg, out, sizeof(out));
+	if (n == 0)
+		goto drop;
+	if (s && s->state == SESS_ACTIVE && seq != 0)
+		out_seq = ++s->out_seq ? s->out_seq : ++s->out_seq;
+	if (sid == 0 || s) {
+		v15_reply(pkt, s, sid, out_seq, out, n);
+		if (s && s->state == SESS_CLOSING)
+			session_free(s);
+	}
+	return;
+drop:
+	lan->dropped++;
+	log_debug("lan: dropped an IPMI 1.5 packet");
+}
+
+/* --- RMCP / ASF ------------------------------------------------------------ */
+
+static void asf_receive(struct lan_pkt *pkt, struct rbuf *r, uint8_t rmcp_seq)
+{
+	uint8_t buf[40];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+	uint32_t iana = rb_be32(r);
+	uint8_t type = rb_u8(r), tag = rb_u8(r);
+
+	(void)rb_u8(r);
+	(void)rb_u8(r);		/* data length */
+	if (!rb_ok(r) || iana != ASF_IANA || type != ASF_PING)
+		return;
+	wb_u8(&w, RMCP_VERSION);
+	wb_u8(&w, 0);
+	wb_u8(&w, rmcp_seq);
+	wb_u8(&w, RMCP_CLASS_ASF);
+	wb_be32(&w, ASF_IANA);
+	wb_u8(&w, ASF_PONG);
+	wb_u8(&w, tag);
+	wb_u8(&w, 0);
+	wb_u8(&w, 16);		/* data length */
+	wb_be32(&w, ASF_IANA);	/* IANA of the entity */
+	wb_be32(&w, 0);		/* OEM defined */
+	wb_u8(&w, 0x81);	/* supported entities: IPMI, ASF 1.0 */
+	wb_u8(&w, 0x00);	/* supported interactions */
+	wb_zero(&w, 6);
+	if (wb_ok(&w))
+		lan_send(pkt, buf, w.len);
+}
+
+static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8_t *buf, size_t len)
+{
+	struct rbuf r = rb_init(buf, len);
+	uint8_t ver = rb_u8(&r), seq, cls;
+
+	(void)rb_u8(&r);
+	seq = rb_u8(&r);
+	cls = rb_u8(&r);
+	if (!rb_ok(&r) || ver != RMCP_VERSION) {
+		sock->lan->dropped++;
+		return;
+	}
+	if ((cls & 0x1f) == RMCP_CLASS_ASF && !(cls & 0x80)) {
+		asf_receive(pkt, &r, seq);
+		return;
+	}
+	if (cls != RMCP_CLASS_IPMI || seq != 0xff || rb_left(&r) < 1) {
+		sock->lan->dropped++;
+		return;
+	}
+	if (r.p[0] == AUTHTYPE_RMCPP)
+		rmcpp_receive(pkt, &r);
+	else
+		v15_receive(pkt, &r);
+}
+
+static int lan_on_readable(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct lan_sock *sock = userdata;
+	uint8_t buf[LAN_MAX_PACKET];
+
+	/* Bounded: at most 64 datagrams per wakeup, so timers still run. */
+	for (int i = 0; i < 64; i++) {
+		struct lan_pkt pkt = { .lan = sock->lan, .sock = sock, .peerlen = sizeof(pkt.peer) };
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
+				     (struct sockaddr *)&pkt.peer, &pkt.peerlen);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warning("lan: recvfrom: %m");
+			return 0;
+		}
+		if ((size_t)n > sizeof(buf)) {
+			sock->lan->dropped++;
+			log_debug("lan: dropped an oversized datagram (%zd bytes)", n);
+			continue;
+		}
+		lan_datagram(sock, &pkt, buf, (size_t)n);
+	}
+	return 0;
+}
+
+static int lan_bind(struct lan *lan, const struct cfg_endpoint *ep)
+{
+	struct lan_sock *sock = &lan->socks[lan->n_socks];
+	int one = 1, fd, r;
+
+	fd = socket(ep->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return log_error_errno(-errno, "lan: socket for %s", ep->text);
+	if (ep->addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) < 0) {
+		r = -errno;
+		close(fd);
+		return log_error_errno(r, "lan: cannot listen on %s", ep->text);
+	}
+	sock->lan = lan;
+	sock->fd = fd;
+	r = sd_event_add_io(lan->bmc->ev, &sock->src, fd, EPOLLIN, lan_on_readable, sock);
+	if (r < 0) {
+		close(fd);
+		return log_error_errno(r, "lan: event source for %s", ep->text);
+	}
+	lan->n_socks++;
+	log_info("lan: listening on %s (channel %u)", ep->text, lan->bmc->cfg.lan.channel);
+	return 0;
+}
+
+int lan_open(struct bmc *bmc, struct lan **ret)
+{
+	struct lan *lan = calloc(1, sizeof(*lan));
+	int r;
+
+	if (!lan)
+		return log_error_errno(-ENOMEM, "lan");
+	lan->bmc = bmc;
+	for (unsigned i = 0; i < bmc->cfg.lan.n_listen; i++) {
+		r = lan_bind(lan, &bmc->cfg.lan.listen[i]);
+		if (r < 0) {
+			lan_free(lan);
+			return r;
+		}
+	}
+	*ret = lan;
+	return 0;
+}
+
+struct lan *lan_free(struct lan *lan)
+{
+	if (!lan)
+		return NULL;
+	for (unsigned i = 0; i < lan->n_socks; i++) {
+		sd_event_source_disable_unref(lan->socks[i].src);
+		close(lan->socks[i].fd);
+	}
+	free(lan);
+	return NULL;
+}

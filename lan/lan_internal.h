@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between the files of lan/ only. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+
+#include "channels/session.h"
+#include "daemon/buf.h"
+#include "daemon/config.h"
+
+#define LAN_MAX_PACKET 1024	/* larger datagrams are dropped */
+
+#define RMCP_VERSION 0x06
+#define RMCP_CLASS_ASF 0x06
+#define RMCP_CLASS_IPMI 0x07
+
+enum {				/* IPMI 1.5 session authentication types */
+	AUTHTYPE_NONE = 0,
+	AUTHTYPE_MD2 = 1,
+	AUTHTYPE_MD5 = 2,
+	AUTHTYPE_PASSWORD = 4,
+	AUTHTYPE_OEM = 5,
+	AUTHTYPE_RMCPP = 6,
+};
+
+enum {				/* RMCP+ payload types */
+	PAYLOAD_IPMI = 0x00,
+	PAYLOAD_SOL = 0x01,
+	PAYLOAD_OEM = 0x02,
+	PAYLOAD_OPEN_REQ = 0x10,
+	PAYLOAD_OPEN_RSP = 0x11,
+	PAYLOAD_RAKP1 = 0x12,
+	PAYLOAD_RAKP2 = 0x13,
+	PAYLOAD_RAKP3 = 0x14,
+	PAYLOAD_RAKP4 = 0x15,
+};
+
+struct lan;
+
+struct lan_sock {
+	struct lan *lan;
+	int fd;
+	sd_event_source *src;
+};
+
+struct lan {
+	struct bmc *bmc;
+	struct lan_sock socks[CFG_MAX_LISTEN];
+	unsigned n_socks;
+	uint64_t dropped;		/* malformed or unauthenticated datagrams */
+};
+
+/* One received datagram: where it came from and how to answer it.  The
+ * request's ->xport points here. */
+struct lan_pkt {
+	struct lan *lan;
+	struct lan_sock *sock;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	bool v20;			/* arrived in RMCP+ framing */
+	uint8_t authtype;		/* v1.5 framing: the packet's auth type */
+	uint8_t rq_addr, rq_seq, rs_addr;	/* from the IPMI message, for the reply */
+};
+
+/* lan.c */
+void lan_send(struct lan_pkt *pkt, const void *buf, size_t len);
+bool lan_same_peer(const struct lan_pkt *pkt, const struct session *s);
+/* Parse one IPMI message (rsAddr..checksum), dispatch it and build the
+ * response message into out.  Returns the response length, 0 to drop. */
+size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
+		   struct rbuf msg, uint8_t *out, size_t cap);
+/* The user's password, zero padded to 20 bytes (K_UID). */
+const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id);
+/* Which user has this name (ulen bytes, 0 = the null user); 0 if none. */
+uint8_t lan_find_user(struct lan *lan, const uint8_t *name, size_t ulen);
+enum ipmi_priv lan_user_priv(struct lan *lan, uint8_t user_id);
+
+/* rmcpplus.c */
+void rmcpp_receive(struct lan_pkt *pkt, struct rbuf *r);
+
+/* lancmds.c: the cipher suites a board enables, as Get Channel Cipher
+ * Suites lists them, and the suite that matches an algorithm triple. */
+int cipher_suite_match(uint32_t enabled, uint8_t auth, uint8_t integ, uint8_t conf);

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "daemon/bmc.h"
+#include "daemon/log.h"
+#include "lan/crypto.h"
+#include "lan/lan_internal.h"
+#include "lan/lancmds.h"
+
+/* Cipher suites we implement: {id, auth, integrity, confidentiality}. */
+static const uint8_t suites[][4] = {
+	{ 0, AUTH_RAKP_NONE, INTEG_NONE, CONF_NONE },
+	{ 1, AUTH_RAKP_HMAC_SHA1, INTEG_NONE, CONF_NONE },
+	{ 2, AUTH_RAKP_HMAC_SHA1, INTEG_HMAC_SHA1_96, CONF_NONE },
+	{ 3, AUTH_RAKP_HMAC_SHA1, INTEG_HMAC_SHA1_96, CONF_AES_CBC_128 },
+	{ 6, AUTH_RAKP_HMAC_MD5, INTEG_NONE, CONF_NONE },
+	{ 7, AUTH_RAKP_HMAC_MD5, INTEG_HMAC_MD5_128, CONF_NONE },
+	{ 8, AUTH_RAKP_HMAC_MD5, INTEG_HMAC_MD5_128, CONF_AES_CBC_128 },
+	{ 11, AUTH_RAKP_HMAC_MD5, INTEG_MD5_128, CONF_NONE },
+	{ 12, AUTH_RAKP_HMAC_MD5, INTEG_MD5_128, CONF_AES_CBC_128 },
+	{ 15, AUTH_RAKP_HMAC_SHA256, INTEG_NONE, CONF_NONE },
+	{ 16, AUTH_RAKP_HMAC_SHA256, INTEG_HMAC_SHA256_128, CONF_NONE },
+	{ 17, AUTH_RAKP_HMAC_SHA256, INTEG_HMAC_SHA256_128, CONF_AES_CBC_128 },
+};
+
+int cipher_suite_match(uint32_t enabled, uint8_t auth, uint8_t integ, uint8_t conf)
+{
+	/* 0xff is a wildcard (a null algorithm payload).  Prefer the
+	 * strongest: walk from the end. */
+	for (int i = (int)(sizeof(suites) / sizeof(suites[0])) - 1; i >= 0; i--) {
+		const uint8_t *c = suites[i];
+
+		if (!(enabled & (1u << c[0])))
+			continue;
+		if ((auth == 0xff || auth == c[1]) && (integ == 0xff || integ == c[2]) &&
+		    (conf == 0xff || conf == c[3]))
+			return c[1] << 16 | c[2] << 8 | c[3];
+	}
+	return -1;
+}
+
+uint8_t ipmi_req_channel(const struct ipmi_req *req, uint8_t field)
+{
+	field &= 0x0f;
+	return field == IPMI_CHANNEL_CURRENT ? req->channel : field;
+}
+
+static struct lan_pkt *req_pkt(const struct ipmi_req *req)
+{
+	/* Only LAN requests reach these handlers (CMD_F_LAN_ONLY). */
+	return req->xport;
+}
+
+int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct cfg_lan *l = &bmc->cfg.lan;
+	const struct cfg_user *anon = &bmc->cfg.users[1];
+	bool v2 = req->data[0] & 0x80;
+	uint8_t ch = ipmi_req_channel(req, req->data[0]);
+	uint8_t priv = req->data[1] & 0x0f;
+	bool named = false;
+	uint8_t types = 0, status = 0;
+
+	if ((req->data[0] & 0x70) || (req->data[1] & 0xf0) || priv == 0 || priv > PRIV_OEM)
+		return CC_INVALID_FIELD;
+	if (ch != l->channel)
+		return CC_INVALID_FIELD;
+	for (unsigned id = 2; id <= CFG_MAX_USERS; id++)
+		named |= bmc->cfg.users[id].id && bmc->cfg.users[id].enabled;
+
+	types |= l->auth_none ? 1 << AUTHTYPE_NONE : 0;
+	types |= l->auth_md5 ? 1 << AUTHTYPE_MD5 : 0;
+	types |= l->auth_password ? 1 << AUTHTYPE_PASSWORD : 0;
+	status |= l->kg_set ? 0x20 : 0;
+	/* Per-message and user-level authentication are always enabled. */
+	status |= named ? 0x04 : 0;
+	status |= (anon->id && anon->enabled) ? 0x02 : 0;
+
+	wb_u8(rsp, ch);
+	wb_u8(rsp, types | (v2 ? 0x80 : 0));
+	wb_u8(rsp, status);
+	wb_u8(rsp, v2 ? 0x03 : 0x00);	/* IPMI 2.0 and 1.5 connections */
+	wb_u8(rsp, 0);			/* OEM ID */
+	wb_u8(rsp, 0);
+	wb_u8(rsp, 0);
+	wb_u8(rsp, 0);			/* OEM aux */
+	return CC_OK;
+}
+
+static bool v15_enabled(const struct cfg_lan *l, uint8_t at)
+{
+	return (at == AUTHTYPE_NONE && l->auth_none) || (at == AUTHTYPE_MD5 && l->auth_md5) ||
+	       (at == AUTHTYPE_PASSWORD && l->auth_password);
+}
+
+int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct lan_pkt *pkt = req_pkt(req);
+	uint8_t at = req->data[0] & 0x0f;
+	const uint8_t *name = req->data + 1;
+	struct session *s;
+	size_t ulen = strnlen((const char *)name, CFG_NAME_MAX);
+	uint8_t uid;
+
+	if ((req->data[0] & 0xf0) || !v15_enabled(&bmc->cfg.lan, at))
+		return CC_INVALID_FIELD;
+	uid = lan_find_user(pkt->lan, name, ulen);
+	if (!uid)
+		return ulen ? 0x81 : 0x82;	/* invalid user name / null user disabled */
+	s = session_new(&bmc->sessions, SESS_CHALLENGE, bmc_now(bmc));
+	if (!s)
+		return CC_OUT_OF_SPACE;
+	s->channel = req->channel;
+	s->authtype = at;
+	s->user_id = uid;
+	memcpy(s->user, name, ulen);
+	s->ulen = (uint8_t)ulen;
+	s->peer = pkt->peer;
+	s->peerlen = pkt->peerlen;
+	if (crypto_random(s->challenge, sizeof(s->challenge)) < 0) {
+		session_free(s);
+		return CC_UNSPECIFIED;
+	}
+	wb_le32(rsp, s->bmc_sid);
+	wb_bytes(rsp, s->challenge, sizeof(s->challenge));
+	return CC_OK;
+}
+
+int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct session *s = req->session;
+	uint8_t at = req->data[0] & 0x0f, want = req->data[1] & 0x0f;
+	struct rbuf r = rb_init(req->data + 18, 4);
+	uint32_t out_seq = rb_le32(&r), in_seq;
+
+	if (!s || s->state != SESS_CHALLENGE)
+		return 0x85;	/* invalid session ID */
+	if (at != s->authtype || (req->data[1] & 0xf0) || want == 0 || want > PRIV_OEM)
+		return CC_INVALID_FIELD;
+	if (!crypto_equal(s->challenge, req->data + 2, sizeof(s->challenge)))
+		return CC_INVALID_FIELD;
+	if (want > bmc->cfg.users[s->user_id].privilege || want > PRIV_ADMIN)
+		return 0x86;	/* exceeds user or channel limit */
+	if (out_seq == 0)
+		return 0x84;
+	do {
+		if (crypto_random(&in_seq, sizeof(in_seq)) < 0)
+			return CC_UNSPECIFIED;
+	} while (in_seq == 0);
+
+	s->state = SESS_ACTIVE;
+	s->max_priv = want;
+	s->priv = want < PRIV_USER ? want : PRIV_USER;
+	s->out_seq = out_seq - 1;
+	s->in = (struct seq_window){ .last = in_seq - 1, .seen = 1, .started = true };
+	log_info("lan: IPMI 1.5 session %u (%08x) opened for user %u, max privilege %s",
+		 s->handle, s->bmc_sid, s->user_id, ipmi_priv_name(want));
+
+	wb_u8(rsp, at);
+	wb_le32(rsp, s->bmc_sid);
+	wb_le32(rsp, in_seq);
+	wb_u8(rsp, want);
+	return CC_OK;
+}
+
+int lan_set_session_priv(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct session *s = req->session;
+	uint8_t want = req->data[0];
+
+	if (want > PRIV_OEM)
+		return CC_INVALID_FIELD;
+	if (want == PRIV_CALLBACK)
+		return CC_INVALID_FIELD;	/* a session cannot drop to callback */
+	if (want != 0) {
+		if (want > bmc->cfg.users[s->user_id].privilege || want > PRIV_ADMIN)
+			return 0x81;	/* exceeds channel and/or user limit */
+		if (want > s->max_priv)
+			return 0x80;	/* not available for this user (session) */
+		s->priv = want;
+	}
+	wb_u8(rsp, s->priv);
+	return CC_OK;
+}
+
+int lan_close_session(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct rbuf r = rb_init(req->data, req->len);
+	uint32_t sid = rb_le32(&r);
+	struct session *s;
+
+	if (sid == 0) {
+		if (req->len != 5)
+			return CC_REQ_LEN;
+		s = session_by_handle(&bmc->sessions, req->data[4]);
+		if (!s)
+			return 0x88;	/* invalid session handle */
+	} else {
+		s = session_by_id(&bmc->sessions, sid);
+		if (!s)
+			return 0x87;	/* invalid session ID */
+	}
+	if (s == req->session) {
+		s->state = SESS_CLOSING;	/* freed once this reply is sent */
+		return CC_OK;
+	}
+	/* Closing somebody else's session takes an administrator. */
+	if (req->priv < PRIV_ADMIN)
+		return CC_INSUFFICIENT_PRIV;
+	log_info("lan: session %u closed by session %u", s->handle, req->session->handle);
+	session_free(s);
+	return CC_OK;
+}
+
+int lan_get_session_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t idx = rb_u8(&r);
+	struct session *s;
+
+	switch (idx) {
+	case 0x00:
+		if (req->len != 1)
+			return CC_REQ_LEN;
+		s = req->session;
+		break;
+	case 0xfe:
+		if (req->len != 2)
+			return CC_REQ_LEN;
+		s = session_by_handle(&bmc->sessions, rb_u8(&r));
+		break;
+	case 0xff:
+		if (req->len != 5)
+			return CC_REQ_LEN;
+		s = session_by_id(&bmc->sessions, rb_le32(&r));
+		break;
+	default:
+		if (req->len != 1)
+			return CC_REQ_LEN;
+		/* Nth active session */
+		s = NULL;
+		for (unsigned i = 0, n = 0; i < bmc->sessions.max && !s; i++)
+			if (bmc->sessions.s[i].state == SESS_ACTIVE && ++n == idx)
+				s = &bmc->sessions.s[i];
+		break;
+	}
+	if (s && s->state != SESS_ACTIVE)
+		s = NULL;
+	wb_u8(rsp, s ? s->handle : 0);
+	wb_u8(rsp, (uint8_t)bmc->sessions.max & 0x3f);
+	wb_u8(rsp, (uint8_t)session_count_active(&bmc->sessions) & 0x3f);
+	if (!s)
+		return CC_OK;
+	wb_u8(rsp, s->user_id & 0x3f);
+	wb_u8(rsp, s->priv & 0x0f);
+	wb_u8(rsp, (uint8_t)((s->v20 ? 0x10 : 0x00) | (s->channel & 0x0f)));
+	if (s->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&s->peer;
+
+		wb_bytes(rsp, &in->sin_addr, 4);
+		wb_zero(rsp, 6);	/* MAC: not known for a routed peer */
+		wb_le16(rsp, ntohs(in->sin_port));
+	} else {
+		wb_zero(rsp, 4);
+		wb_zero(rsp, 6);
+		wb_le16(rsp, ntohs(((const struct sockaddr_in6 *)&s->peer)->sin6_port));
+	}
+	return CC_OK;
+}
+
+int lan_get_cipher_suites(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	uint8_t ch = ipmi_req_channel(req, req->data[0]);
+	uint8_t ptype = req->data[1] & 0x3f, idx = req->data[2] & 0x3f;
+	bool by_suite = req->data[2] & 0x80;
+	uint8_t recs[sizeof(suites) / sizeof(suites[0]) * 5];
+	struct wbuf w = wb_init(recs, sizeof(recs));
+	size_t off;
+
+	if ((req->data[0] & 0xf0) || (req->data[2] & 0x40) || ch != bmc->cfg.lan.channel)
+		return CC_INVALID_FIELD;
+	wb_u8(rsp, ch);
+	if (ptype != 0x00 && ptype != 0x01)
+		return CC_OK;	/* no algorithms for other payloads */
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		const uint8_t *c = suites[i];
+
+		if (!(bmc->cfg.lan.cipher_suites & (1u << c[0])))
+			continue;
+		if (by_suite) {
+			wb_u8(&w, 0xc0);
+			wb_u8(&w, c[0]);
+		}
+		wb_u8(&w, c[1]);
+		wb_u8(&w, 0x40 | c[2]);
+		wb_u8(&w, 0x80 | c[3]);
+	}
+	off = (size_t)idx * 16;
+	if (off < w.len)
+		wb_bytes(rsp, recs + off, w.len - off < 16 ? w.len - off : 16);
+	return CC_OK;
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RMCP+ (IPMI 2.0): Open Session, RAKP 1-4, and session packets.
+ * Receive order for a session packet: header, session lookup, required
+ * integrity/confidentiality, AuthCode (constant time), sequence window,
+ * decrypt, dispatch.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "daemon/bmc.h"
+#include "daemon/ipmi.h"
+#include "daemon/log.h"
+#include "lan/crypto.h"
+#include "lan/lan_internal.h"
+
+enum {				/* RMCP+ and RAKP status codes (IPMI 2.0 table 13-15) */
+	RSTAT_OK = 0x00,
+	RSTAT_NO_RESOURCES = 0x01,
+	RSTAT_INVALID_SID = 0x02,
+	RSTAT_INVALID_PAYLOAD = 0x03,
+	RSTAT_INVALID_AUTH = 0x04,
+	RSTAT_INVALID_INTEG = 0x05,
+	RSTAT_INACTIVE_SID = 0x08,
+	RSTAT_INVALID_ROLE = 0x09,
+	RSTAT_UNAUTH_ROLE = 0x0a,
+	RSTAT_INVALID_NAME_LEN = 0x0c,
+	RSTAT_UNAUTH_NAME = 0x0d,
+	RSTAT_INVALID_ICV = 0x0f,
+	RSTAT_INVALID_CONF = 0x10,
+	RSTAT_NO_CIPHER_SUITE = 0x11,
+	RSTAT_ILLEGAL_PARAM = 0x12,
+};
+
+#define PT_ENCRYPTED 0x80
+#define PT_AUTHENTICATED 0x40
+
+/* Frame and send one RMCP+ packet.  s == NULL: outside a session (ID 0,
+ * sequence 0, no integrity or confidentiality). */
+static void rmcpp_send(struct lan_pkt *pkt, struct session *s, uint8_t ptype,
+		       const uint8_t *payload, size_t plen)
+{
+	uint8_t buf[LAN_MAX_PACKET];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+	bool enc = s && s->conf_alg != CONF_NONE;
+	bool auth = s && s->integ_alg != INTEG_NONE;
+	uint8_t *lenp, *start;
+	int n;
+
+	wb_u8(&w, RMCP_VERSION);
+	wb_u8(&w, 0);
+	wb_u8(&w, 0xff);
+	wb_u8(&w, RMCP_CLASS_IPMI);
+	start = w.p + w.len;
+	wb_u8(&w, AUTHTYPE_RMCPP);
+	wb_u8(&w, ptype | (enc ? PT_ENCRYPTED : 0) | (auth ? PT_AUTHENTICATED : 0));
+	wb_le32(&w, s ? s->console_sid : 0);
+	if (s && ++s->out_seq == 0)
+		s->out_seq = 1;
+	wb_le32(&w, s ? s->out_seq : 0);
+	lenp = wb_reserve(&w, 2);
+	if (!lenp)
+		return;
+	if (enc) {
+		n = aes_cbc_encrypt(s->k2, payload, plen, w.p + w.len, wb_room(&w));
+		if (n < 0 || !wb_reserve(&w, (size_t)n))
+			return;
+		plen = (size_t)n;
+	} else {
+		wb_bytes(&w, payload, plen);
+	}
+	lenp[0] = plen & 0xff;
+	lenp[1] = (uint8_t)(plen >> 8);
+	if (auth) {
+		size_t covered = (size_t)(w.p + w.len - start);
+		uint8_t pad = (uint8_t)((4 - (covered + 2) % 4) % 4);
+		uint8_t *code;
+
+		for (uint8_t i = 0; i < pad; i++)
+			wb_u8(&w, 0xff);
+		wb_u8(&w, pad);
+		wb_u8(&w, 0x07);	/* next header */
+		covered = (size_t)(w.p + w.len - start);
+		code = wb_reserve(&w, integ_len(s->integ_alg));
+		if (!code)
+			return;
+		if (s->integ_alg == INTEG_MD5_128)
+			integ_compute(s->integ_alg, lan_user_key(pkt->lan, s->user_id), 16, start, covered, code);
+		else
+			integ_compute(s->integ_alg, s->k1, s->key_len, start, covered, code);
+	}
+	if (wb_ok(&w))
+		lan_send(pkt, buf, w.len);
+}
+
+/* --- Open Session ------------------------------------------------------- */
+
+struct open_req {
+	uint8_t tag, priv;
+	uint32_t console_sid;
+	uint8_t alg[3];			/* auth, integ, conf */
+};
+
+static void open_reply_error(struct lan_pkt *pkt, uint8_t tag, uint8_t status, uint32_t console_sid)
+{
+	uint8_t b[8];
+	struct wbuf w = wb_init(b, sizeof(b));
+
+	wb_u8(&w, tag);
+	wb_u8(&w, status);
+	wb_u8(&w, 0);
+	wb_u8(&w, 0);
+	wb_le32(&w, console_sid);
+	rmcpp_send(pkt, NULL, PAYLOAD_OPEN_RSP, b, w.len);
+}
+
+static void open_reply(struct lan_pkt *pkt, struct session *s)
+{
+	uint8_t b[36];
+	struct wbuf w = wb_init(b, sizeof(b));
+	const uint8_t algs[3] = { s->auth_alg, s->integ_alg, s->conf_alg };
+
+	wb_u8(&w, s->tag);
+	wb_u8(&w, RSTAT_OK);
+	wb_u8(&w, s->max_priv);
+	wb_u8(&w, 0);
+	wb_le32(&w, s->console_sid);
+	wb_le32(&w, s->bmc_sid);
+	for (uint8_t i = 0; i < 3; i++) {
+		wb_u8(&w, i);
+		wb_le16(&w, 0);
+		wb_u8(&w, 8);
+		wb_u8(&w, algs[i]);
+		wb_zero(&w, 3);
+	}
+	rmcpp_send(pkt, NULL, PAYLOAD_OPEN_RSP, b, w.len);
+}
+
+/* Returns an RMCP+ status; fills o. */
+static uint8_t open_parse(struct rbuf *r, struct open_req *o)
+{
+	o->tag = rb_u8(r);
+	o->priv = rb_u8(r) & 0x0f;
+	(void)rb_le16(r);
+	o->console_sid = rb_le32(r);
+	if (!rb_ok(r))
+		return RSTAT_ILLEGAL_PARAM;
+	for (uint8_t i = 0; i < 3; i++) {
+		uint8_t type = rb_u8(r), len;
+
+		(void)rb_le16(r);
+		len = rb_u8(r);
+		if (!rb_ok(r) || type != i)
+			return RSTAT_ILLEGAL_PARAM;
+		if (len == 0) {
+			/* A null payload: "any"; we then choose the first enabled suite's. */
+			o->alg[i] = 0xff;
+			continue;
+		}
+		if (len != 8)
+			return RSTAT_ILLEGAL_PARAM;
+		o->alg[i] = rb_u8(r) & 0x3f;
+		(void)rb_take(r, 3);
+	}
+	if (!rb_done(r))
+		return RSTAT_ILLEGAL_PARAM;
+	if (o->priv > PRIV_OEM)
+		return RSTAT_INVALID_ROLE;
+	return RSTAT_OK;
+}
+
+static void open_session(struct lan_pkt *pkt, struct rbuf *r)
+{
+	struct bmc *bmc = pkt->lan->bmc;
+	struct open_req o = { 0 };
+	struct session *s;
+	uint8_t status = open_parse(r, &o);
+	int suite;
+
+	if (status != RSTAT_OK) {
+		open_reply_error(pkt, o.tag, status, o.console_sid);
+		return;
+	}
+	suite = cipher_suite_match(bmc->cfg.lan.cipher_suites, o.alg[0], o.alg[1], o.alg[2]);
+	if (suite < 0) {
+		log_info("lan: open session refused: no enabled cipher suite matches %u/%u/%u",
+			 o.alg[0], o.alg[1], o.alg[2]);
+		open_reply_error(pkt, o.tag, RSTAT_NO_CIPHER_SUITE, o.console_sid);
+		return;
+	}
+
+	/* A retry of an Open Session whose answer was lost: answer it again. */
+	for (unsigned i = 0; i < bmc->sessions.max; i++) {
+		s = &bmc->sessions.s[i];
+		if (s->state == SESS_OPENED && s->v20 && s->console_sid == o.console_sid &&
+		    lan_same_peer(pkt, s)) {
+			s->tag = o.tag;
+			open_reply(pkt, s);
+			return;
+		}
+	}
+
+	s = session_new(&bmc->sessions, SESS_OPENED, bmc_now(bmc));
+	if (!s) {
+		log_warning("lan: open session refused: all %u sessions active", bmc->sessions.max);
+		open_reply_error(pkt, o.tag, RSTAT_NO_RESOURCES, o.console_sid);
+		return;
+	}
+	s->v20 = true;
+	s->channel = bmc->cfg.lan.channel;
+	s->tag = o.tag;
+	s->console_sid = o.console_sid;
+	s->max_priv = o.priv ? o.priv : PRIV_ADMIN;
+	if (s->max_priv > PRIV_ADMIN)
+		s->max_priv = PRIV_ADMIN;
+	s->auth_alg = (uint8_t)((suite >> 16) & 0xff);
+	s->integ_alg = (uint8_t)((suite >> 8) & 0xff);
+	s->conf_alg = (uint8_t)(suite & 0xff);
+	s->peer = pkt->peer;
+	s->peerlen = pkt->peerlen;
+	open_reply(pkt, s);
+}
+
+/* --- RAKP ---------------------------------------------------------------- */
+
+static void rakp_reply_error(struct lan_pkt *pkt, uint8_t ptype, uint8_t tag, uint8_t status,
+			     uint32_t console_sid)
+{
+	uint8_t b[8];
+	struct wbuf w = wb_init(b, sizeof(b));
+
+	wb_u8(&w, tag);
+	wb_u8(&w, status);
+	wb_le16(&w, 0);
+	wb_le32(&w, console_sid);
+	rmcpp_send(pkt, NULL, ptype, b, w.len);
+}
+
+static struct session *rakp_session(struct lan_pkt *pkt, uint32_t bmc_sid)
+{
+	struct session *s = session_by_id(&pkt->lan->bmc->sessions, bmc_sid);
+
+	if (!s || !s->v20 || !lan_same_peer(pkt, s))
+		return NULL;
+	return s;
+}
+
+static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
+{
+	struct lan *lan = pkt->lan;
+	struct bmc *bmc = lan->bmc;
+	uint8_t tag, rm[16], role, ulen, user[CFG_NAME_MAX], hmac[CRYPTO_MAX_HASH];
+	uint8_t b[80];
+	struct wbuf w = wb_init(b, sizeof(b));
+	struct session *s;
+	enum ipmi_priv want;
+	uint32_t sid;
+	uint8_t uid;
+	size_t n;
+
+	tag = rb_u8(r);
+	(void)rb_take(r, 3);
+	sid = rb_le32(r);
+	rb_copy(r, rm, sizeof(rm));
+	role = rb_u8(r);
+	(void)rb_le16(r);
+	ulen = rb_u8(r);
+	if (!rb_ok(r))
+		return;		/* too short to answer meaningfully */
+	s = rakp_session(pkt, sid);
+	if (!s || (s->state != SESS_OPENED && s->state != SESS_RAKP2)) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_SID, s ? s->console_sid : 0);
+		return;
+	}
+	if (ulen > CFG_NAME_MAX || rb_left(r) != ulen) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_NAME_LEN, s->console_sid);
+		session_free(s);
+		return;
+	}
+	rb_copy(r, user, ulen);
+	want = role & 0x0f;
+	if ((role & 0xe0) || want == PRIV_NONE || want > PRIV_OEM) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_ROLE, s->console_sid);
+		session_free(s);
+		return;
+	}
+	/* Name-only and username/privilege lookup both find the user by name;
+	 * the requested role must be within the user's limit either way. */
+	uid = lan_find_user(lan, user, ulen);
+	if (!uid) {
+		log_info("lan: RAKP1 for an unknown or disabled user");
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_UNAUTH_NAME, s->console_sid);
+		session_free(s);
+		return;
+	}
+	if (want > lan_user_priv(lan, uid) || want > s->max_priv) {
+		log_info("lan: RAKP1: user %u may not have %s privilege", uid, ipmi_priv_name(want));
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_ROLE, s->console_sid);
+		session_free(s);
+		return;
+	}
+	/* A retried RAKP1 (same Rm) gets the same Rc, so either answer works. */
+	if (s->state != SESS_RAKP2 || memcmp(s->rm, rm, sizeof(rm)) != 0) {
+		if (crypto_random(s->rc, sizeof(s->rc)) < 0)
+			return;
+	}
+	memcpy(s->rm, rm, sizeof(rm));
+	memcpy(s->user, user, ulen);
+	s->ulen = ulen;
+	s->user_id = uid;
+	s->role = role;
+	s->max_priv = want;
+	s->tag = tag;
+	s->state = SESS_RAKP2;
+	s->last_usec = bmc_now(bmc);
+
+	n = rakp2_authcode(s->auth_alg, lan_user_key(lan, uid), CFG_PASSWORD_MAX, s->console_sid,
+			   s->bmc_sid, s->rm, s->rc, bmc->system_guid, role, user, ulen, hmac);
+	wb_u8(&w, tag);
+	wb_u8(&w, RSTAT_OK);
+	wb_le16(&w, 0);
+	wb_le32(&w, s->console_sid);
+	wb_bytes(&w, s->rc, sizeof(s->rc));
+	wb_bytes(&w, bmc->system_guid, 16);
+	wb_bytes(&w, hmac, n);
+	rmcpp_send(pkt, NULL, PAYLOAD_RAKP2, b, w.len);
+}
+
+static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
+{
+	struct lan *lan = pkt->lan;
+	struct bmc *bmc = lan->bmc;
+	uint8_t tag, status, want[CRYPTO_MAX_HASH], icv[CRYPTO_MAX_HASH], b[40];
+	struct wbuf w = wb_init(b, sizeof(b));
+	const uint8_t *key;
+	struct session *s;
+	size_t n, klen;
+	uint32_t sid;
+
+	tag = rb_u8(r);
+	status = rb_u8(r);
+	(void)rb_le16(r);
+	sid = rb_le32(r);
+	if (!rb_ok(r))
+		return;
+	s = rakp_session(pkt, sid);
+	if (!s || (s->state != SESS_RAKP2 && s->state != SESS_ACTIVE)) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP4, tag, RSTAT_INVALID_SID, s ? s->console_sid : 0);
+		return;
+	}
+	if (s->state == SESS_ACTIVE && s->in.started)
+		return;		/* the session is in use: this is a stale duplicate */
+	if (status != RSTAT_OK) {
+		log_info("lan: console aborted session set-up (RAKP3 status %02x)", status);
+		session_free(s);
+		return;
+	}
+	n = rakp3_authcode(s->auth_alg, lan_user_key(lan, s->user_id), CFG_PASSWORD_MAX, s->rc,
+			   s->console_sid, s->role, s->user, s->ulen, want);
+	if (rb_left(r) != n || !crypto_equal(want, r->p, n)) {
+		log_warning("lan: RAKP3 authentication failed for user %u", s->user_id);
+		rakp_reply_error(pkt, PAYLOAD_RAKP4, tag, RSTAT_INVALID_ICV, s->console_sid);
+		session_free(s);
+		return;
+	}
+
+	key = bmc->cfg.lan.kg_set ? bmc->cfg.lan.kg : lan_user_key(lan, s->user_id);
+	klen = rakp_sik(s->auth_alg, key, CFG_PASSWORD_MAX, s->rm, s->rc, s->role, s->user, s->ulen, s->sik);
+	s->key_len = (uint8_t)klen;
+	rakp_kn(s->auth_alg, s->sik, klen, 1, s->k1);
+	rakp_kn(s->auth_alg, s->sik, klen, 2, s->k2);
+	n = rakp4_icv(s->auth_alg, s->sik, klen, s->rm, s->bmc_sid, bmc->system_guid, icv);
+
+	if (s->state != SESS_ACTIVE) {
+		s->state = SESS_ACTIVE;
+		s->priv = s->max_priv < PRIV_USER ? s->max_priv : PRIV_USER;
+		s->out_seq = 0;
+		log_info("lan: session %u (%08x) opened for user %u, max privilege %s",
+			 s->handle, s->bmc_sid, s->user_id, ipmi_priv_name(s->max_priv));
+	}
+	s->last_usec = bmc_now(bmc);
+	wb_u8(&w, tag);
+	wb_u8(&w, RSTAT_OK);
+	wb_le16(&w, 0);
+	wb_le32(&w, s->console_sid);
+	wb_bytes(&w, icv, n);
+	rmcpp_send(pkt, NULL, PAYLOAD_RAKP4, b, w.len);
+}
+
+/* --- Session packets ---------------------------------------------------- */
+
+static void session_packet(struct lan_pkt *pkt, struct session *s, uint8_t ptype, uint32_t seq,
+			   const uint8_t *start, struct rbuf payload, struct rbuf *trailer)
+{
+	struct lan *lan = pkt->lan;
+	uint8_t plain[LAN_MAX_PACKET], out[IPMI_MAX_RSP + 16];
+	bool enc = ptype & PT_ENCRYPTED, auth = ptype & PT_AUTHENTICATED;
+	struct rbuf msg = payload;
+	size_t n;
+
+	if (auth != (s->integ_alg != INTEG_NONE) || enc != (s->conf_alg != CONF_NONE))
+		return;		/* not what was negotiated */
+	if (auth) {
+		size_t ilen = integ_len(s->integ_alg), covered;
+		uint8_t want[CRYPTO_MAX_HASH], pad;
+		const uint8_t *code;
+
+		/* trailer: pad (0..3) || pad length || next header || AuthCode */
+		if (rb_left(trailer) < ilen + 2 || rb_left(trailer) > ilen + 5)
+			return;
+		covered = (size_t)(trailer->p - start) + rb_left(trailer) - ilen;
+		code = trailer->p + rb_left(trailer) - ilen;
+		pad = code[-2];
+		if (code[-1] != 0x07 || pad != rb_left(trailer) - ilen - 2)
+			return;
+		if (s->integ_alg == INTEG_MD5_128)
+			integ_compute(s->integ_alg, lan_user_key(lan, s->user_id), 16, start, covered, want);
+		else
+			integ_compute(s->integ_alg, s->k1, s->key_len, start, covered, want);
+		if (!crypto_equal(want, code, ilen)) {
+			log_debug("lan: session %u: bad AuthCode", s->handle);
+			return;
+		}
+	} else if (rb_left(trailer) != 0) {
+		return;
+	}
+	if (seq == 0 || !seq_window_accept(&s->in, seq)) {
+		log_debug("lan: session %u: sequence number %u replayed or out of window", s->handle, seq);
+		return;
+	}
+	if (enc) {
+		int m = aes_cbc_decrypt(s->k2, payload.p, rb_left(&payload), plain, sizeof(plain));
+		if (m < 0)
+			return;
+		msg = rb_init(plain, (size_t)m);
+	}
+	s->last_usec = bmc_now(lan->bmc);
+	if ((ptype & 0x3f) != PAYLOAD_IPMI)
+		return;		/* SOL arrives with the SOL issue */
+	n = lan_run_msg(pkt, s, s->priv, msg, out, sizeof(out));
+	if (n == 0)
+		return;
+	rmcpp_send(pkt, s, PAYLOAD_IPMI, out, n);
+	if (s->state == SESS_CLOSING)
+		session_free(s);
+}
+
+void rmcpp_receive(struct lan_pkt *pkt, struct rbuf *r)
+{
+	struct lan *lan = pkt->lan;
+	const uint8_t *start = r->p;
+	uint8_t ptype, out[IPMI_MAX_RSP + 16];
+	struct rbuf payload;
+	struct session *s;
+	uint32_t sid, seq;
+	size_t n;
+
+	pkt->v20 = true;
+	(void)rb_u8(r);		/* auth type 06h */
+	ptype = rb_u8(r);
+	if ((ptype & 0x3f) == PAYLOAD_OEM)
+		goto drop;	/* no OEM payloads */
+	sid = rb_le32(r);
+	seq = rb_le32(r);
+	payload = rb_sub(r, rb_le16(r));
+	if (!rb_ok(r))
+		goto drop;
+
+	if (sid == 0) {
+		/* Outside a session: set-up payloads and pre-session messages,
+		 * never authenticated or encrypted. */
+		if ((ptype & (PT_ENCRYPTED | PT_AUTHENTICATED)) || seq != 0 || rb_left(r) != 0)
+			goto drop;
+		switch (ptype) {
+		case PAYLOAD_OPEN_REQ:
+			open_session(pkt, &payload);
+			return;
+		case PAYLOAD_RAKP1:
+			rakp1(pkt, &payload);
+			return;
+		case PAYLOAD_RAKP3:
+			rakp3(pkt, &payload);
+			return;
+		case PAYLOAD_IPMI:
+			n = lan_run_msg(pkt, NULL, PRIV_NONE, payload, out, sizeof(out));
+			if (n)
+				rmcpp_send(pkt, NULL, PAYLOAD_IPMI, out, n);
+			return;
+		}
+		goto drop;
+	}
+
+	s = session_by_id(&lan->bmc->sessions, sid);
+	if (!s || !s->v20 || s->state != SESS_ACTIVE || !lan_same_peer(pkt, s))
+		goto drop;
+	session_packet(pkt, s, ptype, seq, start, payload, r);
+	return;
+drop:
+	lan->dropped++;
+	log_debug("lan: dropped an RMCP+ packet");
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Walk every command table: entries are consistent, and the dispatcher's
+ * checks (C1h unknown, D4h privilege, C7h length) hold for every command,
+ * in that order, before any handler runs.
+ */
+#include <string.h>
+
+#include "daemon/bmc.h"
+#include "daemon/ipmi.h"
+#include "tap.h"
+
+static struct bmc bmc;
+
+static uint8_t run(uint8_t netfn, uint8_t cmd, enum ipmi_priv priv, const uint8_t *data, size_t len)
+{
+	uint8_t out[IPMI_MAX_RSP];
+	struct wbuf w = wb_init(out, sizeof(out));
+	struct ipmi_req req = {
+		.channel = 1, .priv = priv, .netfn = netfn, .cmd = cmd, .data = data, .len = len,
+	};
+
+	return ipmi_dispatch(&bmc, &req, &w);
+}
+
+static void test_tables(void)
+{
+	unsigned n = 0;
+
+	for (const struct ipmi_netfn *t = ipmi_netfns; t->cmds; t++) {
+		CHECK((t->netfn & 1) == 0);
+		for (unsigned c = 0; c < 256; c++) {
+			const struct ipmi_cmd *e = &t->cmds[c];
+
+			if (!e->fn) {
+				/* An unused slot carries nothing else. */
+				CHECK(e->priv == 0 && e->min_len == 0 && e->max_len == 0 && !e->name);
+				continue;
+			}
+			n++;
+			CHECK(e->name && e->name[0]);
+			CHECK(e->priv <= PRIV_ADMIN);
+			CHECK(e->min_len <= e->max_len);
+			CHECK(e->max_len <= IPMI_MAX_REQ);
+			CHECK(ipmi_lookup(t->netfn, (uint8_t)c) == e);
+		}
+	}
+	CHECK(n > 0);
+	/* Every command the LAN foundation promises is in a table. */
+	static const uint8_t required[][2] = {
+		{ NETFN_APP, 0x01 }, { NETFN_APP, 0x02 }, { NETFN_APP, 0x03 }, { NETFN_APP, 0x04 },
+		{ NETFN_APP, 0x08 }, { NETFN_APP, 0x2f }, { NETFN_APP, 0x37 }, { NETFN_APP, 0x38 },
+		{ NETFN_APP, 0x39 }, { NETFN_APP, 0x3a }, { NETFN_APP, 0x3b }, { NETFN_APP, 0x3c },
+		{ NETFN_APP, 0x3d }, { NETFN_APP, 0x41 }, { NETFN_APP, 0x42 }, { NETFN_APP, 0x54 },
+		{ NETFN_CHASSIS, 0x01 }, { NETFN_CHASSIS, 0x02 },
+	};
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		CHECK(ipmi_lookup(required[i][0], required[i][1]) != NULL);
+	/* No netfn listed twice. */
+	for (const struct ipmi_netfn *a = ipmi_netfns; a->cmds; a++)
+		for (const struct ipmi_netfn *b = a + 1; b->cmds; b++)
+			CHECK(a->netfn != b->netfn);
+}
+
+static void test_checks(void)
+{
+	uint8_t big[IPMI_MAX_REQ + 1];
+
+	memset(big, 0, sizeof(big));
+	/* Unknown netfn, unknown command, response netfn, bad LUN. */
+	CHECK(run(0x30, 0x01, PRIV_ADMIN, NULL, 0) == CC_INVALID_CMD);
+	CHECK(run(NETFN_APP, 0xff, PRIV_ADMIN, NULL, 0) == CC_INVALID_CMD);
+	CHECK(run(NETFN_APP | 1, 0x01, PRIV_ADMIN, NULL, 0) == CC_INVALID_CMD_LUN);
+
+	for (const struct ipmi_netfn *t = ipmi_netfns; t->cmds; t++) {
+		for (unsigned c = 0; c < 256; c++) {
+			const struct ipmi_cmd *e = &t->cmds[c];
+
+			if (!e->fn)
+				continue;
+			/* Below the minimum privilege: D4h, whatever the length. */
+			if (e->priv > PRIV_NONE) {
+				CHECK(run(t->netfn, (uint8_t)c, e->priv - 1, big, e->min_len) == CC_INSUFFICIENT_PRIV);
+				CHECK(run(t->netfn, (uint8_t)c, e->priv - 1, big, sizeof(big)) == CC_INSUFFICIENT_PRIV);
+			}
+			/* Privilege is fine, length is not: C7h. */
+			if (e->min_len > 0)
+				CHECK(run(t->netfn, (uint8_t)c, PRIV_ADMIN, big, e->min_len - 1) == CC_REQ_LEN);
+			CHECK(run(t->netfn, (uint8_t)c, PRIV_ADMIN, big, e->max_len + 1u) == CC_REQ_LEN);
+		}
+	}
+	/* Privilege is checked before length: a too-long Chassis Control from a
+	 * USER session is a privilege error. */
+	CHECK(run(NETFN_CHASSIS, 0x02, PRIV_USER, big, 9) == CC_INSUFFICIENT_PRIV);
+	/* Commands that need no session are reachable without one. */
+	CHECK(ipmi_lookup(NETFN_APP, 0x38)->priv == PRIV_NONE);
+	CHECK(ipmi_lookup(NETFN_APP, 0x54)->priv == PRIV_NONE);
+	CHECK(ipmi_lookup(NETFN_APP, 0x01)->priv == PRIV_USER);
+	CHECK(ipmi_lookup(NETFN_CHASSIS, 0x02)->priv == PRIV_OPERATOR);
+}
+
+static void test_handlers(void)
+{
+	const uint8_t self_test[] = { 0 };
+
+	/* A real handler through the dispatcher: Get Self Test Results. */
+	CHECK(run(NETFN_APP, 0x04, PRIV_USER, self_test, 0) == CC_OK);
+	/* Reserved bits: CCh from the handler. */
+	const uint8_t chinfo[] = { 0xf1 };
+	CHECK(run(NETFN_APP, 0x42, PRIV_USER, chinfo, 1) == CC_INVALID_FIELD);
+	const uint8_t noch[] = { 0x05 };
+	CHECK(run(NETFN_APP, 0x42, PRIV_USER, noch, 1) == CC_INVALID_FIELD);
+	const uint8_t ctl[] = { 0x06 };
+	CHECK(run(NETFN_CHASSIS, 0x02, PRIV_ADMIN, ctl, 1) == CC_INVALID_FIELD);
+}
+
+int main(void)
+{
+	bmc.cfg.lan.channel = 1;
+	test_tables();
+	test_checks();
+	test_handlers();
+	return tap_done("dispatch");
+}
