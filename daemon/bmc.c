@@ -21,15 +21,19 @@ uint64_t bmc_now(struct bmc *bmc)
 	return now;
 }
 
-/* A random (version 4) GUID. */
+/* A random (version 4) GUID in IPMI wire order: the RFC 4122 byte string
+ * reversed, least significant byte (the end of the node field) first. */
 static int guid_new(uint8_t g[16])
 {
-	int r = crypto_random(g, 16);
+	uint8_t rfc[16];
+	int r = crypto_random(rfc, sizeof(rfc));
 
 	if (r < 0)
 		return r;
-	g[6] = (g[6] & 0x0f) | 0x40;
-	g[8] = (g[8] & 0x3f) | 0x80;
+	rfc[6] = (rfc[6] & 0x0f) | 0x40;
+	rfc[8] = (rfc[8] & 0x3f) | 0x80;
+	for (int i = 0; i < 16; i++)
+		g[i] = rfc[15 - i];
 	return 0;
 }
 

@@ -203,7 +203,9 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 	n = lan_run_msg(pkt, s, priv, msg, out, sizeof(out));
 	if (n == 0)
 		goto drop;
-	if (s && s->state == SESS_ACTIVE && seq != 0)
+	/* Every response in a session, the Activate Session response first,
+	 * carries the next number of the sequence the console chose. */
+	if (s && (s->state == SESS_ACTIVE || s->state == SESS_CLOSING))
 		out_seq = ++s->out_seq ? s->out_seq : ++s->out_seq;
 	if (sid == 0 || s) {
 		v15_reply(pkt, s, sid, out_seq, out, n);
