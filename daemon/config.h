@@ -88,8 +88,8 @@ struct board_config {
  * Parse a board file.  On success fills *cfg (defaults applied) and returns
  * 0.  On failure returns -EINVAL (or -errno for I/O) and, when 'errors' is
  * not NULL, calls errors(path_message, userdata) once per problem found,
- * e.g. "users[1].password: missing" or "lan.cipher_suites[2]: 0 is not
- * allowed unless lan.allow_cipher_zero is true".  Never logs passwords.
+ * e.g. "users[1].password: missing".  Cipher suite 0 is enabled only by
+ * listing it in lan.cipher_suites.  Never logs passwords.
  */
 typedef void (*cfg_error_fn)(const char *msg, void *userdata);
 int config_load(const char *path, struct board_config *cfg, cfg_error_fn errors, void *userdata);

@@ -9,6 +9,7 @@
 
 int log_max_level = LOG_INFO;
 
+__attribute__((format(printf, 3, 0)))
 static void vlog(int level, int err, const char *fmt, va_list ap)
 {
 	int saved = errno;

@@ -17,6 +17,8 @@
 #include "lan/lan_internal.h"
 
 #define ASF_IANA 4542u
+
+static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8_t *buf, size_t len);
 #define ASF_PING 0x80
 #define ASF_PONG 0x40
 
@@ -247,6 +249,18 @@ static void asf_receive(struct lan_pkt *pkt, struct rbuf *r, uint8_t rmcp_seq)
 	wb_zero(&w, 6);
 	if (wb_ok(&w))
 		lan_send(pkt, buf, w.len);
+}
+
+void lan_input(struct lan_sock *sock, const struct sockaddr *peer, socklen_t peerlen,
+	       const uint8_t *buf, size_t len)
+{
+	struct lan_pkt pkt = { .lan = sock->lan, .sock = sock };
+
+	if (peerlen > sizeof(pkt.peer))
+		return;
+	memcpy(&pkt.peer, peer, peerlen);
+	pkt.peerlen = peerlen;
+	lan_datagram(sock, &pkt, buf, len);
 }
 
 static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8_t *buf, size_t len)

@@ -66,6 +66,10 @@ struct lan_pkt {
 };
 
 /* lan.c */
+/* One datagram from peer, as if it had arrived on sock (also the fuzzers'
+ * entry point). */
+void lan_input(struct lan_sock *sock, const struct sockaddr *peer, socklen_t peerlen,
+	       const uint8_t *buf, size_t len);
 void lan_send(struct lan_pkt *pkt, const void *buf, size_t len);
 bool lan_same_peer(const struct lan_pkt *pkt, const struct session *s);
 /* Parse one IPMI message (rsAddr..checksum), dispatch it and build the
