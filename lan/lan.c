@@ -3,7 +3,9 @@
  * UDP sockets, RMCP/ASF, and the IPMI 1.5 session path.  RMCP+ lives in
  * rmcpplus.c; session-management commands in lancmds.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,24 @@ static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8
 bool lan_same_peer(const struct lan_pkt *pkt, const struct session *s)
 {
 	return pkt->peerlen == s->peerlen && memcmp(&pkt->peer, &s->peer, pkt->peerlen) == 0;
+}
+
+const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64])
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
+		snprintf(buf, 64, "%s:%u", addr, ntohs(in->sin_port));
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
+		snprintf(buf, 64, "[%s]:%u", addr, ntohs(in6->sin6_port));
+	}
+	return buf;
 }
 
 void lan_send(struct lan_pkt *pkt, const void *buf, size_t len)

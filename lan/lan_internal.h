@@ -72,6 +72,8 @@ void lan_input(struct lan_sock *sock, const struct sockaddr *peer, socklen_t pee
 	       const uint8_t *buf, size_t len);
 void lan_send(struct lan_pkt *pkt, const void *buf, size_t len);
 bool lan_same_peer(const struct lan_pkt *pkt, const struct session *s);
+/* "ADDR:PORT" of a peer, for logs. */
+const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64]);
 /* Parse one IPMI message (rsAddr..checksum), dispatch it and build the
  * response message into out.  Returns the response length, 0 to drop. */
 size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,

@@ -155,8 +155,9 @@ int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	s->priv = want < PRIV_USER ? want : PRIV_USER;
 	s->out_seq = out_seq - 1;
 	s->in = (struct seq_window){ .last = in_seq - 1, .seen = 1, .started = true };
-	log_info("lan: IPMI 1.5 session %u (%08x) opened for user %u, max privilege %s",
-		 s->handle, s->bmc_sid, s->user_id, ipmi_priv_name(want));
+	char peer[64];
+	log_info("lan: IPMI 1.5 session %u (%08x) opened for user %u from %s, max privilege %s",
+		 s->handle, s->bmc_sid, s->user_id, lan_peer_text(&s->peer, peer), ipmi_priv_name(want));
 
 	wb_u8(rsp, at);
 	wb_le32(rsp, s->bmc_sid);

@@ -375,8 +375,10 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		s->state = SESS_ACTIVE;
 		s->priv = s->max_priv < PRIV_USER ? s->max_priv : PRIV_USER;
 		s->out_seq = 0;
-		log_info("lan: session %u (%08x) opened for user %u, max privilege %s",
-			 s->handle, s->bmc_sid, s->user_id, ipmi_priv_name(s->max_priv));
+		char peer[64];
+		log_info("lan: session %u (%08x) opened for user %u from %s, max privilege %s",
+			 s->handle, s->bmc_sid, s->user_id, lan_peer_text(&s->peer, peer),
+			 ipmi_priv_name(s->max_priv));
 	}
 	s->last_usec = bmc_now(bmc);
 	wb_u8(&w, tag);
