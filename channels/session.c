@@ -114,7 +114,7 @@ unsigned session_expire(struct session_table *t, uint64_t now)
 		if (s->state == SESS_FREE)
 			continue;
 		limit = (uint64_t)(session_half_open(s) ? SESSION_HALF_OPEN_TIMEOUT_S : t->timeout_s) * 1000000;
-		if (now - s->last_usec >= limit) {
+		if (now > s->last_usec && now - s->last_usec >= limit) {
 			log_info("session %u (%08x) timed out", s->handle, s->bmc_sid);
 			session_free(s);
 			n++;

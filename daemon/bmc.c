@@ -68,8 +68,13 @@ static int bmc_on_expiry(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct bmc *bmc = userdata;
 
-	session_expire(&bmc->sessions, usec);
-	sd_event_source_set_time(src, usec + 1000000);
+	/* 'usec' is when the timer was due, which can be earlier than the
+	 * last activity of a session served in this same iteration: use the
+	 * loop's current time. */
+	uint64_t now = bmc_now(bmc);
+
+	session_expire(&bmc->sessions, now);
+	sd_event_source_set_time(src, now + 1000000);
 	return 0;
 }
 
