@@ -101,9 +101,12 @@ struct open_req {
 	uint8_t alg[3];			/* auth, integ, conf */
 };
 
+/* An Open Session refusal carries the (zero) BMC session ID field too:
+ * nmap's ipmi-cipher-zero parses it, and other clients read the status
+ * first. */
 static void open_reply_error(struct lan_pkt *pkt, uint8_t tag, uint8_t status, uint32_t console_sid)
 {
-	uint8_t b[8];
+	uint8_t b[12];
 	struct wbuf w = wb_init(b, sizeof(b));
 
 	wb_u8(&w, tag);
@@ -111,6 +114,7 @@ static void open_reply_error(struct lan_pkt *pkt, uint8_t tag, uint8_t status, u
 	wb_u8(&w, 0);
 	wb_u8(&w, 0);
 	wb_le32(&w, console_sid);
+	wb_le32(&w, 0);
 	rmcpp_send(pkt, NULL, PAYLOAD_OPEN_RSP, b, w.len);
 }
 
