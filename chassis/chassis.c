@@ -30,7 +30,7 @@ static int chassis_control(struct bmc *bmc, const struct ipmi_req *req, struct w
 
 	if ((req->data[0] & 0xf0) || action > POWER_ACTION_SOFT)
 		return CC_INVALID_FIELD;
-	r = power_request(&bmc->power, action);
+	r = power_request(&bmc->power, action, RESTART_CHASSIS_CMD);
 	if (r == -EAGAIN)
 		return CC_NODE_BUSY;
 	if (r == -ENOTSUP)

@@ -27,6 +27,14 @@ static void power_set_state(struct power *p, enum power_state s)
 
 static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata);
 
+static void power_notify(struct power *p, enum power_event ev, enum restart_cause cause)
+{
+	if (ev == POWER_EV_ON || ev == POWER_EV_RESET)
+		p->restart_cause = cause;
+	if (p->notify)
+		p->notify(p->notify_userdata, ev, cause);
+}
+
 static int power_arm(struct power *p, unsigned ms)
 {
 	uint64_t now;
@@ -72,12 +80,14 @@ static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 		p->fault = true;
 		p->last_off_by_fault = true;
 		power_set_state(p, p->on ? POWER_ON : POWER_OFF);
+		power_notify(p, POWER_EV_FAULT, p->pending_cause);
 		return 0;
 	case POWER_POWERING_OFF:
 		log_error("host power: still on %u ms after a forced off", p->t.off_timeout_ms);
 		p->fault = true;
 		p->cycle_pending = false;
 		power_set_state(p, p->on ? POWER_ON : POWER_OFF);
+		power_notify(p, POWER_EV_FAULT, p->pending_cause);
 		return 0;
 	case POWER_SOFT_OFF:
 		log_warning("host power: the OS did not shut down within %u ms", p->t.soft_timeout_ms);
@@ -90,26 +100,36 @@ static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 
 void power_good_changed(struct power *p, bool on)
 {
+	bool requested;
+
 	if (p->on == on)
 		return;
 	p->on = on;
-	log_info("host power good: %s", on ? "on" : "off");
+	requested = p->state != POWER_ON && p->state != POWER_OFF;
+	log_info("host power good: %s%s", on ? "on" : "off", requested ? "" : " (not requested: front panel or host)");
 	power_disarm(p);
 	if (on) {
+		enum restart_cause cause = p->state == POWER_POWERING_ON || p->state == POWER_CYCLE_WAIT
+						   ? p->pending_cause : RESTART_POWER_BUTTON;
+
 		p->fault = false;
+		p->last_on_by_ipmi = cause == RESTART_CHASSIS_CMD;
 		power_set_state(p, POWER_ON);
+		power_notify(p, POWER_EV_ON, cause);
 		return;
 	}
 	if (p->cycle_pending) {
 		power_set_state(p, POWER_CYCLE_WAIT);
 		if (power_arm(p, p->t.cycle_interval_ms) < 0)
 			power_set_state(p, POWER_OFF);
+		power_notify(p, POWER_EV_OFF, p->pending_cause);
 		return;
 	}
 	power_set_state(p, POWER_OFF);
+	power_notify(p, POWER_EV_OFF, requested ? p->pending_cause : RESTART_POWER_BUTTON);
 }
 
-int power_request(struct power *p, enum power_action a)
+int power_request(struct power *p, enum power_action a, enum restart_cause cause)
 {
 	int r;
 
@@ -122,7 +142,7 @@ int power_request(struct power *p, enum power_action a)
 	case POWER_ACTION_ON:
 		if (p->on)
 			return 0;
-		p->last_on_by_ipmi = true;
+		p->pending_cause = cause;
 		return power_start_on(p);
 	case POWER_ACTION_OFF:
 	case POWER_ACTION_CYCLE:
@@ -132,7 +152,7 @@ int power_request(struct power *p, enum power_action a)
 		if (r < 0)
 			return r;
 		p->cycle_pending = a == POWER_ACTION_CYCLE;
-		p->last_on_by_ipmi = a == POWER_ACTION_CYCLE;
+		p->pending_cause = cause;
 		power_set_state(p, POWER_POWERING_OFF);
 		return power_arm(p, p->t.force_off_ms + p->t.off_timeout_ms);
 	case POWER_ACTION_SOFT:
@@ -141,13 +161,17 @@ int power_request(struct power *p, enum power_action a)
 		r = p->ops->press(p->ctx, BUTTON_POWER, p->t.press_ms);
 		if (r < 0)
 			return r;
+		p->pending_cause = cause;
 		power_set_state(p, POWER_SOFT_OFF);
 		return power_arm(p, p->t.press_ms + p->t.soft_timeout_ms);
 	case POWER_ACTION_RESET:
 		if (!p->on)
 			return -ENOTSUP;
 		log_info("host power: reset");
-		return p->ops->press(p->ctx, BUTTON_RESET, p->t.reset_ms);
+		r = p->ops->press(p->ctx, BUTTON_RESET, p->t.reset_ms);
+		if (r == 0)
+			power_notify(p, POWER_EV_RESET, cause);
+		return r;
 	case POWER_ACTION_DIAG:
 		if (!p->on)
 			return -ENOTSUP;

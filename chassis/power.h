@@ -44,6 +44,32 @@ enum power_action {		/* Chassis Control values */
 	POWER_ACTION_SOFT = 5,
 };
 
+enum restart_cause {		/* Get System Restart Cause values */
+	RESTART_UNKNOWN = 0x0,
+	RESTART_CHASSIS_CMD = 0x1,
+	RESTART_RESET_BUTTON = 0x2,
+	RESTART_POWER_BUTTON = 0x3,
+	RESTART_WATCHDOG = 0x4,
+	RESTART_OEM = 0x5,
+	RESTART_AC_ALWAYS_ON = 0x6,
+	RESTART_AC_PREVIOUS = 0x7,
+	RESTART_PEF_RESET = 0x8,
+	RESTART_PEF_CYCLE = 0x9,
+	RESTART_SOFT_RESET = 0xa,
+	RESTART_RTC = 0xb,
+};
+
+enum power_event {
+	POWER_EV_ON,		/* power good rose: the host boots */
+	POWER_EV_OFF,		/* power good fell */
+	POWER_EV_RESET,		/* reset pulse: the host reboots */
+	POWER_EV_FAULT,		/* a transition failed */
+};
+
+/* Called on every event with the cause of the (re)start, for the
+ * subsystems that care (boot options, POH, restart cause, SEL). */
+typedef void (*power_event_fn)(void *userdata, enum power_event ev, enum restart_cause cause);
+
 struct power_timing {
 	unsigned press_ms;		/* short press */
 	unsigned force_off_ms;		/* long press that forces power off */
@@ -65,15 +91,20 @@ struct power {
 	bool cycle_pending;		/* power on after the cycle interval */
 	bool last_on_by_ipmi;		/* last power on came from a command */
 	bool last_off_by_fault;
+	enum restart_cause pending_cause;	/* of the transition in progress */
+	enum restart_cause restart_cause;	/* of the last (re)start */
+	power_event_fn notify;
+	void *notify_userdata;
 	sd_event_source *timer;
 };
 
 int power_init(struct power *p, sd_event *ev, const struct host_ops *ops, void *ctx,
 	       const struct power_timing *t);
 void power_done(struct power *p);
-/* Start an action.  0, or -EAGAIN (busy with another transition) or
- * -ENOTSUP (not possible in this state: e.g. reset while off). */
-int power_request(struct power *p, enum power_action a);
+/* Start an action on behalf of 'cause'.  0, or -EAGAIN (busy with another
+ * transition) or -ENOTSUP (not possible in this state: e.g. reset while
+ * off). */
+int power_request(struct power *p, enum power_action a, enum restart_cause cause);
 /* The backend calls this on every power-good edge. */
 void power_good_changed(struct power *p, bool on);
 const char *power_state_name(enum power_state s);

@@ -106,6 +106,16 @@ void bmc_schedule_reset(struct bmc *bmc, bool cold)
 		log_error("cannot schedule reset");
 }
 
+/* Every host power event, fanned out to the subsystems that follow the
+ * host's life (one line each). */
+static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart_cause cause)
+{
+	struct bmc *bmc = userdata;
+
+	log_debug("power event %d, cause %d", ev, cause);
+	(void)bmc;
+}
+
 int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir)
 {
 	struct power_timing t;
@@ -147,6 +157,8 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	if (r < 0)
 		return log_error_errno(r, "host power");
 	sim_host_attach(bmc->sim, &bmc->power);
+	bmc->power.notify = bmc_on_power_event;
+	bmc->power.notify_userdata = bmc;
 
 	return lan_open(bmc, &bmc->lan);
 }
