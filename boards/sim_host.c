@@ -96,10 +96,17 @@ static int sim_power_good(void *ctx)
 	return h->on;
 }
 
+static int sim_identify(void *ctx, bool on)
+{
+	log_info("sim host: identify LED %s", on ? "on" : "off");
+	return 0;
+}
+
 const struct host_ops sim_host_ops = {
 	.name = "sim",
 	.press = sim_press,
 	.power_good = sim_power_good,
+	.identify = sim_identify,
 };
 
 struct sim_host *sim_host_new(sd_event *ev, const struct cfg_host *cfg)

@@ -6,20 +6,34 @@
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 
+static int chassis_get_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	wb_u8(rsp, 0x02);	/* provides front panel lockout */
+	wb_u8(rsp, 0x20);	/* FRU info device address: the BMC */
+	wb_u8(rsp, 0x20);	/* SDR device */
+	wb_u8(rsp, 0x20);	/* SEL device */
+	wb_u8(rsp, 0x20);	/* system management device */
+	return CC_OK;
+}
+
 static int chassis_get_status(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct power *p = &bmc->power;
-	uint8_t policy = bmc->cfg.host.initially_on ? 0x2 : 0x0;	/* always on / always off */
+	const struct chassis *c = &bmc->chassis;
 	uint8_t state = 0, last = 0;
 
 	state |= p->on ? 0x01 : 0;
 	state |= p->fault ? 0x08 : 0;
-	state |= policy << 5;
-	last |= p->last_on_by_ipmi ? 0x10 : 0;
+	state |= (uint8_t)(c->policy << 5);
+	last |= c->ac_failed ? 0x01 : 0;
 	last |= p->last_off_by_fault ? 0x08 : 0;
+	last |= p->last_on_by_ipmi ? 0x10 : 0;
 	wb_u8(rsp, state);
 	wb_u8(rsp, last);
-	wb_u8(rsp, 0x00);	/* misc: no intrusion, identify not supported yet */
+	/* misc: identify command and state supported, identify state */
+	wb_u8(rsp, (uint8_t)(0x40 | (c->identify & 3) << 4));
+	/* front panel: every button may be disabled; which are */
+	wb_u8(rsp, (uint8_t)(0xf0 | (c->front_panel & 0x0f)));
 	return CC_OK;
 }
 
@@ -39,11 +53,93 @@ static int chassis_control(struct bmc *bmc, const struct ipmi_req *req, struct w
 		log_error_errno(r, "chassis control %u", action);
 		return CC_UNSPECIFIED;
 	}
+	bmc->chassis.restart_channel = req->channel;
 	log_info("chassis control %u by user %u", action, req->session ? req->session->user_id : 0);
 	return CC_OK;
 }
 
+static int identify_off(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct bmc *bmc = userdata;
+
+	bmc->chassis.identify = 0;
+	if (bmc->power.ops->identify)
+		bmc->power.ops->identify(bmc->power.ctx, false);
+	log_info("chassis identify: off");
+	return 0;
+}
+
+static int chassis_identify(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct chassis *c = &bmc->chassis;
+	struct rbuf r = rb_init(req->data, req->len);
+	unsigned interval = req->len >= 1 ? rb_u8(&r) : 15;
+	uint8_t force = req->len >= 2 ? rb_u8(&r) : 0;
+	uint64_t now = bmc_now(bmc);
+	int ret;
+
+	if (force & 0xfe)
+		return CC_INVALID_FIELD;
+	c->identify_timer = sd_event_source_disable_unref(c->identify_timer);
+	c->identify = force ? 2 : interval ? 1 : 0;
+	if (bmc->power.ops->identify)
+		bmc->power.ops->identify(bmc->power.ctx, c->identify != 0);
+	log_info("chassis identify: %s", force ? "on" : interval ? "timed" : "off");
+	if (c->identify == 1) {
+		ret = sd_event_add_time(bmc->ev, &c->identify_timer, CLOCK_MONOTONIC,
+					now + interval * 1000000ULL, 100000, identify_off, bmc);
+		if (ret < 0)
+			return CC_UNSPECIFIED;
+	}
+	return CC_OK;
+}
+
+static int chassis_set_policy(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	uint8_t p = req->data[0];
+
+	if (p > 3)
+		return CC_INVALID_FIELD;
+	if (p != 3 && p != bmc->chassis.policy) {
+		bmc->chassis.policy = p;
+		chassis_on_power_event(bmc, bmc->power.on ? POWER_EV_ON : POWER_EV_OFF, RESTART_UNKNOWN);
+		log_info("power restore policy: %s",
+			 p == RESTORE_ALWAYS_ON ? "always-on" : p == RESTORE_PREVIOUS ? "previous" : "always-off");
+	}
+	wb_u8(rsp, 0x07);	/* supported: always off, previous, always on */
+	return CC_OK;
+}
+
+static int chassis_restart_cause(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	wb_u8(rsp, bmc->power.restart_cause & 0x0f);
+	wb_u8(rsp, bmc->chassis.restart_channel);
+	return CC_OK;
+}
+
+static int chassis_front_panel(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	if (req->data[0] & 0xf0)
+		return CC_INVALID_FIELD;
+	bmc->chassis.front_panel = req->data[0];
+	chassis_on_power_event(bmc, bmc->power.on ? POWER_EV_ON : POWER_EV_OFF, RESTART_UNKNOWN);
+	return CC_OK;
+}
+
+static int chassis_poh(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	wb_u8(rsp, 1);		/* minutes per count */
+	wb_le32(rsp, chassis_poh_minutes(bmc));
+	return CC_OK;
+}
+
 const struct ipmi_cmd chassis_cmds[256] = {
+	[0x00] = IPMI_CMD(chassis_get_capabilities, PRIV_USER, 0, 0, 0, "Get Chassis Capabilities"),
 	[0x01] = IPMI_CMD(chassis_get_status, PRIV_USER, 0, 0, 0, "Get Chassis Status"),
 	[0x02] = IPMI_CMD(chassis_control, PRIV_OPERATOR, 1, 1, 0, "Chassis Control"),
+	[0x04] = IPMI_CMD(chassis_identify, PRIV_OPERATOR, 0, 2, 0, "Chassis Identify"),
+	[0x06] = IPMI_CMD(chassis_set_policy, PRIV_OPERATOR, 1, 1, 0, "Set Power Restore Policy"),
+	[0x07] = IPMI_CMD(chassis_restart_cause, PRIV_USER, 0, 0, 0, "Get System Restart Cause"),
+	[0x0a] = IPMI_CMD(chassis_front_panel, PRIV_ADMIN, 1, 1, 0, "Set Front Panel Enables"),
+	[0x0f] = IPMI_CMD(chassis_poh, PRIV_USER, 0, 0, 0, "Get POH Counter"),
 };

@@ -24,6 +24,8 @@ struct host_ops {
 	int (*press)(void *ctx, enum host_button b, unsigned ms);
 	/* Current level of the power-good input: 1, 0, or -errno. */
 	int (*power_good)(void *ctx);
+	/* The identify LED (optional). */
+	int (*identify)(void *ctx, bool on);
 };
 
 enum power_state {

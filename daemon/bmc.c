@@ -113,7 +113,7 @@ static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart
 	struct bmc *bmc = userdata;
 
 	log_debug("power event %d, cause %d", ev, cause);
-	(void)bmc;
+	chassis_on_power_event(bmc, ev, cause);
 }
 
 int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir)
@@ -159,6 +159,9 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	sim_host_attach(bmc->sim, &bmc->power);
 	bmc->power.notify = bmc_on_power_event;
 	bmc->power.notify_userdata = bmc;
+	r = chassis_init(bmc);
+	if (r < 0)
+		return r;
 
 	return lan_open(bmc, &bmc->lan);
 }
@@ -166,6 +169,7 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 void bmc_done(struct bmc *bmc)
 {
 	bmc->lan = lan_free(bmc->lan);
+	chassis_done(bmc);
 	power_done(&bmc->power);
 	bmc->sim = sim_host_free(bmc->sim);
 	bmc->expiry = sd_event_source_disable_unref(bmc->expiry);

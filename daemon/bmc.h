@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "channels/session.h"
+#include "chassis/chassis.h"
 #include "chassis/power.h"
 #include "daemon/config.h"
 
@@ -25,6 +26,7 @@ struct bmc {
 	struct session_table sessions;
 	struct lan *lan;
 	struct power power;
+	struct chassis chassis;
 	struct sim_host *sim;
 	sd_event_source *watchdog;
 	sd_event_source *expiry;

@@ -894,9 +894,12 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 {
 	static const char *const keys[] = {
 		"backend", "power_on_ms", "power_off_ms", "soft_off_ms",
-		"cycle_interval_ms", "reset_ms", "initially_on", NULL
+		"cycle_interval_ms", "reset_ms", "initially_on", "restore_policy", NULL
 	};
 	static const char *const backends[] = { "sim", NULL };
+	/* Indexed by enum cfg_restore_policy. */
+	static const char *const policies[] = { "always-off", "previous", "always-on", NULL };
+	int k;
 	json_object *obj = section(c, root, "host", keys);
 	char path[PATH_LEN], show[SHOW_LEN];
 	const char *s;
@@ -918,6 +921,15 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	get_ms(c, obj, "cycle_interval_ms", &h->cycle_interval_ms);
 	get_ms(c, obj, "reset_ms", &h->reset_ms);
 	get_bool(c, obj, "host", "initially_on", &h->initially_on);
+	if (get_string(c, obj, "host", "restore_policy", false, path, &s, &len)) {
+		k = lookup_word(s, len, policies);
+		if (k < 0) {
+			escape(show, sizeof(show), s, len);
+			report(c, path, "\"%s\" is not a restore policy (always-off, previous, always-on)", show);
+		} else {
+			h->restore_policy = (enum cfg_restore_policy)k;
+		}
+	}
 }
 
 static void parse_root(struct pctx *c, json_object *root, struct board_config *cfg)

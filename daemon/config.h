@@ -65,6 +65,12 @@ struct cfg_lan {
 	uint8_t channel;		/* LAN channel number, default 1 */
 };
 
+enum cfg_restore_policy {	/* IPMI power restore policy values */
+	RESTORE_ALWAYS_OFF = 0,
+	RESTORE_PREVIOUS = 1,
+	RESTORE_ALWAYS_ON = 2,
+};
+
 struct cfg_host {			/* the simulated host ("sim" backend) */
 	char backend[16];		/* "sim" for now */
 	unsigned power_on_ms;		/* button press to power good, default 1500 */
@@ -73,6 +79,7 @@ struct cfg_host {			/* the simulated host ("sim" backend) */
 	unsigned cycle_interval_ms;	/* off time during a power cycle, default 1000 */
 	unsigned reset_ms;		/* reset pulse handling time, default 200 */
 	bool initially_on;		/* power state at start, default false */
+	enum cfg_restore_policy restore_policy;	/* until set over IPMI; default always-off */
 };
 
 struct board_config {
