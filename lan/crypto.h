@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Cryptography for the LAN channel.  lan/crypto.c is the only file in bmcd
- * that includes OpenSSL.  All functions are pure (no global state besides
- * OpenSSL's) and never log.
+ * that includes OpenSSL.  The functions never log and keep no state of their
+ * own besides cached OpenSSL algorithms and contexts (file-static, set up on
+ * first use, re-keyed per call): not thread-safe -- bmcd calls them from its
+ * one event-loop thread only.
  *
  * Algorithm numbers are the IPMI 2.0 wire values (Table 13-17..13-19).
  */
