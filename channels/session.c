@@ -28,6 +28,10 @@ void session_table_free(struct session_table *t)
 
 void session_free(struct session *s)
 {
+	struct session_table *t = s->table;
+
+	if (s->state != SESS_FREE && t && t->on_free)
+		t->on_free(t->userdata, s);
 	explicit_bzero(s, sizeof(*s));
 	s->state = SESS_FREE;
 }
@@ -80,6 +84,7 @@ struct session *session_new(struct session_table *t, enum session_state state, u
 	if (!s->bmc_sid)
 		return NULL;
 	s->state = state;
+	s->table = t;
 	s->handle = (uint8_t)(s - t->s + 1);
 	s->created_usec = now;
 	s->last_usec = now;

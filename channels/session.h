@@ -59,6 +59,8 @@ struct session {
 
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	void *lan_sock;			/* the LAN socket the session talks through */
+	struct session_table *table;
 	uint64_t created_usec;
 	uint64_t last_usec;
 };
@@ -67,6 +69,10 @@ struct session_table {
 	struct session *s;
 	unsigned max;
 	unsigned timeout_s;
+	/* Called before any session that was in use is freed (closed,
+	 * timed out, reaped, reset), e.g. to deactivate its SOL payload. */
+	void (*on_free)(void *userdata, struct session *s);
+	void *userdata;
 };
 
 int session_table_init(struct session_table *t, unsigned max, unsigned timeout_s);

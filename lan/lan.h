@@ -2,10 +2,27 @@
 /* The LAN channel: RMCP, IPMI 1.5 and RMCP+ on UDP. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct bmc;
 struct lan;
+struct session;
 
 /* Bind every endpoint of the board (or of --listen) and start receiving.
  * Logs its own errors. */
 int lan_open(struct bmc *bmc, struct lan **ret);
 struct lan *lan_free(struct lan *lan);
+
+/* Send one payload (e.g. SOL, payload type 1) to an active RMCP+ session's
+ * console, framed with the session's integrity and confidentiality, outside
+ * any request/response exchange.  0, -ENOTCONN if the session is not an
+ * active RMCP+ session, -EMSGSIZE if the payload does not fit. */
+int lan_session_send(struct session *s, uint8_t payload_type, const void *buf, size_t len);
+
+#define LAN_MAX_PAYLOAD 512
+
+/* Deliver inbound payloads of this type (other than IPMI messages, type 0)
+ * that arrive authenticated and decrypted on an active RMCP+ session. */
+typedef void (*lan_payload_fn)(void *userdata, struct session *s, const uint8_t *buf, size_t len);
+void lan_set_payload_handler(struct lan *lan, uint8_t payload_type, lan_payload_fn fn, void *userdata);

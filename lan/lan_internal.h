@@ -10,6 +10,7 @@
 #include "channels/session.h"
 #include "daemon/buf.h"
 #include "daemon/config.h"
+#include "lan/lan.h"
 
 #define LAN_MAX_PACKET 1024	/* larger datagrams are dropped */
 
@@ -51,6 +52,10 @@ struct lan {
 	struct lan_sock socks[CFG_MAX_LISTEN];
 	unsigned n_socks;
 	uint64_t dropped;		/* malformed or unauthenticated datagrams */
+	struct {
+		lan_payload_fn fn;
+		void *userdata;
+	} payload[64];			/* by payload type; [0] unused (IPMI) */
 };
 
 /* One received datagram: where it came from and how to answer it.  The

@@ -12,6 +12,7 @@
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "lan/crypto.h"
+#include "lan/lan.h"
 #include "lan/lan_internal.h"
 
 enum {				/* RMCP+ and RAKP status codes (IPMI 2.0 table 13-15) */
@@ -375,6 +376,7 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 	rakp_kn(s->auth_alg, s->sik, klen, 2, s->k2);
 	n = rakp4_icv(s->auth_alg, s->sik, klen, s->rm, s->bmc_sid, bmc->system_guid, icv);
 
+	s->lan_sock = pkt->sock;
 	if (s->state != SESS_ACTIVE) {
 		s->state = SESS_ACTIVE;
 		s->priv = s->max_priv < PRIV_USER ? s->max_priv : PRIV_USER;
@@ -441,8 +443,13 @@ static void session_packet(struct lan_pkt *pkt, struct session *s, uint8_t ptype
 		msg = rb_init(plain, (size_t)m);
 	}
 	s->last_usec = bmc_now(lan->bmc);
-	if ((ptype & 0x3f) != PAYLOAD_IPMI)
-		return;		/* SOL arrives with the SOL issue */
+	if ((ptype & 0x3f) != PAYLOAD_IPMI) {
+		uint8_t t = ptype & 0x3f;
+
+		if (lan->payload[t].fn)
+			lan->payload[t].fn(lan->payload[t].userdata, s, msg.p, rb_left(&msg));
+		return;
+	}
 	n = lan_run_msg(pkt, s, s->priv, msg, out, sizeof(out));
 	if (n == 0)
 		return;
@@ -504,4 +511,26 @@ void rmcpp_receive(struct lan_pkt *pkt, struct rbuf *r)
 drop:
 	lan->dropped++;
 	log_debug("lan: dropped an RMCP+ packet");
+}
+
+int lan_session_send(struct session *s, uint8_t payload_type, const void *buf, size_t len)
+{
+	struct lan_sock *sock = s->lan_sock;
+	struct lan_pkt pkt;
+
+	if (!s->v20 || s->state != SESS_ACTIVE || !sock)
+		return -ENOTCONN;
+	if (len > LAN_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	pkt = (struct lan_pkt){ .lan = sock->lan, .sock = sock, .peer = s->peer, .peerlen = s->peerlen };
+	rmcpp_send(&pkt, s, payload_type & 0x3f, buf, len);
+	return 0;
+}
+
+void lan_set_payload_handler(struct lan *lan, uint8_t payload_type, lan_payload_fn fn, void *userdata)
+{
+	if (payload_type == PAYLOAD_IPMI || payload_type >= 64)
+		return;
+	lan->payload[payload_type].fn = fn;
+	lan->payload[payload_type].userdata = userdata;
 }
