@@ -2,8 +2,10 @@
 /* App netfn (06h): device identity, GUIDs, channels, and the table. */
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
+#include "chassis/watchdog.h"
 #include "daemon/log.h"
 #include "lan/lancmds.h"
+#include "sol/sol.h"
 
 #define IPMI_IANA 7154u		/* 1BF2h: the IPMI forum, for channel info */
 
@@ -70,45 +72,23 @@ static int app_get_global_enables(struct bmc *bmc, const struct ipmi_req *req, s
 	return CC_OK;
 }
 
-/* Channels this BMC has: the LAN channel and the system interface. */
-static bool channel_exists(const struct bmc *bmc, uint8_t ch)
-{
-	return ch == bmc->cfg.lan.channel || ch == IPMI_CHANNEL_SYSIF;
-}
-
 static int app_get_channel_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	uint8_t ch = ipmi_req_channel(req, req->data[0]);
-	bool lan = ch == bmc->cfg.lan.channel;
+	const struct channel *c = channel_get(&bmc->channels, ch);
 
-	if ((req->data[0] & 0xf0) || !channel_exists(bmc, ch))
+	if ((req->data[0] & 0xf0) || !c)
 		return CC_INVALID_FIELD;
 	wb_u8(rsp, ch);
-	wb_u8(rsp, lan ? 0x04 : 0x0c);		/* 802.3 LAN / system interface */
-	wb_u8(rsp, lan ? 0x01 : 0x05);		/* IPMB-1.0 / KCS */
-	wb_u8(rsp, lan ? (uint8_t)(0x80 | (session_count_active(&bmc->sessions) & 0x3f)) : 0x00);
+	wb_u8(rsp, c->medium);
+	wb_u8(rsp, c->protocol);
+	wb_u8(rsp, c->sessions ? (uint8_t)(c->sessions << 6 |
+					   (session_count_active(&bmc->sessions) & 0x3f)) : 0x00);
 	wb_u8(rsp, IPMI_IANA & 0xff);
 	wb_u8(rsp, (IPMI_IANA >> 8) & 0xff);
 	wb_u8(rsp, 0);
 	wb_u8(rsp, 0xff);			/* aux: no interrupt assigned */
 	wb_u8(rsp, 0xff);
-	return CC_OK;
-}
-
-static int app_get_channel_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
-{
-	uint8_t ch = ipmi_req_channel(req, req->data[0]);
-	uint8_t which = req->data[1] >> 6;
-
-	if ((req->data[0] & 0xf0) || (req->data[1] & 0x3f) || which == 0 || which == 3)
-		return CC_INVALID_FIELD;
-	if (!channel_exists(bmc, ch))
-		return CC_INVALID_FIELD;
-	if (ch == IPMI_CHANNEL_SYSIF)
-		return 0x82;	/* session-less channel: access not settable */
-	/* Alerting disabled; per-message and user-level auth enabled; always available. */
-	wb_u8(rsp, 0x20 | 0x02);
-	wb_u8(rsp, PRIV_ADMIN);
 	return CC_OK;
 }
 
@@ -118,6 +98,9 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x03] = IPMI_CMD(app_warm_reset, PRIV_ADMIN, 0, 0, 0, "Warm Reset"),
 	[0x04] = IPMI_CMD(app_get_self_test, PRIV_USER, 0, 0, 0, "Get Self Test Results"),
 	[0x08] = IPMI_CMD(app_get_device_guid, PRIV_USER, 0, 0, 0, "Get Device GUID"),
+	[0x22] = IPMI_CMD(watchdog_cmd_reset, PRIV_OPERATOR, 0, 0, 0, "Reset Watchdog Timer"),
+	[0x24] = IPMI_CMD(watchdog_cmd_set, PRIV_OPERATOR, 6, 6, 0, "Set Watchdog Timer"),
+	[0x25] = IPMI_CMD(watchdog_cmd_get, PRIV_USER, 0, 0, 0, "Get Watchdog Timer"),
 	[0x2e] = IPMI_CMD(app_set_global_enables, PRIV_ADMIN, 1, 1, 0, "Set BMC Global Enables"),
 	[0x2f] = IPMI_CMD(app_get_global_enables, PRIV_USER, 0, 0, 0, "Get BMC Global Enables"),
 	[0x37] = IPMI_CMD(app_get_system_guid, PRIV_USER, 0, 0, 0, "Get System GUID"),
@@ -127,7 +110,21 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x3b] = IPMI_CMD(lan_set_session_priv, PRIV_CALLBACK, 1, 1, CMD_F_LAN_ONLY, "Set Session Privilege Level"),
 	[0x3c] = IPMI_CMD(lan_close_session, PRIV_CALLBACK, 4, 5, CMD_F_LAN_ONLY, "Close Session"),
 	[0x3d] = IPMI_CMD(lan_get_session_info, PRIV_USER, 1, 5, 0, "Get Session Info"),
-	[0x41] = IPMI_CMD(app_get_channel_access, PRIV_USER, 2, 2, 0, "Get Channel Access"),
+	[0x40] = IPMI_CMD(channel_cmd_set_access, PRIV_ADMIN, 3, 3, 0, "Set Channel Access"),
+	[0x41] = IPMI_CMD(channel_cmd_get_access, PRIV_USER, 2, 2, 0, "Get Channel Access"),
 	[0x42] = IPMI_CMD(app_get_channel_info, PRIV_USER, 1, 1, 0, "Get Channel Info"),
+	[0x43] = IPMI_CMD(users_cmd_set_access, PRIV_ADMIN, 3, 4, 0, "Set User Access"),
+	[0x44] = IPMI_CMD(users_cmd_get_access, PRIV_OPERATOR, 2, 2, 0, "Get User Access"),
+	[0x45] = IPMI_CMD(users_cmd_set_name, PRIV_ADMIN, 17, 17, 0, "Set User Name"),
+	[0x46] = IPMI_CMD(users_cmd_get_name, PRIV_OPERATOR, 1, 1, 0, "Get User Name"),
+	[0x47] = IPMI_CMD(users_cmd_set_password, PRIV_ADMIN, 2, 22, 0, "Set User Password"),
+	[0x48] = IPMI_CMD(sol_cmd_activate_payload, PRIV_USER, 6, 6, CMD_F_LAN_ONLY, "Activate Payload"),
+	[0x49] = IPMI_CMD(sol_cmd_deactivate_payload, PRIV_USER, 6, 6, CMD_F_LAN_ONLY, "Deactivate Payload"),
+	[0x4a] = IPMI_CMD(sol_cmd_payload_status, PRIV_USER, 1, 1, 0, "Get Payload Activation Status"),
+	[0x4b] = IPMI_CMD(sol_cmd_payload_instance_info, PRIV_USER, 2, 2, 0, "Get Payload Instance Info"),
+	[0x4c] = IPMI_CMD(sol_cmd_set_user_payload_access, PRIV_ADMIN, 6, 6, 0, "Set User Payload Access"),
+	[0x4d] = IPMI_CMD(sol_cmd_get_user_payload_access, PRIV_OPERATOR, 2, 2, 0, "Get User Payload Access"),
+	[0x4e] = IPMI_CMD(sol_cmd_channel_payload_support, PRIV_USER, 1, 1, 0, "Get Channel Payload Support"),
+	[0x4f] = IPMI_CMD(sol_cmd_channel_payload_version, PRIV_USER, 2, 2, 0, "Get Channel Payload Version"),
 	[0x54] = IPMI_CMD(lan_get_cipher_suites, PRIV_NONE, 3, 3, CMD_F_LAN_ONLY, "Get Channel Cipher Suites"),
 };

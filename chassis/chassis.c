@@ -45,8 +45,8 @@ static int chassis_control(struct bmc *bmc, const struct ipmi_req *req, struct w
 	if ((req->data[0] & 0xf0) || action > POWER_ACTION_SOFT)
 		return CC_INVALID_FIELD;
 	r = power_request(&bmc->power, action, RESTART_CHASSIS_CMD);
-	if (r == -EAGAIN)
-		return CC_NODE_BUSY;
+	if (r == -EAGAIN || r == -EBUSY)
+		return CC_NODE_BUSY;	/* a transition or a button press under way */
 	if (r == -ENOTSUP)
 		return CC_NOT_IN_STATE;
 	if (r < 0) {
@@ -140,6 +140,8 @@ const struct ipmi_cmd chassis_cmds[256] = {
 	[0x04] = IPMI_CMD(chassis_identify, PRIV_OPERATOR, 0, 2, 0, "Chassis Identify"),
 	[0x06] = IPMI_CMD(chassis_set_policy, PRIV_OPERATOR, 1, 1, 0, "Set Power Restore Policy"),
 	[0x07] = IPMI_CMD(chassis_restart_cause, PRIV_USER, 0, 0, 0, "Get System Restart Cause"),
+	[0x08] = IPMI_CMD(chassis_set_boot_options, PRIV_OPERATOR, 1, 18, 0, "Set System Boot Options"),
+	[0x09] = IPMI_CMD(chassis_get_boot_options, PRIV_OPERATOR, 3, 3, 0, "Get System Boot Options"),
 	[0x0a] = IPMI_CMD(chassis_front_panel, PRIV_ADMIN, 1, 1, 0, "Set Front Panel Enables"),
 	[0x0f] = IPMI_CMD(chassis_poh, PRIV_USER, 0, 0, 0, "Get POH Counter"),
 };

@@ -10,6 +10,7 @@
 #include "daemon/store.h"
 #include "lan/crypto.h"
 #include "lan/lan.h"
+#include "sol/sol.h"
 
 #define GUID_FILE "guid"
 
@@ -73,6 +74,7 @@ static int bmc_on_expiry(sd_event_source *src, uint64_t usec, void *userdata)
 	 * loop's current time. */
 	uint64_t now = bmc_now(bmc);
 
+	lan_reap_handshakes(bmc, now);
 	session_expire(&bmc->sessions, now);
 	sd_event_source_set_time(src, now + 1000000);
 	return 0;
@@ -90,6 +92,10 @@ static int bmc_on_reset(sd_event_source *src, void *userdata)
 	log_notice("%s reset", bmc->cold_reset ? "cold" : "warm");
 	if (bmc->cold_reset)
 		session_clear(&bmc->sessions);
+	if (bmc->cold_reset) {
+		channels_reset_volatile(&bmc->channels);
+		bootopt_reset_volatile(&bmc->bootopt);
+	}
 	bmc_volatile_defaults(bmc);
 	bmc->reset = sd_event_source_disable_unref(bmc->reset);
 	return 0;
@@ -114,6 +120,9 @@ static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart
 
 	log_debug("power event %d, cause %d", ev, cause);
 	chassis_on_power_event(bmc, ev, cause);
+	watchdog_on_power_event(&bmc->wdt, ev);
+	bootopt_power_event(&bmc->bootopt, ev, cause);
+	sol_power_event(bmc->sol, ev);
 }
 
 int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir)
@@ -127,6 +136,12 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	if (bmc->state_fd < 0)
 		return log_error_errno(bmc->state_fd, "state: cannot open %s", state_dir);
 	r = guids_load(bmc);
+	if (r < 0)
+		return r;
+	r = channels_init(&bmc->channels, cfg, bmc->state_fd);
+	if (r < 0)
+		return log_error_errno(r, "channels");
+	r = users_init(&bmc->users, cfg, &bmc->channels, bmc->state_fd);
 	if (r < 0)
 		return r;
 	bmc_volatile_defaults(bmc);
@@ -159,23 +174,43 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	sim_host_attach(bmc->sim, &bmc->power);
 	bmc->power.notify = bmc_on_power_event;
 	bmc->power.notify_userdata = bmc;
+	watchdog_init(&bmc->wdt, ev, &bmc->power);
+	r = bootopt_init(&bmc->bootopt, ev, bmc->state_fd, &bmc->power, BOOTOPT_VALID_TIMEOUT_USEC);
+	if (r < 0)
+		return log_error_errno(r, "boot options");
 	r = chassis_init(bmc);
 	if (r < 0)
 		return r;
+	r = lanconf_init(bmc);
+	if (r < 0)
+		return r;
 
-	return lan_open(bmc, &bmc->lan);
+	r = lan_open(bmc, &bmc->lan);
+	if (r < 0)
+		return r;
+	r = sol_init(bmc);
+	if (r < 0)
+		return r;
+	bmc->sessions.on_free = sol_on_session_free;	/* a closed session loses its SOL payload */
+	bmc->sessions.userdata = bmc->sol;
+	return 0;
 }
 
 void bmc_done(struct bmc *bmc)
 {
 	bmc->lan = lan_free(bmc->lan);
+	sol_done(bmc);
+	watchdog_done(&bmc->wdt);
+	bootopt_done(&bmc->bootopt);
 	chassis_done(bmc);
+	lanconf_done(bmc);
 	power_done(&bmc->power);
 	bmc->sim = sim_host_free(bmc->sim);
 	bmc->expiry = sd_event_source_disable_unref(bmc->expiry);
 	bmc->reset = sd_event_source_disable_unref(bmc->reset);
 	bmc->watchdog = sd_event_source_disable_unref(bmc->watchdog);
 	session_table_free(&bmc->sessions);
+	users_done(&bmc->users);
 	if (bmc->state_fd >= 0)
 		close(bmc->state_fd);
 	bmc->state_fd = -EBADF;

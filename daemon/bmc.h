@@ -8,13 +8,19 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "channels/lanconfig.h"
+#include "channels/channel.h"
 #include "channels/session.h"
+#include "channels/users.h"
+#include "chassis/bootopt.h"
 #include "chassis/chassis.h"
 #include "chassis/power.h"
+#include "chassis/watchdog.h"
 #include "daemon/config.h"
 
 struct lan;
 struct sim_host;
+struct sol;
 
 struct bmc {
 	sd_event *ev;
@@ -24,10 +30,16 @@ struct bmc {
 	uint8_t device_guid[16];
 	uint8_t global_enables;		/* Get/Set BMC Global Enables */
 	struct session_table sessions;
+	struct channels channels;	/* channel table and access (channels/channel.c) */
+	struct users users;		/* user table (channels/users.c) */
 	struct lan *lan;
 	struct power power;
 	struct chassis chassis;
+	struct lanconf lanconf;
+	struct bootopt bootopt;		/* Set/Get System Boot Options */
+	struct watchdog wdt;		/* IPMI BMC watchdog (App 22h-25h), not the systemd one */
 	struct sim_host *sim;
+	struct sol *sol;		/* Serial over LAN (sol/) */
 	sd_event_source *watchdog;
 	sd_event_source *expiry;
 	sd_event_source *reset;		/* deferred cold/warm reset */

@@ -698,9 +698,12 @@ static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
 {
 	static const char *const keys[] = {
 		"channel", "listen", "cipher_suites", "auth_types", "kg",
-		"session_timeout", "max_sessions", NULL
+		"session_timeout", "max_sessions", "interface", NULL
 	};
 	json_object *obj = section(c, root, "lan", keys);
+	char path[PATH_LEN], show[SHOW_LEN];
+	const char *s;
+	size_t len;
 	int64_t n;
 
 	if (!obj)
@@ -715,6 +718,15 @@ static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
 		l->session_timeout_s = (unsigned)n;
 	if (get_int(c, obj, "lan", "max_sessions", 1, 64, &n))
 		l->max_sessions = (unsigned)n;
+	if (get_string(c, obj, "lan", "interface", false, path, &s, &len)) {
+		if (len == 0 || len >= sizeof(l->interface) || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len) {
+			escape(show, sizeof(show), s, len);
+			report(c, path, "\"%s\" is not a network interface name (1-15 of A-Z a-z 0-9 . _ -)", show);
+		} else {
+			memcpy(l->interface, s, len + 1);
+		}
+	}
 }
 
 /* What parse_user() needs to know about the entries before it. */
@@ -932,10 +944,56 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	}
 }
 
+static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
+{
+	static const char *const keys[] = { "uart", "tty", "baud", "socket", NULL };
+	static const char *const uarts[] = { "sim", "tty", "socket", "none", NULL };
+	json_object *obj = section(c, root, "sol", keys);
+	char path[PATH_LEN], show[SHOW_LEN];
+	const char *s;
+	size_t len;
+	int64_t n;
+
+	if (!obj)
+		return;
+	if (get_string(c, obj, "sol", "uart", false, path, &s, &len)) {
+		if (lookup_word(s, len, uarts) < 0) {
+			escape(show, sizeof(show), s, len);
+			report(c, path, "\"%s\" is not a UART backend (sim, tty, socket, none)", show);
+		} else {
+			memcpy(o->uart, s, len + 1);
+		}
+	}
+	if (get_string(c, obj, "sol", "tty", false, path, &s, &len)) {
+		if (len == 0 || len >= sizeof(o->tty) || s[0] != '/')
+			report(c, path, "not an absolute device path of at most %zu bytes", sizeof(o->tty) - 1);
+		else
+			memcpy(o->tty, s, len + 1);
+	}
+	if (get_int(c, obj, "sol", "baud", 9600, 115200, &n)) {
+		if (n != 9600 && n != 19200 && n != 38400 && n != 57600 && n != 115200) {
+			snprintf(path, sizeof(path), "sol.baud");
+			report(c, path, "%lld is not 9600, 19200, 38400, 57600 or 115200", (long long)n);
+		} else {
+			o->baud = (unsigned)n;
+		}
+	}
+	if (get_string(c, obj, "sol", "socket", false, path, &s, &len)) {
+		if (len >= sizeof(o->socket) || (strncmp(s, "unix:/", 6) && strncmp(s, "tcp:", 4)))
+			report(c, path, "not \"unix:/PATH\" or \"tcp:HOST:PORT\"");
+		else
+			memcpy(o->socket, s, len + 1);
+	}
+	if (!strcmp(o->uart, "tty") && !o->tty[0])
+		report(c, "sol.tty", "missing (sol.uart is \"tty\")");
+	if (!strcmp(o->uart, "socket") && !o->socket[0])
+		report(c, "sol.socket", "missing (sol.uart is \"socket\")");
+}
+
 static void parse_root(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	static const char *const keys[] = {
-		"name", "identity", "lan", "max_users", "users", "host", NULL
+		"name", "identity", "lan", "max_users", "users", "host", "sol", NULL
 	};
 
 	if (!is_type(c, "(top level)", root, json_type_object))
@@ -946,6 +1004,7 @@ static void parse_root(struct pctx *c, json_object *root, struct board_config *c
 	parse_lan(c, root, &cfg->lan);
 	parse_users(c, root, cfg);
 	parse_host(c, root, &cfg->host);
+	parse_sol(c, root, &cfg->sol);
 }
 
 /* ------------------------------------------------------------------ */

@@ -63,6 +63,7 @@ struct cfg_lan {
 	unsigned session_timeout_s;	/* idle timeout, default 60 */
 	unsigned max_sessions;		/* default 16, 1..64 */
 	uint8_t channel;		/* LAN channel number, default 1 */
+	char interface[16];		/* the BMC's NIC ("eth0"); empty: settings kept in memory */
 };
 
 enum cfg_restore_policy {	/* IPMI power restore policy values */
@@ -82,6 +83,13 @@ struct cfg_host {			/* the simulated host ("sim" backend) */
 	enum cfg_restore_policy restore_policy;	/* until set over IPMI; default always-off */
 };
 
+struct cfg_sol {			/* where the host's serial console is */
+	char uart[8];			/* "sim", "tty", "socket", "none"; default: sim on the sim host */
+	char tty[64];			/* uart "tty": e.g. "/dev/ttyS4" */
+	unsigned baud;			/* uart "tty": 9600..115200, default 115200 */
+	char socket[108];		/* uart "socket": "unix:/path" or "tcp:HOST:PORT" */
+};
+
 struct board_config {
 	char name[64];
 	struct cfg_identity identity;
@@ -89,6 +97,7 @@ struct board_config {
 	struct cfg_user users[CFG_MAX_USERS + 1];	/* indexed by user id; [0] unused */
 	unsigned max_users;		/* highest user id the BMC offers, default 15 */
 	struct cfg_host host;
+	struct cfg_sol sol;
 };
 
 /*

@@ -73,6 +73,37 @@ for n, c, d in cmds:
     lan["v20-session-%02x-%02x-%s" % (n, c, d.hex() or "none")] = seqfile(
         v20(0, ipmi_msg(n, c, d), sid=S_PLAIN, seq=1))
 
+# SOL on the plain fixed session: allow SOL without forced encryption or
+# authentication, activate the payload, exchange data and ACKs, deactivate.
+def sol(seq, ack, count, op, data=b""):
+    return v20(0x01, bytes([seq, ack, count, op]) + data, sid=S_PLAIN, seq=sol.n)
+
+
+sol.n = 0
+
+
+def nxt():
+    sol.n += 1
+    return sol.n
+
+
+sol_steps = [
+    v20(0, ipmi_msg(0x0C, 0x21, b"\x0e\x02\x02"), sid=S_PLAIN, seq=nxt()),
+    v20(0, ipmi_msg(0x0C, 0x21, b"\x0e\x01\x01"), sid=S_PLAIN, seq=nxt()),
+    v20(0, ipmi_msg(6, 0x48, b"\x01\x01\x00\x00\x00\x00"), sid=S_PLAIN, seq=nxt()),
+]
+for args in ((1, 0, 0, 0, b"root\r"), (2, 0, 0, 0x10, b"\x03"), (0, 1, 5, 0), (3, 1, 5, 0x40, b"x" * 300),
+             (1, 0, 0, 0, b"root\r")):
+    sol.n += 1
+    sol_steps.append(sol(*args))
+sol_steps.append(v20(0, ipmi_msg(6, 0x49, b"\x01\x01\x00\x00\x00\x00"), sid=S_PLAIN, seq=nxt()))
+lan["sol-session"] = seqfile(*sol_steps)
+lan["sol-config-get"] = seqfile(v20(0, ipmi_msg(0x0C, 0x22, b"\x0e\x01\x00\x00"), sid=S_PLAIN, seq=1),
+                                v20(0, ipmi_msg(0x0C, 0x22, b"\x0e\xc1\x00\x00"), sid=S_PLAIN, seq=2))
+lan["lan-config"] = seqfile(v20(0, ipmi_msg(0x0C, 0x02, b"\x0e\x03\x00\x00"), sid=S_PLAIN, seq=1),
+                            v20(0, ipmi_msg(0x0C, 0x01, b"\x0e\x03\xc0\x00\x02\x07"), sid=S_PLAIN, seq=2),
+                            v20(0, ipmi_msg(0x0C, 0x01, b"\x0e\x18\x00" + bytes(8)), sid=S_PLAIN, seq=3))
+
 config = {
     "sim": open(os.path.join(HERE, "..", "boards", "sim.json"), "rb").read(),
     "minimal": b'{"name":"x","users":[{"id":2,"name":"a","password":"b"}]}',

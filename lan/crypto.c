@@ -587,3 +587,57 @@ int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
 	ret = aes_cbc_run(key, iv, false, iv + AES_BLK, ctlen / AES_BLK, out, plen);
 	return ret ? ret : (int)plen;
 }
+
+/* ---- AES-256-GCM for state files --------------------------------------- */
+
+/* One run of AES-256-GCM; a fresh context per call (state files are
+ * written rarely), freed (and so wiped) before returning. */
+static int gcm_run(bool enc, const uint8_t *key, const uint8_t *nonce, const void *aad,
+		   size_t aadlen, const void *in, size_t len, uint8_t *out, uint8_t *tag)
+{
+	EVP_CIPHER *c;
+	EVP_CIPHER_CTX *ctx;
+	int n, r = -EIO;
+
+	if (len > INT_MAX || aadlen > INT_MAX)
+		return -EMSGSIZE;
+	c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	ctx = EVP_CIPHER_CTX_new();
+	if (!c || !ctx)
+		goto out;
+	if (!EVP_CipherInit_ex2(ctx, c, key, nonce, enc ? 1 : 0, NULL))
+		goto out;
+	if (aadlen && !EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen))
+		goto out;
+	if (len && !EVP_CipherUpdate(ctx, out, &n, in, (int)len))
+		goto out;
+	if (!enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_SEAL_TAG, tag))
+		goto out;
+	if (!EVP_CipherFinal_ex(ctx, out + len, &n)) {
+		r = enc ? -EIO : -EBADMSG;
+		goto out;
+	}
+	if (enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_SEAL_TAG, tag))
+		goto out;
+	r = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(c);
+	if (r < 0 && len)
+		OPENSSL_cleanse(out, len);
+	return r;
+}
+
+int crypto_seal(const uint8_t key[CRYPTO_SEAL_KEY], const uint8_t nonce[CRYPTO_SEAL_NONCE],
+		const void *aad, size_t aadlen, const void *in, size_t len, uint8_t *out,
+		uint8_t tag[CRYPTO_SEAL_TAG])
+{
+	return gcm_run(true, key, nonce, aad, aadlen, in, len, out, tag);
+}
+
+int crypto_open(const uint8_t key[CRYPTO_SEAL_KEY], const uint8_t nonce[CRYPTO_SEAL_NONCE],
+		const void *aad, size_t aadlen, const void *in, size_t len, uint8_t *out,
+		const uint8_t tag[CRYPTO_SEAL_TAG])
+{
+	return gcm_run(false, key, nonce, aad, aadlen, in, len, out, (uint8_t *)tag);
+}

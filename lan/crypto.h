@@ -145,3 +145,19 @@ int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
  * and 16.. only if it fits), as clients in the field differ. */
 int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap);
+
+/* --- Secrets at rest: AES-256-GCM (state files) ----------------------------
+ * Seal len bytes of in into out (same length) with a 12-byte nonce and
+ * additional authenticated data aad; writes the 16-byte tag.  Open checks
+ * the tag (constant time, by OpenSSL) before returning anything: on a
+ * mismatch out is wiped and -EBADMSG returned.  0, -EBADMSG, -EMSGSIZE (len
+ * too large) or -EIO. */
+#define CRYPTO_SEAL_KEY 32
+#define CRYPTO_SEAL_NONCE 12
+#define CRYPTO_SEAL_TAG 16
+int crypto_seal(const uint8_t key[CRYPTO_SEAL_KEY], const uint8_t nonce[CRYPTO_SEAL_NONCE],
+		const void *aad, size_t aadlen, const void *in, size_t len, uint8_t *out,
+		uint8_t tag[CRYPTO_SEAL_TAG]);
+int crypto_open(const uint8_t key[CRYPTO_SEAL_KEY], const uint8_t nonce[CRYPTO_SEAL_NONCE],
+		const void *aad, size_t aadlen, const void *in, size_t len, uint8_t *out,
+		const uint8_t tag[CRYPTO_SEAL_TAG]);

@@ -56,27 +56,111 @@ void lan_send(struct lan_pkt *pkt, const void *buf, size_t len)
 
 const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id)
 {
-	return lan->bmc->cfg.users[user_id].password;
+	return users_key(&lan->bmc->users, user_id);
 }
 
 enum ipmi_priv lan_user_priv(struct lan *lan, uint8_t user_id)
 {
-	return lan->bmc->cfg.users[user_id].privilege;
+	struct bmc *bmc = lan->bmc;
+
+	return (enum ipmi_priv)users_priv_limit(&bmc->users, user_id, bmc->cfg.lan.channel);
 }
 
 uint8_t lan_find_user(struct lan *lan, const uint8_t *name, size_t ulen)
 {
-	const struct board_config *cfg = &lan->bmc->cfg;
+	struct bmc *bmc = lan->bmc;
 
-	for (unsigned id = 1; id <= cfg->max_users && id <= CFG_MAX_USERS; id++) {
-		const struct cfg_user *u = &cfg->users[id];
+	return users_login_find(&bmc->users, bmc->cfg.lan.channel, name, ulen);
+}
 
-		if (u->id == 0 || !u->enabled || u->privilege == PRIV_NO_ACCESS)
+static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+void lan_count_bad_handshake(struct lan *lan, struct session *s)
+{
+	struct bmc *bmc = lan->bmc;
+	size_t slot = (size_t)(s - bmc->sessions.s);
+	char peer[64];
+
+	if (s->state != SESS_RAKP2 || slot >= LAN_MAX_SESSIONS || lan->rakp_counted[slot] == s->bmc_sid)
+		return;
+	lan->rakp_counted[slot] = s->bmc_sid;
+	users_login_failed(&bmc->users, s->user_id, s->channel, bmc_now(bmc),
+			   lan_peer_text(&s->peer, peer));
+}
+
+void lan_limit_half_open(struct lan_pkt *pkt)
+{
+	struct session_table *t = &pkt->lan->bmc->sessions;
+	unsigned limit = t->max / 2 ? t->max / 2 : 1, n = 0;
+	struct session *oldest = NULL;
+	char peer[64];
+
+	for (unsigned i = 0; i < t->max; i++) {
+		struct session *s = &t->s[i];
+
+		if (s->state != SESS_CHALLENGE && s->state != SESS_OPENED && s->state != SESS_RAKP2)
 			continue;
-		if (strlen(u->name) == ulen && memcmp(u->name, name, ulen) == 0)
-			return (uint8_t)id;
+		if (!same_address(&s->peer, &pkt->peer))
+			continue;
+		n++;
+		if (!oldest || s->created_usec < oldest->created_usec)
+			oldest = s;
 	}
-	return 0;
+	if (n < limit || !oldest)
+		return;
+	log_info("lan: %s has %u half-open sessions (limit %u); dropping its oldest",
+		 lan_peer_text(&pkt->peer, peer), n, limit);
+	lan_count_bad_handshake(pkt->lan, oldest);
+	session_free(oldest);
+}
+
+void lan_handshakes_superseded(struct lan_pkt *pkt, struct session *cur, uint8_t uid,
+			       const uint8_t rm[16])
+{
+	struct lan *lan = pkt->lan;
+	struct session_table *t = &lan->bmc->sessions;
+
+	if (cur->state == SESS_RAKP2 && memcmp(cur->rm, rm, sizeof(cur->rm)) != 0) {
+		size_t slot = (size_t)(cur - t->s);
+
+		lan_count_bad_handshake(lan, cur);
+		if (slot < LAN_MAX_SESSIONS)
+			lan->rakp_counted[slot] = 0;	/* a new attempt starts */
+	}
+	/* Not freed: a RAKP3 of a console logging in in parallel may still
+	 * come, and a good one clears the count. */
+	for (unsigned i = 0; i < t->max; i++) {
+		struct session *s = &t->s[i];
+
+		if (s != cur && s->user_id == uid && same_address(&s->peer, &pkt->peer))
+			lan_count_bad_handshake(lan, s);
+	}
+}
+
+void lan_reap_handshakes(struct bmc *bmc, uint64_t now)
+{
+	struct session_table *t = &bmc->sessions;
+
+	if (!bmc->lan)
+		return;
+	for (unsigned i = 0; i < t->max; i++) {
+		struct session *s = &t->s[i];
+
+		if (s->state == SESS_RAKP2 &&
+		    now - s->last_usec >= SESSION_HALF_OPEN_TIMEOUT_S * 1000000ULL) {
+			lan_count_bad_handshake(bmc->lan, s);
+			session_free(s);
+		}
+	}
 }
 
 static uint8_t checksum(const uint8_t *p, size_t n)
@@ -176,6 +260,19 @@ static void v15_reply(struct lan_pkt *pkt, struct session *s, uint32_t sid, uint
 		lan_send(pkt, buf, w.len);
 }
 
+/* The Activate Session request of a challenge carried a wrong AuthCode
+ * (a bad password), or its user is locked out: count it once, and drop the
+ * half-open session so that the console's retries are not counted again. */
+static void v15_login_failed(struct lan_pkt *pkt, struct session *s)
+{
+	struct bmc *bmc = pkt->lan->bmc;
+	char peer[64];
+
+	users_login_failed(&bmc->users, s->user_id, s->channel, bmc_now(bmc),
+			   lan_peer_text(&pkt->peer, peer));
+	session_free(s);
+}
+
 static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 {
 	struct lan *lan = pkt->lan;
@@ -211,6 +308,12 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 		if (pkt->authtype != AUTHTYPE_NONE) {
 			v15_authcode(want, pkt->authtype, lan_user_key(lan, s->user_id), sid, msg.p,
 				     mlen, seq);
+			if (s->state == SESS_CHALLENGE &&
+			    (users_locked(&bmc->users, s->user_id, bmc_now(bmc)) ||
+			     !crypto_equal(want, code, sizeof(want)))) {
+				v15_login_failed(pkt, s);
+				goto drop;
+			}
 			if (!crypto_equal(want, code, sizeof(want)))
 				goto drop;
 		}

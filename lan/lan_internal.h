@@ -13,6 +13,7 @@
 #include "lan/lan.h"
 
 #define LAN_MAX_PACKET 1024	/* larger datagrams are dropped */
+#define LAN_MAX_SESSIONS 64	/* the largest lan.max_sessions */
 
 #define RMCP_VERSION 0x06
 #define RMCP_CLASS_ASF 0x06
@@ -56,6 +57,8 @@ struct lan {
 		lan_payload_fn fn;
 		void *userdata;
 	} payload[64];			/* by payload type; [0] unused (IPMI) */
+	uint32_t rakp_counted[LAN_MAX_SESSIONS];	/* per session slot: the session ID
+						 * whose RAKP2 was counted as a bad password */
 };
 
 /* One received datagram: where it came from and how to answer it.  The
@@ -87,11 +90,26 @@ size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id);
 /* Which user has this name (ulen bytes, 0 = the null user); 0 if none. */
 uint8_t lan_find_user(struct lan *lan, const uint8_t *name, size_t ulen);
+/* The user's privilege limit on the LAN channel, capped by the channel's
+ * own limit; PRIV_NONE for no access. */
 enum ipmi_priv lan_user_priv(struct lan *lan, uint8_t user_id);
+/* Before a new half-open session for pkt's source address: at most half
+ * the session table may be half-open from one address; past that its
+ * oldest half-open session is dropped. */
+void lan_limit_half_open(struct lan_pkt *pkt);
+/* A handshake that got a RAKP2 and no good RAKP3 (wrong, aborted, or
+ * abandoned): count it, once, as a bad password for its user. */
+void lan_count_bad_handshake(struct lan *lan, struct session *s);
+/* RAKP1 for uid on session cur: this console's earlier handshakes for the
+ * same user from the same address that got a RAKP2 and no RAKP3 yet (and
+ * cur's own, if it had a different Rm) count as bad passwords. */
+void lan_handshakes_superseded(struct lan_pkt *pkt, struct session *cur, uint8_t uid,
+			       const uint8_t rm[16]);
 
 /* rmcpplus.c */
 void rmcpp_receive(struct lan_pkt *pkt, struct rbuf *r);
 
-/* lancmds.c: the cipher suites a board enables, as Get Channel Cipher
- * Suites lists them, and the suite that matches an algorithm triple. */
+/* lancmds.c: the enabled suite (from the bitmask 'enabled') that matches
+ * an algorithm triple, as id << 24 | auth << 16 | integ << 8 | conf;
+ * -1 if none. */
 int cipher_suite_match(uint32_t enabled, uint8_t auth, uint8_t integ, uint8_t conf);

@@ -36,7 +36,7 @@ int cipher_suite_match(uint32_t enabled, uint8_t auth, uint8_t integ, uint8_t co
 			continue;
 		if ((auth == 0xff || auth == c[1]) && (integ == 0xff || integ == c[2]) &&
 		    (conf == 0xff || conf == c[3]))
-			return c[1] << 16 | c[2] << 8 | c[3];
+			return c[0] << 24 | c[1] << 16 | c[2] << 8 | c[3];
 	}
 	return -1;
 }
@@ -56,27 +56,25 @@ static struct lan_pkt *req_pkt(const struct ipmi_req *req)
 int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct cfg_lan *l = &bmc->cfg.lan;
-	const struct cfg_user *anon = &bmc->cfg.users[1];
 	bool v2 = req->data[0] & 0x80;
 	uint8_t ch = ipmi_req_channel(req, req->data[0]);
 	uint8_t priv = req->data[1] & 0x0f;
-	bool named = false;
+	const struct channel *c = channel_get(&bmc->channels, ch);
 	uint8_t types = 0, status = 0;
 
 	if ((req->data[0] & 0x70) || (req->data[1] & 0xf0) || priv == 0 || priv > PRIV_OEM)
 		return CC_INVALID_FIELD;
-	if (ch != l->channel)
+	if (ch != l->channel || !c)
 		return CC_INVALID_FIELD;
-	for (unsigned id = 2; id <= CFG_MAX_USERS; id++)
-		named |= bmc->cfg.users[id].id && bmc->cfg.users[id].enabled;
 
 	types |= l->auth_none ? 1 << AUTHTYPE_NONE : 0;
 	types |= l->auth_md5 ? 1 << AUTHTYPE_MD5 : 0;
 	types |= l->auth_password ? 1 << AUTHTYPE_PASSWORD : 0;
 	status |= l->kg_set ? 0x20 : 0;
-	/* Per-message and user-level authentication are always enabled. */
-	status |= named ? 0x04 : 0;
-	status |= (anon->id && anon->enabled) ? 0x02 : 0;
+	status |= c->vol.per_msg_auth_off ? 0x10 : 0;
+	status |= c->vol.user_auth_off ? 0x08 : 0;
+	/* Non-null names, null name with a password, anonymous. */
+	status |= users_auth_status(&bmc->users, ch);
 
 	wb_u8(rsp, ch);
 	wb_u8(rsp, types | (v2 ? 0x80 : 0));
@@ -106,9 +104,23 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 
 	if ((req->data[0] & 0xf0) || !v15_enabled(&bmc->cfg.lan, at))
 		return CC_INVALID_FIELD;
+	if (!channel_accepts_sessions(bmc, req->channel)) {
+		log_info("lan: session challenge refused: channel %u is disabled", req->channel);
+		return CC_SUBFUNCTION_DISABLED;
+	}
 	uid = lan_find_user(pkt->lan, name, ulen);
-	if (!uid)
+	/* A password past 16 bytes cannot be used by IPMI 1.5. */
+	if (uid && users_key_needs_v20(&bmc->users, uid))
+		uid = 0;
+	if (!uid) {
+		char text[4 * CFG_NAME_MAX + 1], peer[64];
+
+		log_warning("login: refused unknown or disabled user \"%s\" from %s on channel %u",
+			    users_name_text(name, ulen, text), lan_peer_text(&pkt->peer, peer),
+			    req->channel);
 		return ulen ? 0x81 : 0x82;	/* invalid user name / null user disabled */
+	}
+	lan_limit_half_open(pkt);
 	s = session_new(&bmc->sessions, SESS_CHALLENGE, bmc_now(bmc));
 	if (!s)
 		return CC_OUT_OF_SPACE;
@@ -141,7 +153,7 @@ int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		return CC_INVALID_FIELD;
 	if (!crypto_equal(s->challenge, req->data + 2, sizeof(s->challenge)))
 		return CC_INVALID_FIELD;
-	if (want > bmc->cfg.users[s->user_id].privilege || want > PRIV_ADMIN)
+	if (want > lan_user_priv(req_pkt(req)->lan, s->user_id) || want > PRIV_ADMIN)
 		return 0x86;	/* exceeds user or channel limit */
 	if (out_seq == 0)
 		return 0x84;
@@ -156,6 +168,7 @@ int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	s->out_seq = out_seq - 1;
 	s->in = (struct seq_window){ .last = in_seq - 1, .seen = 1, .started = true };
 	char peer[64];
+	users_login_ok(&bmc->users, s->user_id, s->channel, lan_peer_text(&s->peer, peer), "IPMI 1.5");
 	log_info("lan: IPMI 1.5 session %u (%08x) opened for user %u from %s, max privilege %s",
 		 s->handle, s->bmc_sid, s->user_id, lan_peer_text(&s->peer, peer), ipmi_priv_name(want));
 
@@ -176,7 +189,7 @@ int lan_set_session_priv(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	if (want == PRIV_CALLBACK)
 		return CC_INVALID_FIELD;	/* a session cannot drop to callback */
 	if (want != 0) {
-		if (want > bmc->cfg.users[s->user_id].privilege || want > PRIV_ADMIN)
+		if (want > users_priv_limit(&bmc->users, s->user_id, s->channel) || want > PRIV_ADMIN)
 			return 0x81;	/* exceeds channel and/or user limit */
 		if (want > s->max_priv)
 			return 0x80;	/* not available for this user (session) */

@@ -180,13 +180,18 @@ static void open_session(struct lan_pkt *pkt, struct rbuf *r)
 	struct open_req o = { 0 };
 	struct session *s;
 	uint8_t status = open_parse(r, &o);
+	uint32_t usable = bmc->cfg.lan.cipher_suites;
 	int suite;
 
 	if (status != RSTAT_OK) {
 		open_reply_error(pkt, o.tag, status, o.console_sid);
 		return;
 	}
-	suite = cipher_suite_match(bmc->cfg.lan.cipher_suites, o.alg[0], o.alg[1], o.alg[2]);
+	/* Suites marked unused in LAN parameter 24 are not offered. */
+	for (uint8_t id = 0; id < 32; id++)
+		if ((usable & (1u << id)) && !lanconf_suite_priv(bmc, id))
+			usable &= ~(1u << id);
+	suite = cipher_suite_match(usable, o.alg[0], o.alg[1], o.alg[2]);
 	if (suite < 0) {
 		log_info("lan: open session refused: no enabled cipher suite matches %u/%u/%u",
 			 o.alg[0], o.alg[1], o.alg[2]);
@@ -205,6 +210,12 @@ static void open_session(struct lan_pkt *pkt, struct rbuf *r)
 		}
 	}
 
+	if (!channel_accepts_sessions(bmc, bmc->cfg.lan.channel)) {
+		log_info("lan: open session refused: channel %u is disabled", bmc->cfg.lan.channel);
+		open_reply_error(pkt, o.tag, RSTAT_NO_RESOURCES, o.console_sid);
+		return;
+	}
+	lan_limit_half_open(pkt);
 	s = session_new(&bmc->sessions, SESS_OPENED, bmc_now(bmc));
 	if (!s) {
 		log_warning("lan: open session refused: all %u sessions active", bmc->sessions.max);
@@ -218,6 +229,9 @@ static void open_session(struct lan_pkt *pkt, struct rbuf *r)
 	s->max_priv = o.priv ? o.priv : PRIV_ADMIN;
 	if (s->max_priv > PRIV_ADMIN)
 		s->max_priv = PRIV_ADMIN;
+	/* LAN parameter 24 caps each suite (0: the suite is unused). */
+	if (s->max_priv > lanconf_suite_priv(bmc, (uint8_t)(suite >> 24)))
+		s->max_priv = lanconf_suite_priv(bmc, (uint8_t)(suite >> 24));
 	s->auth_alg = (uint8_t)((suite >> 16) & 0xff);
 	s->integ_alg = (uint8_t)((suite >> 8) & 0xff);
 	s->conf_alg = (uint8_t)(suite & 0xff);
@@ -255,6 +269,8 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 	struct lan *lan = pkt->lan;
 	struct bmc *bmc = lan->bmc;
 	uint8_t tag, rm[16], role, ulen, user[CFG_NAME_MAX], hmac[CRYPTO_MAX_HASH];
+	uint8_t decoy[CFG_PASSWORD_MAX];
+	const uint8_t *key;
 	uint8_t b[80];
 	struct wbuf w = wb_init(b, sizeof(b));
 	struct session *s;
@@ -293,7 +309,11 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 	 * the requested role must be within the user's limit either way. */
 	uid = lan_find_user(lan, user, ulen);
 	if (!uid) {
-		log_info("lan: RAKP1 for an unknown or disabled user");
+		char name[4 * CFG_NAME_MAX + 1], peer[64];
+
+		log_warning("login: refused unknown or disabled user \"%s\" from %s on channel %u",
+			    users_name_text(user, ulen, name), lan_peer_text(&pkt->peer, peer),
+			    s->channel);
 		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_UNAUTH_NAME, s->console_sid);
 		session_free(s);
 		return;
@@ -304,6 +324,10 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 		session_free(s);
 		return;
 	}
+	/* A console that got a RAKP2 and never proved the password with a
+	 * RAKP3 (ipmitool, nmap and others check the RAKP2 HMAC themselves
+	 * and stop) made a failed attempt: count it when it tries again. */
+	lan_handshakes_superseded(pkt, s, uid, rm);
 	/* A retried RAKP1 (same Rm) gets the same Rc, so either answer works. */
 	if (s->state != SESS_RAKP2 || memcmp(s->rm, rm, sizeof(rm)) != 0) {
 		if (crypto_random(s->rc, sizeof(s->rc)) < 0)
@@ -319,8 +343,18 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 	s->state = SESS_RAKP2;
 	s->last_usec = bmc_now(bmc);
 
-	n = rakp2_authcode(s->auth_alg, lan_user_key(lan, uid), CFG_PASSWORD_MAX, s->console_sid,
+	/* A locked-out user's RAKP2 is keyed with a random decoy: to the
+	 * console it looks exactly like a wrong password, and it confirms no
+	 * guess offline. */
+	key = lan_user_key(lan, uid);
+	if (users_locked(&bmc->users, uid, bmc_now(bmc))) {
+		if (crypto_random(decoy, sizeof(decoy)) < 0)
+			return;
+		key = decoy;
+	}
+	n = rakp2_authcode(s->auth_alg, key, CFG_PASSWORD_MAX, s->console_sid,
 			   s->bmc_sid, s->rm, s->rc, bmc->system_guid, role, user, ulen, hmac);
+	explicit_bzero(decoy, sizeof(decoy));
 	wb_u8(&w, tag);
 	wb_u8(&w, RSTAT_OK);
 	wb_le16(&w, 0);
@@ -357,13 +391,17 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		return;		/* the session is in use: this is a stale duplicate */
 	if (status != RSTAT_OK) {
 		log_info("lan: console aborted session set-up (RAKP3 status %02x)", status);
+		/* Typically: the RAKP2 HMAC did not match its password. */
+		lan_count_bad_handshake(lan, s);
 		session_free(s);
 		return;
 	}
 	n = rakp3_authcode(s->auth_alg, lan_user_key(lan, s->user_id), CFG_PASSWORD_MAX, s->rc,
 			   s->console_sid, s->role, s->user, s->ulen, want);
-	if (rb_left(r) != n || !crypto_equal(want, r->p, n)) {
-		log_warning("lan: RAKP3 authentication failed for user %u", s->user_id);
+	/* A locked-out user gets exactly the answer of a wrong password. */
+	if (rb_left(r) != n || !crypto_equal(want, r->p, n) ||
+	    (s->state == SESS_RAKP2 && users_locked(&bmc->users, s->user_id, bmc_now(bmc)))) {
+		lan_count_bad_handshake(lan, s);
 		rakp_reply_error(pkt, PAYLOAD_RAKP4, tag, RSTAT_INVALID_ICV, s->console_sid);
 		session_free(s);
 		return;
@@ -382,6 +420,8 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		s->priv = s->max_priv < PRIV_USER ? s->max_priv : PRIV_USER;
 		s->out_seq = 0;
 		char peer[64];
+		users_login_ok(&bmc->users, s->user_id, s->channel, lan_peer_text(&s->peer, peer),
+			       "RMCP+");
 		log_info("lan: session %u (%08x) opened for user %u from %s, max privilege %s",
 			 s->handle, s->bmc_sid, s->user_id, lan_peer_text(&s->peer, peer),
 			 ipmi_priv_name(s->max_priv));

@@ -9,7 +9,7 @@ PKGS=(
 	meson ninja-build pkg-config gcc libc6-dev
 	libsystemd-dev libssl-dev libjson-c-dev libgpiod-dev libi2c-dev
 	# real IPMI clients the interop tests drive
-	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography nmap fence-agents
+	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography python3-pexpect nmap fence-agents
 	# bench
 	openipmi libfreeipmi-dev
 	# fuzz

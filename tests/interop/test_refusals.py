@@ -46,19 +46,21 @@ def live_session_survives(request, bmc, live):
 
 @pytest.mark.parametrize("kw", [dict(intf="lanplus", cipher=17), dict(intf="lanplus", cipher=3),
                                 dict(intf="lan", authtype="MD5")], ids=["C17", "C3", "lan-md5"])
-def test_wrong_password(bmc, kw):
-    r = bmc.ipmitool("mc", "info", password="not-the-password", **kw)
+# Wrong passwords count towards the lockout, so these use their own daemon
+# rather than lock the shared one's admin out.
+def test_wrong_password(fresh_bmc, kw):
+    r = fresh_bmc.ipmitool("mc", "info", password="not-the-password", **kw)
     assert not r.ok and not r.timed_out, r
     assert "Manufacturer ID" not in r.out, r
 
 
-def test_wrong_password_is_an_auth_failure_not_silence(bmc):
+def test_wrong_password_is_an_auth_failure_not_silence(fresh_bmc):
     """The BMC answers RAKP1 (the console then finds the HMAC wrong), rather
     than going quiet: FreeIPMI says 'password invalid', not a timeout."""
-    r = bmc.freeipmi("bmc-info", password="not-the-password", cipher=17)
+    r = fresh_bmc.freeipmi("bmc-info", password="not-the-password", cipher=17)
     assert not r.ok, r
     assert "password invalid" in r.text.lower(), r
-    c = Console(bmc.port, password=b"not-the-password")
+    c = Console(fresh_bmc.port, password=b"not-the-password")
     with pytest.raises(RmcpError, match="RAKP2 HMAC mismatch"):
         c.open()
 

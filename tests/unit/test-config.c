@@ -418,6 +418,12 @@ static void test_lan_errors(void)
 	expect1(BOARD(",'lan':{'kg':'Kg-secret-value-too-long'}"),
 		"lan.kg: longer than 20 characters");
 	expect1(BOARD(",'lan':{'kg':'hunter2\\u00e9'}"), "lan.kg: not printable ASCII");
+	expect1(BOARD(",'lan':{'interface':'eth0; rm'}"),
+		"lan.interface: \"eth0; rm\" is not a network interface name (1-15 of A-Z a-z 0-9 . _ -)");
+	expect1(BOARD(",'lan':{'interface':'averylonginterfacename'}"),
+		"lan.interface: \"averylonginterfacename\" is not a network interface name (1-15 of A-Z a-z 0-9 . _ -)");
+	expect1(BOARD(",'host':{'restore_policy':'sometimes'}"),
+		"host.restore_policy: \"sometimes\" is not a restore policy (always-off, previous, always-on)");
 }
 
 static void test_user_errors(void)

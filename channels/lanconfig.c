@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "channels/channel.h"
+#include "channels/lanconfig.h"
+#include "daemon/bmc.h"
+#include "daemon/ipmi.h"
+#include "daemon/log.h"
+#include "daemon/store.h"
+
+#define LANCONF_FILE "lan-config"
+#define LANCONF_VERSION 1
+#define PARAM_REVISION 0x11
+
+enum {				/* completion codes of Get/Set LAN Configuration */
+	CC_PARAM_UNSUPPORTED = 0x80,
+	CC_SET_IN_PROGRESS = 0x81,
+	CC_READ_ONLY = 0x82,
+};
+
+enum {
+	P_SET_IN_PROGRESS = 0, P_AUTH_SUPPORT = 1, P_AUTH_ENABLES = 2, P_IP = 3, P_IP_SOURCE = 4,
+	P_MAC = 5, P_NETMASK = 6, P_IPV4_HDR = 7, P_PRIMARY_PORT = 8, P_ARP = 10, P_GARP = 11,
+	P_GW = 12, P_GW_MAC = 13, P_BGW = 14, P_BGW_MAC = 15, P_COMMUNITY = 16, P_NDEST = 17,
+	P_DEST_TYPE = 18, P_DEST_ADDR = 19, P_VLAN = 20, P_VLAN_PRIO = 21, P_NSUITES = 22,
+	P_SUITES = 23, P_SUITE_PRIV = 24, P_DEST_VLAN = 25, P_BAD_PW = 26,
+	P_IPV6_SUPPORT = 50, P_IPV6_ENABLES = 51,
+};
+
+uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id)
+{
+	const struct lanconf *lc = &bmc->lanconf;
+
+	for (unsigned i = 0; i < lc->n_suites; i++)
+		if (lc->suite_id[i] == id)
+			return lc->suite_priv[i];
+	return PRIV_NONE;
+}
+
+static uint8_t auth_support(const struct bmc *bmc)
+{
+	const struct cfg_lan *l = &bmc->cfg.lan;
+
+	return (uint8_t)((l->auth_none ? 0x01 : 0) | (l->auth_md5 ? 0x04 : 0) | (l->auth_password ? 0x10 : 0));
+}
+
+/* --- persistence ------------------------------------------------------------ */
+
+static void lanconf_save(struct bmc *bmc)
+{
+	const struct lanconf *lc = &bmc->lanconf;
+	struct netif_state st;
+	uint8_t buf[256];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+	int r;
+
+	if (netif_get((struct netif *)&lc->nif, &st) < 0)
+		st = lc->nif.mem;
+	wb_u8(&w, LANCONF_VERSION);
+	wb_bytes(&w, lc->auth_enables, 5);
+	wb_u8(&w, lc->ip_source);
+	wb_bytes(&w, &st.addr, 4);
+	wb_u8(&w, st.prefix);
+	wb_bytes(&w, &st.gateway, 4);
+	wb_bytes(&w, lc->ipv4_hdr, 3);
+	wb_u8(&w, lc->arp_control);
+	wb_u8(&w, lc->garp_interval);
+	wb_bytes(&w, lc->gw_mac, 6);
+	wb_bytes(&w, &lc->backup_gw, 4);
+	wb_bytes(&w, lc->backup_gw_mac, 6);
+	wb_bytes(&w, lc->community, 18);
+	wb_le16(&w, lc->vlan);
+	wb_u8(&w, lc->vlan_prio);
+	wb_bytes(&w, lc->suite_priv, LANCONF_MAX_SUITES);
+	wb_bytes(&w, lc->dest_type, sizeof(lc->dest_type));
+	wb_bytes(&w, lc->dest_addr, sizeof(lc->dest_addr));
+	wb_bytes(&w, lc->dest_vlan, sizeof(lc->dest_vlan));
+	r = wb_ok(&w) ? store_write(bmc->state_fd, LANCONF_FILE, buf, w.len) : -ENOBUFS;
+	if (r < 0)
+		log_error_errno(r, "state: cannot write %s", LANCONF_FILE);
+}
+
+/* Returns true when a valid file was loaded; fills addr, prefix and gw with
+ * the saved IPv4 settings. */
+static bool lanconf_load(struct bmc *bmc, struct in_addr *addr, uint8_t *prefix, struct in_addr *gw)
+{
+	struct lanconf *lc = &bmc->lanconf, t = *lc;
+	uint8_t buf[256];
+	ssize_t n = store_read(bmc->state_fd, LANCONF_FILE, buf, sizeof(buf));
+	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
+
+	if (n == -ENOENT)
+		return false;
+	if (rb_u8(&r) != LANCONF_VERSION)
+		goto corrupt;
+	rb_copy(&r, t.auth_enables, 5);
+	t.ip_source = rb_u8(&r);
+	rb_copy(&r, addr, 4);
+	*prefix = rb_u8(&r);
+	rb_copy(&r, gw, 4);
+	rb_copy(&r, t.ipv4_hdr, 3);
+	t.arp_control = rb_u8(&r);
+	t.garp_interval = rb_u8(&r);
+	rb_copy(&r, t.gw_mac, 6);
+	rb_copy(&r, &t.backup_gw, 4);
+	rb_copy(&r, t.backup_gw_mac, 6);
+	rb_copy(&r, t.community, 18);
+	t.vlan = rb_le16(&r);
+	t.vlan_prio = rb_u8(&r);
+	rb_copy(&r, t.suite_priv, LANCONF_MAX_SUITES);
+	rb_copy(&r, t.dest_type, sizeof(t.dest_type));
+	rb_copy(&r, t.dest_addr, sizeof(t.dest_addr));
+	rb_copy(&r, t.dest_vlan, sizeof(t.dest_vlan));
+	if (!rb_done(&r) || *prefix > 32 || t.ip_source > 4)
+		goto corrupt;
+	*lc = t;
+	return true;
+corrupt:
+	log_warning("state: %s is corrupt; using defaults", LANCONF_FILE);
+	return false;
+}
+
+int lanconf_init(struct bmc *bmc)
+{
+	struct lanconf *lc = &bmc->lanconf;
+	struct in_addr addr = { 0 }, gw = { 0 };
+	uint8_t prefix = 0, at;
+	int r;
+
+	memset(lc, 0, sizeof(*lc));
+	snprintf(lc->nif.ifname, sizeof(lc->nif.ifname), "%s", bmc->cfg.lan.interface);
+	at = auth_support(bmc);
+	memset(lc->auth_enables, at, sizeof(lc->auth_enables));
+	lc->ip_source = 1;
+	lc->ipv4_hdr[0] = 0x40;			/* TTL 64 */
+	lc->ipv4_hdr[1] = 0x40;			/* don't fragment */
+	lc->ipv4_hdr[2] = 0x10;			/* precedence 0, TOS minimize delay */
+	memcpy(lc->community, "public", 6);
+	for (unsigned id = 0; id < 32 && lc->n_suites < LANCONF_MAX_SUITES; id++)
+		if (bmc->cfg.lan.cipher_suites & (1u << id)) {
+			lc->suite_id[lc->n_suites] = (uint8_t)id;
+			lc->suite_priv[lc->n_suites++] = PRIV_ADMIN;
+		}
+	if (!lanconf_load(bmc, &addr, &prefix, &gw))
+		return 0;
+	/* The saved settings are authoritative: put them back on the NIC. */
+	if (lc->ip_source == 1 && addr.s_addr) {
+		r = netif_set_addr(&lc->nif, addr, prefix);
+		if (r < 0)
+			log_error_errno(r, "lan config: cannot restore the address on %s", lc->nif.ifname);
+		r = netif_set_gateway(&lc->nif, gw);
+		if (r < 0)
+			log_error_errno(r, "lan config: cannot restore the gateway on %s", lc->nif.ifname);
+	}
+	return 0;
+}
+
+/* --- Get ------------------------------------------------------------------- */
+
+static int get_param(struct bmc *bmc, uint8_t p, uint8_t set, struct wbuf *rsp)
+{
+	struct lanconf *lc = &bmc->lanconf;
+	struct netif_state st;
+	struct in_addr mask;
+	uint16_t port;
+	int r;
+
+	r = netif_get(&lc->nif, &st);
+	if (r < 0) {
+		log_warning_errno(r, "lan config: cannot read %s", lc->nif.ifname);
+		st = (struct netif_state){ 0 };
+	}
+	/* Inside set-in-progress, reads show what will be applied. */
+	if (lc->pending_addr) {
+		st.addr = lc->new_addr;
+		st.prefix = lc->new_prefix;
+	}
+	if (lc->pending_gw)
+		st.gateway = lc->new_gw;
+	switch (p) {
+	case P_SET_IN_PROGRESS: wb_u8(rsp, lc->set_in_progress); break;
+	case P_AUTH_SUPPORT: wb_u8(rsp, auth_support(bmc)); break;
+	case P_AUTH_ENABLES: wb_bytes(rsp, lc->auth_enables, 5); break;
+	case P_IP: wb_bytes(rsp, &st.addr, 4); break;
+	case P_IP_SOURCE: wb_u8(rsp, lc->ip_source); break;
+	case P_MAC: wb_bytes(rsp, st.mac, 6); break;
+	case P_NETMASK:
+		mask = prefix_to_netmask(st.prefix);
+		wb_bytes(rsp, &mask, 4);
+		break;
+	case P_IPV4_HDR: wb_bytes(rsp, lc->ipv4_hdr, 3); break;
+	case P_PRIMARY_PORT:
+		port = bmc->cfg.lan.n_listen ? ntohs(((struct sockaddr_in *)&bmc->cfg.lan.listen[0].addr)->sin_port) : 623;
+		wb_le16(rsp, port);
+		break;
+	case P_ARP: wb_u8(rsp, lc->arp_control); break;
+	case P_GARP: wb_u8(rsp, lc->garp_interval); break;
+	case P_GW: wb_bytes(rsp, &st.gateway, 4); break;
+	case P_GW_MAC: wb_bytes(rsp, lc->gw_mac, 6); break;
+	case P_BGW: wb_bytes(rsp, &lc->backup_gw, 4); break;
+	case P_BGW_MAC: wb_bytes(rsp, lc->backup_gw_mac, 6); break;
+	case P_COMMUNITY: wb_bytes(rsp, lc->community, 18); break;
+	case P_NDEST: wb_u8(rsp, LANCONF_DESTINATIONS); break;
+	case P_DEST_TYPE:
+	case P_DEST_ADDR:
+	case P_DEST_VLAN:
+		if (set > LANCONF_DESTINATIONS)
+			return CC_PARAM_OUT_OF_RANGE;
+		wb_u8(rsp, set);
+		if (p == P_DEST_TYPE)
+			wb_bytes(rsp, lc->dest_type[set], 3);
+		else if (p == P_DEST_ADDR)
+			wb_bytes(rsp, lc->dest_addr[set], 12);
+		else
+			wb_bytes(rsp, lc->dest_vlan[set], 3);
+		break;
+	case P_VLAN: wb_le16(rsp, lc->vlan); break;
+	case P_VLAN_PRIO: wb_u8(rsp, lc->vlan_prio); break;
+	case P_NSUITES: wb_u8(rsp, lc->n_suites); break;
+	case P_SUITES:
+		wb_u8(rsp, 0);
+		wb_bytes(rsp, lc->suite_id, lc->n_suites);
+		break;
+	case P_SUITE_PRIV:
+		wb_u8(rsp, 0);
+		for (unsigned i = 0; i < LANCONF_MAX_SUITES; i += 2)
+			wb_u8(rsp, (uint8_t)(lc->suite_priv[i] | lc->suite_priv[i + 1] << 4));
+		break;
+	case P_BAD_PW: {
+		const struct lockout_policy *lp = channel_lockout(&bmc->channels, bmc->cfg.lan.channel);
+
+		wb_u8(rsp, lp && lp->audit ? 1 : 0);
+		wb_u8(rsp, lp ? lp->threshold : 0);
+		wb_le16(rsp, lp ? lp->reset_10s : 0);
+		wb_le16(rsp, lp ? lp->lockout_10s : 0);
+		break;
+	}
+	case P_IPV6_SUPPORT: wb_u8(rsp, 0x00); break;	/* IPv4 only */
+	case P_IPV6_ENABLES: wb_u8(rsp, 0x00); break;
+	default:
+		return CC_PARAM_UNSUPPORTED;
+	}
+	return CC_OK;
+}
+
+int lanconf_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t chb = rb_u8(&r), p = rb_u8(&r), set = rb_u8(&r);
+	uint8_t ch = (chb & 0x0f) == IPMI_CHANNEL_CURRENT ? req->channel : chb & 0x0f;
+	struct wbuf probe;
+	uint8_t tmp[64];
+	int cc;
+
+	(void)rb_u8(&r);	/* block selector: no parameter here uses blocks */
+	if ((chb & 0x70) || ch != bmc->cfg.lan.channel)
+		return CC_INVALID_FIELD;
+	/* Check that the parameter exists before answering "revision only". */
+	probe = wb_init(tmp, sizeof(tmp));
+	cc = get_param(bmc, p, set, &probe);
+	if (cc != CC_OK)
+		return cc;
+	wb_u8(rsp, PARAM_REVISION);
+	if (!(chb & 0x80))
+		wb_bytes(rsp, tmp, probe.len);
+	return CC_OK;
+}
+
+/* --- Set ------------------------------------------------------------------- */
+
+static bool valid_host_addr(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return h != 0 && h != 0xffffffffu && (h >> 24) != 127 && (h >> 28) != 0xe;
+}
+
+static int lanconf_apply(sd_event_source *src, void *userdata)
+{
+	struct bmc *bmc = userdata;
+	struct lanconf *lc = &bmc->lanconf;
+	int r;
+
+	lc->apply = sd_event_source_disable_unref(lc->apply);
+	if (lc->pending_addr) {
+		lc->pending_addr = false;
+		r = netif_set_addr(&lc->nif, lc->new_addr, lc->new_prefix);
+		if (r < 0)
+			log_error_errno(r, "lan config: cannot set the address of %s", lc->nif.ifname);
+	}
+	if (lc->pending_gw) {
+		lc->pending_gw = false;
+		r = netif_set_gateway(&lc->nif, lc->new_gw);
+		if (r < 0)
+			log_error_errno(r, "lan config: cannot set the gateway of %s", lc->nif.ifname);
+	}
+	lanconf_save(bmc);
+	return 0;
+}
+
+static int lanconf_schedule(struct bmc *bmc)
+{
+	struct lanconf *lc = &bmc->lanconf;
+
+	if (!lc->nif.ifname[0])
+		return lanconf_apply(NULL, bmc) == 0 ? CC_OK : CC_UNSPECIFIED;
+	/* Inside set-in-progress, changes wait for "set complete" or "commit". */
+	if (lc->set_in_progress == 1)
+		return CC_OK;
+	if (!lc->apply && sd_event_add_defer(bmc->ev, &lc->apply, lanconf_apply, bmc) < 0)
+		return CC_UNSPECIFIED;
+	return CC_OK;
+}
+
+static int set_netif(struct bmc *bmc, struct in_addr addr, uint8_t prefix)
+{
+	struct lanconf *lc = &bmc->lanconf;
+
+	log_notice("lan config: %s: address %s/%u set over IPMI", lc->nif.ifname[0] ? lc->nif.ifname : "(no NIC)",
+		   inet_ntoa(addr), prefix);
+	lc->pending_addr = true;
+	lc->new_addr = addr;
+	lc->new_prefix = prefix;
+	return lanconf_schedule(bmc);
+}
+
+void lanconf_done(struct bmc *bmc)
+{
+	struct lanconf *lc = &bmc->lanconf;
+
+	if (lc->apply)
+		lanconf_apply(NULL, bmc);
+}
+
+static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
+{
+	struct lanconf *lc = &bmc->lanconf;
+	struct netif_state st;
+	struct in_addr a;
+	uint8_t v, set, b[18];
+	int prefix, ret;
+
+	if (netif_get(&lc->nif, &st) < 0)
+		return CC_UNSPECIFIED;
+	switch (p) {
+	case P_AUTH_ENABLES:
+		rb_copy(r, b, 5);
+		for (int i = 0; i < 5; i++)
+			if (b[i] & ~auth_support(bmc))
+				return CC_INVALID_FIELD;	/* a type the board does not allow */
+		memcpy(lc->auth_enables, b, 5);
+		return CC_OK;
+	case P_IP:
+		rb_copy(r, &a, 4);
+		if (!rb_done(r))
+			return CC_REQ_LEN;
+		if (!valid_host_addr(a))
+			return CC_INVALID_FIELD;
+		return set_netif(bmc, a, lc->pending_addr ? lc->new_prefix : st.prefix ? st.prefix : 24);
+	case P_IP_SOURCE:
+		v = rb_u8(r);
+		if (v < 1 || v > 2)
+			return CC_INVALID_FIELD;	/* static or DHCP */
+		lc->ip_source = v;
+		return CC_OK;
+	case P_NETMASK:
+		rb_copy(r, &a, 4);
+		prefix = netmask_to_prefix(a);
+		if (!rb_done(r))
+			return CC_REQ_LEN;
+		if (prefix < 1 || prefix > 30)
+			return CC_INVALID_FIELD;
+		a = lc->pending_addr ? lc->new_addr : st.addr;
+		if (!a.s_addr) {
+			lc->nif.mem.prefix = (uint8_t)prefix;
+			return CC_OK;
+		}
+		return set_netif(bmc, a, (uint8_t)prefix);
+	case P_IPV4_HDR:
+		rb_copy(r, b, 3);
+		if (b[0] == 0 || (b[1] & 0x9f) || (b[2] & 0x01))
+			return CC_INVALID_FIELD;
+		memcpy(lc->ipv4_hdr, b, 3);
+		return CC_OK;
+	case P_ARP:
+		v = rb_u8(r);
+		if (v & 0xfc)
+			return CC_INVALID_FIELD;
+		lc->arp_control = v;
+		return CC_OK;
+	case P_GARP:
+		lc->garp_interval = rb_u8(r);
+		return CC_OK;
+	case P_GW:
+		rb_copy(r, &a, 4);
+		if (!rb_done(r))
+			return CC_REQ_LEN;
+		if (a.s_addr && !valid_host_addr(a))
+			return CC_INVALID_FIELD;
+		lc->pending_gw = true;
+		lc->new_gw = a;
+		return lanconf_schedule(bmc);
+	case P_GW_MAC: rb_copy(r, lc->gw_mac, 6); return CC_OK;
+	case P_BGW:
+		rb_copy(r, &a, 4);
+		if (a.s_addr && !valid_host_addr(a))
+			return CC_INVALID_FIELD;
+		lc->backup_gw = a;
+		return CC_OK;
+	case P_BGW_MAC: rb_copy(r, lc->backup_gw_mac, 6); return CC_OK;
+	case P_COMMUNITY: rb_copy(r, lc->community, 18); return CC_OK;
+	case P_DEST_TYPE:
+	case P_DEST_ADDR:
+	case P_DEST_VLAN:
+		set = rb_u8(r);
+		if (set > LANCONF_DESTINATIONS)
+			return CC_PARAM_OUT_OF_RANGE;
+		if (p == P_DEST_TYPE) {
+			rb_copy(r, b, 3);
+			if ((b[0] & 0x78) || ((b[0] & 7) != 0 && (b[0] & 7) < 6) || (b[2] & 0xf8))
+				return CC_INVALID_FIELD;
+			memcpy(lc->dest_type[set], b, 3);
+		} else if (p == P_DEST_ADDR) {
+			rb_copy(r, b, 12);
+			if ((b[0] & 0xf0) || (b[1] & 0xfe))
+				return CC_INVALID_FIELD;	/* IPv4 only; default or backup gateway */
+			memcpy(lc->dest_addr[set], b, 12);
+		} else {
+			rb_copy(r, b, 3);
+			memcpy(lc->dest_vlan[set], b, 3);
+		}
+		return CC_OK;
+	case P_VLAN:
+		ret = rb_le16(r);
+		if (ret & 0x7000 || ((ret & 0x8000) && ((ret & 0xfff) == 0 || (ret & 0xfff) == 0xfff)))
+			return CC_INVALID_FIELD;
+		lc->vlan = (uint16_t)ret;
+		return CC_OK;
+	case P_VLAN_PRIO:
+		v = rb_u8(r);
+		if (v > 7)
+			return CC_INVALID_FIELD;
+		lc->vlan_prio = v;
+		return CC_OK;
+	case P_SUITE_PRIV:
+		(void)rb_u8(r);
+		rb_copy(r, b, 8);
+		for (unsigned i = 0; i < LANCONF_MAX_SUITES; i++) {
+			v = (b[i / 2] >> (4 * (i % 2))) & 0x0f;
+			if (v > PRIV_OEM || (i >= lc->n_suites && v != 0 && v != lc->suite_priv[i]))
+				return CC_INVALID_FIELD;
+		}
+		for (unsigned i = 0; i < lc->n_suites; i++)
+			lc->suite_priv[i] = (b[i / 2] >> (4 * (i % 2))) & 0x0f;
+		return CC_OK;
+	case P_BAD_PW: {
+		struct lockout_policy lp;
+
+		v = rb_u8(r);
+		lp.audit = v & 1;
+		lp.threshold = rb_u8(r);
+		lp.reset_10s = rb_le16(r);
+		lp.lockout_10s = rb_le16(r);
+		if (v & 0xfe)
+			return CC_INVALID_FIELD;
+		return channel_set_lockout(&bmc->channels, bmc->cfg.lan.channel, &lp) < 0 ? CC_UNSPECIFIED : CC_OK;
+	}
+	case P_AUTH_SUPPORT: case P_MAC: case P_PRIMARY_PORT: case P_NDEST: case P_NSUITES:
+	case P_SUITES: case P_IPV6_SUPPORT:
+		return CC_READ_ONLY;
+	}
+	return CC_PARAM_UNSUPPORTED;
+}
+
+/* Exact data lengths after the parameter selector. */
+static int param_len(uint8_t p)
+{
+	static const uint8_t len[] = {
+		[P_SET_IN_PROGRESS] = 1, [P_AUTH_SUPPORT] = 1, [P_AUTH_ENABLES] = 5, [P_IP] = 4,
+		[P_IP_SOURCE] = 1, [P_MAC] = 6, [P_NETMASK] = 4, [P_IPV4_HDR] = 3, [P_PRIMARY_PORT] = 2,
+		[P_ARP] = 1, [P_GARP] = 1, [P_GW] = 4, [P_GW_MAC] = 6, [P_BGW] = 4, [P_BGW_MAC] = 6,
+		[P_COMMUNITY] = 18, [P_NDEST] = 1, [P_DEST_TYPE] = 4, [P_DEST_ADDR] = 13, [P_VLAN] = 2,
+		[P_VLAN_PRIO] = 1, [P_NSUITES] = 1, [P_SUITE_PRIV] = 9, [P_DEST_VLAN] = 4,
+		[P_BAD_PW] = 6, [P_IPV6_SUPPORT] = 1, [P_IPV6_ENABLES] = 1,
+	};
+
+	if (p == P_SUITES)
+		return -1;	/* read-only, any length */
+	return p < sizeof(len) && len[p] ? len[p] : 0;
+}
+
+int lanconf_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct lanconf *lc = &bmc->lanconf;
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t chb = rb_u8(&r), p = rb_u8(&r);
+	uint8_t ch = (chb & 0x0f) == IPMI_CHANNEL_CURRENT ? req->channel : chb & 0x0f;
+	int len = param_len(p), cc;
+
+	if ((chb & 0xf0) || ch != bmc->cfg.lan.channel)
+		return CC_INVALID_FIELD;
+	if (len == 0)
+		return CC_PARAM_UNSUPPORTED;
+	if (len > 0 && rb_left(&r) != (size_t)len)
+		return CC_REQ_LEN;
+	if (p == P_SET_IN_PROGRESS) {
+		uint8_t v = rb_u8(&r) & 0x03;
+
+		if (req->data[2] & 0xfc || v == 3)
+			return CC_INVALID_FIELD;
+		if (v == 1 && lc->set_in_progress == 1)
+			return CC_SET_IN_PROGRESS;
+		lc->set_in_progress = v == 2 ? 0 : v;
+		if (lc->set_in_progress == 0 && (lc->pending_addr || lc->pending_gw))
+			return lanconf_schedule(bmc);
+		return CC_OK;
+	}
+	if (p == P_IPV6_ENABLES)
+		return rb_u8(&r) == 0 ? CC_OK : CC_INVALID_FIELD;	/* IPv4 only */
+	cc = set_param(bmc, p, &r);
+	if (cc == CC_OK)
+		lanconf_save(bmc);
+	return cc;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * LAN configuration parameters (Transport netfn 01h/02h, IPMI 2.0 ch. 23):
+ * kept in the state dir ("lan-config") and applied to the BMC's network
+ * interface through board ops (boards/netif.h).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boards/netif.h"
+
+#define LANCONF_DESTINATIONS 4		/* alert destinations 1..4 (0 is volatile) */
+#define LANCONF_MAX_SUITES 16
+
+struct bmc;
+
+struct lanconf {
+	struct netif nif;
+	/* Address changes wait until the response has left from the old
+	 * address (a defer source runs after this loop iteration). */
+	bool pending_addr, pending_gw;
+	struct in_addr new_addr, new_gw;
+	uint8_t new_prefix;
+	struct sd_event_source *apply;
+	uint8_t set_in_progress;
+	uint8_t auth_enables[5];		/* callback, user, operator, admin, OEM */
+	uint8_t ip_source;			/* 1 static, 2 DHCP */
+	uint8_t ipv4_hdr[3];			/* TTL, flags, precedence/TOS */
+	uint8_t arp_control;
+	uint8_t garp_interval;
+	uint8_t gw_mac[6];
+	struct in_addr backup_gw;
+	uint8_t backup_gw_mac[6];
+	uint8_t community[18];
+	uint16_t vlan;				/* bit 15 enable, 11:0 ID */
+	uint8_t vlan_prio;
+	uint8_t n_suites;			/* cipher suite entries (param 22/23) */
+	uint8_t suite_id[LANCONF_MAX_SUITES];
+	uint8_t suite_priv[LANCONF_MAX_SUITES];	/* max privilege; 0 = unused */
+	uint8_t dest_type[LANCONF_DESTINATIONS + 1][3];	/* type, ack timeout, retries */
+	uint8_t dest_addr[LANCONF_DESTINATIONS + 1][12];	/* format, gw sel, IPv4, MAC */
+	uint8_t dest_vlan[LANCONF_DESTINATIONS + 1][3];	/* format, TCI */
+};
+
+int lanconf_init(struct bmc *bmc);
+void lanconf_done(struct bmc *bmc);
+/* The highest privilege a session on cipher suite 'id' may have; PRIV_NONE
+ * (0) when the suite is marked unused or not offered. */
+uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id);
+
+/* Transport netfn handlers, listed in transport_cmds. */
+struct ipmi_req;
+struct wbuf;
+int lanconf_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
+int lanconf_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

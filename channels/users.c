@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: MIT */
+/* The user table, its sealed state file, and the user commands (IPMI 2.0
+ * 22.26-22.30).  See users.h and docs/users.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "channels/users.h"
+#include "daemon/bmc.h"
+#include "daemon/ipmi.h"
+#include "daemon/log.h"
+#include "daemon/store.h"
+#include "lan/crypto.h"
+#include "lan/lancmds.h"
+
+#define USERS_FILE "users"
+#define USERS_KEY_FILE "users.key"
+#define USERS_MAGIC "BUSR"
+#define USERS_VERSION 1
+#define USERS_HDR_LEN (4 + 1)	/* magic, version: the sealed data's AAD */
+#define USER_CH_REC 5
+#define USER_REC (1 + CFG_NAME_MAX + CFG_PASSWORD_MAX + CHANNEL_MAX * USER_CH_REC)
+#define USERS_PLAIN_MAX (1 + CFG_MAX_USERS * USER_REC)
+#define USERS_FILE_MAX (USERS_HDR_LEN + CRYPTO_SEAL_NONCE + CRYPTO_SEAL_TAG + USERS_PLAIN_MAX)
+
+#define PW16 16
+
+enum {				/* saved user flags */
+	UF_ENABLED = 1 << 0,
+	UF_PW20 = 1 << 1,
+};
+
+enum {				/* saved / Get User Access channel flags */
+	UA_IPMI = 1 << 4,
+	UA_LINK = 1 << 5,
+	UA_CALLBACK = 1 << 6,
+};
+
+enum {				/* Set User Password operations */
+	PW_DISABLE = 0,
+	PW_ENABLE = 1,
+	PW_SET = 2,
+	PW_TEST = 3,
+};
+
+enum {				/* Set User Password completion codes */
+	CC_PW_MISMATCH = 0x80,	/* test failed: size right, data wrong */
+	CC_PW_WRONG_SIZE = 0x81,	/* test failed: wrong password size */
+};
+
+#define USEC_PER_10S 10000000ULL
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static bool priv_ok(uint8_t p)
+{
+	return (p >= PRIV_CALLBACK && p <= PRIV_OEM) || p == PRIV_NO_ACCESS;
+}
+
+static bool uid_ok(const struct users *us, uint8_t uid)
+{
+	return uid >= 1 && uid <= us->max;
+}
+
+/* Allowed to log in on channel (the password is checked elsewhere). */
+static bool user_may_login(const struct user *u, uint8_t channel)
+{
+	const struct user_access *a;
+
+	if (!u->enabled || channel >= CHANNEL_MAX)
+		return false;
+	a = &u->ch[channel];
+	return a->ipmi && a->priv >= PRIV_CALLBACK && a->priv <= PRIV_OEM;
+}
+
+const char *users_name_text(const uint8_t *name, size_t len, char out[4 * CFG_NAME_MAX + 1])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && i < CFG_NAME_MAX; i++) {
+		uint8_t c = name[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static const char *uname(const struct users *us, uint8_t uid, char out[4 * CFG_NAME_MAX + 1])
+{
+	const char *n = us->u[uid].name;
+
+	return users_name_text((const uint8_t *)n, strlen(n), out);
+}
+
+/* An unused slot: no name, no password, disabled, NO ACCESS.  IPMI
+ * messaging starts on, so naming, enabling and giving it a privilege (the
+ * usual ipmitool sequence) is enough to make it a working user. */
+static void user_clear(struct user *u)
+{
+	explicit_bzero(u, sizeof(*u));
+	for (unsigned c = 0; c < CHANNEL_MAX; c++) {
+		u->ch[c].priv = PRIV_NO_ACCESS;
+		u->ch[c].ipmi = true;
+	}
+}
+
+/* ---- seeding from the board ---------------------------------------------------- */
+
+static void user_seed(struct users *us, uint8_t id, const struct cfg_user *cu)
+{
+	struct user *u = &us->u[id];
+
+	memcpy(u->name, cu->name, sizeof(u->name));
+	memcpy(u->key, cu->password, sizeof(u->key));
+	u->pw20 = cu->password_len > PW16;
+	u->enabled = cu->enabled;
+	for (uint8_t c = 0; c < CHANNEL_MAX; c++) {
+		struct user_access *a = &u->ch[c];
+
+		if (!channel_has_sessions(us->channels, c))
+			continue;
+		a->priv = cu->privilege;
+		a->ipmi = cu->privilege != PRIV_NO_ACCESS;
+		/* SOL for whoever may reach USER; the SOL configuration's own
+		 * privilege level still applies. */
+		if (cu->privilege >= PRIV_USER && cu->privilege <= PRIV_OEM)
+			a->payloads = USER_PAYLOAD_SOL;
+	}
+}
+
+static unsigned users_seed(struct users *us, const struct board_config *cfg)
+{
+	unsigned n = 0;
+
+	for (unsigned id = 1; id <= CFG_MAX_USERS; id++)
+		user_clear(&us->u[id]);
+	for (unsigned id = 1; id <= us->max; id++) {
+		if (cfg->users[id].id != id)
+			continue;
+		user_seed(us, (uint8_t)id, &cfg->users[id]);
+		n++;
+	}
+	return n;
+}
+
+/* ---- the sealed state file --------------------------------------------------- */
+
+static void user_write(struct wbuf *w, const struct user *u)
+{
+	uint8_t name[CFG_NAME_MAX] = { 0 };
+
+	memcpy(name, u->name, strnlen(u->name, CFG_NAME_MAX));
+	wb_u8(w, (u->enabled ? UF_ENABLED : 0) | (u->pw20 ? UF_PW20 : 0));
+	wb_bytes(w, name, sizeof(name));
+	wb_bytes(w, u->key, sizeof(u->key));
+	for (unsigned c = 0; c < CHANNEL_MAX; c++) {
+		const struct user_access *a = &u->ch[c];
+
+		wb_u8(w, a->priv);
+		wb_u8(w, (a->ipmi ? UA_IPMI : 0) | (a->link ? UA_LINK : 0) |
+			 (a->callback_only ? UA_CALLBACK : 0));
+		wb_u8(w, a->session_limit);
+		wb_le16(w, a->payloads);
+	}
+}
+
+static int users_save(const struct users *us)
+{
+	uint8_t plain[USERS_PLAIN_MAX], file[USERS_FILE_MAX];
+	struct wbuf p = wb_init(plain, sizeof(plain)), f = wb_init(file, sizeof(file));
+	uint8_t *nonce, *tag, *ct;
+	int r = -EOVERFLOW;
+
+	if (us->dirfd < 0)
+		return 0;
+	wb_u8(&p, (uint8_t)us->max);
+	for (unsigned id = 1; id <= us->max; id++)
+		user_write(&p, &us->u[id]);
+	wb_bytes(&f, USERS_MAGIC, 4);
+	wb_u8(&f, USERS_VERSION);
+	nonce = wb_reserve(&f, CRYPTO_SEAL_NONCE);
+	tag = wb_reserve(&f, CRYPTO_SEAL_TAG);
+	ct = wb_reserve(&f, p.len);
+	if (!wb_ok(&p) || !ct)
+		goto out;
+	r = crypto_random(nonce, CRYPTO_SEAL_NONCE);
+	if (r == 0)
+		r = crypto_seal(us->seal_key, nonce, file, USERS_HDR_LEN, plain, p.len, ct, tag);
+	if (r == 0)
+		r = store_write(us->dirfd, USERS_FILE, file, f.len);
+out:
+	explicit_bzero(plain, sizeof(plain));
+	return r;
+}
+
+static int user_read(struct rbuf *r, struct user *u, uint8_t id)
+{
+	uint8_t flags = rb_u8(r), name[CFG_NAME_MAX];
+	size_t len;
+
+	rb_copy(r, name, sizeof(name));
+	rb_copy(r, u->key, sizeof(u->key));
+	len = strnlen((const char *)name, sizeof(name));
+	for (size_t i = len; i < sizeof(name); i++)
+		if (name[i])
+			return -EBADMSG;
+	if ((flags & ~(UF_ENABLED | UF_PW20)) || (id == 1 && len))
+		return -EBADMSG;
+	memcpy(u->name, name, len);
+	u->enabled = flags & UF_ENABLED;
+	u->pw20 = flags & UF_PW20;
+	for (unsigned c = 0; c < CHANNEL_MAX; c++) {
+		struct user_access *a = &u->ch[c];
+		uint8_t af;
+
+		a->priv = rb_u8(r);
+		af = rb_u8(r);
+		a->session_limit = rb_u8(r);
+		a->payloads = rb_le16(r);
+		if (!priv_ok(a->priv) || (af & ~(UA_IPMI | UA_LINK | UA_CALLBACK)) ||
+		    a->session_limit > 15)
+			return -EBADMSG;
+		a->ipmi = af & UA_IPMI;
+		a->link = af & UA_LINK;
+		a->callback_only = af & UA_CALLBACK;
+	}
+	return rb_ok(r) ? 0 : -EBADMSG;
+}
+
+/* Decrypt and parse into us (only when all of it is good). */
+static int users_parse(struct users *us, const uint8_t *buf, size_t len)
+{
+	static struct user tmp[CFG_MAX_USERS + 1];
+	uint8_t plain[USERS_PLAIN_MAX], nonce[CRYPTO_SEAL_NONCE], tag[CRYPTO_SEAL_TAG];
+	struct rbuf r = rb_init(buf, len), p;
+	uint8_t magic[4], version, max;
+	size_t clen;
+	int ret;
+
+	rb_copy(&r, magic, sizeof(magic));
+	version = rb_u8(&r);
+	rb_copy(&r, nonce, sizeof(nonce));
+	rb_copy(&r, tag, sizeof(tag));
+	clen = rb_left(&r);
+	if (!rb_ok(&r) || memcmp(magic, USERS_MAGIC, 4) != 0 || clen > sizeof(plain))
+		return -EBADMSG;
+	if (version != USERS_VERSION)
+		return -EPROTONOSUPPORT;
+	ret = crypto_open(us->seal_key, nonce, buf, USERS_HDR_LEN, r.p, clen, plain, tag);
+	if (ret < 0)
+		return ret == -EBADMSG ? -EKEYREJECTED : ret;
+	p = rb_init(plain, clen);
+	max = rb_u8(&p);
+	ret = max >= 1 && max <= CFG_MAX_USERS ? 0 : -EBADMSG;
+	for (unsigned id = 1; id <= CFG_MAX_USERS; id++)
+		user_clear(&tmp[id]);
+	for (unsigned id = 1; ret == 0 && id <= max; id++)
+		ret = user_read(&p, &tmp[id], (uint8_t)id);
+	if (ret == 0 && !rb_done(&p))
+		ret = -EBADMSG;
+	if (ret == 0) {
+		if (max > us->max)
+			log_warning("state: %s holds user IDs up to %u, the board offers %u: "
+				    "IDs above %u are ignored", USERS_FILE, max, us->max, us->max);
+		for (unsigned id = 1; id <= us->max; id++)
+			us->u[id] = tmp[id];
+	}
+	explicit_bzero(plain, sizeof(plain));
+	explicit_bzero(tmp, sizeof(tmp));
+	return ret;
+}
+
+static const char *load_problem(int r)
+{
+	switch (r) {
+	case -EKEYREJECTED:
+		return "cannot be decrypted with " USERS_KEY_FILE " (another key, or tampered with)";
+	case -EPROTONOSUPPORT:
+		return "has an unsupported version";
+	case -EFBIG:
+		return "is too large";
+	case -EBADMSG:
+		return "is malformed";
+	default:
+		return "cannot be read";
+	}
+}
+
+/* Move a bad file aside (never overwrite it silently). */
+static void move_aside(int dirfd, const char *name)
+{
+	char aside[64];
+
+	snprintf(aside, sizeof(aside), "%s.corrupt", name);
+	if (renameat(dirfd, name, dirfd, aside) < 0)
+		log_warning("state: cannot move %s to %s: %m", name, aside);
+}
+
+static int users_reseed(struct users *us, const struct board_config *cfg, const char *why)
+{
+	unsigned n = users_seed(us, cfg);
+	int r = users_save(us);
+
+	log_notice("state: %s: %u users from the board file", why, n);
+	if (r < 0)
+		return log_error_errno(r, "state: cannot write %s", USERS_FILE);
+	return 0;
+}
+
+static int users_load(struct users *us, const struct board_config *cfg)
+{
+	static uint8_t buf[USERS_FILE_MAX];
+	ssize_t n = store_read(us->dirfd, USERS_FILE, buf, sizeof(buf));
+	int r;
+
+	if (n == -ENOENT)
+		return users_reseed(us, cfg, "first boot");
+	r = n < 0 ? (int)n : users_parse(us, buf, (size_t)n);
+	explicit_bzero(buf, sizeof(buf));
+	if (r == 0) {
+		log_info("state: users loaded from %s", USERS_FILE);
+		return 0;
+	}
+	log_error("state: %s %s%s%s; moved to %s.corrupt, using the board's users",
+		  USERS_FILE, load_problem(r), n < 0 ? ": " : "", n < 0 ? strerror(-r) : "",
+		  USERS_FILE);
+	move_aside(us->dirfd, USERS_FILE);
+	return users_reseed(us, cfg, "users file replaced");
+}
+
+/* The device key: made on first boot, 0600 in the (0700) state dir. */
+static int key_load(struct users *us)
+{
+	uint8_t buf[USERS_KEY_LEN + 1];
+	ssize_t n = store_read(us->dirfd, USERS_KEY_FILE, buf, sizeof(buf));
+	struct stat st;
+	int r;
+
+	if (n == USERS_KEY_LEN) {
+		memcpy(us->seal_key, buf, USERS_KEY_LEN);
+		explicit_bzero(buf, sizeof(buf));
+		if (fstatat(us->dirfd, USERS_KEY_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (st.st_mode & 077)) {
+			log_warning("state: %s was readable by others (mode %03o); made 0600",
+				    USERS_KEY_FILE, st.st_mode & 0777);
+			fchmodat(us->dirfd, USERS_KEY_FILE, 0600, 0);
+		}
+		return 0;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	if (n != -ENOENT) {
+		log_error("state: %s is unusable (%s); moved to %s.corrupt, making a new key",
+			  USERS_KEY_FILE, n < 0 ? strerror((int)-n) : "wrong length",
+			  USERS_KEY_FILE);
+		move_aside(us->dirfd, USERS_KEY_FILE);
+	}
+	r = crypto_random(us->seal_key, USERS_KEY_LEN);
+	if (r == 0)
+		r = store_write(us->dirfd, USERS_KEY_FILE, us->seal_key, USERS_KEY_LEN);
+	if (r < 0)
+		return log_error_errno(r, "state: cannot make %s", USERS_KEY_FILE);
+	log_notice("state: made a new device key %s", USERS_KEY_FILE);
+	return 0;
+}
+
+int users_init(struct users *us, const struct board_config *cfg, const struct channels *ch,
+	       int dirfd)
+{
+	int r;
+
+	explicit_bzero(us, sizeof(*us));
+	us->dirfd = dirfd;
+	us->channels = ch;
+	us->max = cfg->max_users >= 1 && cfg->max_users <= CFG_MAX_USERS ? cfg->max_users : 15;
+	if (dirfd < 0) {
+		users_seed(us, cfg);
+		return 0;
+	}
+	r = key_load(us);
+	if (r < 0)
+		return r;
+	return users_load(us, cfg);
+}
+
+void users_done(struct users *us)
+{
+	explicit_bzero(us, sizeof(*us));
+	us->dirfd = -1;
+}
+
+/* Apply a change made to *u (a copy was taken in *old): save, or put the
+ * old state back.  Returns a completion code. */
+static int user_commit(struct users *us, struct user *u, struct user *old)
+{
+	int r = users_save(us);
+
+	if (r < 0) {
+		*u = *old;
+		log_error_errno(r, "state: cannot write %s", USERS_FILE);
+	}
+	explicit_bzero(old, sizeof(*old));
+	return r < 0 ? CC_UNSPECIFIED : CC_OK;
+}
+
+/* ---- for the LAN channel ---------------------------------------------------- */
+
+uint8_t users_login_find(const struct users *us, uint8_t channel, const uint8_t *name, size_t len)
+{
+	if (len == 0)
+		return us->max >= 1 && user_may_login(&us->u[1], channel) ? 1 : 0;
+	if (len > CFG_NAME_MAX)
+		return 0;
+	for (unsigned id = 2; id <= us->max; id++) {
+		const struct user *u = &us->u[id];
+
+		if (strnlen(u->name, sizeof(u->name)) == len && memcmp(u->name, name, len) == 0 &&
+		    user_may_login(u, channel))
+			return (uint8_t)id;
+	}
+	return 0;
+}
+
+const uint8_t *users_key(const struct users *us, uint8_t uid)
+{
+	static const uint8_t zero[CFG_PASSWORD_MAX];
+
+	return uid_ok(us, uid) ? us->u[uid].key : zero;
+}
+
+bool users_key_needs_v20(const struct users *us, uint8_t uid)
+{
+	const uint8_t *k = users_key(us, uid);
+
+	return uid_ok(us, uid) && us->u[uid].pw20 && (k[16] | k[17] | k[18] | k[19]);
+}
+
+uint8_t users_priv_limit(const struct users *us, uint8_t uid, uint8_t channel)
+{
+	uint8_t p, ch;
+
+	if (!uid_ok(us, uid) || channel >= CHANNEL_MAX)
+		return PRIV_NONE;
+	p = us->u[uid].ch[channel].priv;
+	if (p == PRIV_NO_ACCESS || p > PRIV_OEM)
+		return PRIV_NONE;
+	ch = channel_priv_limit(us->channels, channel);
+	return p < ch ? p : ch;
+}
+
+bool users_locked(struct users *us, uint8_t uid, uint64_t now)
+{
+	struct user *u;
+	char n[4 * CFG_NAME_MAX + 1];
+
+	if (!uid_ok(us, uid))
+		return false;
+	u = &us->u[uid];
+	if (!u->locked)
+		return false;
+	if (u->locked_until_usec && now >= u->locked_until_usec) {
+		u->locked = false;
+		u->fails = 0;
+		log_notice("login: user %u \"%s\" unlocked: lockout interval over", uid, uname(us, uid, n));
+		return false;
+	}
+	return true;
+}
+
+void users_login_failed(struct users *us, uint8_t uid, uint8_t channel, uint64_t now,
+			const char *peer)
+{
+	const struct lockout_policy *p = channel_lockout(us->channels, channel);
+	char n[4 * CFG_NAME_MAX + 1];
+	struct user *u;
+
+	if (!uid_ok(us, uid))
+		return;
+	u = &us->u[uid];
+	if (u->locked) {
+		log_warning("login: refused user %u \"%s\" from %s on channel %u: locked out",
+			    uid, uname(us, uid, n), peer, channel);
+		return;
+	}
+	if (!p || p->threshold == 0) {
+		log_warning("login: bad password for user %u \"%s\" from %s on channel %u",
+			    uid, uname(us, uid, n), peer, channel);
+		return;
+	}
+	if (u->fails && p->reset_10s && now - u->first_fail_usec >= p->reset_10s * USEC_PER_10S)
+		u->fails = 0;
+	if (u->fails == 0)
+		u->first_fail_usec = now;
+	if (u->fails < 255)
+		u->fails++;
+	log_warning("login: bad password for user %u \"%s\" from %s on channel %u (%u of %u)",
+		    uid, uname(us, uid, n), peer, channel, u->fails, p->threshold);
+	if (u->fails < p->threshold)
+		return;
+	u->locked = true;
+	u->locked_until_usec = p->lockout_10s ? now + p->lockout_10s * USEC_PER_10S : 0;
+	if (p->lockout_10s)
+		log_warning("login: user %u \"%s\" locked out for %u s after %u bad passwords "
+			    "(last from %s on channel %u)", uid, uname(us, uid, n),
+			    p->lockout_10s * 10u, u->fails, peer, channel);
+	else
+		log_warning("login: user %u \"%s\" locked out until an administrator enables it "
+			    "(%u bad passwords, last from %s on channel %u)", uid, uname(us, uid, n),
+			    u->fails, peer, channel);
+}
+
+void users_login_ok(struct users *us, uint8_t uid, uint8_t channel, const char *peer,
+		    const char *how)
+{
+	char n[4 * CFG_NAME_MAX + 1];
+
+	if (!uid_ok(us, uid))
+		return;
+	us->u[uid].fails = 0;
+	log_info("login: user %u \"%s\" from %s on channel %u (%s)", uid, uname(us, uid, n), peer,
+		 channel, how);
+}
+
+uint8_t users_auth_status(const struct users *us, uint8_t channel)
+{
+	static const uint8_t zero[CFG_PASSWORD_MAX];
+	uint8_t st = 0;
+
+	for (unsigned id = 1; id <= us->max; id++) {
+		const struct user *u = &us->u[id];
+
+		if (!user_may_login(u, channel))
+			continue;
+		if (id == 1)
+			st |= memcmp(u->key, zero, sizeof(zero)) ? 0x02 : 0x01;
+		else if (u->name[0])
+			st |= 0x04;
+	}
+	return st;
+}
+
+/* ---- payload access ---------------------------------------------------------- */
+
+static int payload_bit(uint8_t type)
+{
+	if (type >= 1 && type <= 7)
+		return type;
+	if (type >= 0x20 && type <= 0x27)
+		return 8 + (type - 0x20);
+	return -1;
+}
+
+bool users_payload_allowed(const struct users *us, uint8_t uid, uint8_t channel, uint8_t type)
+{
+	int bit = payload_bit(type);
+
+	if (bit < 0 || !uid_ok(us, uid) || channel >= CHANNEL_MAX)
+		return false;
+	return us->u[uid].enabled && (us->u[uid].ch[channel].payloads & (1u << bit));
+}
+
+uint16_t users_payload_access(const struct users *us, uint8_t uid, uint8_t channel)
+{
+	if (!uid_ok(us, uid) || !channel_has_sessions(us->channels, channel))
+		return 0;
+	return us->u[uid].ch[channel].payloads;
+}
+
+int users_set_payload_access(struct users *us, uint8_t uid, uint8_t channel, uint16_t bits, bool on)
+{
+	struct user *u, old;
+
+	if (!uid_ok(us, uid) || !channel_has_sessions(us->channels, channel) || (bits & 1))
+		return -EINVAL;
+	u = &us->u[uid];
+	old = *u;
+	if (on)
+		u->ch[channel].payloads |= bits;
+	else
+		u->ch[channel].payloads &= (uint16_t)~bits;
+	return user_commit(us, u, &old) == CC_OK ? 0 : -EIO;
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+static uint8_t enabled_count(const struct users *us)
+{
+	uint8_t n = 0;
+
+	for (unsigned id = 1; id <= us->max; id++)
+		n += us->u[id].enabled;
+	return n;
+}
+
+int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct users *us = &bmc->users;
+	uint8_t ch = ipmi_req_channel(req, req->data[0]), uid = req->data[1] & 0x3f;
+	const struct user_access *a;
+
+	if ((req->data[0] & 0xf0) || (req->data[1] & 0xc0))
+		return CC_INVALID_FIELD;
+	if (!channel_has_sessions(&bmc->channels, ch) || !uid_ok(us, uid))
+		return CC_INVALID_FIELD;
+	a = &us->u[uid].ch[ch];
+	wb_u8(rsp, (uint8_t)us->max & 0x3f);
+	wb_u8(rsp, (us->u[uid].enabled ? 0x40 : 0x80) | (enabled_count(us) & 0x3f));
+	wb_u8(rsp, 1);		/* fixed names: the null user */
+	wb_u8(rsp, (a->callback_only ? UA_CALLBACK : 0) | (a->link ? UA_LINK : 0) |
+		   (a->ipmi ? UA_IPMI : 0) | (a->priv & 0x0f));
+	return CC_OK;
+}
+
+int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct users *us = &bmc->users;
+	uint8_t b0 = req->data[0], uid = req->data[1] & 0x3f, priv = req->data[2] & 0x0f;
+	uint8_t ch = ipmi_req_channel(req, b0 & 0x0f);
+	struct user *u, old;
+	struct user_access *a;
+
+	if ((req->data[1] & 0xc0) || (req->data[2] & 0xf0) || !priv_ok(priv))
+		return CC_INVALID_FIELD;
+	if (req->len > 3 && (req->data[3] & 0xf0))
+		return CC_INVALID_FIELD;
+	if (!channel_has_sessions(&bmc->channels, ch) || !uid_ok(us, uid))
+		return CC_INVALID_FIELD;
+	u = &us->u[uid];
+	old = *u;
+	a = &u->ch[ch];
+	if (b0 & 0x80) {
+		a->callback_only = b0 & UA_CALLBACK;
+		a->link = b0 & UA_LINK;
+		a->ipmi = b0 & UA_IPMI;
+	}
+	a->priv = priv;
+	if (req->len > 3)
+		a->session_limit = req->data[3] & 0x0f;
+	log_notice("user %u: channel %u: privilege limit %s, IPMI messaging %s, link auth %s%s",
+		   uid, ch, ipmi_priv_name(a->priv), a->ipmi ? "on" : "off", a->link ? "on" : "off",
+		   a->callback_only ? ", callback only" : "");
+	return user_commit(us, u, &old);
+}
+
+/* A name field: 16 bytes, NUL padded, printable ASCII before the padding.
+ * Returns its length, or -EINVAL. */
+static int name_check(const uint8_t *p)
+{
+	size_t len = strnlen((const char *)p, CFG_NAME_MAX);
+
+	for (size_t i = 0; i < CFG_NAME_MAX; i++) {
+		if (i >= len ? p[i] != 0 : (p[i] < 0x20 || p[i] > 0x7e))
+			return -EINVAL;
+	}
+	return (int)len;
+}
+
+int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct users *us = &bmc->users;
+	uint8_t uid = req->data[0] & 0x3f;
+	int len = name_check(req->data + 1);
+	char n[4 * CFG_NAME_MAX + 1];
+	struct user *u, old;
+
+	if ((req->data[0] & 0xc0) || !uid_ok(us, uid) || len < 0)
+		return CC_INVALID_FIELD;
+	if (uid == 1)
+		return len == 0 ? CC_OK : CC_INVALID_FIELD;	/* the null user's name is fixed */
+	if (len == 0)
+		return CC_INVALID_FIELD;
+	u = &us->u[uid];
+	old = *u;
+	memset(u->name, 0, sizeof(u->name));
+	memcpy(u->name, req->data + 1, (size_t)len);
+	log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
+	return user_commit(us, u, &old);
+}
+
+int users_cmd_get_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct users *us = &bmc->users;
+	uint8_t uid = req->data[0] & 0x3f;
+	uint8_t name[CFG_NAME_MAX] = { 0 };
+
+	if ((req->data[0] & 0xc0) || !uid_ok(us, uid))
+		return CC_INVALID_FIELD;
+	memcpy(name, us->u[uid].name, strnlen(us->u[uid].name, CFG_NAME_MAX));
+	wb_bytes(rsp, name, sizeof(name));
+	return CC_OK;
+}
+
+static int password_test(const struct user *u, bool pw20, const uint8_t *pw)
+{
+	if (u->pw20 != pw20)
+		return CC_PW_WRONG_SIZE;
+	return crypto_equal(u->key, pw, pw20 ? CFG_PASSWORD_MAX : PW16) ? CC_OK : CC_PW_MISMATCH;
+}
+
+int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct users *us = &bmc->users;
+	uint8_t uid = req->data[0] & 0x3f, op = req->data[1] & 0x03;
+	bool pw20 = req->data[0] & 0x80;
+	size_t pwlen = pw20 ? CFG_PASSWORD_MAX : PW16;
+	const uint8_t *pw = req->data + 2;
+	char n[4 * CFG_NAME_MAX + 1];
+	struct user *u, old;
+
+	if ((req->data[0] & 0x40) || (req->data[1] & 0xfc) || !uid_ok(us, uid))
+		return CC_INVALID_FIELD;
+	if (op >= PW_SET ? req->len != 2 + pwlen : (req->len != 2 && req->len != 2 + PW16 &&
+						     req->len != 2 + CFG_PASSWORD_MAX))
+		return CC_REQ_LEN;
+	u = &us->u[uid];
+	if (op == PW_TEST)
+		return password_test(u, pw20, pw);
+	old = *u;
+	switch (op) {
+	case PW_DISABLE:
+		u->enabled = false;
+		log_notice("user %u \"%s\" disabled", uid, uname(us, uid, n));
+		break;
+	case PW_ENABLE:
+		u->enabled = true;
+		if (u->locked || u->fails)
+			log_notice("user %u \"%s\": lockout cleared by an administrator", uid,
+				   uname(us, uid, n));
+		u->locked = false;
+		u->fails = 0;
+		log_notice("user %u \"%s\" enabled", uid, uname(us, uid, n));
+		break;
+	default:
+		memset(u->key, 0, sizeof(u->key));
+		memcpy(u->key, pw, pwlen);
+		u->pw20 = pw20;
+		log_notice("user %u \"%s\": password set (%zu-byte form)", uid, uname(us, uid, n), pwlen);
+		break;
+	}
+	return user_commit(us, u, &old);
+}

@@ -1,0 +1,227 @@
+"""LAN configuration parameters (Transport 01h/02h): ipmitool, FreeIPMI and
+pyghmi on the sim board (settings kept in memory and in the state dir), and
+on a real interface: bmcd inside a test-made network namespace, managed
+from a second namespace over a veth pair."""
+
+import json
+import re
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import BMCD, SYS_PYTHON, load_board, run
+
+
+def lan_print(b):
+    r = b.ipmitool("lan", "print", "1")
+    assert r.ok, r
+    return {k.strip(): v.strip() for k, v in
+            (line.split(":", 1) for line in r.out.splitlines() if ":" in line and not line.startswith(" "))}
+
+
+def test_lan_print_defaults(bmc):
+    p = lan_print(bmc)
+    assert p["IP Address Source"] == "Static Address"
+    assert p["SNMP Community String"] == "public"
+    assert p["RMCP+ Cipher Suites"] == "3,17"
+    assert p["Cipher Suite Priv Max"].startswith("aa")
+    assert p["Bad Password Threshold"] == "5"
+
+
+def test_lan_set_and_persist(fresh_bmc):
+    b = fresh_bmc
+    for args in (("ipaddr", "192.0.2.7"), ("netmask", "255.255.255.0"), ("defgw", "ipaddr", "192.0.2.1"),
+                 ("ipsrc", "static"), ("vlan", "id", "100"), ("vlan", "priority", "3"),
+                 ("bad_pass_thresh", "3", "1", "10", "20"), ("snmp", "bmcdtest")):
+        r = b.ipmitool("lan", "set", "1", *args)
+        assert r.ok, r
+    for when in ("now", "after restart"):
+        p = lan_print(b)
+        assert p["IP Address"] == "192.0.2.7", when
+        assert p["Subnet Mask"] == "255.255.255.0", when
+        assert p["Default Gateway IP"] == "192.0.2.1", when
+        assert p["802.1q VLAN ID"] == "100", when
+        assert p["802.1q VLAN Priority"] == "3", when
+        assert p["Bad Password Threshold"] == "3", when
+        assert p["SNMP Community String"] == "bmcdtest", when
+        b.restart()
+
+
+def test_cipher_privs_unused_suite_refused(fresh_bmc):
+    b = fresh_bmc
+    assert b.ipmitool("lan", "set", "1", "cipher_privs", "XaXXXXXXXXXXXXX").ok
+    assert not b.ipmitool("mc", "info", cipher=3).ok
+    assert b.ipmitool("mc", "info", cipher=17).ok
+    # And an operator-capped suite gives operator sessions at most.
+    assert b.ipmitool("lan", "set", "1", "cipher_privs", "aoXXXXXXXXXXXXX").ok
+    assert not b.ipmitool("chassis", "power", "status", cipher=17).ok       # asks for ADMIN
+    assert b.ipmitool("chassis", "power", "status", cipher=17, priv="OPERATOR").ok
+    assert b.ipmitool("mc", "info", cipher=3).ok
+
+
+@pytest.mark.parametrize("raw,code", [
+    (("0x0c", "0x01", "0x01", "0x03", "0", "0", "0", "0"), "0xcc"),          # IP 0.0.0.0
+    (("0x0c", "0x01", "0x01", "0x03", "127", "0", "0", "1"), "0xcc"),        # loopback
+    (("0x0c", "0x01", "0x01", "0x03", "224", "0", "0", "1"), "0xcc"),        # multicast
+    (("0x0c", "0x01", "0x01", "0x03", "192", "0", "2"), "0xc7"),             # short
+    (("0x0c", "0x01", "0x01", "0x06", "255", "0", "255", "0"), "0xcc"),      # non-contiguous mask
+    (("0x0c", "0x01", "0x01", "0x05", "1", "2", "3", "4", "5", "6"), "0x82"),  # MAC is read-only
+    (("0x0c", "0x01", "0x01", "0x63", "0"), "0x80"),                         # no such parameter
+    (("0x0c", "0x02", "0x01", "0x63", "0", "0"), "0x80"),
+    (("0x0c", "0x02", "0x05", "0x03", "0", "0"), "0xcc"),                    # no channel 5
+    (("0x0c", "0x01", "0x01", "0x04", "0x05"), "0xcc"),                      # IP source 5
+    (("0x0c", "0x01", "0x01", "0x15", "0x08"), "0xcc"),                      # VLAN priority 8
+])
+def test_bad_lan_parameters(fresh_bmc, raw, code):
+    before = lan_print(fresh_bmc)
+    r = fresh_bmc.ipmitool("raw", *raw)
+    assert not r.ok and f"rsp={code}" in r.text, r
+    assert lan_print(fresh_bmc) == before
+
+
+@pytest.mark.parametrize("blob", [b"\x01\x02", b"\x09" + bytes(200), b""])
+def test_corrupt_lan_config_uses_defaults(tmp_path, blob):
+    from conftest import Bmcd
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "lan-config").write_bytes(blob)
+    b = Bmcd(state_dir=state, workdir=tmp_path).start()
+    try:
+        p = lan_print(b)
+        assert p["SNMP Community String"] == "public" and p["IP Address"] == "0.0.0.0"
+        assert "lan-config is corrupt" in b.stderr()
+    finally:
+        b.stop_and_check()
+
+
+def test_set_in_progress(fresh_bmc):
+    assert fresh_bmc.ipmitool("raw", "0x0c", "0x01", "0x01", "0x00", "0x01").ok
+    r = fresh_bmc.ipmitool("raw", "0x0c", "0x01", "0x01", "0x00", "0x01")
+    assert not r.ok and "rsp=0x81" in r.text, r
+    assert fresh_bmc.ipmitool("raw", "0x0c", "0x01", "0x01", "0x00", "0x00").ok
+
+
+def test_user_cannot_read_or_set(bmc):
+    r = bmc.ipmitool("raw", "0x0c", "0x02", "0x01", "0x03", "0", "0", user="user", password="user", priv="USER")
+    assert not r.ok and "rsp=0xd4" in r.text, r
+
+
+def test_freeipmi_checkout_and_commit(fresh_bmc, tmp_path):
+    b = fresh_bmc
+    r = b.freeipmi("ipmi-config", "--checkout", "--section=Lan_Conf", cipher=17)
+    assert r.ok and re.search(r"IP_Address\s+0\.0\.0\.0", r.out), r
+    conf = tmp_path / "lan.conf"
+    conf.write_text("Section Lan_Conf\n\tIP_Address_Source Static\n\tIP_Address 192.0.2.55\n"
+                    "\tSubnet_Mask 255.255.0.0\nEndSection\n")
+    r = b.freeipmi("ipmi-config", "--commit", f"--filename={conf}", cipher=17)
+    assert r.ok, r
+    r = b.freeipmi("ipmi-config", "--checkout", "--section=Lan_Conf", cipher=17)
+    assert r.ok and re.search(r"IP_Address\s+192\.0\.2\.55", r.out) and re.search(r"Subnet_Mask\s+255\.255\.0\.0", r.out), r
+
+
+def test_pyghmi_net_configuration(fresh_bmc):
+    assert fresh_bmc.ipmitool("lan", "set", "1", "ipaddr", "192.0.2.9").ok
+    code = ("import json; from pyghmi.ipmi import command; "
+            f"c = command.Command(bmc='127.0.0.1', userid='admin', password='password', port={fresh_bmc.port}); "
+            "print(json.dumps(c.get_net_configuration()))")
+    r = run([SYS_PYTHON, "-c", code], timeout=60, env=fresh_bmc.client_env())
+    assert r.ok, r
+    cfg = json.loads(r.out.strip().splitlines()[-1])
+    assert cfg["ipv4_address"].startswith("192.0.2.9/"), cfg
+    assert cfg["ipv4_configuration"] == "Static", cfg
+
+
+# ---------------------------------------------------------------- real NIC
+
+
+def ip(*args, check=True):
+    p = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20)
+    if check and p.returncode != 0:
+        raise AssertionError(f"ip {' '.join(args)}: {p.stderr}")
+    return p.stdout
+
+
+@pytest.fixture
+def two_namespaces():
+    """bmc-side and client-side namespaces joined by a veth pair:
+    198.51.100.2 (bmc, veth 'bmcnic') and 198.51.100.1 (client)."""
+    tag = uuid.uuid4().hex[:6]
+    a, c = f"bmcd-a-{tag}", f"bmcd-c-{tag}"
+    ip("netns", "add", a)
+    ip("netns", "add", c)
+    try:
+        ip("link", "add", f"va{tag}", "type", "veth", "peer", "name", f"vc{tag}")
+        ip("link", "set", f"va{tag}", "netns", a)
+        ip("link", "set", f"vc{tag}", "netns", c)
+        ip("-n", a, "link", "set", f"va{tag}", "name", "bmcnic")
+        for ns, dev, addr in ((a, "bmcnic", "198.51.100.2/24"), (c, f"vc{tag}", "198.51.100.1/24")):
+            ip("-n", ns, "link", "set", "lo", "up")
+            ip("-n", ns, "addr", "add", addr, "dev", dev)
+            ip("-n", ns, "link", "set", dev, "up")
+        yield a, c
+    finally:
+        ip("netns", "del", a, check=False)
+        ip("netns", "del", c, check=False)
+
+
+def test_settings_reach_the_nic(two_namespaces, tmp_path):
+    a, c = two_namespaces
+    board = load_board()
+    board["lan"]["listen"] = ["0.0.0.0:623"]
+    board["lan"]["interface"] = "bmcnic"
+    bpath = tmp_path / "board.json"
+    bpath.write_text(json.dumps(board))
+    stderr = open(tmp_path / "bmcd.stderr", "w")
+    proc = subprocess.Popen(["ip", "netns", "exec", a, str(BMCD), "--board", str(bpath),
+                             "--state", str(tmp_path / "state")], stderr=stderr, stdout=subprocess.DEVNULL)
+
+    def ipmitool(host, *args):
+        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
+                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+    try:
+        deadline = time.monotonic() + 10
+        while not (r := ipmitool("198.51.100.2", "mc", "info")).ok and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert r.ok, r
+        mac = re.search(r"link/ether (\S+)", ip("-n", a, "link", "show", "bmcnic")).group(1)
+        r = ipmitool("198.51.100.2", "lan", "print", "1")
+        assert r.ok and "198.51.100.2" in r.out and mac in r.out.lower(), r
+        assert "255.255.255.0" in r.out, r
+
+        # A new address over IPMI: the NIC has it, the old one is gone, and
+        # bmcd answers on it.
+        r = ipmitool("198.51.100.2", "lan", "set", "1", "ipaddr", "198.51.100.3")
+        assert r.ok, r
+        addrs = ip("-n", a, "-4", "addr", "show", "bmcnic")
+        assert "198.51.100.3/24" in addrs and "198.51.100.2/" not in addrs, addrs
+        r = ipmitool("198.51.100.3", "mc", "info")
+        assert r.ok, r
+        r = ipmitool("198.51.100.3", "lan", "set", "1", "defgw", "ipaddr", "198.51.100.1")
+        assert r.ok, r
+        assert "default via 198.51.100.1 dev bmcnic" in ip("-n", a, "route"), ip("-n", a, "route")
+        r = ipmitool("198.51.100.3", "lan", "set", "1", "netmask", "255.255.255.128")
+        assert r.ok, r
+        assert "198.51.100.3/25" in ip("-n", a, "-4", "addr", "show", "bmcnic")
+
+        # Persisted and put back after a restart (as at boot, the NIC lost it).
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        ip("-n", a, "addr", "flush", "dev", "bmcnic")
+        ip("-n", a, "addr", "add", "198.51.100.2/24", "dev", "bmcnic")
+        proc = subprocess.Popen(["ip", "netns", "exec", a, str(BMCD), "--board", str(bpath),
+                                 "--state", str(tmp_path / "state")], stderr=stderr, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not (r := ipmitool("198.51.100.3", "mc", "info")).ok and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert r.ok, r
+        assert "198.51.100.3/25" in ip("-n", a, "-4", "addr", "show", "bmcnic")
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        stderr.close()
+    err = (tmp_path / "bmcd.stderr").read_text()
+    assert "runtime error" not in err and "AddressSanitizer" not in err, err
