@@ -12,7 +12,7 @@
 #include "daemon/store.h"
 
 #define LANCONF_FILE "lan-config"
-#define LANCONF_VERSION 1
+#define LANCONF_VERSION 2
 #define PARAM_REVISION 0x11
 
 enum {				/* completion codes of Get/Set LAN Configuration */
@@ -27,17 +27,14 @@ enum {
 	P_GW = 12, P_GW_MAC = 13, P_BGW = 14, P_BGW_MAC = 15, P_COMMUNITY = 16, P_NDEST = 17,
 	P_DEST_TYPE = 18, P_DEST_ADDR = 19, P_VLAN = 20, P_VLAN_PRIO = 21, P_NSUITES = 22,
 	P_SUITES = 23, P_SUITE_PRIV = 24, P_DEST_VLAN = 25, P_BAD_PW = 26,
-	P_IPV6_SUPPORT = 50, P_IPV6_ENABLES = 51,
+	P_IPV6_SUPPORT = 50, P_IPV6_ENABLES = 51, P_IPV6_STATUS = 55,
 };
 
 uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id)
 {
-	const struct lanconf *lc = &bmc->lanconf;
-
-	for (unsigned i = 0; i < lc->n_suites; i++)
-		if (lc->suite_id[i] == id)
-			return lc->suite_priv[i];
-	return PRIV_NONE;
+	if (id >= 32 || !(bmc->cfg.lan.cipher_suites & (1u << id)))
+		return PRIV_NONE;
+	return bmc->lanconf.suite_priv[id];
 }
 
 static uint8_t auth_support(const struct bmc *bmc)
@@ -74,7 +71,7 @@ static void lanconf_save(struct bmc *bmc)
 	wb_bytes(&w, lc->community, 18);
 	wb_le16(&w, lc->vlan);
 	wb_u8(&w, lc->vlan_prio);
-	wb_bytes(&w, lc->suite_priv, LANCONF_MAX_SUITES);
+	wb_bytes(&w, lc->suite_priv, sizeof(lc->suite_priv));
 	wb_bytes(&w, lc->dest_type, sizeof(lc->dest_type));
 	wb_bytes(&w, lc->dest_addr, sizeof(lc->dest_addr));
 	wb_bytes(&w, lc->dest_vlan, sizeof(lc->dest_vlan));
@@ -110,7 +107,7 @@ static bool lanconf_load(struct bmc *bmc, struct in_addr *addr, uint8_t *prefix,
 	rb_copy(&r, t.community, 18);
 	t.vlan = rb_le16(&r);
 	t.vlan_prio = rb_u8(&r);
-	rb_copy(&r, t.suite_priv, LANCONF_MAX_SUITES);
+	rb_copy(&r, t.suite_priv, sizeof(t.suite_priv));
 	rb_copy(&r, t.dest_type, sizeof(t.dest_type));
 	rb_copy(&r, t.dest_addr, sizeof(t.dest_addr));
 	rb_copy(&r, t.dest_vlan, sizeof(t.dest_vlan));
@@ -141,8 +138,8 @@ int lanconf_init(struct bmc *bmc)
 	memcpy(lc->community, "public", 6);
 	for (unsigned id = 0; id < 32 && lc->n_suites < LANCONF_MAX_SUITES; id++)
 		if (bmc->cfg.lan.cipher_suites & (1u << id)) {
-			lc->suite_id[lc->n_suites] = (uint8_t)id;
-			lc->suite_priv[lc->n_suites++] = PRIV_ADMIN;
+			lc->suite_id[lc->n_suites++] = (uint8_t)id;
+			lc->suite_priv[id] = PRIV_ADMIN;
 		}
 	if (!lanconf_load(bmc, &addr, &prefix, &gw))
 		return 0;
@@ -226,8 +223,8 @@ static int get_param(struct bmc *bmc, uint8_t p, uint8_t set, struct wbuf *rsp)
 		break;
 	case P_SUITE_PRIV:
 		wb_u8(rsp, 0);
-		for (unsigned i = 0; i < LANCONF_MAX_SUITES; i += 2)
-			wb_u8(rsp, (uint8_t)(lc->suite_priv[i] | lc->suite_priv[i + 1] << 4));
+		for (unsigned id = 0; id < 16; id += 2)
+			wb_u8(rsp, (uint8_t)(lc->suite_priv[id] | lc->suite_priv[id + 1] << 4));
 		break;
 	case P_BAD_PW: {
 		const struct lockout_policy *lp = channel_lockout(&bmc->channels, bmc->cfg.lan.channel);
@@ -240,6 +237,11 @@ static int get_param(struct bmc *bmc, uint8_t p, uint8_t set, struct wbuf *rsp)
 	}
 	case P_IPV6_SUPPORT: wb_u8(rsp, 0x00); break;	/* IPv4 only */
 	case P_IPV6_ENABLES: wb_u8(rsp, 0x00); break;
+	case P_IPV6_STATUS:			/* no static or dynamic IPv6 addresses */
+		wb_u8(rsp, 0);
+		wb_u8(rsp, 0);
+		wb_u8(rsp, 0);
+		break;
 	default:
 		return CC_PARAM_UNSUPPORTED;
 	}
@@ -448,13 +450,13 @@ static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
 	case P_SUITE_PRIV:
 		(void)rb_u8(r);
 		rb_copy(r, b, 8);
-		for (unsigned i = 0; i < LANCONF_MAX_SUITES; i++) {
-			v = (b[i / 2] >> (4 * (i % 2))) & 0x0f;
-			if (v > PRIV_OEM || (i >= lc->n_suites && v != 0 && v != lc->suite_priv[i]))
+		for (unsigned id = 0; id < 16; id++)
+			if (((b[id / 2] >> (4 * (id % 2))) & 0x0f) > PRIV_OEM)
 				return CC_INVALID_FIELD;
-		}
-		for (unsigned i = 0; i < lc->n_suites; i++)
-			lc->suite_priv[i] = (b[i / 2] >> (4 * (i % 2))) & 0x0f;
+		/* Kept as written (clients read it back to verify); levels for
+		 * suites this board does not offer have no effect. */
+		for (unsigned id = 0; id < 16; id++)
+			lc->suite_priv[id] = (b[id / 2] >> (4 * (id % 2))) & 0x0f;
 		return CC_OK;
 	case P_BAD_PW: {
 		struct lockout_policy lp;
@@ -469,7 +471,7 @@ static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
 		return channel_set_lockout(&bmc->channels, bmc->cfg.lan.channel, &lp) < 0 ? CC_UNSPECIFIED : CC_OK;
 	}
 	case P_AUTH_SUPPORT: case P_MAC: case P_PRIMARY_PORT: case P_NDEST: case P_NSUITES:
-	case P_SUITES: case P_IPV6_SUPPORT:
+	case P_SUITES: case P_IPV6_SUPPORT: case P_IPV6_STATUS:
 		return CC_READ_ONLY;
 	}
 	return CC_PARAM_UNSUPPORTED;
@@ -484,7 +486,7 @@ static int param_len(uint8_t p)
 		[P_ARP] = 1, [P_GARP] = 1, [P_GW] = 4, [P_GW_MAC] = 6, [P_BGW] = 4, [P_BGW_MAC] = 6,
 		[P_COMMUNITY] = 18, [P_NDEST] = 1, [P_DEST_TYPE] = 4, [P_DEST_ADDR] = 13, [P_VLAN] = 2,
 		[P_VLAN_PRIO] = 1, [P_NSUITES] = 1, [P_SUITE_PRIV] = 9, [P_DEST_VLAN] = 4,
-		[P_BAD_PW] = 6, [P_IPV6_SUPPORT] = 1, [P_IPV6_ENABLES] = 1,
+		[P_BAD_PW] = 6, [P_IPV6_SUPPORT] = 1, [P_IPV6_ENABLES] = 1, [P_IPV6_STATUS] = 3,
 	};
 
 	if (p == P_SUITES)

@@ -38,7 +38,10 @@ struct lanconf {
 	uint8_t vlan_prio;
 	uint8_t n_suites;			/* cipher suite entries (param 22/23) */
 	uint8_t suite_id[LANCONF_MAX_SUITES];
-	uint8_t suite_priv[LANCONF_MAX_SUITES];	/* max privilege; 0 = unused */
+	/* Max privilege by cipher suite ID (0 = unused).  Parameter 24 covers
+	 * IDs 0-15, as ipmitool's cipher_privs and FreeIPMI read it; higher
+	 * IDs (17) keep administrator. */
+	uint8_t suite_priv[32];
 	uint8_t dest_type[LANCONF_DESTINATIONS + 1][3];	/* type, ack timeout, retries */
 	uint8_t dest_addr[LANCONF_DESTINATIONS + 1][12];	/* format, gw sel, IPv4, MAC */
 	uint8_t dest_vlan[LANCONF_DESTINATIONS + 1][3];	/* format, TCI */

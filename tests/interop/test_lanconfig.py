@@ -27,7 +27,7 @@ def test_lan_print_defaults(bmc):
     assert p["IP Address Source"] == "Static Address"
     assert p["SNMP Community String"] == "public"
     assert p["RMCP+ Cipher Suites"] == "3,17"
-    assert p["Cipher Suite Priv Max"].startswith("aa")
+    assert p["Cipher Suite Priv Max"] == "XXXaXXXXXXXXXXX"    # by suite ID: 3 offered
     assert p["Bad Password Threshold"] == "5"
 
 
@@ -51,15 +51,45 @@ def test_lan_set_and_persist(fresh_bmc):
 
 
 def test_cipher_privs_unused_suite_refused(fresh_bmc):
+    """Position n of cipher_privs is cipher suite ID n (ipmitool's man page;
+    FreeIPMI reads it the same way).  Suite 17 is past the 16 positions."""
     b = fresh_bmc
-    assert b.ipmitool("lan", "set", "1", "cipher_privs", "XaXXXXXXXXXXXXX").ok
+    assert b.ipmitool("lan", "set", "1", "cipher_privs", "aaaXaaaaaaaaaaa").ok
+    assert lan_print(b)["Cipher Suite Priv Max"] == "aaaXaaaaaaaaaaa"    # as written
     assert not b.ipmitool("mc", "info", cipher=3).ok
     assert b.ipmitool("mc", "info", cipher=17).ok
-    # And an operator-capped suite gives operator sessions at most.
-    assert b.ipmitool("lan", "set", "1", "cipher_privs", "aoXXXXXXXXXXXXX").ok
-    assert not b.ipmitool("chassis", "power", "status", cipher=17).ok       # asks for ADMIN
-    assert b.ipmitool("chassis", "power", "status", cipher=17, priv="OPERATOR").ok
-    assert b.ipmitool("mc", "info", cipher=3).ok
+    # An operator cap on suite 3 gives operator sessions at most.
+    assert b.ipmitool("lan", "set", "1", "cipher_privs", "XXXoXXXXXXXXXXX").ok
+    assert lan_print(b)["Cipher Suite Priv Max"] == "XXXoXXXXXXXXXXX"
+    assert not b.ipmitool("chassis", "power", "status", cipher=3).ok        # asks for ADMIN
+    assert b.ipmitool("chassis", "power", "status", cipher=3, priv="OPERATOR").ok
+    assert b.ipmitool("mc", "info", cipher=17).ok
+    b.restart()
+    assert lan_print(b)["Cipher Suite Priv Max"] == "XXXoXXXXXXXXXXX"
+
+
+def test_freeipmi_rmcpplus_privilege(fresh_bmc, tmp_path):
+    b = fresh_bmc
+    # FreeIPMI 1.6 exits 1 from this section's checkout whenever the BMC
+    # does not offer every suite ID 0-14 (each missing key counts as a
+    # non-fatal error); what it shows, and the commit, are what we check.
+    r = b.freeipmi("ipmi-config", "--checkout", "--section=Rmcpplus_Conf_Privilege", cipher=17)
+    assert r.rc in (0, 1) and not r.timed_out and not r.err.strip(), r
+    assert re.search(r"Maximum_Privilege_Cipher_Suite_Id_3\s+Administrator", r.out), r
+    conf = tmp_path / "rp.conf"
+    conf.write_text("Section Rmcpplus_Conf_Privilege\n\tMaximum_Privilege_Cipher_Suite_Id_3 Operator\n"
+                    "EndSection\n")
+    r = b.freeipmi("ipmi-config", "--commit", f"--filename={conf}", cipher=17)
+    assert r.ok, r
+    assert lan_print(b)["Cipher Suite Priv Max"] == "XXXoXXXXXXXXXXX"
+    assert not b.ipmitool("mc", "info", cipher=3).ok
+    assert b.ipmitool("mc", "info", cipher=3, priv="OPERATOR").ok
+
+
+def test_lan6_print(bmc):
+    r = bmc.ipmitool("lan6", "print")
+    assert r.ok, r
+    assert "IPv6/IPv4 Addressing Enables: ipv4" in r.out and "Static address max:  0" in r.out, r
 
 
 @pytest.mark.parametrize("raw,code", [
