@@ -255,3 +255,16 @@ def test_settings_reach_the_nic(two_namespaces, tmp_path):
         stderr.close()
     err = (tmp_path / "bmcd.stderr").read_text()
     assert "runtime error" not in err and "AddressSanitizer" not in err, err
+
+
+def test_lan_access_off_stops_new_sessions(fresh_bmc):
+    """`lan set 1 access off` disables the channel (volatile and
+    non-volatile): no new session, also after a restart.  Turning it back
+    on needs the host interface (the KCS issue), as on a real BMC."""
+    b = fresh_bmc
+    r = b.ipmitool("lan", "set", "1", "access", "off")
+    assert r.ok and "successful" in r.out, r
+    assert not b.ipmitool("mc", "info").ok
+    assert not b.ipmitool("mc", "info", intf="lan", authtype="MD5").ok
+    b.restart()
+    assert not b.ipmitool("mc", "info").ok
