@@ -902,6 +902,29 @@ static void parse_users(struct pctx *c, json_object *root, struct board_config *
 		report(c, path, "no enabled user with privilege \"administrator\"");
 }
 
+/* A string that must be one of 'words' (NULL-terminated): its index, or
+ * -1 when the key is absent or the value is not one of them (reported as
+ * '"x" is not <what> (w1, w2, ...)'). */
+static int get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		    const char *const *words, const char *what)
+{
+	char path[PATH_LEN], show[SHOW_LEN], list[128] = "";
+	const char *s;
+	size_t len;
+	int k;
+
+	if (!get_string(c, obj, parent, key, false, path, &s, &len))
+		return -1;
+	k = lookup_word(s, len, words);
+	if (k >= 0)
+		return k;
+	for (const char *const *w = words; *w; w++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", w == words ? "" : ", ", *w);
+	escape(show, sizeof(show), s, len);
+	report(c, path, "\"%s\" is not %s (%s)", show, what, list);
+	return -1;
+}
+
 static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 {
 	static const char *const keys[] = {
@@ -911,37 +934,23 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	static const char *const backends[] = { "sim", NULL };
 	/* Indexed by enum cfg_restore_policy. */
 	static const char *const policies[] = { "always-off", "previous", "always-on", NULL };
-	int k;
 	json_object *obj = section(c, root, "host", keys);
-	char path[PATH_LEN], show[SHOW_LEN];
-	const char *s;
-	size_t len;
+	int k;
 
 	if (!obj)
 		return;
-	if (get_string(c, obj, "host", "backend", false, path, &s, &len)) {
-		if (lookup_word(s, len, backends) < 0) {
-			escape(show, sizeof(show), s, len);
-			report(c, path, "\"%s\" is not a supported backend (supported: sim)", show);
-		} else {
-			memcpy(h->backend, s, len + 1);
-		}
-	}
+	k = get_word(c, obj, "host", "backend", backends, "a supported backend");
+	if (k >= 0)
+		snprintf(h->backend, sizeof(h->backend), "%s", backends[k]);
 	get_ms(c, obj, "power_on_ms", &h->power_on_ms);
 	get_ms(c, obj, "power_off_ms", &h->power_off_ms);
 	get_ms(c, obj, "soft_off_ms", &h->soft_off_ms);
 	get_ms(c, obj, "cycle_interval_ms", &h->cycle_interval_ms);
 	get_ms(c, obj, "reset_ms", &h->reset_ms);
 	get_bool(c, obj, "host", "initially_on", &h->initially_on);
-	if (get_string(c, obj, "host", "restore_policy", false, path, &s, &len)) {
-		k = lookup_word(s, len, policies);
-		if (k < 0) {
-			escape(show, sizeof(show), s, len);
-			report(c, path, "\"%s\" is not a restore policy (always-off, previous, always-on)", show);
-		} else {
-			h->restore_policy = (enum cfg_restore_policy)k;
-		}
-	}
+	k = get_word(c, obj, "host", "restore_policy", policies, "a restore policy");
+	if (k >= 0)
+		h->restore_policy = (enum cfg_restore_policy)k;
 }
 
 static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
@@ -949,21 +958,17 @@ static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
 	static const char *const keys[] = { "uart", "tty", "baud", "socket", NULL };
 	static const char *const uarts[] = { "sim", "tty", "socket", "none", NULL };
 	json_object *obj = section(c, root, "sol", keys);
-	char path[PATH_LEN], show[SHOW_LEN];
+	char path[PATH_LEN];
 	const char *s;
 	size_t len;
 	int64_t n;
+	int k;
 
 	if (!obj)
 		return;
-	if (get_string(c, obj, "sol", "uart", false, path, &s, &len)) {
-		if (lookup_word(s, len, uarts) < 0) {
-			escape(show, sizeof(show), s, len);
-			report(c, path, "\"%s\" is not a UART backend (sim, tty, socket, none)", show);
-		} else {
-			memcpy(o->uart, s, len + 1);
-		}
-	}
+	k = get_word(c, obj, "sol", "uart", uarts, "a UART backend");
+	if (k >= 0)
+		snprintf(o->uart, sizeof(o->uart), "%s", uarts[k]);
 	if (get_string(c, obj, "sol", "tty", false, path, &s, &len)) {
 		if (len == 0 || len >= sizeof(o->tty) || s[0] != '/')
 			report(c, path, "not an absolute device path of at most %zu bytes", sizeof(o->tty) - 1);

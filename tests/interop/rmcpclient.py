@@ -156,29 +156,35 @@ class Console:
 
     # ---- in-session messages ----
 
-    def build(self, netfn, cmd, data=b"", seq=None, sid=None):
-        """An encrypted, authenticated IPMI request with the next sequence number."""
+    # ---- framing of any payload type ----
+
+    def frame(self, ptype, payload, encrypt=True, authenticate=True, seq=None, sid=None):
         if seq is None:
             self.seq += 1
             seq = self.seq
-        self.rqseq = (self.rqseq + 1) & 0x3F
-        msg = ipmi_msg(netfn, cmd, data, self.rqseq)
-        npad = (16 - (len(msg) + 1) % 16) % 16
-        plain = msg + bytes(range(1, npad + 1)) + bytes([npad])
-        iv = os.urandom(16)
-        enc = Cipher(algorithms.AES(self.k2[:16]), modes.CBC(iv)).encryptor()
-        payload = iv + enc.update(plain) + enc.finalize()
-        sess = bytes([0x06, 0xC0 | PT_IPMI]) + struct.pack(
+        flags = 0
+        if encrypt:
+            npad = (16 - (len(payload) + 1) % 16) % 16
+            plain = payload + bytes(range(1, npad + 1)) + bytes([npad])
+            iv = os.urandom(16)
+            enc = Cipher(algorithms.AES(self.k2[:16]), modes.CBC(iv)).encryptor()
+            payload = iv + enc.update(plain) + enc.finalize()
+            flags |= 0x80
+        if authenticate:
+            flags |= 0x40
+        sess = bytes([0x06, flags | ptype]) + struct.pack(
             "<IIH", self.bmc_sid if sid is None else sid, seq, len(payload)) + payload
+        if not authenticate:
+            return RMCP_IPMI + sess
         ipad = (4 - (len(sess) + 2) % 4) % 4
         sess += b"\xff" * ipad + bytes([ipad, 0x07])
         return RMCP_IPMI + sess + self._hmac(self.k1, sess)[:self.icv_len]
 
-    def parse(self, pkt):
-        """(netfn, cmd, cc, data) of a valid response in this session, else None."""
+    def unframe(self, pkt):
+        """(payload type, plain payload) of a valid packet of this session."""
         if pkt is None or len(pkt) < 16 + 16 or pkt[:4] != RMCP_IPMI or pkt[4] != 0x06:
             return None
-        if pkt[5] != 0xC0 | PT_IPMI:
+        if pkt[5] & 0xC0 != 0xC0:
             return None
         sid, _seq, n = struct.unpack_from("<IIH", pkt, 6)
         if sid != self.console_sid:
@@ -189,9 +195,19 @@ class Console:
         payload = pkt[16:16 + n]
         dec = Cipher(algorithms.AES(self.k2[:16]), modes.CBC(payload[:16])).decryptor()
         plain = dec.update(payload[16:]) + dec.finalize()
-        plain = plain[:len(plain) - 1 - plain[-1]]
-        if len(plain) < 8:
+        return pkt[5] & 0x3F, plain[:len(plain) - 1 - plain[-1]]
+
+    def build(self, netfn, cmd, data=b"", seq=None, sid=None):
+        """An encrypted, authenticated IPMI request with the next sequence number."""
+        self.rqseq = (self.rqseq + 1) & 0x3F
+        return self.frame(PT_IPMI, ipmi_msg(netfn, cmd, data, self.rqseq), seq=seq, sid=sid)
+
+    def parse(self, pkt):
+        """(netfn, cmd, cc, data) of a valid response in this session, else None."""
+        r = self.unframe(pkt)
+        if r is None or r[0] != PT_IPMI or len(r[1]) < 8:
             return None
+        plain = r[1]
         return (plain[1] >> 2, plain[5], plain[6], plain[7:-1])
 
     def request(self, netfn, cmd, data=b"", timeout=1.0, tries=3):

@@ -3,14 +3,9 @@ activates payload type 1, receives host output (ACKing every packet,
 dropping retransmitted duplicates), sends characters and waits for their
 ACK.  Lets the tests do what no real client does on purpose."""
 
-import hmac
-import os
-import struct
 import time
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-from rmcpclient import RMCP_IPMI, Console, RmcpError
+from rmcpclient import Console, RmcpError
 
 PT_SOL = 0x01
 
@@ -24,47 +19,6 @@ class SolConsole(Console):
         self.acks = []                  # (ack seq, accepted, status) seen
         self.statuses = []
         self.dups = 0
-
-    # ---- framing of any payload type ----
-
-    def frame(self, ptype, payload, encrypt=True, authenticate=True, seq=None, sid=None):
-        if seq is None:
-            self.seq += 1
-            seq = self.seq
-        flags = 0
-        if encrypt:
-            npad = (16 - (len(payload) + 1) % 16) % 16
-            plain = payload + bytes(range(1, npad + 1)) + bytes([npad])
-            iv = os.urandom(16)
-            enc = Cipher(algorithms.AES(self.k2[:16]), modes.CBC(iv)).encryptor()
-            payload = iv + enc.update(plain) + enc.finalize()
-            flags |= 0x80
-        if authenticate:
-            flags |= 0x40
-        sess = bytes([0x06, flags | ptype]) + struct.pack(
-            "<IIH", self.bmc_sid if sid is None else sid, seq, len(payload)) + payload
-        if not authenticate:
-            return RMCP_IPMI + sess
-        ipad = (4 - (len(sess) + 2) % 4) % 4
-        sess += b"\xff" * ipad + bytes([ipad, 0x07])
-        return RMCP_IPMI + sess + self._hmac(self.k1, sess)[:self.icv_len]
-
-    def unframe(self, pkt):
-        """(payload type, plain payload) of a valid packet of this session."""
-        if pkt is None or len(pkt) < 16 + 16 or pkt[:4] != RMCP_IPMI or pkt[4] != 0x06:
-            return None
-        if pkt[5] & 0xC0 != 0xC0:
-            return None
-        sid, _seq, n = struct.unpack_from("<IIH", pkt, 6)
-        if sid != self.console_sid:
-            return None
-        body = pkt[4:len(pkt) - self.icv_len]
-        if not hmac.compare_digest(self._hmac(self.k1, body)[:self.icv_len], pkt[len(pkt) - self.icv_len:]):
-            return None
-        payload = pkt[16:16 + n]
-        dec = Cipher(algorithms.AES(self.k2[:16]), modes.CBC(payload[:16])).decryptor()
-        plain = dec.update(payload[16:]) + dec.finalize()
-        return pkt[5] & 0x3F, plain[:len(plain) - 1 - plain[-1]]
 
     # ---- payload commands ----
 

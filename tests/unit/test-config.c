@@ -386,7 +386,7 @@ static void test_range_errors(void)
 	expect1(BOARD(",'host':{'reset_ms':600001}"),
 		"host.reset_ms: 600001 is out of range 0..600000");
 	expect1(BOARD(",'host':{'backend':'qemu'}"),
-		"host.backend: \"qemu\" is not a supported backend (supported: sim)");
+		"host.backend: \"qemu\" is not a supported backend (sim)");
 }
 
 static void test_lan_errors(void)
