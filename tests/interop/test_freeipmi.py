@@ -93,6 +93,28 @@ def test_ipmipower_stat_on_off(fresh_bmc, mode):
     _wait_ipmipower(d, mode, "off")
 
 
+def test_ipmipower_cycle_and_reset(fresh_bmc, mode):
+    d = fresh_bmc
+    assert d.freeipmi("ipmipower", "--on", **mode).ok
+    _wait_ipmipower(d, mode, "on")
+    r = d.freeipmi("ipmipower", "--cycle", **mode)
+    assert r.ok and re.search(r":\s*ok\s*$", r.out, re.M), r
+    # The sim host goes off, then comes back after the cycle interval.
+    d.wait_power("off")
+    d.wait_power("on")
+    r = d.ipmitool("chassis", "restart_cause")
+    assert r.ok and "chassis power control command" in r.out, r
+    # A reset pulse: the host stays on and the sim host counts a reset.
+    time.sleep(0.5)     # the cycle's power-on press is long over
+    r = d.freeipmi("ipmipower", "--reset", **mode)
+    assert r.ok and re.search(r":\s*ok\s*$", r.out, re.M), r
+    deadline = time.monotonic() + 5
+    while "sim host: reset (1)" not in d.stderr() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "sim host: reset (1)" in d.stderr()
+    assert d.power_status()[0] == "on"
+
+
 def test_ipmi_chassis_sees_power_change(fresh_bmc, mode):
     d = fresh_bmc
     r = d.freeipmi("ipmi-chassis", "--chassis-control=POWER-UP", **mode)
