@@ -483,13 +483,17 @@ void users_login_failed(struct users *us, uint8_t uid, uint8_t channel, uint64_t
 		return;
 	u = &us->u[uid];
 	if (u->locked) {
-		log_warning("login: refused user %u \"%s\" from %s on channel %u: locked out",
-			    uid, uname(us, uid, n), peer, channel);
+		uname(us, uid, n);
+		log_auth(LOG_WARNING, "login-refused-locked", uid, n, peer, channel,
+			 "login: refused user %u \"%s\" from %s on channel %u: locked out",
+			 uid, n, peer, channel);
 		return;
 	}
 	if (!p || p->threshold == 0) {
-		log_warning("login: bad password for user %u \"%s\" from %s on channel %u",
-			    uid, uname(us, uid, n), peer, channel);
+		uname(us, uid, n);
+		log_auth(LOG_WARNING, "login-failure", uid, n, peer, channel,
+			 "login: bad password for user %u \"%s\" from %s on channel %u",
+			 uid, n, peer, channel);
 		return;
 	}
 	if (u->fails && p->reset_10s && now - u->first_fail_usec >= p->reset_10s * USEC_PER_10S)
@@ -498,20 +502,24 @@ void users_login_failed(struct users *us, uint8_t uid, uint8_t channel, uint64_t
 		u->first_fail_usec = now;
 	if (u->fails < 255)
 		u->fails++;
-	log_warning("login: bad password for user %u \"%s\" from %s on channel %u (%u of %u)",
-		    uid, uname(us, uid, n), peer, channel, u->fails, p->threshold);
+	uname(us, uid, n);
+	log_auth(LOG_WARNING, "login-failure", uid, n, peer, channel,
+		 "login: bad password for user %u \"%s\" from %s on channel %u (%u of %u)",
+		 uid, n, peer, channel, u->fails, p->threshold);
 	if (u->fails < p->threshold)
 		return;
 	u->locked = true;
 	u->locked_until_usec = p->lockout_10s ? now + p->lockout_10s * USEC_PER_10S : 0;
 	if (p->lockout_10s)
-		log_warning("login: user %u \"%s\" locked out for %u s after %u bad passwords "
-			    "(last from %s on channel %u)", uid, uname(us, uid, n),
-			    p->lockout_10s * 10u, u->fails, peer, channel);
+		log_auth(LOG_WARNING, "lockout", uid, n, peer, channel,
+			 "login: user %u \"%s\" locked out for %u s after %u bad passwords "
+			 "(last from %s on channel %u)", uid, n, p->lockout_10s * 10u, u->fails,
+			 peer, channel);
 	else
-		log_warning("login: user %u \"%s\" locked out until an administrator enables it "
-			    "(%u bad passwords, last from %s on channel %u)", uid, uname(us, uid, n),
-			    u->fails, peer, channel);
+		log_auth(LOG_WARNING, "lockout", uid, n, peer, channel,
+			 "login: user %u \"%s\" locked out until an administrator enables it "
+			 "(%u bad passwords, last from %s on channel %u)", uid, n, u->fails, peer,
+			 channel);
 }
 
 void users_login_ok(struct users *us, uint8_t uid, uint8_t channel, const char *peer,
@@ -522,8 +530,9 @@ void users_login_ok(struct users *us, uint8_t uid, uint8_t channel, const char *
 	if (!uid_ok(us, uid))
 		return;
 	us->u[uid].fails = 0;
-	log_info("login: user %u \"%s\" from %s on channel %u (%s)", uid, uname(us, uid, n), peer,
-		 channel, how);
+	uname(us, uid, n);
+	log_auth(LOG_INFO, "login-success", uid, n, peer, channel,
+		 "login: user %u \"%s\" from %s on channel %u (%s)", uid, n, peer, channel, how);
 }
 
 uint8_t users_auth_status(const struct users *us, uint8_t channel)

@@ -7,11 +7,16 @@
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "sel/sel.h"
 
 #define USEC_PER_TICK 100000ULL		/* the countdown counts 100 ms */
 #define USEC_PER_SEC 1000000ULL
 #define TIMER_ACCURACY_USEC 10000ULL
 #define EVENT_PRETIMEOUT 0x08		/* Watchdog 2 offset: timer interrupt */
+#define SENSOR_TYPE_WATCHDOG2 0x23
+#define WATCHDOG_SENSOR 0x00		/* sensor number (no SDR for it yet) */
+#define EVENT_TYPE_SENSOR_SPECIFIC 0x6f
+#define ED1_ED2_SPECIFIC 0xc0		/* event data 2: sensor-specific extension */
 
 const char *watchdog_use_name(unsigned use)
 {
@@ -143,17 +148,27 @@ static int wdt_start(struct watchdog *wd)
 
 /*
  * The events the spec has the BMC log (unless "don't log" is set): the
- * expiry, and the pre-timeout interrupt.  Today they go to the daemon log
- * only.
- *
- * SEL: the System Event Log does not exist yet (its own issue).  When it
- * does, the entry is added here: a system event record from the BMC,
- * sensor type 23h (Watchdog 2), event type 6Fh (sensor-specific), event
- * data 1 = offset (00h timer expired, 01h hard reset, 02h power down,
- * 03h power cycle, 08h timer interrupt), event data 2 = interrupt type
- * (bits 7:4) | timer use at expiration (bits 3:0).  Nothing pretends to
- * write it now.
+ * expiry, and the pre-timeout interrupt.  Each goes to the daemon log and
+ * to the SEL: a system event record from the BMC, sensor type 23h
+ * (Watchdog 2), event type 6Fh (sensor-specific), event data 1 = C0h |
+ * offset (00h timer expired, 01h hard reset, 02h power down, 03h power
+ * cycle, 08h timer interrupt; byte 2 holds sensor-specific data), event
+ * data 2 = interrupt type (bits 7:4) | timer use at expiration (bits 3:0),
+ * event data 3 unspecified (FFh).
  */
+static void watchdog_log_sel(const struct watchdog *wd, unsigned offset)
+{
+	uint8_t ed2 = (uint8_t)(wdt_pre(wd) << 4 | wdt_use(wd));
+	int r;
+
+	if (!wd->sel)
+		return;
+	r = sel_add_event(wd->sel, SEL_GEN_BMC, SENSOR_TYPE_WATCHDOG2, WATCHDOG_SENSOR,
+			  EVENT_TYPE_SENSOR_SPECIFIC, (uint8_t)(ED1_ED2_SPECIFIC | offset), ed2, 0xff);
+	if (r < 0)
+		log_warning_errno(r, "watchdog: cannot add the SEL entry");
+}
+
 static void watchdog_log_event(const struct watchdog *wd, unsigned offset)
 {
 	if (offset == EVENT_PRETIMEOUT)
@@ -165,7 +180,7 @@ static void watchdog_log_event(const struct watchdog *wd, unsigned offset)
 			   watchdog_action_name(offset));
 	if (wd->use & WDT_USE_DONT_LOG)
 		return;
-	/* The SEL entry (sensor type 23h, Watchdog 2) goes here. */
+	watchdog_log_sel(wd, offset);
 }
 
 /* The pre-timeout interrupt needs the host interface (KCS issue): it is

@@ -27,6 +27,7 @@
 
 struct bmc;
 struct ipmi_req;
+struct sel;
 
 enum {				/* Set/Get byte 1: timer use */
 	WDT_USE_MASK = 0x07,
@@ -81,6 +82,7 @@ struct wdt_settings {
 struct watchdog {
 	sd_event *ev;
 	struct power *power;
+	struct sel *sel;		/* where expiry events are logged; NULL: nowhere */
 	sd_event_source *timer;
 	uint8_t use;			/* don't log (bit 7) and timer use (2:0) */
 	uint8_t actions;

@@ -145,6 +145,9 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	if (r < 0)
 		return r;
 	bmc_volatile_defaults(bmc);
+	r = sel_init(&bmc->sel, bmc->state_fd, SEL_CAPACITY_DEFAULT);
+	if (r < 0)
+		return log_error_errno(r, "sel");
 
 	r = session_table_init(&bmc->sessions, cfg->lan.max_sessions, cfg->lan.session_timeout_s);
 	if (r < 0)
@@ -175,6 +178,7 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	bmc->power.notify = bmc_on_power_event;
 	bmc->power.notify_userdata = bmc;
 	watchdog_init(&bmc->wdt, ev, &bmc->power);
+	bmc->wdt.sel = &bmc->sel;
 	r = bootopt_init(&bmc->bootopt, ev, bmc->state_fd, &bmc->power, BOOTOPT_VALID_TIMEOUT_USEC);
 	if (r < 0)
 		return log_error_errno(r, "boot options");
@@ -211,6 +215,7 @@ void bmc_done(struct bmc *bmc)
 	bmc->watchdog = sd_event_source_disable_unref(bmc->watchdog);
 	session_table_free(&bmc->sessions);
 	users_done(&bmc->users);
+	sel_done(&bmc->sel);
 	if (bmc->state_fd >= 0)
 		close(bmc->state_fd);
 	bmc->state_fd = -EBADF;

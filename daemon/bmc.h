@@ -17,6 +17,7 @@
 #include "chassis/power.h"
 #include "chassis/watchdog.h"
 #include "daemon/config.h"
+#include "sel/sel.h"
 
 struct lan;
 struct sim_host;
@@ -40,6 +41,7 @@ struct bmc {
 	struct watchdog wdt;		/* IPMI BMC watchdog (App 22h-25h), not the systemd one */
 	struct sim_host *sim;
 	struct sol *sol;		/* Serial over LAN (sol/) */
+	struct sel sel;			/* System Event Log (sel/) */
 	sd_event_source *watchdog;
 	sd_event_source *expiry;
 	sd_event_source *reset;		/* deferred cold/warm reset */

@@ -4,7 +4,9 @@
 
 const struct ipmi_netfn ipmi_netfns[] = {
 	{ NETFN_CHASSIS, "chassis", chassis_cmds },
+	{ NETFN_SENSOR, "sensor/event", sensor_cmds },
 	{ NETFN_APP, "app", app_cmds },
+	{ NETFN_STORAGE, "storage", storage_cmds },
 	{ NETFN_TRANSPORT, "transport", transport_cmds },
 	{ 0, NULL, NULL },
 };

@@ -109,6 +109,8 @@ extern const struct ipmi_netfn ipmi_netfns[];
 extern const struct ipmi_cmd app_cmds[256];
 extern const struct ipmi_cmd chassis_cmds[256];
 extern const struct ipmi_cmd transport_cmds[256];
+extern const struct ipmi_cmd storage_cmds[256];
+extern const struct ipmi_cmd sensor_cmds[256];
 
 /* Look up, check (C1h, D4h, C7h in that order), run.  Returns the
  * completion code; rsp holds the response data (empty unless cc == 0 or the

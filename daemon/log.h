@@ -14,6 +14,16 @@ extern int log_max_level;	/* LOG_INFO by default; -v raises to LOG_DEBUG */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int log_msg_errno(int level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * A login event (success, failure, lockout, refusal) as one line, and, when
+ * stderr is connected to journald (JOURNAL_STREAM names it), through the
+ * native journal protocol with the fields BMCD_EVENT, BMCD_USER_ID,
+ * BMCD_USER, BMCD_SOURCE and BMCD_CHANNEL, so they can be queried
+ * (journalctl BMCD_EVENT=login-failure).
+ */
+void log_auth(int level, const char *event, unsigned uid, const char *user, const char *source,
+	      unsigned channel, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)

@@ -115,9 +115,11 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 	if (!uid) {
 		char text[4 * CFG_NAME_MAX + 1], peer[64];
 
-		log_warning("login: refused unknown or disabled user \"%s\" from %s on channel %u",
-			    users_name_text(name, ulen, text), lan_peer_text(&pkt->peer, peer),
-			    req->channel);
+		users_name_text(name, ulen, text);
+		lan_peer_text(&pkt->peer, peer);
+		log_auth(LOG_WARNING, "login-refused-user", 0, text, peer, req->channel,
+			 "login: refused unknown or disabled user \"%s\" from %s on channel %u",
+			 text, peer, req->channel);
 		return ulen ? 0x81 : 0x82;	/* invalid user name / null user disabled */
 	}
 	lan_limit_half_open(pkt);
