@@ -23,7 +23,7 @@ static int chassis_get_status(struct bmc *bmc, const struct ipmi_req *req, struc
 	uint8_t state = 0, last = 0;
 
 	state |= p->on ? 0x01 : 0;
-	state |= p->fault ? 0x08 : 0;
+	state |= p->fault ? 0x10 : 0;	/* power control fault: a transition failed */
 	state |= (uint8_t)(c->policy << 5);
 	last |= c->ac_failed ? 0x01 : 0;
 	last |= p->last_off_by_fault ? 0x08 : 0;

@@ -8,6 +8,7 @@
 #include "daemon/buf.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "sel/sel.h"
 
 #define CHASSIS_FILE "chassis"
 #define CHASSIS_VERSION 1
@@ -98,8 +99,15 @@ void chassis_on_power_event(struct bmc *bmc, enum power_event ev, enum restart_c
 		c->on_since_usec = 0;
 		chassis_save(bmc);
 		break;
-	case POWER_EV_RESET:
 	case POWER_EV_FAULT:
+		/* Power Unit, sensor-specific: 05h the unit did not respond to a
+		 * request to turn on; 06h a power unit failure (it would not
+		 * turn off). */
+		if (sel_add_event(&bmc->sel, SEL_GEN_BMC, 0x09, 0x00, 0x6f,
+				  bmc->power.on ? 0x06 : 0x05, 0xff, 0xff) < 0)
+			log_error("chassis: cannot log the power fault in the SEL");
+		break;
+	case POWER_EV_RESET:
 		break;
 	}
 }

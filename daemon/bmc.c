@@ -167,7 +167,8 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 									   : SIM_FORCE_OFF_HOLD_MS,
 		.reset_ms = cfg->host.reset_ms,
 		.cycle_interval_ms = cfg->host.cycle_interval_ms,
-		.on_timeout_ms = cfg->host.power_on_ms + 10000,
+		.on_timeout_ms = cfg->host.power_good_timeout_ms ? cfg->host.power_good_timeout_ms
+								 : cfg->host.power_on_ms + 10000,
 		.off_timeout_ms = cfg->host.power_off_ms + 10000,
 		.soft_timeout_ms = cfg->host.soft_off_ms + 10000,
 	};

@@ -929,7 +929,8 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 {
 	static const char *const keys[] = {
 		"backend", "power_on_ms", "power_off_ms", "soft_off_ms",
-		"cycle_interval_ms", "reset_ms", "initially_on", "restore_policy", NULL
+		"cycle_interval_ms", "reset_ms", "initially_on", "restore_policy",
+		"power_good_timeout_ms", NULL
 	};
 	static const char *const backends[] = { "sim", NULL };
 	/* Indexed by enum cfg_restore_policy. */
@@ -947,6 +948,7 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	get_ms(c, obj, "soft_off_ms", &h->soft_off_ms);
 	get_ms(c, obj, "cycle_interval_ms", &h->cycle_interval_ms);
 	get_ms(c, obj, "reset_ms", &h->reset_ms);
+	get_ms(c, obj, "power_good_timeout_ms", &h->power_good_timeout_ms);
 	get_bool(c, obj, "host", "initially_on", &h->initially_on);
 	k = get_word(c, obj, "host", "restore_policy", policies, "a restore policy");
 	if (k >= 0)

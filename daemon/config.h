@@ -80,6 +80,7 @@ struct cfg_host {			/* the simulated host ("sim" backend) */
 	unsigned cycle_interval_ms;	/* off time during a power cycle, default 1000 */
 	unsigned reset_ms;		/* reset pulse handling time, default 200 */
 	bool initially_on;		/* power state at start, default false */
+	unsigned power_good_timeout_ms;	/* press to power good, at most; 0: power_on_ms + 10 s */
 	enum cfg_restore_policy restore_policy;	/* until set over IPMI; default always-off */
 };
 

@@ -156,3 +156,21 @@ def test_diag_interrupt(fresh_bmc):
     assert fresh_bmc.ipmitool("chassis", "power", "diag").ok
     time.sleep(0.5)
     assert "NMI received" in fresh_bmc.stderr()
+
+
+def test_power_on_timeout_is_a_fault_and_a_sel_event(bmc_factory, tmp_path):
+    """A host whose power good never comes within the board's timeout: a
+    power control fault in chassis status and a Power Unit event in the SEL."""
+    from conftest import load_board, write_board
+    board = load_board()
+    board["host"]["power_on_ms"] = 8000
+    board["host"]["power_good_timeout_ms"] = 800
+    b = bmc_factory(board=write_board(tmp_path, board))
+    assert b.ipmitool("chassis", "power", "on").ok
+    deadline = time.monotonic() + 5
+    while status_field(b, "Power Control Fault") != "true" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status_field(b, "Power Control Fault") == "true"
+    assert status_field(b, "System Power") == "off"
+    r = b.ipmitool("sel", "elist")
+    assert r.ok and "Power Unit" in r.out and "Soft-power control failure" in r.out, r
