@@ -47,6 +47,16 @@ const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64])
 	return buf;
 }
 
+void lan_log_refused_user(const struct lan_pkt *pkt, const uint8_t *name, size_t ulen, uint8_t channel)
+{
+	char text[4 * CFG_NAME_MAX + 1], peer[64];
+
+	users_name_text(name, ulen, text);
+	lan_peer_text(&pkt->peer, peer);
+	log_auth(LOG_WARNING, "login-refused-user", 0, text, peer, channel,
+		 "login: refused unknown or disabled user \"%s\" from %s on channel %u", text, peer, channel);
+}
+
 void lan_send(struct lan_pkt *pkt, const void *buf, size_t len)
 {
 	if (sendto(pkt->sock->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&pkt->peer,

@@ -80,6 +80,8 @@ void lan_input(struct lan_sock *sock, const struct sockaddr *peer, socklen_t pee
 	       const uint8_t *buf, size_t len);
 void lan_send(struct lan_pkt *pkt, const void *buf, size_t len);
 bool lan_same_peer(const struct lan_pkt *pkt, const struct session *s);
+/* Log a login refused because no enabled user has this name. */
+void lan_log_refused_user(const struct lan_pkt *pkt, const uint8_t *name, size_t ulen, uint8_t channel);
 /* "ADDR:PORT" of a peer, for logs. */
 const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64]);
 /* Parse one IPMI message (rsAddr..checksum), dispatch it and build the

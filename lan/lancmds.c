@@ -113,13 +113,7 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 	if (uid && users_key_needs_v20(&bmc->users, uid))
 		uid = 0;
 	if (!uid) {
-		char text[4 * CFG_NAME_MAX + 1], peer[64];
-
-		users_name_text(name, ulen, text);
-		lan_peer_text(&pkt->peer, peer);
-		log_auth(LOG_WARNING, "login-refused-user", 0, text, peer, req->channel,
-			 "login: refused unknown or disabled user \"%s\" from %s on channel %u",
-			 text, peer, req->channel);
+		lan_log_refused_user(pkt, name, ulen, req->channel);
 		return ulen ? 0x81 : 0x82;	/* invalid user name / null user disabled */
 	}
 	lan_limit_half_open(pkt);

@@ -309,13 +309,7 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 	 * the requested role must be within the user's limit either way. */
 	uid = lan_find_user(lan, user, ulen);
 	if (!uid) {
-		char name[4 * CFG_NAME_MAX + 1], peer[64];
-
-		users_name_text(user, ulen, name);
-		lan_peer_text(&pkt->peer, peer);
-		log_auth(LOG_WARNING, "login-refused-user", 0, name, peer, s->channel,
-			 "login: refused unknown or disabled user \"%s\" from %s on channel %u",
-			 name, peer, s->channel);
+		lan_log_refused_user(pkt, user, ulen, s->channel);
 		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_UNAUTH_NAME, s->console_sid);
 		session_free(s);
 		return;
