@@ -27,30 +27,20 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
+#include "daemon/config_parse.h"
 
 #define CFG_FILE_MAX (1024 * 1024)	/* board files larger than this are refused */
-#define PATH_LEN 128			/* "users[12].password" and friends */
 #define MSG_LEN 512
-#define SHOW_LEN 48			/* longest quoted value shown in a message */
 
 /* Cipher suites bmcd implements: 0-3, 6-8, 11, 12, 15-17. */
 #define SUPPORTED_CIPHERS (0xfu | 7u << 6 | 3u << 11 | 7u << 15)
 
-struct pctx {
-	cfg_error_fn fn;
-	void *userdata;
-	unsigned n_errors;
-};
 
 /* ------------------------------------------------------------------ */
 /* Messages and key paths                                              */
 
-static void report(struct pctx *c, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Report "PATH: message" (just "message" when path is NULL). */
-static void report(struct pctx *c, const char *path, const char *fmt, ...)
+void cfg_report(struct pctx *c, const char *path, const char *fmt, ...)
 {
 	char msg[MSG_LEN];
 	size_t n = 0;
@@ -76,7 +66,7 @@ static void report(struct pctx *c, const char *path, const char *fmt, ...)
  * Copy s into out for display: printable ASCII as is, '"' and '\' escaped,
  * other bytes as \xNN, cut short with "..." when it does not fit.
  */
-static void escape(char *out, size_t size, const char *s, size_t len)
+void cfg_escape(char *out, size_t size, const char *s, size_t len)
 {
 	size_t o = 0, i;
 
@@ -113,15 +103,15 @@ static void path_printf(char *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void path_key(char *out, const char *parent, const char *key)
+void cfg_path_key(char *out, const char *parent, const char *key)
 {
 	char esc[SHOW_LEN];
 
-	escape(esc, sizeof(esc), key, strlen(key));
+	cfg_escape(esc, sizeof(esc), key, strlen(key));
 	path_printf(out, "%s%s%s", parent, *parent ? "." : "", esc);
 }
 
-static void path_index(char *out, const char *parent, size_t i)
+void cfg_path_index(char *out, const char *parent, size_t i)
 {
 	path_printf(out, "%s[%zu]", parent, i);
 }
@@ -150,11 +140,11 @@ static const char *type_label(enum json_type t)
 /* ------------------------------------------------------------------ */
 /* Typed access                                                        */
 
-static bool is_type(struct pctx *c, const char *path, json_object *v, enum json_type t)
+bool cfg_is_type(struct pctx *c, const char *path, json_object *v, enum json_type t)
 {
 	if (json_object_is_type(v, t))
 		return true;
-	report(c, path, "expected %s, got %s", type_label(t),
+	cfg_report(c, path, "expected %s, got %s", type_label(t),
 	       type_label(json_object_get_type(v)));
 	return false;
 }
@@ -167,7 +157,7 @@ static bool in_list(const char *s, const char *const *list)
 	return false;
 }
 
-static void check_keys(struct pctx *c, json_object *obj, const char *parent,
+void cfg_check_keys(struct pctx *c, json_object *obj, const char *parent,
 		       const char *const *known)
 {
 	char path[PATH_LEN];
@@ -175,34 +165,34 @@ static void check_keys(struct pctx *c, json_object *obj, const char *parent,
 	json_object_object_foreach(obj, key, val) {
 		if (in_list(key, known))
 			continue;
-		path_key(path, parent, key);
-		report(c, path, "unknown key");
+		cfg_path_key(path, parent, key);
+		cfg_report(c, path, "unknown key");
 	}
 }
 
 /* Look up obj.key and build its path; reports "missing" when required. */
-static bool find(struct pctx *c, json_object *obj, const char *parent, const char *key,
+bool cfg_find(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		 bool required, char *path, json_object **v)
 {
-	path_key(path, parent, key);
+	cfg_path_key(path, parent, key);
 	if (json_object_object_get_ex(obj, key, v))
 		return true;
 	if (required)
-		report(c, path, "missing");
+		cfg_report(c, path, "missing");
 	return false;
 }
 
-static bool int_value(struct pctx *c, const char *path, json_object *v,
+bool cfg_int_value(struct pctx *c, const char *path, json_object *v,
 		      int64_t lo, int64_t hi, int64_t *out)
 {
 	int64_t n;
 
-	if (!is_type(c, path, v, json_type_int))
+	if (!cfg_is_type(c, path, v, json_type_int))
 		return false;
 	/* Values beyond int64 come back clamped, so still out of range. */
 	n = json_object_get_int64(v);
 	if (n < lo || n > hi) {
-		report(c, path, "%s is out of range %" PRId64 "..%" PRId64,
+		cfg_report(c, path, "%s is out of range %" PRId64 "..%" PRId64,
 		       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), lo, hi);
 		return false;
 	}
@@ -210,76 +200,99 @@ static bool int_value(struct pctx *c, const char *path, json_object *v,
 	return true;
 }
 
-static bool get_int(struct pctx *c, json_object *obj, const char *parent, const char *key,
+bool cfg_get_int(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		    int64_t lo, int64_t hi, int64_t *out)
 {
 	char path[PATH_LEN];
 	json_object *v;
 
-	return find(c, obj, parent, key, false, path, &v) &&
-	       int_value(c, path, v, lo, hi, out);
+	return cfg_find(c, obj, parent, key, false, path, &v) &&
+	       cfg_int_value(c, path, v, lo, hi, out);
+}
+
+bool cfg_get_number(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		    double lo, double hi, double *out)
+{
+	char path[PATH_LEN];
+	json_object *v;
+	double n;
+
+	if (!cfg_find(c, obj, parent, key, false, path, &v))
+		return false;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
+		cfg_report(c, path, "expected number, got %s", type_label(json_object_get_type(v)));
+		return false;
+	}
+	n = json_object_get_double(v);
+	if (!(n >= lo && n <= hi)) {
+		cfg_report(c, path, "%s is out of range %g..%g",
+			   json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), lo, hi);
+		return false;
+	}
+	*out = n;
+	return true;
 }
 
 static void get_ms(struct pctx *c, json_object *obj, const char *key, unsigned *out)
 {
 	int64_t n;
 
-	if (get_int(c, obj, "host", key, 0, 600000, &n))
+	if (cfg_get_int(c, obj, "host", key, 0, 600000, &n))
 		*out = (unsigned)n;
 }
 
-static bool get_bool(struct pctx *c, json_object *obj, const char *parent, const char *key,
+bool cfg_get_bool(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		     bool *out)
 {
 	char path[PATH_LEN];
 	json_object *v;
 
-	if (!find(c, obj, parent, key, false, path, &v) ||
-	    !is_type(c, path, v, json_type_boolean))
+	if (!cfg_find(c, obj, parent, key, false, path, &v) ||
+	    !cfg_is_type(c, path, v, json_type_boolean))
 		return false;
 	*out = json_object_get_boolean(v);
 	return true;
 }
 
 /* obj.key as a string; false when absent or not a string. */
-static bool get_string(struct pctx *c, json_object *obj, const char *parent, const char *key,
+bool cfg_get_string(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		       bool required, char *path, const char **s, size_t *len)
 {
 	json_object *v;
 
-	if (!find(c, obj, parent, key, required, path, &v) ||
-	    !is_type(c, path, v, json_type_string))
+	if (!cfg_find(c, obj, parent, key, required, path, &v) ||
+	    !cfg_is_type(c, path, v, json_type_string))
 		return false;
 	*s = json_object_get_string(v);
 	*len = (size_t)json_object_get_string_len(v);
 	return true;
 }
 
-static json_object *get_array(struct pctx *c, json_object *obj, const char *parent,
+json_object *cfg_get_array(struct pctx *c, json_object *obj, const char *parent,
 			      const char *key, bool required, char *path)
 {
 	json_object *v;
 
-	if (!find(c, obj, parent, key, required, path, &v) ||
-	    !is_type(c, path, v, json_type_array))
+	if (!cfg_find(c, obj, parent, key, required, path, &v) ||
+	    !cfg_is_type(c, path, v, json_type_array))
 		return NULL;
 	return v;
 }
 
 /* A top-level section: an object whose keys are all known. */
-static json_object *section(struct pctx *c, json_object *root, const char *key,
+json_object *cfg_section(struct pctx *c, json_object *root, const char *key,
 			    const char *const *known)
 {
 	char path[PATH_LEN];
 	json_object *v;
 
-	if (!find(c, root, "", key, false, path, &v) || !is_type(c, path, v, json_type_object))
+	if (!cfg_find(c, root, "", key, false, path, &v) || !cfg_is_type(c, path, v, json_type_object))
 		return NULL;
-	check_keys(c, v, key, known);
+	cfg_check_keys(c, v, key, known);
 	return v;
 }
 
-static bool printable_ascii(const char *s, size_t len)
+bool cfg_printable_ascii(const char *s, size_t len)
 {
 	size_t i;
 
@@ -290,7 +303,7 @@ static bool printable_ascii(const char *s, size_t len)
 }
 
 /* Index of s in list (NULL terminated), or -1. */
-static int lookup_word(const char *s, size_t len, const char *const *list)
+int cfg_lookup_word(const char *s, size_t len, const char *const *list)
 {
 	int i;
 
@@ -438,14 +451,14 @@ static void parse_name(struct pctx *c, json_object *root, struct board_config *c
 	const char *s;
 	size_t len;
 
-	if (!get_string(c, root, "", "name", true, path, &s, &len))
+	if (!cfg_get_string(c, root, "", "name", true, path, &s, &len))
 		return;
 	if (len == 0)
-		report(c, path, "empty");
+		cfg_report(c, path, "empty");
 	else if (len >= sizeof(cfg->name))
-		report(c, path, "longer than %zu characters", sizeof(cfg->name) - 1);
-	else if (!printable_ascii(s, len))
-		report(c, path, "not printable ASCII");
+		cfg_report(c, path, "longer than %zu characters", sizeof(cfg->name) - 1);
+	else if (!cfg_printable_ascii(s, len))
+		cfg_report(c, path, "not printable ASCII");
 	else
 		memcpy(cfg->name, s, len + 1);
 }
@@ -458,21 +471,21 @@ static void parse_fw_version(struct pctx *c, json_object *obj, struct cfg_identi
 	size_t len;
 	bool ok = true;
 
-	if (!get_string(c, obj, "identity", "firmware_version", false, path, &s, &len))
+	if (!cfg_get_string(c, obj, "identity", "firmware_version", false, path, &s, &len))
 		return;
 	dot = memchr(s, '.', len);
 	if (!dot || !decimal(s, (size_t)(dot - s), &major) ||
 	    !decimal(dot + 1, len - (size_t)(dot - s) - 1, &minor)) {
-		escape(show, sizeof(show), s, len);
-		report(c, path, "\"%s\" is not MAJOR.MINOR", show);
+		cfg_escape(show, sizeof(show), s, len);
+		cfg_report(c, path, "\"%s\" is not MAJOR.MINOR", show);
 		return;
 	}
 	if (major > 127) {
-		report(c, path, "major %u is out of range 0..127", major);
+		cfg_report(c, path, "major %u is out of range 0..127", major);
 		ok = false;
 	}
 	if (minor > 99) {
-		report(c, path, "minor %u is out of range 0..99", minor);
+		cfg_report(c, path, "minor %u is out of range 0..99", minor);
 		ok = false;
 	}
 	if (ok) {
@@ -489,19 +502,19 @@ static void parse_aux(struct pctx *c, json_object *obj, struct cfg_identity *id)
 	size_t n, i;
 	bool ok = true;
 
-	arr = get_array(c, obj, "identity", "aux_firmware", false, path);
+	arr = cfg_get_array(c, obj, "identity", "aux_firmware", false, path);
 	if (!arr)
 		return;
 	n = json_object_array_length(arr);
 	if (n != sizeof(aux)) {
-		report(c, path, "expected %zu integers, got %zu", sizeof(aux), n);
+		cfg_report(c, path, "expected %zu integers, got %zu", sizeof(aux), n);
 		ok = false;
 	}
 	for (i = 0; i < n; i++) {
 		int64_t v;
 
-		path_index(ipath, path, i);
-		if (!int_value(c, ipath, json_object_array_get_idx(arr, i), 0, 255, &v))
+		cfg_path_index(ipath, path, i);
+		if (!cfg_int_value(c, ipath, json_object_array_get_idx(arr, i), 0, 255, &v))
 			ok = false;
 		else if (i < sizeof(aux))
 			aux[i] = (uint8_t)v;
@@ -516,19 +529,19 @@ static void parse_identity(struct pctx *c, json_object *root, struct cfg_identit
 		"device_id", "device_revision", "firmware_version", "manufacturer_id",
 		"product_id", "aux_firmware", NULL
 	};
-	json_object *obj = section(c, root, "identity", keys);
+	json_object *obj = cfg_section(c, root, "identity", keys);
 	int64_t n;
 
 	if (!obj)
 		return;
-	if (get_int(c, obj, "identity", "device_id", 0, 255, &n))
+	if (cfg_get_int(c, obj, "identity", "device_id", 0, 255, &n))
 		id->device_id = (uint8_t)n;
-	if (get_int(c, obj, "identity", "device_revision", 0, 15, &n))
+	if (cfg_get_int(c, obj, "identity", "device_revision", 0, 15, &n))
 		id->device_revision = (uint8_t)n;
 	parse_fw_version(c, obj, id);
-	if (get_int(c, obj, "identity", "manufacturer_id", 0, 0xfffff, &n))
+	if (cfg_get_int(c, obj, "identity", "manufacturer_id", 0, 0xfffff, &n))
 		id->manufacturer_id = (uint32_t)n;
-	if (get_int(c, obj, "identity", "product_id", 0, 65535, &n))
+	if (cfg_get_int(c, obj, "identity", "product_id", 0, 65535, &n))
 		id->product_id = (uint16_t)n;
 	parse_aux(c, obj, id);
 }
@@ -542,16 +555,16 @@ static void parse_listen(struct pctx *c, json_object *lan, struct cfg_lan *l)
 	size_t n, i;
 	bool ok = true;
 
-	arr = get_array(c, lan, "lan", "listen", false, path);
+	arr = cfg_get_array(c, lan, "lan", "listen", false, path);
 	if (!arr)
 		return;
 	n = json_object_array_length(arr);
 	if (n == 0) {
-		report(c, path, "empty (at least one endpoint is needed)");
+		cfg_report(c, path, "empty (at least one endpoint is needed)");
 		return;
 	}
 	if (n > CFG_MAX_LISTEN) {
-		report(c, path, "%zu endpoints, at most %d allowed", n, CFG_MAX_LISTEN);
+		cfg_report(c, path, "%zu endpoints, at most %d allowed", n, CFG_MAX_LISTEN);
 		ok = false;
 	}
 	for (i = 0; i < n; i++) {
@@ -559,22 +572,22 @@ static void parse_listen(struct pctx *c, json_object *lan, struct cfg_lan *l)
 		struct cfg_endpoint ep;
 		const char *s;
 
-		path_index(ipath, path, i);
-		if (!is_type(c, ipath, v, json_type_string)) {
+		cfg_path_index(ipath, path, i);
+		if (!cfg_is_type(c, ipath, v, json_type_string)) {
 			ok = false;
 			continue;
 		}
 		s = json_object_get_string(v);
-		escape(show, sizeof(show), s, (size_t)json_object_get_string_len(v));
+		cfg_escape(show, sizeof(show), s, (size_t)json_object_get_string_len(v));
 		if (config_parse_endpoint(s, &ep) < 0) {
-			report(c, ipath, "\"%s\" is not ADDR:PORT", show);
+			cfg_report(c, ipath, "\"%s\" is not ADDR:PORT", show);
 			ok = false;
 			continue;
 		}
 		for (j = 0; j < kept && !same_endpoint(&eps[j], &ep); j++)
 			;
 		if (j < kept) {
-			report(c, ipath, "\"%s\" is listed twice", show);
+			cfg_report(c, ipath, "\"%s\" is listed twice", show);
 			ok = false;
 		} else if (kept < CFG_MAX_LISTEN) {
 			eps[kept++] = ep;
@@ -594,31 +607,31 @@ static void parse_ciphers(struct pctx *c, json_object *lan, struct cfg_lan *l)
 	size_t n, i;
 	bool ok = true;
 
-	arr = get_array(c, lan, "lan", "cipher_suites", false, path);
+	arr = cfg_get_array(c, lan, "lan", "cipher_suites", false, path);
 	if (!arr)
 		return;
 	n = json_object_array_length(arr);
 	if (n == 0) {
-		report(c, path, "empty (at least one cipher suite is needed)");
+		cfg_report(c, path, "empty (at least one cipher suite is needed)");
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(arr, i);
 		int64_t cs;
 
-		path_index(ipath, path, i);
-		if (!is_type(c, ipath, v, json_type_int)) {
+		cfg_path_index(ipath, path, i);
+		if (!cfg_is_type(c, ipath, v, json_type_int)) {
 			ok = false;
 			continue;
 		}
 		cs = json_object_get_int64(v);
 		if (cs < 0 || cs > 31 || !(SUPPORTED_CIPHERS & 1u << cs)) {
-			report(c, ipath, "%s is not a supported cipher suite "
+			cfg_report(c, ipath, "%s is not a supported cipher suite "
 			       "(supported: 0-3, 6-8, 11, 12, 15-17)",
 			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 			ok = false;
 		} else if (mask & 1u << cs) {
-			report(c, ipath, "%" PRId64 " is listed twice", cs);
+			cfg_report(c, ipath, "%" PRId64 " is listed twice", cs);
 			ok = false;
 		} else {
 			mask |= 1u << cs;
@@ -637,7 +650,7 @@ static void parse_auth_types(struct pctx *c, json_object *lan, struct cfg_lan *l
 	size_t n, i;
 	bool ok = true;
 
-	arr = get_array(c, lan, "lan", "auth_types", false, path);
+	arr = cfg_get_array(c, lan, "lan", "auth_types", false, path);
 	if (!arr)
 		return;
 	n = json_object_array_length(arr);
@@ -646,20 +659,20 @@ static void parse_auth_types(struct pctx *c, json_object *lan, struct cfg_lan *l
 		size_t len;
 		int t;
 
-		path_index(ipath, path, i);
-		if (!is_type(c, ipath, v, json_type_string)) {
+		cfg_path_index(ipath, path, i);
+		if (!cfg_is_type(c, ipath, v, json_type_string)) {
 			ok = false;
 			continue;
 		}
 		len = (size_t)json_object_get_string_len(v);
-		t = lookup_word(json_object_get_string(v), len, names);
-		escape(show, sizeof(show), json_object_get_string(v), len);
+		t = cfg_lookup_word(json_object_get_string(v), len, names);
+		cfg_escape(show, sizeof(show), json_object_get_string(v), len);
 		if (t < 0) {
-			report(c, ipath, "\"%s\" is not a supported auth type "
+			cfg_report(c, ipath, "\"%s\" is not a supported auth type "
 			       "(supported: none, password, md5)", show);
 			ok = false;
 		} else if (seen[t]) {
-			report(c, ipath, "\"%s\" is listed twice", show);
+			cfg_report(c, ipath, "\"%s\" is listed twice", show);
 			ok = false;
 		} else {
 			seen[t] = true;
@@ -679,14 +692,14 @@ static void parse_kg(struct pctx *c, json_object *lan, struct cfg_lan *l)
 	const char *s;
 	size_t len;
 
-	if (!get_string(c, lan, "lan", "kg", false, path, &s, &len))
+	if (!cfg_get_string(c, lan, "lan", "kg", false, path, &s, &len))
 		return;
 	if (len == 0)
-		report(c, path, "empty (leave lan.kg out to keep K_G unset)");
+		cfg_report(c, path, "empty (leave lan.kg out to keep K_G unset)");
 	else if (len > sizeof(l->kg))
-		report(c, path, "longer than %zu characters", sizeof(l->kg));
-	else if (!printable_ascii(s, len))
-		report(c, path, "not printable ASCII");
+		cfg_report(c, path, "longer than %zu characters", sizeof(l->kg));
+	else if (!cfg_printable_ascii(s, len))
+		cfg_report(c, path, "not printable ASCII");
 	else {
 		memset(l->kg, 0, sizeof(l->kg));
 		memcpy(l->kg, s, len);
@@ -700,7 +713,7 @@ static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
 		"channel", "listen", "cipher_suites", "auth_types", "kg",
 		"session_timeout", "max_sessions", "interface", NULL
 	};
-	json_object *obj = section(c, root, "lan", keys);
+	json_object *obj = cfg_section(c, root, "lan", keys);
 	char path[PATH_LEN], show[SHOW_LEN];
 	const char *s;
 	size_t len;
@@ -708,21 +721,21 @@ static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
 
 	if (!obj)
 		return;
-	if (get_int(c, obj, "lan", "channel", 1, 11, &n))
+	if (cfg_get_int(c, obj, "lan", "channel", 1, 11, &n))
 		l->channel = (uint8_t)n;
 	parse_listen(c, obj, l);
 	parse_ciphers(c, obj, l);
 	parse_auth_types(c, obj, l);
 	parse_kg(c, obj, l);
-	if (get_int(c, obj, "lan", "session_timeout", 10, 3600, &n))
+	if (cfg_get_int(c, obj, "lan", "session_timeout", 10, 3600, &n))
 		l->session_timeout_s = (unsigned)n;
-	if (get_int(c, obj, "lan", "max_sessions", 1, 64, &n))
+	if (cfg_get_int(c, obj, "lan", "max_sessions", 1, 64, &n))
 		l->max_sessions = (unsigned)n;
-	if (get_string(c, obj, "lan", "interface", false, path, &s, &len)) {
+	if (cfg_get_string(c, obj, "lan", "interface", false, path, &s, &len)) {
 		if (len == 0 || len >= sizeof(l->interface) || strspn(s, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len) {
-			escape(show, sizeof(show), s, len);
-			report(c, path, "\"%s\" is not a network interface name (1-15 of A-Z a-z 0-9 . _ -)", show);
+			cfg_escape(show, sizeof(show), s, len);
+			cfg_report(c, path, "\"%s\" is not a network interface name (1-15 of A-Z a-z 0-9 . _ -)", show);
 		} else {
 			memcpy(l->interface, s, len + 1);
 		}
@@ -746,11 +759,11 @@ static void user_id(struct pctx *c, json_object *obj, const char *base, size_t i
 	json_object *v;
 	int64_t id;
 
-	if (!find(c, obj, base, "id", true, path, &v) ||
-	    !int_value(c, path, v, 1, s->max_id, &id))
+	if (!cfg_find(c, obj, base, "id", true, path, &v) ||
+	    !cfg_int_value(c, path, v, 1, s->max_id, &id))
 		return;
 	if (s->id_owner[id]) {
-		report(c, path, "%" PRId64 " is already used by users[%zu]", id,
+		cfg_report(c, path, "%" PRId64 " is already used by users[%zu]", id,
 		       s->id_owner[id] - 1);
 		return;
 	}
@@ -767,29 +780,29 @@ static void user_name(struct pctx *c, json_object *obj, const char *base, size_t
 	size_t len;
 	unsigned i;
 
-	if (!get_string(c, obj, base, "name", true, path, &name, &len))
+	if (!cfg_get_string(c, obj, base, "name", true, path, &name, &len))
 		return;
 	if (u->id == 1) {
 		if (len)
-			report(c, path, "must be \"\" for user 1 (the anonymous user)");
+			cfg_report(c, path, "must be \"\" for user 1 (the anonymous user)");
 		return;
 	}
 	if (len == 0) {
 		if (u->id)
-			report(c, path, "empty (only user 1, the anonymous user, has no name)");
+			cfg_report(c, path, "empty (only user 1, the anonymous user, has no name)");
 		return;
 	}
 	if (len > CFG_NAME_MAX) {
-		report(c, path, "longer than %d characters", CFG_NAME_MAX);
+		cfg_report(c, path, "longer than %d characters", CFG_NAME_MAX);
 		return;
 	}
-	if (!printable_ascii(name, len)) {
-		report(c, path, "not printable ASCII");
+	if (!cfg_printable_ascii(name, len)) {
+		cfg_report(c, path, "not printable ASCII");
 		return;
 	}
 	for (i = 0; i < s->n_names; i++) {
 		if (!strcmp(s->names[i], name)) {
-			report(c, path, "same name as users[%zu]", s->name_owner[i]);
+			cfg_report(c, path, "same name as users[%zu]", s->name_owner[i]);
 			return;
 		}
 	}
@@ -807,14 +820,14 @@ static void user_password(struct pctx *c, json_object *obj, const char *base,
 	const char *pw;
 	size_t len;
 
-	if (!get_string(c, obj, base, "password", true, path, &pw, &len))
+	if (!cfg_get_string(c, obj, base, "password", true, path, &pw, &len))
 		return;
 	if (len > CFG_PASSWORD_MAX)
-		report(c, path, "longer than %d bytes", CFG_PASSWORD_MAX);
+		cfg_report(c, path, "longer than %d bytes", CFG_PASSWORD_MAX);
 	else if (memchr(pw, '\0', len))
-		report(c, path, "contains a NUL byte");
+		cfg_report(c, path, "contains a NUL byte");
 	else if (len == 0 && u->id > 1)
-		report(c, path, "empty (only user 1 may have an empty password)");
+		cfg_report(c, path, "empty (only user 1 may have an empty password)");
 	else {
 		memcpy(u->password, pw, len);
 		u->password_len = (uint8_t)len;
@@ -835,11 +848,11 @@ static void user_privilege(struct pctx *c, json_object *obj, const char *base,
 	size_t len;
 	int i;
 
-	if (!get_string(c, obj, base, "privilege", false, path, &s, &len))
+	if (!cfg_get_string(c, obj, base, "privilege", false, path, &s, &len))
 		return;
-	i = lookup_word(s, len, names);
+	i = cfg_lookup_word(s, len, names);
 	if (i < 0)
-		report(c, path, "not one of callback, user, operator, administrator, no_access");
+		cfg_report(c, path, "not one of callback, user, operator, administrator, no_access");
 	else
 		u->privilege = privs[i];
 }
@@ -854,18 +867,18 @@ static void parse_user(struct pctx *c, json_object *v, size_t idx, struct user_s
 	char base[PATH_LEN];
 	struct cfg_user u;
 
-	path_index(base, "users", idx);
-	if (!is_type(c, base, v, json_type_object))
+	cfg_path_index(base, "users", idx);
+	if (!cfg_is_type(c, base, v, json_type_object))
 		return;
 	memset(&u, 0, sizeof(u));
-	check_keys(c, v, base, keys);
+	cfg_check_keys(c, v, base, keys);
 	user_id(c, v, base, idx, s, &u);
 	user_name(c, v, base, idx, s, &u);
 	user_password(c, v, base, &u);
 	u.privilege = PRIV_ADMIN;
 	user_privilege(c, v, base, &u);
 	u.enabled = u.id != 1;
-	get_bool(c, v, base, "enabled", &u.enabled);
+	cfg_get_bool(c, v, base, "enabled", &u.enabled);
 	/* An entry with an unreadable privilege counts, to avoid a follow-on error. */
 	if (u.enabled && u.privilege == PRIV_ADMIN)
 		s->have_admin = true;
@@ -885,27 +898,27 @@ static void parse_users(struct pctx *c, json_object *root, struct board_config *
 
 	memset(&s, 0, sizeof(s));
 	s.max_id = CFG_MAX_USERS;
-	if (get_int(c, root, "", "max_users", 2, CFG_MAX_USERS, &n)) {
+	if (cfg_get_int(c, root, "", "max_users", 2, CFG_MAX_USERS, &n)) {
 		cfg->max_users = (unsigned)n;
 		s.max_id = (unsigned)n;
 	} else if (!json_object_object_get_ex(root, "max_users", NULL)) {
 		s.max_id = cfg->max_users;
 	}
 
-	arr = get_array(c, root, "", "users", true, path);
+	arr = cfg_get_array(c, root, "", "users", true, path);
 	if (!arr)
 		return;
 	len = json_object_array_length(arr);
 	for (i = 0; i < len; i++)
 		parse_user(c, json_object_array_get_idx(arr, i), i, &s, cfg);
 	if (!s.have_admin)
-		report(c, path, "no enabled user with privilege \"administrator\"");
+		cfg_report(c, path, "no enabled user with privilege \"administrator\"");
 }
 
 /* A string that must be one of 'words' (NULL-terminated): its index, or
  * -1 when the key is absent or the value is not one of them (reported as
  * '"x" is not <what> (w1, w2, ...)'). */
-static int get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
+int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		    const char *const *words, const char *what)
 {
 	char path[PATH_LEN], show[SHOW_LEN], list[128] = "";
@@ -913,15 +926,15 @@ static int get_word(struct pctx *c, json_object *obj, const char *parent, const 
 	size_t len;
 	int k;
 
-	if (!get_string(c, obj, parent, key, false, path, &s, &len))
+	if (!cfg_get_string(c, obj, parent, key, false, path, &s, &len))
 		return -1;
-	k = lookup_word(s, len, words);
+	k = cfg_lookup_word(s, len, words);
 	if (k >= 0)
 		return k;
 	for (const char *const *w = words; *w; w++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", w == words ? "" : ", ", *w);
-	escape(show, sizeof(show), s, len);
-	report(c, path, "\"%s\" is not %s (%s)", show, what, list);
+	cfg_escape(show, sizeof(show), s, len);
+	cfg_report(c, path, "\"%s\" is not %s (%s)", show, what, list);
 	return -1;
 }
 
@@ -935,12 +948,12 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	static const char *const backends[] = { "sim", NULL };
 	/* Indexed by enum cfg_restore_policy. */
 	static const char *const policies[] = { "always-off", "previous", "always-on", NULL };
-	json_object *obj = section(c, root, "host", keys);
+	json_object *obj = cfg_section(c, root, "host", keys);
 	int k;
 
 	if (!obj)
 		return;
-	k = get_word(c, obj, "host", "backend", backends, "a supported backend");
+	k = cfg_get_word(c, obj, "host", "backend", backends, "a supported backend");
 	if (k >= 0)
 		snprintf(h->backend, sizeof(h->backend), "%s", backends[k]);
 	get_ms(c, obj, "power_on_ms", &h->power_on_ms);
@@ -949,8 +962,8 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	get_ms(c, obj, "cycle_interval_ms", &h->cycle_interval_ms);
 	get_ms(c, obj, "reset_ms", &h->reset_ms);
 	get_ms(c, obj, "power_good_timeout_ms", &h->power_good_timeout_ms);
-	get_bool(c, obj, "host", "initially_on", &h->initially_on);
-	k = get_word(c, obj, "host", "restore_policy", policies, "a restore policy");
+	cfg_get_bool(c, obj, "host", "initially_on", &h->initially_on);
+	k = cfg_get_word(c, obj, "host", "restore_policy", policies, "a restore policy");
 	if (k >= 0)
 		h->restore_policy = (enum cfg_restore_policy)k;
 }
@@ -959,7 +972,7 @@ static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
 {
 	static const char *const keys[] = { "uart", "tty", "baud", "socket", NULL };
 	static const char *const uarts[] = { "sim", "tty", "socket", "none", NULL };
-	json_object *obj = section(c, root, "sol", keys);
+	json_object *obj = cfg_section(c, root, "sol", keys);
 	char path[PATH_LEN];
 	const char *s;
 	size_t len;
@@ -968,50 +981,53 @@ static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
 
 	if (!obj)
 		return;
-	k = get_word(c, obj, "sol", "uart", uarts, "a UART backend");
+	k = cfg_get_word(c, obj, "sol", "uart", uarts, "a UART backend");
 	if (k >= 0)
 		snprintf(o->uart, sizeof(o->uart), "%s", uarts[k]);
-	if (get_string(c, obj, "sol", "tty", false, path, &s, &len)) {
+	if (cfg_get_string(c, obj, "sol", "tty", false, path, &s, &len)) {
 		if (len == 0 || len >= sizeof(o->tty) || s[0] != '/')
-			report(c, path, "not an absolute device path of at most %zu bytes", sizeof(o->tty) - 1);
+			cfg_report(c, path, "not an absolute device path of at most %zu bytes", sizeof(o->tty) - 1);
 		else
 			memcpy(o->tty, s, len + 1);
 	}
-	if (get_int(c, obj, "sol", "baud", 9600, 115200, &n)) {
+	if (cfg_get_int(c, obj, "sol", "baud", 9600, 115200, &n)) {
 		if (n != 9600 && n != 19200 && n != 38400 && n != 57600 && n != 115200) {
 			snprintf(path, sizeof(path), "sol.baud");
-			report(c, path, "%lld is not 9600, 19200, 38400, 57600 or 115200", (long long)n);
+			cfg_report(c, path, "%lld is not 9600, 19200, 38400, 57600 or 115200", (long long)n);
 		} else {
 			o->baud = (unsigned)n;
 		}
 	}
-	if (get_string(c, obj, "sol", "socket", false, path, &s, &len)) {
+	if (cfg_get_string(c, obj, "sol", "socket", false, path, &s, &len)) {
 		if (len >= sizeof(o->socket) || (strncmp(s, "unix:/", 6) && strncmp(s, "tcp:", 4)))
-			report(c, path, "not \"unix:/PATH\" or \"tcp:HOST:PORT\"");
+			cfg_report(c, path, "not \"unix:/PATH\" or \"tcp:HOST:PORT\"");
 		else
 			memcpy(o->socket, s, len + 1);
 	}
 	if (!strcmp(o->uart, "tty") && !o->tty[0])
-		report(c, "sol.tty", "missing (sol.uart is \"tty\")");
+		cfg_report(c, "sol.tty", "missing (sol.uart is \"tty\")");
 	if (!strcmp(o->uart, "socket") && !o->socket[0])
-		report(c, "sol.socket", "missing (sol.uart is \"socket\")");
+		cfg_report(c, "sol.socket", "missing (sol.uart is \"socket\")");
 }
 
 static void parse_root(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	static const char *const keys[] = {
-		"name", "identity", "lan", "max_users", "users", "host", "sol", NULL
+		"name", "identity", "lan", "max_users", "users", "host", "sol",
+		"hwmon_root", "sim_dir", "sensors", "fru", NULL
 	};
 
-	if (!is_type(c, "(top level)", root, json_type_object))
+	if (!cfg_is_type(c, "(top level)", root, json_type_object))
 		return;
-	check_keys(c, root, "", keys);
+	cfg_check_keys(c, root, "", keys);
 	parse_name(c, root, cfg);
 	parse_identity(c, root, &cfg->identity);
 	parse_lan(c, root, &cfg->lan);
 	parse_users(c, root, cfg);
 	parse_host(c, root, &cfg->host);
 	parse_sol(c, root, &cfg->sol);
+	sensors_parse_config(c, root, cfg);
+	fru_parse_config(c, root, cfg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1031,7 +1047,7 @@ static void syntax_error(struct pctx *c, const char *source, const char *text, s
 			col++;
 		}
 	}
-	report(c, source, "JSON syntax error at line %u, column %zu (byte offset %zu): %s",
+	cfg_report(c, source, "JSON syntax error at line %u, column %zu (byte offset %zu): %s",
 	       line, col, off, what);
 }
 
@@ -1043,7 +1059,7 @@ static json_object *tokenize(struct pctx *c, const char *source, const char *tex
 	const char *nul;
 
 	if (len > CFG_FILE_MAX) {
-		report(c, source, "larger than 1 MiB");
+		cfg_report(c, source, "larger than 1 MiB");
 		return NULL;
 	}
 	/* json-c would stop quietly at a NUL byte. */
@@ -1054,7 +1070,7 @@ static json_object *tokenize(struct pctx *c, const char *source, const char *tex
 	}
 	tok = json_tokener_new();
 	if (!tok) {
-		report(c, source, "out of memory");
+		cfg_report(c, source, "out of memory");
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -1154,9 +1170,9 @@ int config_load(const char *path, struct board_config *cfg, cfg_error_fn errors,
 		return -EINVAL;
 	r = read_file(path, &buf, &len);
 	if (r == -EFBIG)
-		report(&c, path, "larger than 1 MiB");
+		cfg_report(&c, path, "larger than 1 MiB");
 	else if (r < 0)
-		report(&c, path, "%s", strerror(-r));
+		cfg_report(&c, path, "%s", strerror(-r));
 	if (r < 0)
 		return r;
 	r = parse_text(buf, len, path, cfg, errors, userdata);

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "fru/fru_cfg.h"
+#include "sensors/sensor_cfg.h"
+
 #define CFG_MAX_LISTEN 4
 #define CFG_MAX_USERS 63	/* user IDs 1..63 */
 #define CFG_NAME_MAX 16		/* IPMI user names are at most 16 bytes */
@@ -99,6 +102,12 @@ struct board_config {
 	unsigned max_users;		/* highest user id the BMC offers, default 15 */
 	struct cfg_host host;
 	struct cfg_sol sol;
+	char hwmon_root[108];		/* default "/sys/class/hwmon" */
+	char sim_dir[108];		/* sim sensor overrides; empty: <state dir>/sim */
+	struct cfg_sensor sensors[CFG_MAX_SENSORS];
+	unsigned n_sensors;
+	struct cfg_fru frus[CFG_MAX_FRUS];
+	unsigned n_frus;
 };
 
 /*

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The board-file parser's helpers, shared by the sections that live next to
+ * their subsystems (sensors/, fru/).  Every helper reports problems as
+ * "KEY.PATH: what is wrong" through cfg_report() and carries on; a section
+ * parser never stops at the first problem.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "daemon/config.h"
+
+#define PATH_LEN 128		/* "sensors[12].thresholds.unc" and friends */
+#define SHOW_LEN 48		/* longest quoted value shown in a message */
+
+struct pctx {
+	cfg_error_fn fn;
+	void *userdata;
+	unsigned n_errors;
+};
+
+/* Report "PATH: message" (just "message" when path is NULL). */
+void cfg_report(struct pctx *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* s for display: printable ASCII, '"' and '\' escaped, others \xNN. */
+void cfg_escape(char *out, size_t size, const char *s, size_t len);
+/* "parent.key" and "parent[i]" into out (PATH_LEN bytes). */
+void cfg_path_key(char *out, const char *parent, const char *key);
+void cfg_path_index(char *out, const char *parent, size_t i);
+
+bool cfg_is_type(struct pctx *c, const char *path, json_object *v, enum json_type t);
+/* Report every key of obj not in 'known' (NULL-terminated). */
+void cfg_check_keys(struct pctx *c, json_object *obj, const char *parent, const char *const *known);
+/* obj.key and its path; reports "missing" when required and absent. */
+bool cfg_find(struct pctx *c, json_object *obj, const char *parent, const char *key,
+	      bool required, char *path, json_object **v);
+bool cfg_int_value(struct pctx *c, const char *path, json_object *v, int64_t lo, int64_t hi,
+		   int64_t *out);
+/* Optional typed keys: false when absent or wrong (wrong is reported). */
+bool cfg_get_int(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		 int64_t lo, int64_t hi, int64_t *out);
+bool cfg_get_number(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		    double lo, double hi, double *out);
+bool cfg_get_bool(struct pctx *c, json_object *obj, const char *parent, const char *key, bool *out);
+bool cfg_get_string(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		    bool required, char *path, const char **s, size_t *len);
+json_object *cfg_get_array(struct pctx *c, json_object *obj, const char *parent, const char *key,
+			   bool required, char *path);
+/* A top-level section: an object whose keys are all in 'known'. */
+json_object *cfg_section(struct pctx *c, json_object *root, const char *key, const char *const *known);
+bool cfg_printable_ascii(const char *s, size_t len);
+/* Index of s in list (NULL-terminated), or -1. */
+int cfg_lookup_word(const char *s, size_t len, const char *const *list);
+/* A string that must be one of 'words': its index; -1 when absent or not
+ * one of them (reported with the list of words). */
+int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		 const char *const *words, const char *what);
+
+/* Sections parsed next to their subsystems. */
+void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
