@@ -18,7 +18,7 @@ static int app_get_device_id(struct bmc *bmc, const struct ipmi_req *req, struct
 	wb_u8(rsp, id->fw_major & 0x7f);	/* bit 7 clear: device available */
 	wb_u8(rsp, (uint8_t)((id->fw_minor / 10) << 4 | id->fw_minor % 10));
 	wb_u8(rsp, 0x02);			/* IPMI 2.0 */
-	wb_u8(rsp, 0x84);			/* chassis device, SEL device */
+	wb_u8(rsp, BMC_DEVICE_SUPPORT);
 	wb_u8(rsp, id->manufacturer_id & 0xff);
 	wb_u8(rsp, (id->manufacturer_id >> 8) & 0xff);
 	wb_u8(rsp, (id->manufacturer_id >> 16) & 0x0f);

@@ -103,7 +103,7 @@ void chassis_on_power_event(struct bmc *bmc, enum power_event ev, enum restart_c
 		/* Power Unit, sensor-specific: 05h the unit did not respond to a
 		 * request to turn on; 06h a power unit failure (it would not
 		 * turn off). */
-		if (sel_add_event(&bmc->sel, SEL_GEN_BMC, 0x09, 0x00, 0x6f,
+		if (sel_add_event(&bmc->sel, SEL_GEN_BMC, 0x09, SENSOR_NUM_POWER_UNIT, 0x6f,
 				  bmc->power.on ? 0x06 : 0x05, 0xff, 0xff) < 0)
 			log_error("chassis: cannot log the power fault in the SEL");
 		break;

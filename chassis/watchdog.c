@@ -14,7 +14,6 @@
 #define TIMER_ACCURACY_USEC 10000ULL
 #define EVENT_PRETIMEOUT 0x08		/* Watchdog 2 offset: timer interrupt */
 #define SENSOR_TYPE_WATCHDOG2 0x23
-#define WATCHDOG_SENSOR 0x00		/* sensor number (no SDR for it yet) */
 #define EVENT_TYPE_SENSOR_SPECIFIC 0x6f
 #define ED1_ED2_SPECIFIC 0xc0		/* event data 2: sensor-specific extension */
 
@@ -163,7 +162,7 @@ static void watchdog_log_sel(const struct watchdog *wd, unsigned offset)
 
 	if (!wd->sel)
 		return;
-	r = sel_add_event(wd->sel, SEL_GEN_BMC, SENSOR_TYPE_WATCHDOG2, WATCHDOG_SENSOR,
+	r = sel_add_event(wd->sel, SEL_GEN_BMC, SENSOR_TYPE_WATCHDOG2, SENSOR_NUM_WATCHDOG,
 			  EVENT_TYPE_SENSOR_SPECIFIC, (uint8_t)(ED1_ED2_SPECIFIC | offset), ed2, 0xff);
 	if (r < 0)
 		log_warning_errno(r, "watchdog: cannot add the SEL entry");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,6 +113,41 @@ void bmc_schedule_reset(struct bmc *bmc, bool cold)
 		log_error("cannot schedule reset");
 }
 
+/* A sensor event, to the BMC as its own event receiver: into the SEL when
+ * SEL logging is enabled. */
+static void bmc_on_sensor_event(void *userdata, const struct sensor *s, bool deassert,
+				uint8_t ed1, uint8_t ed2, uint8_t ed3)
+{
+	struct bmc *bmc = userdata;
+
+	if (!(bmc->global_enables & 0x08))
+		return;
+	if (sel_add_event(&bmc->sel, SEL_GEN_BMC, s->cfg->type, s->number,
+			  (uint8_t)((deassert ? 0x80 : 0) | s->cfg->event_type), ed1, ed2, ed3) < 0)
+		log_warning("sensor %s: event not logged (SEL full or not writable)", s->cfg->name);
+}
+
+/* Sensors, then the SDR repository made from them. */
+static int monitoring_init(struct bmc *bmc)
+{
+	uint8_t *rec[CFG_MAX_SENSORS + CFG_MAX_FRUS + 8] = { NULL };
+	uint8_t len[CFG_MAX_SENSORS + CFG_MAX_FRUS + 8];
+	int n, r;
+
+	r = sensors_init(&bmc->sensors, bmc->ev, &bmc->cfg, bmc->state_fd);
+	if (r < 0)
+		return log_error_errno(r, "sensors");
+	bmc->sensors.emit = bmc_on_sensor_event;
+	bmc->sensors.emit_userdata = bmc;
+	n = sdr_generate(&bmc->sensors, &bmc->cfg, rec, len, CFG_MAX_SENSORS + CFG_MAX_FRUS + 8);
+	r = n < 0 ? n : sdr_init(&bmc->sdr, bmc->state_fd, rec, len, (unsigned)n, sel_time(&bmc->sel));
+	for (int i = 0; i < n; i++)
+		free(rec[i]);
+	if (r < 0)
+		return log_error_errno(r, "sdr");
+	return 0;
+}
+
 /* Every host power event, fanned out to the subsystems that follow the
  * host's life (one line each). */
 static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart_cause cause)
@@ -145,9 +181,12 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	if (r < 0)
 		return r;
 	bmc_volatile_defaults(bmc);
-	r = sel_init(&bmc->sel, bmc->state_fd, SEL_CAPACITY_DEFAULT);
+	r = sel_init(&bmc->sel, bmc->state_fd, cfg->sel_capacity);
 	if (r < 0)
 		return log_error_errno(r, "sel");
+	r = monitoring_init(bmc);
+	if (r < 0)
+		return r;
 
 	r = session_table_init(&bmc->sessions, cfg->lan.max_sessions, cfg->lan.session_timeout_s);
 	if (r < 0)
@@ -216,6 +255,8 @@ void bmc_done(struct bmc *bmc)
 	bmc->watchdog = sd_event_source_disable_unref(bmc->watchdog);
 	session_table_free(&bmc->sessions);
 	users_done(&bmc->users);
+	sdr_done(&bmc->sdr);
+	sensors_done(&bmc->sensors);
 	sel_done(&bmc->sel);
 	if (bmc->state_fd >= 0)
 		close(bmc->state_fd);

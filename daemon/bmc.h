@@ -17,7 +17,13 @@
 #include "chassis/power.h"
 #include "chassis/watchdog.h"
 #include "daemon/config.h"
+#include "sdr/sdr.h"
 #include "sel/sel.h"
+#include "sensors/sensors.h"
+
+/* Get Device ID "additional device support": chassis, SEL, SDR
+ * repository, sensor device. */
+#define BMC_DEVICE_SUPPORT 0x87
 
 struct lan;
 struct sim_host;
@@ -42,6 +48,8 @@ struct bmc {
 	struct sim_host *sim;
 	struct sol *sol;		/* Serial over LAN (sol/) */
 	struct sel sel;			/* System Event Log (sel/) */
+	struct sensors sensors;		/* the board's sensors (sensors/) */
+	struct sdr sdr;			/* SDR repository (sdr/) */
 	sd_event_source *watchdog;
 	sd_event_source *expiry;
 	sd_event_source *reset;		/* deferred cold/warm reset */

@@ -436,6 +436,7 @@ static void set_defaults(struct board_config *cfg)
 	cfg->lan.channel = 1;
 
 	cfg->max_users = 15;
+	cfg->sel_capacity = 4096;
 
 	strcpy(cfg->host.backend, "sim");
 	cfg->host.power_on_ms = 1500;
@@ -1010,11 +1011,21 @@ static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
 		cfg_report(c, "sol.socket", "missing (sol.uart is \"socket\")");
 }
 
+static void parse_sel(struct pctx *c, json_object *root, struct board_config *cfg)
+{
+	static const char *const keys[] = { "capacity", NULL };
+	json_object *obj = cfg_section(c, root, "sel", keys);
+	int64_t n;
+
+	if (obj && cfg_get_int(c, obj, "sel", "capacity", 16, 32768, &n))
+		cfg->sel_capacity = (unsigned)n;
+}
+
 static void parse_root(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	static const char *const keys[] = {
 		"name", "identity", "lan", "max_users", "users", "host", "sol",
-		"hwmon_root", "sim_dir", "sensors", "fru", NULL
+		"hwmon_root", "sim_dir", "sensors", "fru", "sel", NULL
 	};
 
 	if (!cfg_is_type(c, "(top level)", root, json_type_object))
@@ -1026,6 +1037,7 @@ static void parse_root(struct pctx *c, json_object *root, struct board_config *c
 	parse_users(c, root, cfg);
 	parse_host(c, root, &cfg->host);
 	parse_sol(c, root, &cfg->sol);
+	parse_sel(c, root, cfg);
 	sensors_parse_config(c, root, cfg);
 	fru_parse_config(c, root, cfg);
 }

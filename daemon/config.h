@@ -102,6 +102,7 @@ struct board_config {
 	unsigned max_users;		/* highest user id the BMC offers, default 15 */
 	struct cfg_host host;
 	struct cfg_sol sol;
+	unsigned sel_capacity;		/* SEL entries, default 4096 */
 	char hwmon_root[108];		/* default "/sys/class/hwmon" */
 	char sim_dir[108];		/* sim sensor overrides; empty: <state dir>/sim */
 	struct cfg_sensor sensors[CFG_MAX_SENSORS];

@@ -104,6 +104,22 @@ lan["lan-config"] = seqfile(v20(0, ipmi_msg(0x0C, 0x02, b"\x0e\x03\x00\x00"), si
                             v20(0, ipmi_msg(0x0C, 0x01, b"\x0e\x03\xc0\x00\x02\x07"), sid=S_PLAIN, seq=2),
                             v20(0, ipmi_msg(0x0C, 0x01, b"\x0e\x18\x00" + bytes(8)), sid=S_PLAIN, seq=3))
 
+# SDR repository and sensor commands (Storage 20h-29h, Sensor/Event 00h-2Fh).
+ev_only = bytes([0, 0, 0x51, 0x03, 15, 0x20, 0, 0x70, 0x17, 1, 5, 0x6F, 1, 0, 0, 0, 0xC3]) + b"abc"
+lan["sdr"] = seqfile(*[v20(0, ipmi_msg(0x0A, c, d), sid=S_PLAIN, seq=i + 1) for i, (c, d) in enumerate([
+    (0x20, b""), (0x21, b""), (0x22, b""), (0x23, b"\x01\x00\x00\x00\x00\xff"),
+    (0x23, b"\x01\x00\x01\x00\x05\x10"), (0x24, ev_only),
+    (0x25, b"\x01\x00\x00\x00\x00\x00" + ev_only[:7]),
+    (0x25, b"\x01\x00\x00\x00\x07\x01" + ev_only[7:]),
+    (0x26, b"\x01\x00\x02\x00"), (0x27, b"\x01\x00CLR\xaa"), (0x28, b""),
+])])
+lan["sensors"] = seqfile(*[v20(0, ipmi_msg(0x04, c, d), sid=S_PLAIN, seq=i + 1) for i, (c, d) in enumerate([
+    (0x2D, b"\x01"), (0x27, b"\x01"), (0x26, b"\x01\x08\x00\x00\x00\xa0\x00\x00"),
+    (0x25, b"\x01\xff"), (0x24, b"\x01\xff\x02\x02"), (0x29, b"\x01"),
+    (0x28, b"\x01\xd0\x80\x00\x80\x00"), (0x2A, b"\x01\x80\xff\x0f"), (0x2B, b"\x01"),
+    (0x2F, b"\x14"), (0x20, b"\x01"), (0x00, b"\xff\x00"), (0x01, b""),
+])])
+
 config = {
     "sim": open(os.path.join(HERE, "..", "boards", "sim.json"), "rb").read(),
     "minimal": b'{"name":"x","users":[{"id":2,"name":"a","password":"b"}]}',

@@ -10,6 +10,7 @@ PKGS=(
 	libsystemd-dev libssl-dev libjson-c-dev libgpiod-dev libi2c-dev
 	# real IPMI clients the interop tests drive
 	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography python3-pexpect nmap fence-agents
+	prometheus-ipmi-exporter
 	# network namespaces and veth for the NIC tests; unshare/mount for the journal test
 	iproute2 util-linux mount
 	# bench

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Sensor/Event netfn (04h): Platform Event Message (IPMI 2.0 section
- * 29.3), which bmcd, as its own event receiver, turns into a SEL record.
- * The sensor commands join this table later.
+ * Platform Event Message (IPMI 2.0 section 29.3), which bmcd, as its own
+ * event receiver, turns into a SEL record.  The Sensor/Event netfn table is
+ * in sensors/cmds.c.
  */
 #include <errno.h>
 
@@ -19,7 +19,7 @@
  * dir/type, event data 1-3.  The system-interface form has the
  * generator's software ID in front (8 bytes); otherwise the generator is
  * the requester: a remote console on this channel, LUN 0. */
-static int sensor_platform_event(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+int sensor_platform_event(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
 	uint8_t gen = GEN_REMOTE_CONSOLE, evm, st, num, dt, ed1, ed2, ed3;
@@ -47,8 +47,3 @@ static int sensor_platform_event(struct bmc *bmc, const struct ipmi_req *req, st
 	log_debug("sel: platform event sensor type %02xh #%02xh %02xh %02xh", st, num, dt, ed1);
 	return CC_OK;
 }
-
-const struct ipmi_cmd sensor_cmds[256] = {
-	[0x02] = IPMI_CMD(sensor_platform_event, PRIV_OPERATOR, PEM_LEN, PEM_LEN + 1, 0,
-			  "Platform Event Message"),
-};

@@ -507,7 +507,7 @@ int sel_clear(struct sel *sel)
 	log_notice("sel: cleared (%u entries)", sel->count);
 	sel->count = 0;
 	sel->resv_valid = false;
-	r = sel_add_event(sel, SEL_GEN_BMC, ST_EVENT_LOGGING, 0, EVT_SENSOR_SPECIFIC,
+	r = sel_add_event(sel, SEL_GEN_BMC, ST_EVENT_LOGGING, SENSOR_NUM_EVENT_LOG, EVT_SENSOR_SPECIFIC,
 			  EV_LOG_CLEARED, 0xff, 0xff);
 	if (r < 0)
 		log_warning_errno(r, "sel: cannot log the clear");

@@ -32,6 +32,11 @@
 
 #define SEL_UTC_UNSPECIFIED 0x07ff
 
+/* The BMC's own event-only sensors (SDR type 03h), above the board's. */
+#define SENSOR_NUM_WATCHDOG 0xe0	/* Watchdog 2 (23h) */
+#define SENSOR_NUM_EVENT_LOG 0xe1	/* Event Logging Disabled (10h) */
+#define SENSOR_NUM_POWER_UNIT 0xe2	/* Power Unit (09h) */
+
 /* One record and when it was added (SEL time). */
 struct sel_rec {
 	uint8_t d[SEL_RECORD_LEN];	/* as on the wire: record ID (LE) first */
@@ -85,6 +90,12 @@ int sel_clear(struct sel *sel);
 /* A new reservation ID (never 0); cancels the previous one. */
 uint16_t sel_reserve(struct sel *sel);
 bool sel_reservation_ok(const struct sel *sel, uint16_t id);
+
+struct bmc;
+struct ipmi_req;
+struct wbuf;
+/* Platform Event Message (sel/event.c), in the Sensor/Event netfn table. */
+int sensor_platform_event(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32()) of n bytes: the frame checksum. */
 uint32_t sel_crc32(const void *p, unsigned long n);

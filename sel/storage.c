@@ -8,6 +8,7 @@
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "sdr/sdr.h"
 #include "sel/sel.h"
 
 #define SEL_VERSION 0x51		/* IPMI 1.5 / 2.0 */
@@ -201,6 +202,16 @@ static int sel_set_utc(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 }
 
 const struct ipmi_cmd storage_cmds[256] = {
+	[0x20] = IPMI_CMD(sdr_cmd_repo_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Info"),
+	[0x21] = IPMI_CMD(sdr_cmd_alloc_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Allocation Info"),
+	[0x22] = IPMI_CMD(sdr_cmd_reserve, PRIV_USER, 0, 0, 0, "Reserve SDR Repository"),
+	[0x23] = IPMI_CMD(sdr_cmd_get, PRIV_USER, 6, 6, 0, "Get SDR"),
+	[0x24] = IPMI_CMD(sdr_cmd_add, PRIV_OPERATOR, SDR_HDR_LEN, SDR_REC_MAX, 0, "Add SDR"),
+	[0x25] = IPMI_CMD(sdr_cmd_partial_add, PRIV_OPERATOR, 6, 255, 0, "Partial Add SDR"),
+	[0x26] = IPMI_CMD(sdr_cmd_delete, PRIV_OPERATOR, 4, 4, 0, "Delete SDR"),
+	[0x27] = IPMI_CMD(sdr_cmd_clear, PRIV_OPERATOR, 6, 6, 0, "Clear SDR Repository"),
+	[0x28] = IPMI_CMD(sdr_cmd_get_time, PRIV_USER, 0, 0, 0, "Get SDR Repository Time"),
+	[0x29] = IPMI_CMD(sel_cmd_set_time, PRIV_OPERATOR, 4, 4, 0, "Set SDR Repository Time"),
 	[0x40] = IPMI_CMD(sel_get_info, PRIV_USER, 0, 0, 0, "Get SEL Info"),
 	[0x41] = IPMI_CMD(sel_get_alloc_info, PRIV_USER, 0, 0, 0, "Get SEL Allocation Info"),
 	[0x42] = IPMI_CMD(sel_cmd_reserve, PRIV_USER, 0, 0, 0, "Reserve SEL"),

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CFG_MAX_SENSORS 254		/* sensor numbers 1..254 on LUN 0 */
+#define CFG_MAX_SENSORS 223		/* board sensor numbers 1..DFh; E0h.. are the BMC's own */
 #define SENSOR_NAME_MAX 16		/* SDR ID string */
 
 enum sensor_src {

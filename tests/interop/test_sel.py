@@ -289,7 +289,10 @@ def test_watchdog_expiry_logged(fresh_bmc):
     assert "Timer expired" in out, out
     r = ok(b.ipmitool("sel", "get", str(ids[0])))
     # event data: C0h | offset 0 (timer expired); interrupt none | use SMS/OS; FFh
-    assert field(r.out, "Event Data").lower() == "c004ff", r
+    # With the watchdog's event-only SDR, ipmitool labels the bytes "(RAW)".
+    data = field(r.out, "Event Data (RAW)") or field(r.out, "Event Data")
+    assert data.lower() == "c004ff", r
+    assert "Sensor ID              : Watchdog (0xe0)" in r.out, r
     assert field(r.out, "Generator ID") == "0020", r
 
 

@@ -76,6 +76,8 @@ static void test_checks(void)
 		for (unsigned c = 0; c < 256; c++) {
 			const struct ipmi_cmd *e = &t->cmds[c];
 
+			int before = tap_failed;
+
 			if (!e->fn)
 				continue;
 			/* Below the minimum privilege: D4h, whatever the length. */
@@ -87,6 +89,8 @@ static void test_checks(void)
 			if (e->min_len > 0)
 				CHECK(run(t->netfn, (uint8_t)c, PRIV_ADMIN, big, e->min_len - 1) == CC_REQ_LEN);
 			CHECK(run(t->netfn, (uint8_t)c, PRIV_ADMIN, big, e->max_len + 1u) == CC_REQ_LEN);
+			if (tap_failed != before)
+				fprintf(stderr, "  ^ %s (%02x:%02x)\n", e->name, t->netfn, c);
 		}
 	}
 	/* Privilege is checked before length: a too-long Chassis Control from a

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Sensor/Event netfn (04h): event receiver, Platform Event Message
+ * (sel/event.c), device SDR info and the sensor commands of IPMI 2.0
+ * chapter 35.  Sensor numbers that no board sensor has get CBh; commands
+ * that do not fit the sensor's kind (thresholds of a discrete sensor) CDh.
+ */
+#include "daemon/bmc.h"
+#include "daemon/ipmi.h"
+#include "daemon/log.h"
+#include "sdr/sdr.h"
+#include "sensors/sensors.h"
+
+#define SENSOR_NUM_RESERVED 0xff
+
+/* Get Sensor Reading byte 2. */
+#define RD_EVENTS 0x80
+#define RD_SCANNING 0x40
+#define RD_UNAVAILABLE 0x20
+
+/* Set Sensor Event Enable byte 2, bits 5:4. */
+#define EN_KEEP 0x00
+#define EN_ENABLE 0x10
+#define EN_DISABLE 0x20
+
+static struct sensor *lookup(struct bmc *bmc, const struct ipmi_req *req)
+{
+	uint8_t n = req->data[0];
+
+	return n == SENSOR_NUM_RESERVED ? NULL : sensors_find(&bmc->sensors, n);
+}
+
+static int set_event_receiver(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	bmc->sensors.evr_addr = req->data[0];
+	bmc->sensors.evr_lun = req->data[1] & 0x03;
+	log_info("sensors: event receiver %02xh LUN %u%s", bmc->sensors.evr_addr,
+		 bmc->sensors.evr_lun, bmc->sensors.evr_addr == 0xff ? " (event messages off)" : "");
+	return CC_OK;
+}
+
+static int get_event_receiver(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	wb_u8(rsp, bmc->sensors.evr_addr);
+	wb_u8(rsp, bmc->sensors.evr_lun);
+	return CC_OK;
+}
+
+/* Get Device SDR Info: the sensor count (or, bit 0 of the request set, the
+ * SDR count) on LUN 0, a static population. */
+static int get_device_sdr_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	bool sdrs = req->len && (req->data[0] & 1);
+
+	wb_u8(rsp, (uint8_t)(sdrs ? sdr_count(&bmc->sdr) : bmc->sensors.n));
+	wb_u8(rsp, 0x01);	/* static population, LUN 0 has sensors */
+	return CC_OK;
+}
+
+static int get_sensor_reading(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct sensor *s = lookup(bmc, req);
+	uint8_t flags;
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	flags = (uint8_t)((s->events ? RD_EVENTS : 0) | (s->scanning ? RD_SCANNING : 0) |
+			  (s->unavailable || !s->valid ? RD_UNAVAILABLE : 0));
+	if (s->cfg->threshold) {
+		wb_u8(rsp, s->raw);
+		wb_u8(rsp, flags);
+		wb_u8(rsp, 0xc0 | sensor_thr_status(s));	/* bits 7:6 reserved, read as 1 */
+	} else {
+		wb_u8(rsp, 0);
+		wb_u8(rsp, flags);
+		wb_u8(rsp, (uint8_t)(s->state & 0xff));
+		wb_u8(rsp, (uint8_t)(0x80 | (s->state >> 8 & 0x7f)));
+	}
+	return CC_OK;
+}
+
+static int get_sensor_type(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct sensor *s = lookup(bmc, req);
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	wb_u8(rsp, s->cfg->type);
+	wb_u8(rsp, s->cfg->event_type);
+	return CC_OK;
+}
+
+static int get_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct sensor *s = lookup(bmc, req);
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	if (!s->cfg->threshold)
+		return CC_ILLEGAL_FOR_SENSOR;
+	wb_u8(rsp, s->thr_present);
+	for (int t = 0; t < THR_COUNT; t++)
+		wb_u8(rsp, (s->thr_present & (1u << t)) ? s->thr[t] : 0);
+	return CC_OK;
+}
+
+/* Set Sensor Thresholds: only settable ones, and the result must keep
+ * lnr <= lc <= lnc < unc <= uc <= unr among the thresholds present. */
+static int set_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	static const enum thr order[THR_COUNT] = { THR_LNR, THR_LC, THR_LNC, THR_UNC, THR_UC, THR_UNR };
+	struct sensor *s = lookup(bmc, req);
+	uint8_t mask = req->data[1], v[THR_COUNT];
+	int last = -1;
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	if (!s->cfg->threshold)
+		return CC_ILLEGAL_FOR_SENSOR;
+	if (mask & ~s->thr_settable)
+		return CC_INVALID_FIELD;
+	for (int t = 0; t < THR_COUNT; t++)
+		v[t] = (mask & (1u << t)) ? req->data[2 + t] : s->thr[t];
+	for (int i = 0; i < THR_COUNT; i++) {
+		if (!(s->thr_present & (1u << order[i])))
+			continue;
+		if (v[order[i]] < last || (order[i] == THR_UNC && v[order[i]] == last &&
+					   (s->thr_present & (1u << THR_LNC))))
+			return CC_INVALID_FIELD;
+		last = v[order[i]];
+	}
+	for (int t = 0; t < THR_COUNT; t++)
+		s->thr[t] = v[t];
+	log_info("sensor %s: thresholds set over IPMI (mask %02xh)", s->cfg->name, mask);
+	/* Events follow the new thresholds at once. */
+	sensor_rearm(s, 0, 0);
+	return CC_OK;
+}
+
+static int get_hysteresis(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct sensor *s = lookup(bmc, req);
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	if (!s->cfg->threshold)
+		return CC_ILLEGAL_FOR_SENSOR;
+	wb_u8(rsp, s->hyst_pos);
+	wb_u8(rsp, s->hyst_neg);
+	return CC_OK;
+}
+
+static int set_hysteresis(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct sensor *s = lookup(bmc, req);
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	if (!s->cfg->threshold)
+		return CC_ILLEGAL_FOR_SENSOR;
+	s->hyst_pos = req->data[2];
+	s->hyst_neg = req->data[3];
+	return CC_OK;
+}
+
+/* Bytes 3-6 of Set Sensor Event Enable and Re-arm: assertion 7:0, 14:8,
+ * deassertion 7:0, 14:8; absent bytes are 0. */
+static void masks(const struct ipmi_req *req, uint16_t *a, uint16_t *d)
+{
+	uint8_t b[4] = { 0 };
+
+	for (size_t i = 2; i < req->len && i < 6; i++)
+		b[i - 2] = req->data[i];
+	*a = (uint16_t)(b[0] | (b[1] & 0x7f) << 8);
+	*d = (uint16_t)(b[2] | (b[3] & 0x7f) << 8);
+}
+
+static int set_event_enable(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct sensor *s = lookup(bmc, req);
+	uint8_t op = req->data[1] & 0x30;
+	uint16_t a, d;
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	if (op == 0x30)
+		return CC_INVALID_FIELD;
+	masks(req, &a, &d);
+	if (op != EN_KEEP && ((a & ~s->assert_sup) || (d & ~s->deassert_sup)))
+		return CC_INVALID_FIELD;
+	s->events = req->data[1] & 0x80;
+	s->scanning = req->data[1] & 0x40;
+	if (op == EN_ENABLE) {
+		s->assert_en |= a;
+		s->deassert_en |= d;
+	} else if (op == EN_DISABLE) {
+		s->assert_en &= (uint16_t)~a;
+		s->deassert_en &= (uint16_t)~d;
+	}
+	return CC_OK;
+}
+
+static int get_event_enable(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct sensor *s = lookup(bmc, req);
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	wb_u8(rsp, (uint8_t)((s->events ? 0x80 : 0) | (s->scanning ? 0x40 : 0)));
+	wb_u8(rsp, (uint8_t)(s->assert_en & 0xff));
+	wb_u8(rsp, (uint8_t)(s->assert_en >> 8));
+	wb_u8(rsp, (uint8_t)(s->deassert_en & 0xff));
+	wb_u8(rsp, (uint8_t)(s->deassert_en >> 8));
+	return CC_OK;
+}
+
+static int rearm_events(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct sensor *s = lookup(bmc, req);
+	uint16_t a = 0x7fff, d = 0x7fff;
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	if (req->data[1] & 0x80)
+		masks(req, &a, &d);
+	sensor_rearm(s, a, d);
+	return CC_OK;
+}
+
+static int get_event_status(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	const struct sensor *s = lookup(bmc, req);
+
+	if (!s)
+		return CC_NOT_PRESENT;
+	wb_u8(rsp, (uint8_t)((s->events ? 0x80 : 0) | (s->scanning ? 0x40 : 0) |
+			     (s->unavailable || !s->valid ? 0x20 : 0)));
+	wb_u8(rsp, (uint8_t)(s->asserted & 0xff));
+	wb_u8(rsp, (uint8_t)(s->asserted >> 8));
+	wb_u8(rsp, (uint8_t)(s->deasserted & 0xff));
+	wb_u8(rsp, (uint8_t)(s->deasserted >> 8));
+	return CC_OK;
+}
+
+const struct ipmi_cmd sensor_cmds[256] = {
+	[0x00] = IPMI_CMD(set_event_receiver, PRIV_ADMIN, 2, 2, 0, "Set Event Receiver"),
+	[0x01] = IPMI_CMD(get_event_receiver, PRIV_USER, 0, 0, 0, "Get Event Receiver"),
+	[0x02] = IPMI_CMD(sensor_platform_event, PRIV_OPERATOR, 7, 8, 0, "Platform Event Message"),
+	[0x20] = IPMI_CMD(get_device_sdr_info, PRIV_USER, 0, 1, 0, "Get Device SDR Info"),
+	[0x21] = IPMI_CMD(sdr_cmd_get, PRIV_USER, 6, 6, 0, "Get Device SDR"),
+	[0x22] = IPMI_CMD(sdr_cmd_reserve, PRIV_USER, 0, 0, 0, "Reserve Device SDR Repository"),
+	[0x24] = IPMI_CMD(set_hysteresis, PRIV_OPERATOR, 4, 4, 0, "Set Sensor Hysteresis"),
+	[0x25] = IPMI_CMD(get_hysteresis, PRIV_USER, 2, 2, 0, "Get Sensor Hysteresis"),
+	[0x26] = IPMI_CMD(set_thresholds, PRIV_OPERATOR, 8, 8, 0, "Set Sensor Thresholds"),
+	[0x27] = IPMI_CMD(get_thresholds, PRIV_USER, 1, 1, 0, "Get Sensor Thresholds"),
+	[0x28] = IPMI_CMD(set_event_enable, PRIV_OPERATOR, 2, 6, 0, "Set Sensor Event Enable"),
+	[0x29] = IPMI_CMD(get_event_enable, PRIV_USER, 1, 1, 0, "Get Sensor Event Enable"),
+	[0x2a] = IPMI_CMD(rearm_events, PRIV_OPERATOR, 2, 6, 0, "Re-arm Sensor Events"),
+	[0x2b] = IPMI_CMD(get_event_status, PRIV_USER, 1, 1, 0, "Get Sensor Event Status"),
+	[0x2d] = IPMI_CMD(get_sensor_reading, PRIV_USER, 1, 1, 0, "Get Sensor Reading"),
+	[0x2f] = IPMI_CMD(get_sensor_type, PRIV_USER, 1, 1, 0, "Get Sensor Type"),
+};

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sensors: the board's sensors polled in the event loop (docs/sensors.md).
+ *
+ * Each sensor has its own timer.  A read that fails marks only that sensor
+ * "reading unavailable", is logged once, and is retried at the next poll.
+ * Reads never block: hwmon and override files are opened O_NONBLOCK, I2C
+ * adapters get a 100 ms timeout and no retries.  Threshold sensors work in
+ * raw counts of the SDR conversion (sensors/conv.h), so what IPMI clients
+ * see and what raises events are the same numbers.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "daemon/config.h"
+#include "sensors/conv.h"
+
+#define SENSOR_NUM_BOARD_MAX CFG_MAX_SENSORS
+
+/* Threshold event offsets (IPMI 2.0 table 42-2): going low / going high. */
+#define THR_EV_LOW(t) (2 * (t))
+#define THR_EV_HIGH(t) (2 * (t) + 1)
+
+struct sensors;
+
+struct sensor {
+	struct sensors *owner;
+	const struct cfg_sensor *cfg;	/* in the board config (struct bmc owns it) */
+	uint8_t number;
+	struct conv conv;		/* threshold sensors */
+	uint8_t raw;			/* threshold: last reading */
+	uint16_t state;			/* discrete: asserted states */
+	bool valid;			/* a reading was taken since start */
+	bool unavailable;		/* the last read failed */
+	bool scanning;			/* Set Sensor Event Enable bit 6 */
+	bool events;			/* bit 7 */
+	uint8_t thr[THR_COUNT];		/* raw */
+	uint8_t thr_present;		/* readable thresholds */
+	uint8_t thr_settable;
+	uint8_t hyst_pos, hyst_neg;	/* raw counts */
+	uint16_t assert_sup, deassert_sup;	/* events the sensor can raise */
+	uint16_t assert_en, deassert_en;	/* ... and which are enabled */
+	uint16_t asserted;		/* event offsets asserted now */
+	uint16_t deasserted;		/* deassertions since the last re-arm */
+	sd_event_source *timer;
+	char path[256];			/* hwmon: the resolved *_input file */
+	int i2c_fd;
+};
+
+/* Where events go: the BMC's event receiver (bmc.c logs them to the SEL). */
+typedef void (*sensor_event_fn)(void *userdata, const struct sensor *s, bool deassert,
+				uint8_t ed1, uint8_t ed2, uint8_t ed3);
+
+struct sensors {
+	sd_event *ev;
+	const struct board_config *cfg;
+	int sim_fd;			/* directory of sim overrides, or -1 */
+	struct sensor *s;		/* n entries, board order */
+	unsigned n;
+	struct sensor *by_num[256];
+	uint8_t evr_addr, evr_lun;	/* Set/Get Event Receiver; FFh: no events */
+	sensor_event_fn emit;
+	void *emit_userdata;
+};
+
+int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cfg, int state_fd);
+void sensors_done(struct sensors *ss);
+struct sensor *sensors_find(struct sensors *ss, uint8_t number);
+/* Poll one sensor now (tests, and the timer). */
+void sensor_poll(struct sensor *s);
+/* Threshold changes made over IPMI: re-evaluate at once. */
+void sensor_rearm(struct sensor *s, uint16_t assert_mask, uint16_t deassert_mask);
+/* Threshold comparison status (Get Sensor Reading byte 3, bits 0-5). */
+uint8_t sensor_thr_status(const struct sensor *s);

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* SDR conversions, the "sensors" board section and SDR record validation. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/config.h"
+#include "daemon/ipmi.h"
+#include "sdr/sdr.h"
+#include "sensors/conv.h"
+#include "tap.h"
+
+/* Every value in the range comes back within one step (and the step is
+ * no coarser than the range needs by more than the M/exponent grid). */
+static void roundtrip(double min, double max)
+{
+	struct conv c;
+	double step, worst = 0;
+
+	CHECK(conv_fit(min, max, &c));
+	step = conv_step(&c);
+	CHECK(step > 0);
+	CHECK(conv_to_value(&c, 0) <= min + 1e-9);
+	CHECK(conv_to_value(&c, 255) >= max - 1e-9);
+	/* The finest step that covers the range, give or take the decimal grid. */
+	CHECK(step <= (max - min) / 255 * 1.11 + 1e-12 || step <= (max - min) / 200);
+	for (int i = 0; i <= 1000; i++) {
+		double v = min + (max - min) * i / 1000.0;
+		double back = conv_to_value(&c, conv_to_raw(&c, v));
+
+		if (fabs(back - v) > worst)
+			worst = fabs(back - v);
+	}
+	CHECK(worst <= step / 2 + 1e-9);
+	if (worst > step / 2 + 1e-9)
+		fprintf(stderr, "range %g..%g: M %d B %d Bexp %d Rexp %d worst %g step %g\n", min, max,
+			c.m, c.b, c.bexp, c.rexp, worst, step);
+}
+
+static void test_conv(void)
+{
+	struct conv c;
+
+	roundtrip(0, 127.5);
+	roundtrip(-40, 87.5);
+	roundtrip(0, 15.3);
+	roundtrip(0, 25500);
+	roundtrip(0, 3.825);
+	roundtrip(-128, 127);
+	roundtrip(0.5, 1.5);
+	roundtrip(1000, 60000);
+	roundtrip(-0.01, 0.01);
+	/* Exact grids come out exact: 0..127.5 in halves, fans in hundreds. */
+	CHECK(conv_fit(0, 127.5, &c) && fabs(conv_step(&c) - 0.5) < 1e-12);
+	CHECK(conv_fit(0, 25500, &c) && fabs(conv_step(&c) - 100) < 1e-9);
+	CHECK(conv_fit(-40, 87.5, &c) && fabs(conv_to_value(&c, 0) + 40) < 1e-9);
+	CHECK(conv_to_raw(&c, -100) == 0);
+	CHECK(conv_to_raw(&c, 1000) == 255);
+	CHECK(conv_to_raw(&c, NAN) == 0);
+	CHECK(!conv_fit(5, 5, &c));
+	CHECK(!conv_fit(0, 1e13, &c));
+}
+
+static int errors;
+static char last[512];
+
+static void on_error(const char *msg, void *userdata)
+{
+	errors++;
+	snprintf(last, sizeof(last), "%s", msg);
+}
+
+static const char *HEAD =
+	"{\"name\": \"t\", \"users\": [{\"id\": 2, \"name\": \"admin\", \"password\": \"password\","
+	" \"privilege\": \"administrator\", \"enabled\": true}], \"sensors\": [";
+
+static int parse_sensors(const char *sensors, struct board_config *cfg)
+{
+	static char text[8192];
+
+	snprintf(text, sizeof(text), "%s%s]}", HEAD, sensors);
+	errors = 0;
+	last[0] = '\0';
+	return config_parse(text, strlen(text), cfg, on_error, NULL);
+}
+
+static void bad(const char *sensors, const char *expect)
+{
+	static struct board_config cfg;
+
+	CHECK(parse_sensors(sensors, &cfg) < 0);
+	CHECK(strstr(last, expect) != NULL);
+	if (!strstr(last, expect))
+		fprintf(stderr, "  expected \"%s\", got \"%s\"\n", expect, last);
+}
+
+static void test_config(void)
+{
+	static struct board_config cfg;
+
+	CHECK(parse_sensors("{\"name\": \"CPU Temp\", \"type\": \"temperature\", \"units\": \"degrees C\","
+			    " \"min\": 0, \"max\": 127.5, \"thresholds\": {\"unc\": 80, \"uc\": 90},"
+			    " \"source\": {\"kind\": \"sim\", \"value\": 40}},"
+			    "{\"name\": \"PSU\", \"type\": \"power_supply\", \"number\": 1, \"states\": [0, 1],"
+			    " \"source\": {\"kind\": \"hwmon\", \"name\": \"pmbus\", \"channel\": \"in1\"}}",
+			    &cfg) == 0);
+	CHECK(cfg.n_sensors == 2);
+	CHECK(cfg.sensors[0].number == 2);	/* 1 is taken by the second one */
+	CHECK(cfg.sensors[0].threshold && cfg.sensors[0].type == 1 && cfg.sensors[0].unit == 1);
+	CHECK(cfg.sensors[0].thr_present == (1 << THR_UNC | 1 << THR_UC));
+	CHECK(!cfg.sensors[1].threshold && cfg.sensors[1].event_type == 0x6f);
+	CHECK(cfg.sensors[1].states == 0x3);
+	CHECK(cfg.sensors[1].src == SRC_HWMON && fabs(cfg.sensors[1].scale - 0.001) < 1e-12);
+	CHECK(!strcmp(cfg.hwmon_root, "/sys/class/hwmon"));
+
+	bad("{\"type\": \"fan\", \"source\": {\"kind\": \"sim\"}}", "sensors[0].name: missing");
+	bad("{\"name\": \"x\", \"type\": \"nope\", \"source\": {\"kind\": \"sim\"}}",
+	    "sensors[0].type: \"nope\" is not a sensor type");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"min\": 10, \"max\": 5, \"source\": {\"kind\": \"sim\"}}",
+	    "max (5) must be above min (10)");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"max\": 100, \"thresholds\": {\"unc\": 50, \"uc\": 40},"
+	    " \"source\": {\"kind\": \"sim\"}}", "thresholds out of order");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"max\": 100, \"thresholds\": {\"unc\": 500},"
+	    " \"source\": {\"kind\": \"sim\"}}", "sensors[0].thresholds.unc: 500 is out of range");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"source\": {\"kind\": \"gpio\"}}",
+	    "sensors[0].source.kind: \"gpio\" is not a sensor source");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"source\": {\"kind\": \"i2c\", \"bus\": 1}}",
+	    "i2c source needs \"address\"");
+	bad("{\"name\": \"a/b\", \"type\": \"fan\", \"source\": {\"kind\": \"sim\"}}",
+	    "without '/'");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"source\": {\"kind\": \"sim\"}},"
+	    "{\"name\": \"x\", \"type\": \"fan\", \"source\": {\"kind\": \"sim\"}}", "is used by sensors[0]");
+	bad("{\"name\": \"x\", \"number\": 3, \"type\": \"fan\", \"source\": {\"kind\": \"sim\"}},"
+	    "{\"name\": \"y\", \"number\": 3, \"type\": \"fan\", \"source\": {\"kind\": \"sim\"}}",
+	    "sensor number 3 is used twice");
+	bad("{\"name\": \"x\", \"number\": 224, \"type\": \"fan\", \"source\": {\"kind\": \"sim\"}}",
+	    "224 is out of range 1..223");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"bogus\": 1, \"source\": {\"kind\": \"sim\"}}",
+	    "sensors[0].bogus: unknown key");
+	bad("{\"name\": \"x\", \"type\": \"fan\"}", "sensors[0].source: missing");
+}
+
+static void test_validate(void)
+{
+	uint8_t rec[64] = { 0, 0, SDR_VERSION, SDR_EVENT_ONLY, 0 };
+	unsigned len = SDR_HDR_LEN + 12 + 3;
+
+	rec[4] = (uint8_t)(len - SDR_HDR_LEN);
+	rec[SDR_HDR_LEN + 11] = 0xc3;	/* ID: 3 ASCII bytes */
+	memcpy(rec + SDR_HDR_LEN + 12, "abc", 3);
+	CHECK(sdr_validate(rec, len) == CC_OK);
+	CHECK(sdr_validate(rec, 4) == CC_REQ_LEN);
+	rec[4]++;
+	CHECK(sdr_validate(rec, len) == CC_REQ_LEN);		/* length byte disagrees */
+	rec[4]--;
+	rec[SDR_HDR_LEN + 11] = 0xc9;				/* ID longer than the record */
+	CHECK(sdr_validate(rec, len) == CC_INVALID_FIELD);
+	rec[SDR_HDR_LEN + 11] = 0xc3;
+	rec[2] = 0x10;						/* not SDR version 51h */
+	CHECK(sdr_validate(rec, len) == CC_INVALID_FIELD);
+	rec[2] = SDR_VERSION;
+	rec[3] = 0x77;						/* unknown type */
+	CHECK(sdr_validate(rec, len) == CC_INVALID_FIELD);
+	rec[3] = SDR_FULL;					/* too short for a full record */
+	CHECK(sdr_validate(rec, len) == CC_REQ_LEN);
+}
+
+int main(void)
+{
+	test_conv();
+	test_config();
+	test_validate();
+	return tap_done("sensors");
+}
