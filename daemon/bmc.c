@@ -184,6 +184,9 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	r = sel_init(&bmc->sel, bmc->state_fd, cfg->sel_capacity);
 	if (r < 0)
 		return log_error_errno(r, "sel");
+	r = fru_init(&bmc->fru, &bmc->cfg, bmc->state_fd);
+	if (r < 0)
+		return log_error_errno(r, "fru");
 	r = monitoring_init(bmc);
 	if (r < 0)
 		return r;
@@ -257,6 +260,7 @@ void bmc_done(struct bmc *bmc)
 	users_done(&bmc->users);
 	sdr_done(&bmc->sdr);
 	sensors_done(&bmc->sensors);
+	fru_done(&bmc->fru);
 	sel_done(&bmc->sel);
 	if (bmc->state_fd >= 0)
 		close(bmc->state_fd);

@@ -17,13 +17,14 @@
 #include "chassis/power.h"
 #include "chassis/watchdog.h"
 #include "daemon/config.h"
+#include "fru/fru.h"
 #include "sdr/sdr.h"
 #include "sel/sel.h"
 #include "sensors/sensors.h"
 
-/* Get Device ID "additional device support": chassis, SEL, SDR
- * repository, sensor device. */
-#define BMC_DEVICE_SUPPORT 0x87
+/* Get Device ID "additional device support": chassis, SEL, FRU inventory,
+ * SDR repository, sensor device. */
+#define BMC_DEVICE_SUPPORT 0x8f
 
 struct lan;
 struct sim_host;
@@ -48,6 +49,7 @@ struct bmc {
 	struct sim_host *sim;
 	struct sol *sol;		/* Serial over LAN (sol/) */
 	struct sel sel;			/* System Event Log (sel/) */
+	struct fru fru;			/* FRU inventory devices (fru/) */
 	struct sensors sensors;		/* the board's sensors (sensors/) */
 	struct sdr sdr;			/* SDR repository (sdr/) */
 	sd_event_source *watchdog;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Storage netfn (0Ah): the SEL commands (IPMI 2.0 section 31).  The SDR
- * repository and FRU commands join this table later.
+ * repository and FRU commands join this table later; the FRU handlers
+ * (10h-12h) live in fru/fru.c.
  */
 #include <errno.h>
 
@@ -202,6 +203,9 @@ static int sel_set_utc(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 }
 
 const struct ipmi_cmd storage_cmds[256] = {
+	[0x10] = IPMI_CMD(fru_cmd_area_info, PRIV_USER, 1, 1, 0, "Get FRU Inventory Area Info"),
+	[0x11] = IPMI_CMD(fru_cmd_read, PRIV_USER, 4, 4, 0, "Read FRU Data"),
+	[0x12] = IPMI_CMD(fru_cmd_write, PRIV_OPERATOR, 4, IPMI_MAX_REQ, 0, "Write FRU Data"),
 	[0x20] = IPMI_CMD(sdr_cmd_repo_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Info"),
 	[0x21] = IPMI_CMD(sdr_cmd_alloc_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Allocation Info"),
 	[0x22] = IPMI_CMD(sdr_cmd_reserve, PRIV_USER, 0, 0, 0, "Reserve SDR Repository"),
