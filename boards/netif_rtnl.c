@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -34,6 +35,24 @@ struct in_addr prefix_to_netmask(uint8_t prefix)
 {
 	struct in_addr a = { .s_addr = prefix ? htonl(0xffffffffu << (32 - prefix)) : 0 };
 	return a;
+}
+
+/* "ifname.ID" into out (16 bytes); -ENAMETOOLONG when it does not fit. */
+static int vlan_name(const char *ifname, unsigned id, char out[16])
+{
+	char tmp[40];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%u", ifname, id) >= 16)
+		return -ENAMETOOLONG;
+	memcpy(out, tmp, 16);
+	return 0;
+}
+
+const char *netif_active(const struct netif *n, char buf[16])
+{
+	if (!n->vlan || !n->ifname[0] || vlan_name(n->ifname, n->vlan, buf) < 0)
+		snprintf(buf, 16, "%s", n->ifname);
+	return buf;
 }
 
 /* --- reading -------------------------------------------------------------- */
@@ -96,6 +115,7 @@ static void read_gateway(const char *ifname, struct netif_state *st)
 
 int netif_get(struct netif *n, struct netif_state *st)
 {
+	char active[16];
 	int r;
 
 	if (!n->ifname[0]) {
@@ -106,8 +126,9 @@ int netif_get(struct netif *n, struct netif_state *st)
 	r = read_mac(n->ifname, st->mac);
 	if (r < 0)
 		return r;
-	read_addr(n->ifname, st);
-	read_gateway(n->ifname, st);
+	netif_active(n, active);
+	read_addr(active, st);
+	read_gateway(active, st);
 	return 0;
 }
 
@@ -121,6 +142,25 @@ static void nl_attr(struct wbuf *w, uint16_t type, const void *data, uint16_t le
 	wb_bytes(w, &type, 2);
 	wb_bytes(w, data, len);
 	wb_zero(w, RTA_ALIGN(total) - total);
+}
+
+/* A nested attribute: its header now, its length when it ends. */
+static size_t nl_nest_start(struct wbuf *w, uint16_t type)
+{
+	size_t at = w->len;
+	uint16_t zero = 0;
+
+	wb_bytes(w, &zero, 2);
+	wb_bytes(w, &type, 2);
+	return at;
+}
+
+static void nl_nest_end(struct wbuf *w, size_t at)
+{
+	uint16_t len = (uint16_t)(w->len - at);
+
+	if (wb_ok(w))
+		memcpy(w->p + at, &len, 2);
 }
 
 /* Send one request and wait for its acknowledgement.  0 or -errno. */
@@ -176,6 +216,7 @@ static int addr_msg(unsigned ifindex, uint16_t type, uint16_t flags, struct in_a
 
 int netif_set_addr(struct netif *n, struct in_addr addr, uint8_t prefix)
 {
+	char active[16];
 	struct netif_state old;
 	unsigned ifindex;
 	int r;
@@ -185,7 +226,7 @@ int netif_set_addr(struct netif *n, struct in_addr addr, uint8_t prefix)
 		n->mem.prefix = prefix;
 		return 0;
 	}
-	ifindex = if_nametoindex(n->ifname);
+	ifindex = if_nametoindex(netif_active(n, active));
 	if (!ifindex)
 		return -errno;
 	r = netif_get(n, &old);
@@ -212,6 +253,7 @@ int netif_set_gateway(struct netif *n, struct in_addr gw)
 		.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_STATIC,
 		.rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST,
 	};
+	char active[16];
 	uint32_t ifindex;
 	int r;
 
@@ -219,7 +261,7 @@ int netif_set_gateway(struct netif *n, struct in_addr gw)
 		n->mem.gateway = gw;
 		return 0;
 	}
-	ifindex = if_nametoindex(n->ifname);
+	ifindex = if_nametoindex(netif_active(n, active));
 	if (!ifindex)
 		return -errno;
 	h.nlmsg_type = gw.s_addr ? RTM_NEWROUTE : RTM_DELROUTE;
@@ -233,4 +275,139 @@ int netif_set_gateway(struct netif *n, struct in_addr gw)
 		return -ENOBUFS;
 	r = nl_transact(buf, w.len);
 	return (!gw.s_addr && r == -ESRCH) ? 0 : r;
+}
+
+/* --- 802.1q VLAN sub-interface ---------------------------------------------------- */
+
+static int link_msg(uint16_t type, uint16_t flags, struct ifinfomsg *ifi, const char *name,
+		    unsigned parent, uint16_t vlan, uint8_t prio)
+{
+	uint8_t buf[256] __attribute__((aligned(4)));
+	struct wbuf w = wb_init(buf, sizeof(buf));
+	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags, .nlmsg_seq = 3 };
+	struct ifla_vlan_qos_mapping map = { .from = 0, .to = prio };
+	uint32_t link = parent;
+	size_t info, data, qos;
+
+	wb_bytes(&w, &h, sizeof(h));
+	wb_bytes(&w, ifi, sizeof(*ifi));
+	if (name)
+		nl_attr(&w, IFLA_IFNAME, name, (uint16_t)(strlen(name) + 1));
+	if (parent)
+		nl_attr(&w, IFLA_LINK, &link, 4);
+	if (vlan) {
+		info = nl_nest_start(&w, IFLA_LINKINFO);
+		nl_attr(&w, IFLA_INFO_KIND, "vlan", 4);
+		data = nl_nest_start(&w, IFLA_INFO_DATA);
+		nl_attr(&w, IFLA_VLAN_ID, &vlan, 2);
+		qos = nl_nest_start(&w, IFLA_VLAN_EGRESS_QOS);
+		nl_attr(&w, IFLA_VLAN_QOS_MAPPING, &map, sizeof(map));
+		nl_nest_end(&w, qos);
+		nl_nest_end(&w, data);
+		nl_nest_end(&w, info);
+	}
+	if (!wb_ok(&w))
+		return -ENOBUFS;
+	return nl_transact(buf, w.len);
+}
+
+static int link_delete(const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	int idx = (int)if_nametoindex(name);
+
+	if (!idx)
+		return 0;
+	ifi.ifi_index = idx;
+	return link_msg(RTM_DELLINK, 0, &ifi, NULL, 0, 0, 0);
+}
+
+static int vlan_create(const char *name, unsigned parent, uint16_t id, uint8_t prio)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	int r;
+
+	/* Made anew: one left by an earlier run may have another parent. */
+	r = link_delete(name);
+	if (r < 0)
+		return r;
+	r = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, name, parent, id, prio);
+	if (r < 0)
+		return r;
+	ifi.ifi_index = (int)if_nametoindex(name);
+	if (!ifi.ifi_index)
+		return -errno;
+	ifi.ifi_flags = IFF_UP;
+	ifi.ifi_change = IFF_UP;
+	return link_msg(RTM_NEWLINK, 0, &ifi, NULL, 0, 0, 0);
+}
+
+int netif_set_vlan(struct netif *n, uint16_t id, uint8_t prio)
+{
+	char old_name[16], new_name[16];
+	struct netif_state st;
+	unsigned parent;
+	uint16_t old_id = n->vlan;
+	int r;
+
+	if (id > 4094)
+		return -EINVAL;
+	if (!n->ifname[0]) {
+		n->vlan = id;
+		n->vlan_prio = prio;
+		return 0;
+	}
+	parent = if_nametoindex(n->ifname);
+	if (!parent)
+		return -errno;
+	netif_active(n, old_name);
+	if (id && id == old_id && if_nametoindex(old_name)) {
+		/* Same VLAN: only its priority map. */
+		struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = (int)if_nametoindex(old_name) };
+
+		r = link_msg(RTM_NEWLINK, 0, &ifi, NULL, 0, id, prio);
+		if (r == 0)
+			n->vlan_prio = prio;
+		return r;
+	}
+	if (id == old_id)
+		old_id = 0;	/* untagged to untagged, or a sub-interface that vanished */
+	r = netif_get(n, &st);
+	if (r < 0)
+		return r;
+	if (id) {
+		r = vlan_name(n->ifname, id, new_name);
+		if (r < 0)
+			return r;
+		r = vlan_create(new_name, parent, id, prio);
+		if (r < 0)
+			return r;
+	}
+	/* The address and the default route move to the new interface. */
+	if (st.addr.s_addr) {
+		struct netif tmp = *n;
+
+		tmp.mem = st;
+		r = netif_set_addr(&tmp, (struct in_addr){ 0 }, 0);
+		if (r < 0 && r != -EADDRNOTAVAIL && r != -ENODEV)
+			goto undo;
+	}
+	n->vlan = id;
+	n->vlan_prio = prio;
+	if (st.addr.s_addr) {
+		r = netif_set_addr(n, st.addr, st.prefix);
+		if (r == 0 && st.gateway.s_addr)
+			r = netif_set_gateway(n, st.gateway);
+		if (r < 0)
+			return r;
+	}
+	if (old_id) {
+		if (vlan_name(n->ifname, old_id, old_name) == 0)
+			r = link_delete(old_name);
+	}
+	return r;
+undo:
+	if (id)
+		link_delete(new_name);
+	return r;
 }

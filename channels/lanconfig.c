@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "channels/channel.h"
 #include "channels/lanconfig.h"
@@ -120,6 +127,252 @@ corrupt:
 	return false;
 }
 
+static bool valid_host_addr(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return h != 0 && h != 0xffffffffu && (h >> 24) != 127 && (h >> 28) != 0xe;
+}
+
+/* --- DHCP ----------------------------------------------------------------------------
+ *
+ * IP address source DHCP (parameter 4 = 2) on a board with lan.interface:
+ * bmcd runs busybox's udhcpc on the interface that carries the address
+ * (the VLAN sub-interface when one is on), in the foreground so it keeps
+ * renewing.  Its event hook is a two-line shell script bmcd writes into
+ * the state directory ("dhcp-hook", 0700); it prints "EVENT IP MASK ROUTER
+ * LEASE" on udhcpc's stdout, a pipe to bmcd, and bmcd applies the address
+ * and default route through rtnetlink like a static one (udhcpc itself
+ * changes nothing).  "deconfig" is ignored: the old address stays until a
+ * lease comes.  Setting the source back to static stops the client.
+ */
+
+#define DHCP_HOOK "dhcp-hook"
+
+static const char dhcp_hook[] =
+	"#!/bin/sh\n"
+	"# Written by bmcd: udhcpc's event hook.  bmcd reads this line and applies it.\n"
+	"echo \"$1 ${ip:-0.0.0.0} ${subnet:-0.0.0.0} ${router%% *} ${lease:-0}\"\n";
+
+static const char *dhcp_client(bool *busybox)
+{
+	static const char *const direct[] = { "/usr/sbin/udhcpc", "/sbin/udhcpc" };
+	static const char *const bb[] = { "/usr/bin/busybox", "/bin/busybox" };
+
+	for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		if (access(direct[i], X_OK) == 0) {
+			*busybox = false;
+			return direct[i];
+		}
+	for (size_t i = 0; i < sizeof(bb) / sizeof(bb[0]); i++)
+		if (access(bb[i], X_OK) == 0) {
+			*busybox = true;
+			return bb[i];
+		}
+	return NULL;
+}
+
+static void dhcp_event(struct bmc *bmc, char *line)
+{
+	struct lanconf *lc = &bmc->lanconf;
+	char event[16], ip_s[16], mask_s[16], gw_s[16];
+	struct in_addr ip = { 0 }, mask = { 0 }, gw = { 0 };
+	unsigned long lease = 0;
+	int prefix, n, r;
+
+	gw_s[0] = '\0';
+	n = sscanf(line, "%15s %15s %15s %15s %lu", event, ip_s, mask_s, gw_s, &lease);
+	if (n < 3)
+		return;
+	if (strcmp(event, "bound") != 0 && strcmp(event, "renew") != 0) {
+		if (strcmp(event, "deconfig") != 0)
+			log_warning("lan config: DHCP on %s: %s", lc->nif.ifname, event);
+		return;
+	}
+	if (n == 4 && strspn(gw_s, "0123456789") == strlen(gw_s)) {
+		lease = strtoul(gw_s, NULL, 10);	/* no router: the lease moved up */
+		gw_s[0] = '\0';
+	}
+	prefix = inet_pton(AF_INET, mask_s, &mask) == 1 ? netmask_to_prefix(mask) : -1;
+	if (inet_pton(AF_INET, ip_s, &ip) != 1 || !valid_host_addr(ip) || prefix < 1 || prefix > 32) {
+		log_warning("lan config: DHCP on %s: unusable lease \"%s\"", lc->nif.ifname, line);
+		return;
+	}
+	if (gw_s[0] && (inet_pton(AF_INET, gw_s, &gw) != 1 || !valid_host_addr(gw)))
+		gw.s_addr = 0;
+	if (lc->ip_source != 2)
+		return;		/* switched to static meanwhile */
+	r = netif_set_addr(&lc->nif, ip, (uint8_t)prefix);
+	if (r == 0 && gw.s_addr)
+		r = netif_set_gateway(&lc->nif, gw);
+	if (r < 0) {
+		log_error_errno(r, "lan config: cannot apply the DHCP lease on %s", lc->nif.ifname);
+		return;
+	}
+	log_notice("lan config: DHCP %s on %s: %s/%d, gateway %s, lease %lu s", event, lc->nif.ifname,
+		   ip_s, prefix, gw.s_addr ? gw_s : "none", lease);
+}
+
+static void dhcp_stop(struct bmc *bmc)
+{
+	struct lanconf *lc = &bmc->lanconf;
+
+	lc->dhcp_src = sd_event_source_disable_unref(lc->dhcp_src);
+	if (lc->dhcp_fd >= 0)
+		close(lc->dhcp_fd);
+	lc->dhcp_fd = -1;
+	lc->dhcp_len = 0;
+	if (lc->dhcp_pid > 0) {
+		kill(lc->dhcp_pid, SIGTERM);
+		while (waitpid(lc->dhcp_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		log_info("lan config: DHCP client (pid %d) stopped", lc->dhcp_pid);
+	}
+	lc->dhcp_pid = 0;
+}
+
+static int dhcp_on_output(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct bmc *bmc = userdata;
+	struct lanconf *lc = &bmc->lanconf;
+	ssize_t n = 0;
+	char *nl;
+
+	if (revents & EPOLLIN) {
+		n = read(fd, lc->dhcp_line + lc->dhcp_len, sizeof(lc->dhcp_line) - 1 - lc->dhcp_len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+	}
+	if (n <= 0) {
+		int status = 0, pid = lc->dhcp_pid;
+
+		/* udhcpc closed its stdout: it has exited. */
+		lc->dhcp_src = sd_event_source_disable_unref(lc->dhcp_src);
+		close(lc->dhcp_fd);
+		lc->dhcp_fd = -1;
+		if (pid > 0)
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+		lc->dhcp_pid = 0;
+		log_error("lan config: the DHCP client on %s exited (status %d); the address stays as it is",
+			  lc->nif.ifname, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return 0;
+	}
+	lc->dhcp_len += (size_t)n;
+	lc->dhcp_line[lc->dhcp_len] = '\0';
+	while ((nl = strchr(lc->dhcp_line, '\n'))) {
+		*nl = '\0';
+		dhcp_event(bmc, lc->dhcp_line);
+		lc->dhcp_len -= (size_t)(nl + 1 - lc->dhcp_line);
+		memmove(lc->dhcp_line, nl + 1, lc->dhcp_len + 1);
+	}
+	if (lc->dhcp_len == sizeof(lc->dhcp_line) - 1)
+		lc->dhcp_len = 0;	/* an overlong line: drop it */
+	return 0;
+}
+
+static int dhcp_start(struct bmc *bmc)
+{
+	struct lanconf *lc = &bmc->lanconf;
+	char active[16], hook[64];
+	const char *argv[16];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t none, all;
+	bool busybox;
+	const char *prog = dhcp_client(&busybox);
+	unsigned a = 0;
+	int fds[2], r;
+	pid_t pid;
+
+	if (!lc->nif.ifname[0] || lc->dhcp_pid > 0)
+		return 0;
+	if (!prog) {
+		log_error("lan config: IP address source DHCP: no DHCP client (udhcpc or busybox) "
+			  "on this system; the address stays as it is");
+		return -ENOENT;
+	}
+	r = store_write(bmc->state_fd, DHCP_HOOK, dhcp_hook, sizeof(dhcp_hook) - 1);
+	if (r == 0 && fchmodat(bmc->state_fd, DHCP_HOOK, 0700, 0) < 0)
+		r = -errno;
+	if (r < 0)
+		return log_error_errno(r, "lan config: cannot write %s", DHCP_HOOK);
+	/* The state directory by bmcd's descriptor (it may be a relative
+	 * path, and udhcpc does not inherit the descriptor). */
+	snprintf(hook, sizeof(hook), "/proc/%d/fd/%d/%s", (int)getpid(), bmc->state_fd, DHCP_HOOK);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return log_error_errno(-errno, "lan config: pipe");
+	argv[a++] = "udhcpc";
+	if (busybox)
+		argv[a++] = "udhcpc";
+	argv[a++] = "-f";			/* foreground: keeps renewing */
+	argv[a++] = "-B";			/* broadcast replies: no address yet */
+	argv[a++] = "-t";
+	argv[a++] = "3";
+	argv[a++] = "-T";
+	argv[a++] = "2";
+	argv[a++] = "-A";
+	argv[a++] = "10";
+	argv[a++] = "-i";
+	argv[a++] = netif_active(&lc->nif, active);
+	argv[a++] = "-s";
+	argv[a++] = hook;
+	argv[a] = NULL;
+	/* bmcd blocks the signals sd-event handles; the client must not
+	 * inherit that (or SIGTERM would not stop it). */
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setsigdefault(&sa, &all);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	r = posix_spawn(&pid, prog, &fa, &sa, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&sa);
+	close(fds[1]);
+	if (r != 0) {
+		close(fds[0]);
+		return log_error_errno(-r, "lan config: cannot run %s", prog);
+	}
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	lc->dhcp_pid = pid;
+	lc->dhcp_fd = fds[0];
+	lc->dhcp_len = 0;
+	r = sd_event_add_io(bmc->ev, &lc->dhcp_src, fds[0], EPOLLIN, dhcp_on_output, bmc);
+	if (r < 0) {
+		dhcp_stop(bmc);
+		return log_error_errno(r, "lan config: DHCP event source");
+	}
+	log_notice("lan config: DHCP client started on %s (pid %d)", active, (int)pid);
+	return 0;
+}
+
+/* Start or stop the DHCP client to match the IP address source. */
+static void dhcp_update(struct bmc *bmc)
+{
+	struct lanconf *lc = &bmc->lanconf;
+
+	if (lc->ip_source == 2)
+		dhcp_start(bmc);
+	else if (lc->dhcp_pid > 0)
+		dhcp_stop(bmc);
+}
+
+static int lanconf_apply_vlan(struct lanconf *lc)
+{
+	uint16_t id = (lc->vlan & 0x8000) ? lc->vlan & 0xfff : 0;
+	char name[16];
+	int r = netif_set_vlan(&lc->nif, id, lc->vlan_prio);
+
+	if (r == 0 && lc->nif.ifname[0])
+		log_notice("lan config: %s now carries the address (VLAN %s, priority %u)",
+			   netif_active(&lc->nif, name), id ? "on" : "off", lc->vlan_prio);
+	return r;
+}
+
 int lanconf_init(struct bmc *bmc)
 {
 	struct lanconf *lc = &bmc->lanconf;
@@ -128,6 +381,7 @@ int lanconf_init(struct bmc *bmc)
 	int r;
 
 	memset(lc, 0, sizeof(*lc));
+	lc->dhcp_fd = -1;
 	snprintf(lc->nif.ifname, sizeof(lc->nif.ifname), "%s", bmc->cfg.lan.interface);
 	at = auth_support(bmc);
 	memset(lc->auth_enables, at, sizeof(lc->auth_enables));
@@ -143,7 +397,14 @@ int lanconf_init(struct bmc *bmc)
 		}
 	if (!lanconf_load(bmc, &addr, &prefix, &gw))
 		return 0;
-	/* The saved settings are authoritative: put them back on the NIC. */
+	/* The saved settings are authoritative: put them back on the NIC,
+	 * the VLAN sub-interface first (the address goes on it). */
+	if (lc->vlan & 0x8000) {
+		r = lanconf_apply_vlan(lc);
+		if (r < 0)
+			log_error_errno(r, "lan config: cannot restore VLAN %u on %s", lc->vlan & 0xfff,
+					lc->nif.ifname);
+	}
 	if (lc->ip_source == 1 && addr.s_addr) {
 		r = netif_set_addr(&lc->nif, addr, prefix);
 		if (r < 0)
@@ -152,6 +413,7 @@ int lanconf_init(struct bmc *bmc)
 		if (r < 0)
 			log_error_errno(r, "lan config: cannot restore the gateway on %s", lc->nif.ifname);
 	}
+	dhcp_update(bmc);	/* IP source DHCP: the address comes from a lease */
 	return 0;
 }
 
@@ -273,13 +535,6 @@ int lanconf_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 
 /* --- Set ------------------------------------------------------------------- */
 
-static bool valid_host_addr(struct in_addr a)
-{
-	uint32_t h = ntohl(a.s_addr);
-
-	return h != 0 && h != 0xffffffffu && (h >> 24) != 127 && (h >> 28) != 0xe;
-}
-
 static int lanconf_apply(sd_event_source *src, void *userdata)
 {
 	struct bmc *bmc = userdata;
@@ -287,6 +542,21 @@ static int lanconf_apply(sd_event_source *src, void *userdata)
 	int r;
 
 	lc->apply = sd_event_source_disable_unref(lc->apply);
+	/* The VLAN first: an address set with it goes on the new interface. */
+	if (lc->pending_vlan) {
+		lc->pending_vlan = false;
+		r = lanconf_apply_vlan(lc);
+		if (r < 0)
+			log_error_errno(r, "lan config: cannot set VLAN %u on %s", lc->vlan & 0xfff,
+					lc->nif.ifname);
+		else if (lc->dhcp_pid > 0)
+			dhcp_stop(bmc);		/* restarted below on the new interface */
+		lc->pending_dhcp = true;
+	}
+	if (lc->pending_dhcp) {
+		lc->pending_dhcp = false;
+		dhcp_update(bmc);
+	}
 	if (lc->pending_addr) {
 		lc->pending_addr = false;
 		r = netif_set_addr(&lc->nif, lc->new_addr, lc->new_prefix);
@@ -335,6 +605,7 @@ void lanconf_done(struct bmc *bmc)
 
 	if (lc->apply)
 		lanconf_apply(NULL, bmc);
+	dhcp_stop(bmc);
 }
 
 static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
@@ -367,7 +638,8 @@ static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
 		if (v < 1 || v > 2)
 			return CC_INVALID_FIELD;	/* static or DHCP */
 		lc->ip_source = v;
-		return CC_OK;
+		lc->pending_dhcp = true;
+		return lanconf_schedule(bmc);
 	case P_NETMASK:
 		rb_copy(r, &a, 4);
 		prefix = netmask_to_prefix(a);
@@ -440,13 +712,15 @@ static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
 		if (ret & 0x7000 || ((ret & 0x8000) && ((ret & 0xfff) == 0 || (ret & 0xfff) == 0xfff)))
 			return CC_INVALID_FIELD;
 		lc->vlan = (uint16_t)ret;
-		return CC_OK;
+		lc->pending_vlan = true;
+		return lanconf_schedule(bmc);
 	case P_VLAN_PRIO:
 		v = rb_u8(r);
 		if (v > 7)
 			return CC_INVALID_FIELD;
 		lc->vlan_prio = v;
-		return CC_OK;
+		lc->pending_vlan = true;
+		return lanconf_schedule(bmc);
 	case P_SUITE_PRIV:
 		(void)rb_u8(r);
 		rb_copy(r, b, 8);
@@ -516,7 +790,8 @@ int lanconf_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 		if (v == 1 && lc->set_in_progress == 1)
 			return CC_SET_IN_PROGRESS;
 		lc->set_in_progress = v == 2 ? 0 : v;
-		if (lc->set_in_progress == 0 && (lc->pending_addr || lc->pending_gw))
+		if (lc->set_in_progress == 0 &&
+		    (lc->pending_addr || lc->pending_gw || lc->pending_vlan || lc->pending_dhcp))
 			return lanconf_schedule(bmc);
 		return CC_OK;
 	}

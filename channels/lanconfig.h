@@ -20,10 +20,17 @@ struct lanconf {
 	struct netif nif;
 	/* Address changes wait until the response has left from the old
 	 * address (a defer source runs after this loop iteration). */
-	bool pending_addr, pending_gw;
+	bool pending_addr, pending_gw, pending_vlan, pending_dhcp;
 	struct in_addr new_addr, new_gw;
 	uint8_t new_prefix;
 	struct sd_event_source *apply;
+	/* IP address source DHCP on a real NIC: a udhcpc child whose hook
+	 * script reports each lease on a pipe; bmcd applies it. */
+	int dhcp_pid;				/* 0: none running */
+	int dhcp_fd;				/* read end of its stdout; -1: none */
+	struct sd_event_source *dhcp_src;
+	char dhcp_line[160];
+	size_t dhcp_len;
 	uint8_t set_in_progress;
 	uint8_t auth_enables[5];		/* callback, user, operator, admin, OEM */
 	uint8_t ip_source;			/* 1 static, 2 DHCP */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "channels/users.h"
 #include "daemon/bmc.h"
@@ -17,6 +18,12 @@
 
 #define USERS_FILE "users"
 #define USERS_KEY_FILE "users.key"
+#define LOCKOUT_FILE "lockout"
+#define LOCKOUT_MAGIC "BLCK"
+#define LOCKOUT_VERSION 1
+#define LOCKOUT_REC (1 + 4)
+#define LOCKOUT_FILE_MAX (4 + 1 + 16 + 8 + 8 + 1 + CFG_MAX_USERS * LOCKOUT_REC)
+#define LOCKOUT_FOREVER 0xffffffffu	/* locked until an administrator enables the user */
 #define USERS_MAGIC "BUSR"
 #define USERS_VERSION 1
 #define USERS_HDR_LEN (4 + 1)	/* magic, version: the sealed data's AAD */
@@ -369,6 +376,158 @@ static int key_load(struct users *us)
 	return 0;
 }
 
+/* ---- the lockout state file -------------------------------------------------------
+ *
+ * Which users are locked, and for how many more seconds, so that restarting
+ * bmcd does not unlock them.  Written only when a lock starts or ends (not
+ * on every bad password, so a guessing attacker cannot wear the flash).
+ * Remaining time is stored together with the boot ID, CLOCK_BOOTTIME and
+ * the wall clock at the write: within the same boot the boot-time delta
+ * counts (it is monotonic and includes suspend); after a reboot the wall
+ * clock delta does, clamped to [0, remaining] so a clock that went back
+ * keeps the lock rather than extending or ending it wrongly.
+ */
+
+static int boot_id(uint8_t out[16])
+{
+	char text[64];
+	unsigned n = 0;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	memset(out, 0, 16);
+	if (!f)
+		return -errno;
+	if (!fgets(text, sizeof(text), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	for (const char *p = text; *p && n < 32; p++) {
+		int v = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+
+		if (v < 0)
+			continue;
+		out[n / 2] = (uint8_t)(out[n / 2] << 4 | v);
+		n++;
+	}
+	return n == 32 ? 0 : -EIO;
+}
+
+static uint64_t clock_sec(clockid_t id)
+{
+	struct timespec ts;
+
+	return clock_gettime(id, &ts) == 0 ? (uint64_t)ts.tv_sec : 0;
+}
+
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void lockout_save(const struct users *us)
+{
+	uint8_t buf[LOCKOUT_FILE_MAX], id[16];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+	uint64_t now = mono_usec();
+	uint8_t *count;
+	int r;
+
+	if (us->dirfd < 0)
+		return;
+	boot_id(id);
+	wb_bytes(&w, LOCKOUT_MAGIC, 4);
+	wb_u8(&w, LOCKOUT_VERSION);
+	wb_bytes(&w, id, sizeof(id));
+	wb_le32(&w, (uint32_t)clock_sec(CLOCK_BOOTTIME));
+	wb_le32(&w, (uint32_t)(clock_sec(CLOCK_BOOTTIME) >> 32));
+	wb_le32(&w, (uint32_t)clock_sec(CLOCK_REALTIME));
+	wb_le32(&w, (uint32_t)(clock_sec(CLOCK_REALTIME) >> 32));
+	count = wb_reserve(&w, 1);
+	if (!count)
+		return;
+	*count = 0;
+	for (unsigned uid = 1; uid <= us->max; uid++) {
+		const struct user *u = &us->u[uid];
+		uint64_t left;
+
+		if (!u->locked)
+			continue;
+		if (!u->locked_until_usec)
+			left = LOCKOUT_FOREVER;
+		else if (u->locked_until_usec <= now)
+			continue;
+		else	/* rounded up: never shorter than the interval */
+			left = (u->locked_until_usec - now + 999999) / 1000000;
+		wb_u8(&w, (uint8_t)uid);
+		wb_le32(&w, left > LOCKOUT_FOREVER ? LOCKOUT_FOREVER - 1 : (uint32_t)left);
+		(*count)++;
+	}
+	r = wb_ok(&w) ? store_write(us->dirfd, LOCKOUT_FILE, buf, w.len) : -EOVERFLOW;
+	if (r < 0)
+		log_error_errno(r, "state: cannot write %s", LOCKOUT_FILE);
+}
+
+static void lockout_load(struct users *us)
+{
+	uint8_t buf[LOCKOUT_FILE_MAX], id[16], saved_id[16];
+	ssize_t n = store_read(us->dirfd, LOCKOUT_FILE, buf, sizeof(buf));
+	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
+	uint64_t saved_boot, saved_wall, elapsed, now = mono_usec();
+	uint8_t magic[4], count;
+	char name[4 * CFG_NAME_MAX + 1];
+
+	if (n == -ENOENT)
+		return;
+	rb_copy(&r, magic, sizeof(magic));
+	if (rb_u8(&r) != LOCKOUT_VERSION || memcmp(magic, LOCKOUT_MAGIC, 4) != 0)
+		goto corrupt;
+	rb_copy(&r, saved_id, sizeof(saved_id));
+	saved_boot = rb_le32(&r);
+	saved_boot |= (uint64_t)rb_le32(&r) << 32;
+	saved_wall = rb_le32(&r);
+	saved_wall |= (uint64_t)rb_le32(&r) << 32;
+	count = rb_u8(&r);
+	if (!rb_ok(&r) || rb_left(&r) != (size_t)count * LOCKOUT_REC)
+		goto corrupt;
+	if (boot_id(id) == 0 && memcmp(id, saved_id, sizeof(id)) == 0) {
+		uint64_t b = clock_sec(CLOCK_BOOTTIME);
+
+		elapsed = b > saved_boot ? b - saved_boot : 0;
+	} else {
+		uint64_t wnow = clock_sec(CLOCK_REALTIME);
+
+		elapsed = wnow > saved_wall ? wnow - saved_wall : 0;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t uid = rb_u8(&r);
+		uint32_t left = rb_le32(&r);
+		struct user *u;
+
+		if (!uid_ok(us, uid))
+			continue;
+		u = &us->u[uid];
+		if (left != LOCKOUT_FOREVER && left <= elapsed)
+			continue;	/* the interval ended while bmcd was not running */
+		u->locked = true;
+		u->locked_until_usec = left == LOCKOUT_FOREVER ? 0 : now + (left - elapsed) * 1000000u;
+		if (left == LOCKOUT_FOREVER)
+			log_notice("login: user %u \"%s\" is still locked out until an administrator "
+				   "enables it", uid, uname(us, uid, name));
+		else
+			log_notice("login: user %u \"%s\" is still locked out for %llu s", uid,
+				   uname(us, uid, name), (unsigned long long)(left - elapsed));
+	}
+	return;
+corrupt:
+	log_error("state: %s is corrupt; moved to %s.corrupt, no user is locked out", LOCKOUT_FILE,
+		  LOCKOUT_FILE);
+	move_aside(us->dirfd, LOCKOUT_FILE);
+}
+
 int users_init(struct users *us, const struct board_config *cfg, const struct channels *ch,
 	       int dirfd)
 {
@@ -385,7 +544,10 @@ int users_init(struct users *us, const struct board_config *cfg, const struct ch
 	r = key_load(us);
 	if (r < 0)
 		return r;
-	return users_load(us, cfg);
+	r = users_load(us, cfg);
+	if (r == 0)
+		lockout_load(us);
+	return r;
 }
 
 void users_done(struct users *us)
@@ -453,6 +615,13 @@ uint8_t users_priv_limit(const struct users *us, uint8_t uid, uint8_t channel)
 	return p < ch ? p : ch;
 }
 
+uint8_t users_session_limit(const struct users *us, uint8_t uid, uint8_t channel)
+{
+	if (!uid_ok(us, uid) || channel >= CHANNEL_MAX)
+		return 0;
+	return us->u[uid].ch[channel].session_limit;
+}
+
 bool users_locked(struct users *us, uint8_t uid, uint64_t now)
 {
 	struct user *u;
@@ -467,6 +636,7 @@ bool users_locked(struct users *us, uint8_t uid, uint64_t now)
 		u->locked = false;
 		u->fails = 0;
 		log_notice("login: user %u \"%s\" unlocked: lockout interval over", uid, uname(us, uid, n));
+		lockout_save(us);
 		return false;
 	}
 	return true;
@@ -510,6 +680,7 @@ void users_login_failed(struct users *us, uint8_t uid, uint8_t channel, uint64_t
 		return;
 	u->locked = true;
 	u->locked_until_usec = p->lockout_10s ? now + p->lockout_10s * USEC_PER_10S : 0;
+	lockout_save(us);
 	if (p->lockout_10s)
 		log_auth(LOG_WARNING, "lockout", uid, n, peer, channel,
 			 "login: user %u \"%s\" locked out for %u s after %u bad passwords "
@@ -650,9 +821,9 @@ int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	a->priv = priv;
 	if (req->len > 3)
 		a->session_limit = req->data[3] & 0x0f;
-	log_notice("user %u: channel %u: privilege limit %s, IPMI messaging %s, link auth %s%s",
-		   uid, ch, ipmi_priv_name(a->priv), a->ipmi ? "on" : "off", a->link ? "on" : "off",
-		   a->callback_only ? ", callback only" : "");
+	log_notice("user %u: channel %u: privilege limit %s, IPMI messaging %s, link auth %s%s, "
+		   "session limit %u", uid, ch, ipmi_priv_name(a->priv), a->ipmi ? "on" : "off",
+		   a->link ? "on" : "off", a->callback_only ? ", callback only" : "", a->session_limit);
 	return user_commit(us, u, &old);
 }
 
@@ -719,7 +890,9 @@ int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct w
 	size_t pwlen = pw20 ? CFG_PASSWORD_MAX : PW16;
 	const uint8_t *pw = req->data + 2;
 	char n[4 * CFG_NAME_MAX + 1];
+	bool unlocked = false;
 	struct user *u, old;
+	int cc;
 
 	if ((req->data[0] & 0x40) || (req->data[1] & 0xfc) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
@@ -740,6 +913,7 @@ int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct w
 		if (u->locked || u->fails)
 			log_notice("user %u \"%s\": lockout cleared by an administrator", uid,
 				   uname(us, uid, n));
+		unlocked = u->locked;
 		u->locked = false;
 		u->fails = 0;
 		log_notice("user %u \"%s\" enabled", uid, uname(us, uid, n));
@@ -751,5 +925,8 @@ int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct w
 		log_notice("user %u \"%s\": password set (%zu-byte form)", uid, uname(us, uid, n), pwlen);
 		break;
 	}
-	return user_commit(us, u, &old);
+	cc = user_commit(us, u, &old);
+	if (cc == CC_OK && unlocked)
+		lockout_save(us);
+	return cc;
 }

@@ -39,7 +39,8 @@ struct user {
 	bool pw20;			/* set in the 20-byte form */
 	bool enabled;
 	struct user_access ch[CHANNEL_MAX];
-	/* Not saved: bad-password lockout. */
+	/* Bad-password lockout: the lock is saved in "lockout" (remaining
+	 * time), the count of bad passwords is not. */
 	uint8_t fails;			/* bad passwords since first_fail */
 	uint64_t first_fail_usec;
 	bool locked;
@@ -81,6 +82,9 @@ bool users_key_needs_v20(const struct users *us, uint8_t uid);
 /* The most a session of this user may reach on channel: the lower of the
  * user's and the channel's limits; PRIV_NONE if no access. */
 uint8_t users_priv_limit(const struct users *us, uint8_t uid, uint8_t channel);
+/* The user's simultaneous session limit on channel (Set User Access byte
+ * 4); 0: only the channel's limit applies. */
+uint8_t users_session_limit(const struct users *us, uint8_t uid, uint8_t channel);
 /* Whether uid is locked out now (a lock whose interval has passed ends
  * here). */
 bool users_locked(struct users *us, uint8_t uid, uint64_t now_usec);

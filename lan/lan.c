@@ -83,6 +83,29 @@ uint8_t lan_find_user(struct lan *lan, const uint8_t *name, size_t ulen)
 	return users_login_find(&bmc->users, bmc->cfg.lan.channel, name, ulen);
 }
 
+bool lan_user_sessions_full(struct lan *lan, const struct session *cur)
+{
+	struct bmc *bmc = lan->bmc;
+	const struct session_table *t = &bmc->sessions;
+	unsigned limit = users_session_limit(&bmc->users, cur->user_id, cur->channel), n = 0;
+	char peer[64];
+
+	if (limit == 0)
+		return false;
+	for (unsigned i = 0; i < t->max; i++) {
+		const struct session *s = &t->s[i];
+
+		if (s != cur && s->state == SESS_ACTIVE && s->user_id == cur->user_id &&
+		    s->channel == cur->channel)
+			n++;
+	}
+	if (n < limit)
+		return false;
+	log_notice("login: user %u from %s on channel %u refused: it has %u sessions, its limit",
+		   cur->user_id, lan_peer_text(&cur->peer, peer), cur->channel, n);
+	return true;
+}
+
 static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family)
@@ -283,13 +306,37 @@ static void v15_login_failed(struct lan_pkt *pkt, struct session *s)
 	session_free(s);
 }
 
+/*
+ * A packet of an active IPMI 1.5 session that carries auth type NONE
+ * although the session was activated with MD5 or a straight password
+ * (IPMI 2.0 6.12.4, 22.23): with per-message authentication disabled on
+ * the channel it runs at the session's privilege; with only user-level
+ * authentication disabled it runs at USER at most (the dispatcher answers
+ * D4h above that).  Otherwise it is dropped: PRIV_NONE.  Activate Session
+ * itself is always authenticated (the session is not active yet), and
+ * RMCP+ sessions are not affected: their integrity is negotiated per
+ * session.
+ */
+static enum ipmi_priv v15_unauth_priv(const struct bmc *bmc, const struct session *s)
+{
+	const struct channel *ch = channel_get(&bmc->channels, s->channel);
+
+	if (!ch)
+		return PRIV_NONE;
+	if (ch->vol.per_msg_auth_off)
+		return s->priv;
+	if (ch->vol.user_auth_off)
+		return s->priv < PRIV_USER ? s->priv : PRIV_USER;
+	return PRIV_NONE;
+}
+
 static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 {
 	struct lan *lan = pkt->lan;
 	struct bmc *bmc = lan->bmc;
 	uint8_t code[16], want[16], out[IPMI_MAX_RSP + 16];
 	struct session *s = NULL;
-	enum ipmi_priv priv = PRIV_NONE;
+	enum ipmi_priv priv = PRIV_NONE, unauth_priv = PRIV_NONE;
 	uint32_t seq, sid, out_seq = 0;
 	struct rbuf msg;
 	size_t n, mlen;
@@ -311,11 +358,19 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 			goto drop;
 	} else {
 		s = session_by_id(&bmc->sessions, sid);
-		if (!s || s->v20 || !lan_same_peer(pkt, s) || pkt->authtype != s->authtype)
+		if (!s || s->v20 || !lan_same_peer(pkt, s))
 			goto drop;
 		if (s->state != SESS_CHALLENGE && s->state != SESS_ACTIVE)
 			goto drop;
-		if (pkt->authtype != AUTHTYPE_NONE) {
+		if (pkt->authtype != s->authtype) {
+			/* Only an unauthenticated packet of an active session,
+			 * and only when the channel allows it. */
+			if (s->state != SESS_ACTIVE || pkt->authtype != AUTHTYPE_NONE)
+				goto drop;
+			unauth_priv = v15_unauth_priv(bmc, s);
+			if (unauth_priv == PRIV_NONE)
+				goto drop;
+		} else if (pkt->authtype != AUTHTYPE_NONE) {
 			v15_authcode(want, pkt->authtype, lan_user_key(lan, s->user_id), sid, msg.p,
 				     mlen, seq);
 			if (s->state == SESS_CHALLENGE &&
@@ -330,7 +385,7 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 		if (s->state == SESS_ACTIVE) {
 			if (!seq_window_accept(&s->in, seq))
 				goto drop;
-			priv = s->priv;
+			priv = unauth_priv != PRIV_NONE ? unauth_priv : s->priv;
 		}
 		s->last_usec = bmc_now(bmc);
 	}

@@ -95,6 +95,9 @@ uint8_t lan_find_user(struct lan *lan, const uint8_t *name, size_t ulen);
 /* The user's privilege limit on the LAN channel, capped by the channel's
  * own limit; PRIV_NONE for no access. */
 enum ipmi_priv lan_user_priv(struct lan *lan, uint8_t user_id);
+/* Whether cur's user already has as many active sessions on cur's channel
+ * as its session limit (Set User Access) allows; logs the refusal. */
+bool lan_user_sessions_full(struct lan *lan, const struct session *cur);
 /* Before a new half-open session for pkt's source address: at most half
  * the session table may be half-open from one address; past that its
  * oldest half-open session is dropped. */

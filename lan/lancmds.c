@@ -153,6 +153,8 @@ int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		return 0x86;	/* exceeds user or channel limit */
 	if (out_seq == 0)
 		return 0x84;
+	if (lan_user_sessions_full(req_pkt(req)->lan, s))
+		return 0x82;	/* no slot available for this user (its session limit) */
 	do {
 		if (crypto_random(&in_seq, sizeof(in_seq)) < 0)
 			return CC_UNSPECIFIED;

@@ -403,6 +403,12 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		return;
 	}
 
+	/* The password is proven: now the user's own session limit. */
+	if (s->state != SESS_ACTIVE && lan_user_sessions_full(lan, s)) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP4, tag, RSTAT_NO_RESOURCES, s->console_sid);
+		session_free(s);
+		return;
+	}
 	key = bmc->cfg.lan.kg_set ? bmc->cfg.lan.kg : lan_user_key(lan, s->user_id);
 	klen = rakp_sik(s->auth_alg, key, CFG_PASSWORD_MAX, s->rm, s->rc, s->role, s->user, s->ulen, s->sik);
 	s->key_len = (uint8_t)klen;

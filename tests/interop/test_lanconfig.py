@@ -268,3 +268,235 @@ def test_lan_access_off_stops_new_sessions(fresh_bmc):
     assert not b.ipmitool("mc", "info", intf="lan", authtype="MD5").ok
     b.restart()
     assert not b.ipmitool("mc", "info").ok
+
+
+def start_in_ns(ns, bpath, state, stderr):
+    return subprocess.Popen(["ip", "netns", "exec", ns, str(BMCD), "--board", str(bpath),
+                             "--state", str(state)], stderr=stderr, stdout=subprocess.DEVNULL)
+
+
+def wait_answer(ipmitool, host):
+    deadline = time.monotonic() + 10
+    while not (r := ipmitool(host, "mc", "info")).ok and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return r
+
+
+def kernel_has_vlan(ns):
+    """Whether this kernel can make 802.1q interfaces (some VM kernels are
+    built without CONFIG_VLAN_8021Q, and cannot load modules)."""
+    p = subprocess.run(["ip", "-n", ns, "link", "add", "link", "bmcnic", "name", "probe.7", "type",
+                        "vlan", "id", "7"], capture_output=True, text=True, timeout=20)
+    if p.returncode == 0:
+        ip("-n", ns, "link", "del", "probe.7")
+    return p.returncode == 0
+
+
+def test_vlan_refused_by_kernel_keeps_address(two_namespaces, tmp_path):
+    """On a kernel without 802.1q the VLAN is stored and reported, the
+    failure is logged, and the address stays where it was (bmcd keeps
+    answering untagged)."""
+    a, c = two_namespaces
+    if kernel_has_vlan(a):
+        pytest.skip("this kernel supports 802.1q: test_vlan_reaches_the_nic covers it")
+    board = load_board()
+    board["lan"]["listen"] = ["0.0.0.0:623"]
+    board["lan"]["interface"] = "bmcnic"
+    bpath = tmp_path / "board.json"
+    bpath.write_text(json.dumps(board))
+    stderr = open(tmp_path / "bmcd.stderr", "w")
+    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+
+    def ipmitool(*args):
+        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", "198.51.100.2", "-U",
+                    "admin", "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+    try:
+        assert wait_answer(lambda h, *a: ipmitool(*a), None).ok
+        assert ipmitool("lan", "set", "1", "vlan", "id", "100").ok
+        time.sleep(0.3)
+        r = ipmitool("lan", "print", "1")
+        assert r.ok and re.search(r"802.1q VLAN ID\s*:\s*100", r.out), r
+        assert "198.51.100.2/24" in ip("-n", a, "-4", "addr", "show", "bmcnic")
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        stderr.close()
+    err = (tmp_path / "bmcd.stderr").read_text()
+    assert "cannot set VLAN 100 on bmcnic: Operation not supported" in err, err
+    assert "runtime error" not in err and "AddressSanitizer" not in err, err
+
+
+def test_vlan_reaches_the_nic(two_namespaces, tmp_path):
+    """`lan set 1 vlan id 100` makes bmcnic.100 (802.1Q, ID 100) and moves
+    the address and default route to it; bmcd answers there through the
+    peer's own VLAN interface.  The priority is the egress QoS map.  `vlan id
+    off` moves everything back.  Kept across a restart."""
+    a, c = two_namespaces
+    if not kernel_has_vlan(a):
+        pytest.skip("this kernel has no 802.1q support (CONFIG_VLAN_8021Q)")
+    cdev = re.search(r"\d+: (vc\w+)@", ip("-n", c, "-o", "link", "show", "type", "veth")).group(1)
+    board = load_board()
+    board["lan"]["listen"] = ["0.0.0.0:623"]
+    board["lan"]["interface"] = "bmcnic"
+    bpath = tmp_path / "board.json"
+    bpath.write_text(json.dumps(board))
+    stderr = open(tmp_path / "bmcd.stderr", "w")
+    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+
+    def ipmitool(host, *args):
+        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
+                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+
+    def peer_vlan(on):
+        if on:
+            ip("-n", c, "link", "add", "link", cdev, "name", "pv100", "type", "vlan", "id", "100")
+            ip("-n", c, "addr", "del", "198.51.100.1/24", "dev", cdev)
+            ip("-n", c, "addr", "add", "198.51.100.1/24", "dev", "pv100")
+            ip("-n", c, "link", "set", "pv100", "up")
+        else:
+            ip("-n", c, "link", "del", "pv100")
+            ip("-n", c, "addr", "add", "198.51.100.1/24", "dev", cdev)
+    try:
+        assert wait_answer(ipmitool, "198.51.100.2").ok
+        assert ipmitool("198.51.100.2", "lan", "set", "1", "defgw", "ipaddr", "198.51.100.1").ok
+        r = ipmitool("198.51.100.2", "lan", "set", "1", "vlan", "id", "100")
+        assert r.ok, r
+        time.sleep(0.3)
+        link = ip("-n", a, "-d", "link", "show", "bmcnic.100")
+        assert "vlan protocol 802.1Q id 100" in link and "UP" in link, link
+        assert "198.51.100.2/24" in ip("-n", a, "-4", "addr", "show", "bmcnic.100")
+        assert "198.51.100.2" not in ip("-n", a, "-4", "addr", "show", "bmcnic")
+        assert "default via 198.51.100.1 dev bmcnic.100" in ip("-n", a, "route")
+        # Untagged, nothing answers any more; through a VLAN 100 interface it does.
+        assert not ipmitool("198.51.100.2", "mc", "info").ok
+        peer_vlan(True)
+        r = wait_answer(ipmitool, "198.51.100.2")
+        assert r.ok, r
+        r = ipmitool("198.51.100.2", "lan", "print", "1")
+        assert r.ok and re.search(r"802.1q VLAN ID\s*:\s*100", r.out), r
+        r = ipmitool("198.51.100.2", "lan", "set", "1", "vlan", "priority", "5")
+        assert r.ok, r
+        time.sleep(0.3)
+        assert "egress-qos-map { 0:5 }" in ip("-n", a, "-d", "link", "show", "bmcnic.100")
+
+        # Persisted: after a restart (as after a reboot: no sub-interface,
+        # the address back on the NIC), bmcnic.100 comes back with it.
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        ip("-n", a, "link", "del", "bmcnic.100")
+        ip("-n", a, "addr", "add", "198.51.100.2/24", "dev", "bmcnic")
+        proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+        r = wait_answer(ipmitool, "198.51.100.2")
+        assert r.ok, r
+        link = ip("-n", a, "-d", "link", "show", "bmcnic.100")
+        assert "id 100" in link and "egress-qos-map { 0:5 }" in link, link
+        assert "198.51.100.2" not in ip("-n", a, "-4", "addr", "show", "bmcnic")
+
+        # Off: back to the untagged NIC, the sub-interface is gone.
+        r = ipmitool("198.51.100.2", "lan", "set", "1", "vlan", "id", "off")
+        assert r.ok, r
+        time.sleep(0.3)
+        assert "bmcnic.100" not in ip("-n", a, "link")
+        assert "198.51.100.2/24" in ip("-n", a, "-4", "addr", "show", "bmcnic")
+        assert "default via 198.51.100.1 dev bmcnic" in ip("-n", a, "route")
+        peer_vlan(False)
+        r = wait_answer(ipmitool, "198.51.100.2")
+        assert r.ok, r
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        stderr.close()
+    err = (tmp_path / "bmcd.stderr").read_text()
+    assert "runtime error" not in err and "AddressSanitizer" not in err, err
+    assert "cannot" not in err, err
+
+
+def test_dhcp_address_from_dnsmasq(two_namespaces, tmp_path):
+    """`lan set 1 ipsrc dhcp`: bmcd runs udhcpc on its NIC; dnsmasq in the
+    peer namespace leases 198.51.100.50-60 with router 198.51.100.1; bmcd
+    puts the lease on the NIC and answers there.  Back to static stops the
+    client; DHCP is kept across a restart."""
+    import shutil
+    if not shutil.which("dnsmasq"):
+        pytest.fail("dnsmasq is not installed (scripts/deps.sh installs dnsmasq-base)")
+    a, c = two_namespaces
+    cdev = re.search(r"\d+: (vc\w+)@", ip("-n", c, "-o", "link", "show", "type", "veth")).group(1)
+    board = load_board()
+    board["lan"]["listen"] = ["0.0.0.0:623"]
+    board["lan"]["interface"] = "bmcnic"
+    bpath = tmp_path / "board.json"
+    bpath.write_text(json.dumps(board))
+    stderr = open(tmp_path / "bmcd.stderr", "w")
+    dns_log = open(tmp_path / "dnsmasq.log", "w")
+    dns = subprocess.Popen(["ip", "netns", "exec", c, "dnsmasq", "--no-daemon", "--conf-file=/dev/null",
+                            "--port=0", f"--interface={cdev}", "--bind-interfaces",
+                            "--dhcp-range=198.51.100.50,198.51.100.60,255.255.255.0,1h",
+                            "--dhcp-option=3,198.51.100.1", f"--dhcp-leasefile={tmp_path}/leases",
+                            f"--pid-file={tmp_path}/dnsmasq.pid"], stdout=dns_log, stderr=dns_log)
+    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+
+    def ipmitool(host, *args):
+        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
+                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+
+    def leased(deadline=20):
+        t_end = time.monotonic() + deadline
+        while time.monotonic() < t_end:
+            m = re.search(r"inet (198\.51\.100\.(5\d|60))/24", ip("-n", a, "-4", "addr", "show", "bmcnic"))
+            if m:
+                return m.group(1)
+            time.sleep(0.3)
+        return None
+
+    def children():
+        return [p for p in ip("netns", "pids", a).split()
+                if "udhcpc" in open(f"/proc/{p}/cmdline").read().replace("\0", " ")]
+    try:
+        assert wait_answer(ipmitool, "198.51.100.2").ok
+        r = ipmitool("198.51.100.2", "lan", "set", "1", "ipsrc", "dhcp")
+        assert r.ok, r
+        addr = leased()
+        assert addr, (ip("-n", a, "addr"), (tmp_path / "dnsmasq.log").read_text(),
+                      (tmp_path / "bmcd.stderr").read_text())
+        assert "198.51.100.2/" not in ip("-n", a, "-4", "addr", "show", "bmcnic")
+        assert "default via 198.51.100.1 dev bmcnic" in ip("-n", a, "route")
+        r = wait_answer(ipmitool, addr)
+        assert r.ok, r
+        r = ipmitool(addr, "lan", "print", "1")
+        assert r.ok and "DHCP Address" in r.out and addr in r.out, r
+        assert len(children()) == 1
+
+        # Kept across a restart: the client runs again and the lease comes back.
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert children() == [], "udhcpc outlived bmcd"
+        ip("-n", a, "addr", "flush", "dev", "bmcnic")
+        proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+        addr = leased()
+        assert addr and wait_answer(ipmitool, addr).ok
+
+        # Static again: the client stops, the address stays; a static one replaces it.
+        r = ipmitool(addr, "lan", "set", "1", "ipsrc", "static")
+        assert r.ok, r
+        time.sleep(0.5)
+        assert children() == []
+        r = ipmitool(addr, "lan", "set", "1", "ipaddr", "198.51.100.7")
+        assert r.ok, r
+        assert wait_answer(ipmitool, "198.51.100.7").ok
+    finally:
+        dns.terminate()
+        dns.wait(10)
+        dns_log.close()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        stderr.close()
+    err = (tmp_path / "bmcd.stderr").read_text()
+    assert "runtime error" not in err and "AddressSanitizer" not in err, err
+    assert "DHCP bound on bmcnic" in err and "DHCP client started on bmcnic" in err, err
