@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * App netfn commands of the system interface (IPMI 2.0 sections 22.3-22.8
+ * and 22.14): message flags, the receive message queue, Send Message, the
+ * event message buffer, and the system info parameters the host sets at
+ * boot (firmware version, system name, OS name).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "daemon/bmc.h"
+#include "daemon/log.h"
+#include "kcs/kcs_internal.h"
+
+#define CC_DATA_NOT_AVAILABLE 0x80	/* Get Message / Read Event Message Buffer: empty */
+#define CC_PARAM_NOT_SUPPORTED 0x80	/* Get/Set System Info Parameters */
+#define SYSINFO_REV 0x11
+#define BMC_SA 0x20			/* this BMC's IPMB slave address */
+
+static uint8_t ipmb_sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return (uint8_t)-s;
+}
+
+int kcs_cmd_clear_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct kcs *k = bmc->kcs;
+	uint8_t f = req->data[0];
+
+	if (f & KCS_FLAG_RX_MSG)
+		k->rxq_count = 0;
+	if (f & KCS_FLAG_EVBUF_FULL)
+		k->evbuf_full = false;
+	if (f & KCS_FLAG_WDT_PRETIMEOUT)
+		k->wdt_pretimeout = false;
+	kcs_update_atn(k);
+	return CC_OK;
+}
+
+int kcs_cmd_get_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	wb_u8(rsp, kcs_message_flags(bmc->kcs));
+	return CC_OK;
+}
+
+int kcs_cmd_get_message(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct kcs *k = bmc->kcs;
+	const struct kcs_rxmsg *m;
+
+	if (k->rxq_count == 0)
+		return CC_DATA_NOT_AVAILABLE;
+	m = &k->rxq[k->rxq_head];
+	wb_u8(rsp, m->chan_priv);
+	wb_bytes(rsp, m->data, m->len);
+	if (!wb_ok(rsp))
+		return CC_CANT_RETURN_BYTES;
+	k->rxq_head = (k->rxq_head + 1) % KCS_RXQ_MAX;
+	k->rxq_count--;
+	kcs_update_atn(k);
+	return CC_OK;
+}
+
+/* An IPMB request for this BMC itself (rsSA 20h), sent by the host through
+ * Send Message on channel 0: answered here, and the IPMB response queued
+ * for Get Message, as if it had travelled the bus. */
+static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf *r)
+{
+	uint8_t rsa, nl, c1, rqsa, seq, cmd, out[IPMI_MAX_RSP], q[KCS_RXMSG_MAX];
+	struct rbuf body;
+	struct wbuf w = wb_init(out, sizeof(out)), qw = wb_init(q, sizeof(q));
+	struct ipmi_req sub = {
+		.channel = 0,
+		.priv = req->priv,
+		.xport = NULL,
+	};
+	const struct ipmi_cmd *c;
+	const uint8_t *start = r->p;
+	uint8_t cc;
+
+	rsa = rb_u8(r);
+	nl = rb_u8(r);
+	c1 = rb_u8(r);
+	if (!rb_ok(r) || rb_left(r) < 4)
+		return CC_REQ_LEN;
+	if (ipmb_sum(start, 2) != c1 || ipmb_sum(r->p, rb_left(r) - 1) != r->p[rb_left(r) - 1])
+		return CC_INVALID_FIELD;
+	if (rsa != BMC_SA)
+		return CC_DEST_UNAVAILABLE;	/* IPMB bridging: not on this board yet */
+	rqsa = rb_u8(r);
+	seq = rb_u8(r);
+	cmd = rb_u8(r);
+	body = rb_sub(r, rb_left(r) - 1);
+	sub.netfn = nl >> 2;
+	sub.lun = nl & 3;
+	sub.cmd = cmd;
+	sub.data = body.p;
+	sub.len = body.len;
+	/* Session and payload commands belong to LAN transports only: they
+	 * must not run with this interface as their transport. */
+	c = ipmi_lookup(sub.netfn, sub.cmd);
+	cc = c && (c->flags & CMD_F_LAN_ONLY) ? CC_INVALID_CMD : ipmi_dispatch(bmc, &sub, &w);
+	/* Get Message data for an IPMB response: channel/privilege, then the
+	 * message without its first byte (the requester's address). */
+	wb_u8(&qw, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)));
+	wb_u8(&qw, ipmb_sum((uint8_t[]){ rqsa, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)) }, 2));
+	wb_u8(&qw, BMC_SA);
+	wb_u8(&qw, (uint8_t)((seq & 0xfc) | sub.lun));
+	wb_u8(&qw, cmd);
+	wb_u8(&qw, cc);
+	wb_bytes(&qw, out, w.len);
+	if (!wb_ok(&qw))
+		return CC_CANT_RETURN_BYTES;
+	wb_u8(&qw, ipmb_sum(q + 2, qw.len - 2));
+	if (!wb_ok(&qw))
+		return CC_CANT_RETURN_BYTES;
+	if (kcs_queue_message(bmc->kcs, 0x00 | (uint8_t)(req->priv << 4), q, qw.len) < 0)
+		return CC_NODE_BUSY;
+	return CC_OK;
+}
+
+int kcs_cmd_send_message(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t ch = rb_u8(&r) & 0x0f;
+	struct rbuf msg;
+
+	if (ch == IPMI_CHANNEL_CURRENT)
+		ch = req->channel;
+	if (ch == IPMI_CHANNEL_SYSIF) {
+		/* To the host's receive message queue (a remote console
+		 * talking to system management software). */
+		if (req->channel == IPMI_CHANNEL_SYSIF)
+			return CC_INVALID_FIELD;
+		msg = rb_rest(&r);
+		if (msg.len == 0 || msg.len > KCS_RXMSG_MAX)
+			return CC_REQ_LEN;
+		if (kcs_queue_message(bmc->kcs, (uint8_t)(req->channel | req->priv << 4), msg.p,
+				      msg.len) < 0)
+			return CC_NODE_BUSY;
+		return CC_OK;
+	}
+	if (ch == 0 && req->channel == IPMI_CHANNEL_SYSIF)
+		return send_to_self(bmc, req, &r);
+	if (!channel_get(&bmc->channels, ch))
+		return CC_INVALID_FIELD;
+	return CC_DEST_UNAVAILABLE;
+}
+
+int kcs_cmd_read_event_buffer(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct kcs *k = bmc->kcs;
+
+	if (!k->evbuf_full)
+		return CC_DATA_NOT_AVAILABLE;
+	wb_bytes(rsp, k->evbuf, sizeof(k->evbuf));
+	k->evbuf_full = false;
+	kcs_update_atn(k);
+	return CC_OK;
+}
+
+/* Set: parameter selector, then its data (for 1-7: set selector and a
+ * 16-byte block; block 0 starts with encoding and string length). */
+int kcs_cmd_set_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct kcs *k = bmc->kcs;
+	uint8_t param = req->data[0], set;
+
+	if (param == 0) {
+		if (req->len != 2)
+			return CC_REQ_LEN;
+		if ((req->data[1] & 3) == 3)
+			return CC_INVALID_FIELD;
+		if ((req->data[1] & 3) == 1 && k->sysinfo_set_in_progress == 1)
+			return 0x81;	/* set in progress already */
+		k->sysinfo_set_in_progress = (req->data[1] & 3) == 1;
+		return CC_OK;
+	}
+	if (param >= SYSINFO_PARAMS)
+		return CC_PARAM_NOT_SUPPORTED;
+	if (req->len < 3)
+		return CC_REQ_LEN;
+	set = req->data[1];
+	if (set >= SYSINFO_BLOCKS)
+		return CC_PARAM_OUT_OF_RANGE;
+	memset(k->sysinfo[param][set], 0, 16);
+	memcpy(k->sysinfo[param][set], req->data + 2, req->len - 2);
+	if (set == 0)
+		log_info("kcs: system info parameter %u set by %s", param,
+			 req->channel == IPMI_CHANNEL_SYSIF ? "the host" : "a remote console");
+	return CC_OK;
+}
+
+/* Get: get-revision-only bit, parameter, set selector, block selector. */
+int kcs_cmd_get_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct kcs *k = bmc->kcs;
+	uint8_t param = req->data[1], set = req->data[2];
+
+	if (req->data[0] & 0x7f)
+		return CC_INVALID_FIELD;
+	if (param != 0 && param >= SYSINFO_PARAMS)
+		return CC_PARAM_NOT_SUPPORTED;
+	wb_u8(rsp, SYSINFO_REV);
+	if (req->data[0] & 0x80)
+		return CC_OK;
+	if (param == 0) {
+		wb_u8(rsp, k->sysinfo_set_in_progress);
+		return CC_OK;
+	}
+	if (set >= SYSINFO_BLOCKS)
+		return CC_PARAM_OUT_OF_RANGE;
+	wb_u8(rsp, set);
+	wb_bytes(rsp, k->sysinfo[param][set], 16);
+	return CC_OK;
+}
