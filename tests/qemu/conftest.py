@@ -1,0 +1,225 @@
+"""Fixtures of the qemu suite: bmcd cross-built for armhf, running in an
+emulated AST2600 BMC (qemu-system-arm -M ast2600-evb, TCG), managed from
+this machine through a UDP port QEMU forwards from a loopback address's 623
+to the BMC's 623, exactly as a datacenter manages a BMC.
+
+One emulated BMC is booted for the whole session (boot takes tens of
+seconds under TCG).  Its console goes to a log file that tests read; QMP on
+a unix socket lets tests set the emulated sensors and reset the machine.
+"""
+
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = ROOT / "qemu" / "run-ast2600"
+USER, PASSWORD = "admin", "password"
+# the first run builds the kernel (~6 min on 2 cores); later runs hit the cache
+BUILD_TIMEOUT = 1500
+BOOT_TIMEOUT = 240
+CLIENT_TIMEOUT = 60
+READY_RE = re.compile(r"bmcd \S+ ready \(board ")
+
+
+def run(argv, timeout=CLIENT_TIMEOUT, **kw):
+    argv = [str(a) for a in argv]
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, errors="replace",
+                           timeout=timeout, stdin=subprocess.DEVNULL, **kw)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        return None, out, "timed out"
+
+
+def free_loopback_623():
+    """A loopback address whose UDP port 623 is free.  The BMC's port is
+    forwarded as 623 because ipmitool's SOL refuses a payload port other
+    than the one it talks to (and bmcd, inside, names 623)."""
+    for _ in range(50):
+        addr = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind((addr, 623))
+            except OSError:
+                continue
+        return addr
+    raise RuntimeError("no loopback address with UDP port 623 free")
+
+
+class Qmp:
+    """A minimal QMP client (QEMU's JSON machine protocol) on a unix socket."""
+
+    def __init__(self, path, timeout=30):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(path))
+        self.buf = b""
+        self._read()                       # greeting
+        self.execute("qmp_capabilities")
+
+    def _read(self):
+        while True:
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                if line.strip():
+                    msg = json.loads(line)
+                    if "event" not in msg:
+                        return msg
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("QMP closed")
+            self.buf += data
+
+    def execute(self, cmd, **args):
+        req = {"execute": cmd}
+        if args:
+            req["arguments"] = args
+        self.sock.sendall(json.dumps(req).encode() + b"\n")
+        reply = self._read()
+        if "error" in reply:
+            raise RuntimeError(f"QMP {cmd} {args}: {reply['error']}")
+        return reply.get("return")
+
+    def close(self):
+        self.sock.close()
+
+
+class EmulatedBmc:
+    def __init__(self, workdir):
+        self.workdir = Path(workdir)
+        self.addr = free_loopback_623()
+        self.port = 623
+        self.host_console_path = self.workdir / "host.sock"
+        self.qmp_path = self.workdir / "qmp.sock"
+        self.console_path = self.workdir / "console.sock"
+        self.log_path = self.workdir / "console.log"
+        self.flash = self.workdir / "flash.img"
+        self.proc = None
+        self.qmp = None
+        self.boot_seconds = None
+
+    # -- lifecycle --------------------------------------------------------
+    def build(self):
+        t0 = time.monotonic()
+        rc, out, err = run([ROOT / "qemu" / "build-kernel"], timeout=BUILD_TIMEOUT)
+        assert rc == 0, f"build-kernel failed:\n{out}\n{err}"
+        self.kernel_seconds = time.monotonic() - t0
+        rc, out, err = run([ROOT / "qemu" / "build-arm"], timeout=BUILD_TIMEOUT)
+        assert rc == 0, f"build-arm failed:\n{out}\n{err}"
+        self.binary = Path(out.strip().splitlines()[-1])
+        self.image = ROOT / "build-arm" / "qemu" / "initramfs.cpio.gz"
+        self.image.parent.mkdir(parents=True, exist_ok=True)
+        rc, out, err = run([ROOT / "qemu" / "make-image", self.binary,
+                            ROOT / "boards" / "ast2600-evb.json", self.image], timeout=BUILD_TIMEOUT)
+        assert rc == 0, f"make-image failed:\n{out}\n{err}"
+        print(f"\nqemu: bmcd {self.binary.stat().st_size} bytes stripped, "
+              f"image {self.image.stat().st_size} bytes, kernel step {self.kernel_seconds:.0f} s")
+
+    def start(self):
+        self.log_path.write_text("")
+        argv = [RUN, "--no-build", "--addr", self.addr, "--port", self.port,
+                "--host-console", self.host_console_path, "--qmp", self.qmp_path,
+                "--console", self.console_path, "--log", self.log_path, "--flash", self.flash,
+                "--append", "bmcd_kcs_smoke=1"]
+        self._out = open(self.workdir / "run-ast2600.out", "wb")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL,
+                                     stdout=self._out, stderr=subprocess.STDOUT)
+        self.wait_ready(t0)
+
+    def wait_ready(self, t0, after=0):
+        """Wait for bmcd's "ready" line past byte offset 'after' of the log."""
+        deadline = t0 + BOOT_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"QEMU exited {self.proc.returncode}:\n"
+                                     f"{(self.workdir / 'run-ast2600.out').read_text()}\n{self.console()}")
+            if READY_RE.search(self.console()[after:]):
+                self.boot_seconds = time.monotonic() - t0
+                if self.qmp is None:
+                    self.qmp = Qmp(self.qmp_path)
+                return
+            time.sleep(0.25)
+        raise AssertionError(f"no bmcd ready line in {BOOT_TIMEOUT} s:\n{self.console()}")
+
+    def stop(self):
+        if self.qmp:
+            try:
+                self.qmp.execute("quit")
+            except Exception:
+                pass
+            self.qmp.close()
+            self.qmp = None
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "_out", None):
+            self._out.close()
+
+    def reboot(self):
+        """Reset the emulated BMC (as its watchdog or a power cycle would)."""
+        mark = len(self.console())
+        t0 = time.monotonic()
+        self.qmp.execute("system_reset")
+        self.wait_ready(t0, after=mark)
+
+    # -- access -----------------------------------------------------------
+    def console(self):
+        return self.log_path.read_text(errors="replace")
+
+    def ipmitool(self, *args, timeout=CLIENT_TIMEOUT, check=True):
+        argv = ["ipmitool", "-I", "lanplus", "-C", "17", "-H", self.addr, "-p", self.port,
+                "-U", USER, "-P", PASSWORD, "-N", "5", "-R", "3", *args]
+        rc, out, err = run(argv, timeout=timeout)
+        if check:
+            assert rc == 0, f"$ {' '.join(map(str, argv))}\nexit {rc}\n{out}\n{err}\n" \
+                            f"--- console (tail) ---\n{self.console()[-3000:]}"
+        return out
+
+    def wait_console(self, pattern, timeout=30, after=0):
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = rx.search(self.console()[after:])
+            if m:
+                return m
+            time.sleep(0.2)
+        raise AssertionError(f"console never showed /{pattern}/ in {timeout} s:\n"
+                             f"{self.console()[after:][-3000:]}")
+
+    def poll(self, fn, timeout=20, interval=0.5):
+        """fn() until it returns a true value; that value, or the last on timeout."""
+        deadline = time.monotonic() + timeout
+        v = fn()
+        while not v and time.monotonic() < deadline:
+            time.sleep(interval)
+            v = fn()
+        return v
+
+
+@pytest.fixture(scope="session")
+def bmc():
+    if os.environ.get("BMCD_QEMU_SKIP"):
+        pytest.skip("BMCD_QEMU_SKIP set")
+    workdir = tempfile.mkdtemp(prefix="bmcd-qemu-", dir="/tmp")
+    b = EmulatedBmc(workdir)
+    b.build()
+    try:
+        b.start()
+        print(f"\nqemu: boot to bmcd ready {b.boot_seconds:.1f} s")
+        yield b
+    finally:
+        b.stop()
