@@ -6,6 +6,7 @@
 #include "daemon/log.h"
 #include "lan/lancmds.h"
 #include "sol/sol.h"
+#include "kcs/kcs.h"
 
 #define IPMI_IANA 7154u		/* 1BF2h: the IPMI forum, for channel info */
 
@@ -63,6 +64,7 @@ static int app_set_global_enables(struct bmc *bmc, const struct ipmi_req *req, s
 	if (req->data[0] & 0x10)	/* reserved */
 		return CC_INVALID_FIELD;
 	bmc->global_enables = req->data[0];
+	kcs_global_enables_changed(bmc->kcs);
 	return CC_OK;
 }
 
@@ -103,6 +105,11 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x25] = IPMI_CMD(watchdog_cmd_get, PRIV_USER, 0, 0, 0, "Get Watchdog Timer"),
 	[0x2e] = IPMI_CMD(app_set_global_enables, PRIV_ADMIN, 1, 1, 0, "Set BMC Global Enables"),
 	[0x2f] = IPMI_CMD(app_get_global_enables, PRIV_USER, 0, 0, 0, "Get BMC Global Enables"),
+	[0x30] = IPMI_CMD(kcs_cmd_clear_msg_flags, PRIV_USER, 1, 1, CMD_F_SYSIF_ONLY, "Clear Message Flags"),
+	[0x31] = IPMI_CMD(kcs_cmd_get_msg_flags, PRIV_USER, 0, 0, CMD_F_SYSIF_ONLY, "Get Message Flags"),
+	[0x33] = IPMI_CMD(kcs_cmd_get_message, PRIV_USER, 0, 0, CMD_F_SYSIF_ONLY, "Get Message"),
+	[0x34] = IPMI_CMD(kcs_cmd_send_message, PRIV_USER, 1, 255, 0, "Send Message"),
+	[0x35] = IPMI_CMD(kcs_cmd_read_event_buffer, PRIV_USER, 0, 0, CMD_F_SYSIF_ONLY, "Read Event Message Buffer"),
 	[0x37] = IPMI_CMD(app_get_system_guid, PRIV_USER, 0, 0, 0, "Get System GUID"),
 	[0x38] = IPMI_CMD(lan_get_auth_caps, PRIV_NONE, 2, 2, CMD_F_LAN_ONLY, "Get Channel Authentication Capabilities"),
 	[0x39] = IPMI_CMD(lan_get_session_challenge, PRIV_NONE, 17, 17, CMD_F_LAN_ONLY, "Get Session Challenge"),
@@ -127,4 +134,6 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x4e] = IPMI_CMD(sol_cmd_channel_payload_support, PRIV_USER, 1, 1, 0, "Get Channel Payload Support"),
 	[0x4f] = IPMI_CMD(sol_cmd_channel_payload_version, PRIV_USER, 2, 2, 0, "Get Channel Payload Version"),
 	[0x54] = IPMI_CMD(lan_get_cipher_suites, PRIV_NONE, 3, 3, CMD_F_LAN_ONLY, "Get Channel Cipher Suites"),
+	[0x58] = IPMI_CMD(kcs_cmd_set_sysinfo, PRIV_ADMIN, 2, 18, 0, "Set System Info Parameters"),
+	[0x59] = IPMI_CMD(kcs_cmd_get_sysinfo, PRIV_USER, 4, 4, 0, "Get System Info Parameters"),
 };

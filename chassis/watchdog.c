@@ -182,12 +182,14 @@ static void watchdog_log_event(const struct watchdog *wd, unsigned offset)
 	watchdog_log_sel(wd, offset);
 }
 
-/* The pre-timeout interrupt needs the host interface (KCS issue): it is
- * recorded, reported by Get and logged, and raises nothing yet. */
+/* The pre-timeout interrupt: recorded, reported by Get, logged, and told
+ * to the host interface (Get Message Flags bit 3). */
 static void wdt_pretimeout(struct watchdog *wd)
 {
 	wd->pretimeout_done = true;
 	watchdog_log_event(wd, EVENT_PRETIMEOUT);
+	if (wd->on_pretimeout)
+		wd->on_pretimeout(wd->pretimeout_userdata);
 }
 
 static void wdt_run_action(struct watchdog *wd, unsigned action)

@@ -83,6 +83,9 @@ struct watchdog {
 	sd_event *ev;
 	struct power *power;
 	struct sel *sel;		/* where expiry events are logged; NULL: nowhere */
+	/* The pre-timeout interrupt reached the host (KCS message flag bit 3). */
+	void (*on_pretimeout)(void *userdata);
+	void *pretimeout_userdata;
 	sd_event_source *timer;
 	uint8_t use;			/* don't log (bit 7) and timer use (2:0) */
 	uint8_t actions;

@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include "boards/sim_host.h"
+#include "boards/qemu_host.h"
+#include "boards/gpio_host.h"
+#include "kcs/kcs.h"
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
@@ -127,6 +130,22 @@ static void bmc_on_sensor_event(void *userdata, const struct sensor *s, bool dea
 		log_warning("sensor %s: event not logged (SEL full or not writable)", s->cfg->name);
 }
 
+/* Every event the BMC logs: to the host's event message buffer (kcs/) and
+ * through the event filters (pef/). */
+static void bmc_on_sel_event(void *userdata, const uint8_t rec[SEL_RECORD_LEN])
+{
+	struct bmc *bmc = userdata;
+
+	if (bmc->kcs)
+		kcs_on_event(bmc->kcs, rec);
+	pef_on_event(&bmc->pef, rec);
+}
+
+static void bmc_on_pretimeout(void *userdata)
+{
+	kcs_watchdog_pretimeout(userdata);
+}
+
 /* Sensors, then the SDR repository made from them. */
 static int monitoring_init(struct bmc *bmc)
 {
@@ -159,6 +178,7 @@ static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart
 	watchdog_on_power_event(&bmc->wdt, ev);
 	bootopt_power_event(&bmc->bootopt, ev, cause);
 	sol_power_event(bmc->sol, ev);
+	kcs_power_event(bmc->kcs, ev);
 }
 
 int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir)
@@ -214,18 +234,38 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 		.off_timeout_ms = cfg->host.power_off_ms + 10000,
 		.soft_timeout_ms = cfg->host.soft_off_ms + 10000,
 	};
-	r = power_init(&bmc->power, ev, &sim_host_ops, bmc->sim, &t);
+	r = kcs_init(bmc);
+	if (r < 0)
+		return r;
+	r = pef_init(bmc, &bmc->pef);
+	if (r < 0)
+		return r;
+	bmc->sel.on_event = bmc_on_sel_event;
+	bmc->sel.on_event_userdata = bmc;
+	if (!strcmp(cfg->host.backend, "qemu"))
+		r = qemu_host_power_init(bmc, &t);
+	else if (!strcmp(cfg->host.backend, "gpio"))
+		r = gpio_host_power_init(bmc, &t);
+	else
+		r = power_init(&bmc->power, ev, &sim_host_ops, bmc->sim, &t);
 	if (r < 0)
 		return log_error_errno(r, "host power");
 	sim_host_attach(bmc->sim, &bmc->power);
 	bmc->power.notify = bmc_on_power_event;
 	bmc->power.notify_userdata = bmc;
 	watchdog_init(&bmc->wdt, ev, &bmc->power);
+	if (bmc->kcs) {
+		bmc->wdt.on_pretimeout = bmc_on_pretimeout;
+		bmc->wdt.pretimeout_userdata = bmc->kcs;
+	}
 	bmc->wdt.sel = &bmc->sel;
 	r = bootopt_init(&bmc->bootopt, ev, bmc->state_fd, &bmc->power, BOOTOPT_VALID_TIMEOUT_USEC);
 	if (r < 0)
 		return log_error_errno(r, "boot options");
 	r = chassis_init(bmc);
+	if (r < 0)
+		return r;
+	r = dcmi_init(bmc);
 	if (r < 0)
 		return r;
 	r = lanconf_init(bmc);
@@ -253,15 +293,20 @@ void bmc_done(struct bmc *bmc)
 	lanconf_done(bmc);
 	power_done(&bmc->power);
 	bmc->sim = sim_host_free(bmc->sim);
+	bmc->qhost = qemu_host_free(bmc->qhost);
+	bmc->ghost = gpio_host_free(bmc->ghost);
+	kcs_done(bmc);
 	bmc->expiry = sd_event_source_disable_unref(bmc->expiry);
 	bmc->reset = sd_event_source_disable_unref(bmc->reset);
 	bmc->watchdog = sd_event_source_disable_unref(bmc->watchdog);
 	session_table_free(&bmc->sessions);
 	users_done(&bmc->users);
+	dcmi_done(bmc);
 	sdr_done(&bmc->sdr);
 	sensors_done(&bmc->sensors);
-	fru_done(&bmc->fru);
+	pef_done(&bmc->pef);
 	sel_done(&bmc->sel);
+	fru_done(&bmc->fru);
 	if (bmc->state_fd >= 0)
 		close(bmc->state_fd);
 	bmc->state_fd = -EBADF;

@@ -17,7 +17,9 @@
 #include "chassis/power.h"
 #include "chassis/watchdog.h"
 #include "daemon/config.h"
+#include "dcmi/dcmi.h"
 #include "fru/fru.h"
+#include "pef/pef.h"
 #include "sdr/sdr.h"
 #include "sel/sel.h"
 #include "sensors/sensors.h"
@@ -28,6 +30,8 @@
 
 struct lan;
 struct sim_host;
+struct qemu_host;
+struct kcs;
 struct sol;
 
 struct bmc {
@@ -47,11 +51,16 @@ struct bmc {
 	struct bootopt bootopt;		/* Set/Get System Boot Options */
 	struct watchdog wdt;		/* IPMI BMC watchdog (App 22h-25h), not the systemd one */
 	struct sim_host *sim;
+	struct qemu_host *qhost;	/* host backend "qemu" (boards/qemu_host.c) */
+	struct gpio_host *ghost;	/* host backend "gpio" (boards/gpio_host.c) */
+	struct kcs *kcs;		/* the host's system interface (kcs/) */
 	struct sol *sol;		/* Serial over LAN (sol/) */
 	struct sel sel;			/* System Event Log (sel/) */
 	struct fru fru;			/* FRU inventory devices (fru/) */
 	struct sensors sensors;		/* the board's sensors (sensors/) */
 	struct sdr sdr;			/* SDR repository (sdr/) */
+	struct dcmi dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
+	struct pef pef;			/* event filtering and alerts (pef/) */
 	sd_event_source *watchdog;
 	sd_event_source *expiry;
 	sd_event_source *reset;		/* deferred cold/warm reset */

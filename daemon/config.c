@@ -944,9 +944,9 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	static const char *const keys[] = {
 		"backend", "power_on_ms", "power_off_ms", "soft_off_ms",
 		"cycle_interval_ms", "reset_ms", "initially_on", "restore_policy",
-		"power_good_timeout_ms", NULL
+		"power_good_timeout_ms", "qemu", "gpio", NULL
 	};
-	static const char *const backends[] = { "sim", NULL };
+	static const char *const backends[] = { "sim", "qemu", "gpio", NULL };
 	/* Indexed by enum cfg_restore_policy. */
 	static const char *const policies[] = { "always-off", "previous", "always-on", NULL };
 	json_object *obj = cfg_section(c, root, "host", keys);
@@ -967,6 +967,8 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	k = cfg_get_word(c, obj, "host", "restore_policy", policies, "a restore policy");
 	if (k >= 0)
 		h->restore_policy = (enum cfg_restore_policy)k;
+	qemu_parse_config(c, obj, h);
+	gpio_parse_config(c, obj, h);
 }
 
 static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
@@ -1025,7 +1027,7 @@ static void parse_root(struct pctx *c, json_object *root, struct board_config *c
 {
 	static const char *const keys[] = {
 		"name", "identity", "lan", "max_users", "users", "host", "sol",
-		"hwmon_root", "sim_dir", "sensors", "fru", "sel", NULL
+		"hwmon_root", "sim_dir", "sensors", "fru", "sel", "pef", "kcs", "dcmi", NULL
 	};
 
 	if (!cfg_is_type(c, "(top level)", root, json_type_object))
@@ -1038,8 +1040,11 @@ static void parse_root(struct pctx *c, json_object *root, struct board_config *c
 	parse_host(c, root, &cfg->host);
 	parse_sol(c, root, &cfg->sol);
 	parse_sel(c, root, cfg);
+	pef_parse_config(c, root, cfg);
 	sensors_parse_config(c, root, cfg);
 	fru_parse_config(c, root, cfg);
+	kcs_parse_config(c, root, cfg);
+	dcmi_parse_config(c, root, cfg);	/* after sensors: it names them */
 }
 
 /* ------------------------------------------------------------------ */

@@ -11,7 +11,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "boards/gpio_host.h"
+#include "dcmi/dcmi_cfg.h"
 #include "fru/fru_cfg.h"
+#include "pef/pef_cfg.h"
+#include "kcs/kcs_cfg.h"
 #include "sensors/sensor_cfg.h"
 
 #define CFG_MAX_LISTEN 4
@@ -85,6 +89,8 @@ struct cfg_host {			/* the simulated host ("sim" backend) */
 	bool initially_on;		/* power state at start, default false */
 	unsigned power_good_timeout_ms;	/* press to power good, at most; 0: power_on_ms + 10 s */
 	enum cfg_restore_policy restore_policy;	/* until set over IPMI; default always-off */
+	struct cfg_qemu qemu;		/* backend "qemu": the VM bmcd runs (kcs/kcs_cfg.h) */
+	struct cfg_gpio gpio;		/* backend "gpio": the lines (boards/gpio_host.h) */
 };
 
 struct cfg_sol {			/* where the host's serial console is */
@@ -102,6 +108,7 @@ struct board_config {
 	unsigned max_users;		/* highest user id the BMC offers, default 15 */
 	struct cfg_host host;
 	struct cfg_sol sol;
+	struct cfg_pef pef;		/* platform event filtering (pef/pef_cfg.h) */
 	unsigned sel_capacity;		/* SEL entries, default 4096 */
 	char hwmon_root[108];		/* default "/sys/class/hwmon" */
 	char sim_dir[108];		/* sim sensor overrides; empty: <state dir>/sim */
@@ -109,6 +116,8 @@ struct board_config {
 	unsigned n_sensors;
 	struct cfg_fru frus[CFG_MAX_FRUS];
 	unsigned n_frus;
+	struct cfg_kcs kcs;		/* the host interface (kcs/kcs_cfg.h) */
+	struct cfg_dcmi dcmi;		/* DCMI (dcmi/dcmi_cfg.h) */
 };
 
 /*

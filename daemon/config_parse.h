@@ -64,3 +64,8 @@ int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const cha
 /* Sections parsed next to their subsystems. */
 void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void pef_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void qemu_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);
+void gpio_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);

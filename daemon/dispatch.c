@@ -8,6 +8,7 @@ const struct ipmi_netfn ipmi_netfns[] = {
 	{ NETFN_APP, "app", app_cmds },
 	{ NETFN_STORAGE, "storage", storage_cmds },
 	{ NETFN_TRANSPORT, "transport", transport_cmds },
+	{ NETFN_GROUP, "group extension", dcmi_cmds },
 	{ 0, NULL, NULL },
 };
 
@@ -44,7 +45,8 @@ uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	if (req->lun != 0 || (req->netfn & 1))
 		return CC_INVALID_CMD_LUN;
 	c = ipmi_lookup(req->netfn, req->cmd);
-	if (!c || ((c->flags & CMD_F_LAN_ONLY) && req->channel == IPMI_CHANNEL_SYSIF))
+	if (!c || ((c->flags & CMD_F_LAN_ONLY) && req->channel == IPMI_CHANNEL_SYSIF) ||
+	    ((c->flags & CMD_F_SYSIF_ONLY) && req->channel != IPMI_CHANNEL_SYSIF))
 		return CC_INVALID_CMD;
 	if (req->priv < c->priv)
 		return CC_INSUFFICIENT_PRIV;

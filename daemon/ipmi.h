@@ -83,6 +83,7 @@ typedef int (*ipmi_handler)(struct bmc *bmc, const struct ipmi_req *req, struct 
 
 enum {
 	CMD_F_LAN_ONLY = 1 << 0,	/* session management: LAN channels only */
+	CMD_F_SYSIF_ONLY = 1 << 1,	/* message flags, Get Message...: the host's system interface only */
 };
 
 struct ipmi_cmd {
@@ -111,6 +112,7 @@ extern const struct ipmi_cmd chassis_cmds[256];
 extern const struct ipmi_cmd transport_cmds[256];
 extern const struct ipmi_cmd storage_cmds[256];
 extern const struct ipmi_cmd sensor_cmds[256];
+extern const struct ipmi_cmd dcmi_cmds[256];	/* group extension, body DCh (dcmi/) */
 
 /* Look up, check (C1h, D4h, C7h in that order), run.  Returns the
  * completion code; rsp holds the response data (empty unless cc == 0 or the

@@ -120,6 +120,15 @@ lan["sensors"] = seqfile(*[v20(0, ipmi_msg(0x04, c, d), sid=S_PLAIN, seq=i + 1) 
     (0x2F, b"\x14"), (0x20, b"\x01"), (0x00, b"\xff\x00"), (0x01, b""),
 ])])
 
+# PEF (Sensor/Event 10h-17h).
+flt = bytes([0x80, 0x01, 0x01, 0x10, 0xFF, 0xFF, 0x01, 0xFF, 0x01, 0x00, 0x02]) + bytes(9)
+lan["pef"] = seqfile(*[v20(0, ipmi_msg(0x04, c, d), sid=S_PLAIN, seq=i + 1) for i, (c, d) in enumerate([
+    (0x10, b""), (0x11, b"\x05"), (0x11, b"\xff"), (0x12, b"\x06\x06" + flt),
+    (0x13, b"\x06\x06\x00"), (0x12, b"\x09\x02\x18\x11\x00"), (0x13, b"\x0d\x01\x02"),
+    (0x12, b"\x0d\x01\x01hello"), (0x14, b"\x01\x02\x00"), (0x15, b""),
+    (0x16, b"\x01\x01\x00"), (0x16, b"\x01\x41\x00"), (0x17, bytes(12)), (0x11, b"\x00"),
+])])
+
 config = {
     "sim": open(os.path.join(HERE, "..", "boards", "sim.json"), "rb").read(),
     "minimal": b'{"name":"x","users":[{"id":2,"name":"a","password":"b"}]}',

@@ -7,23 +7,40 @@ set -euo pipefail
 PKGS=(
 	# build
 	meson ninja-build pkg-config gcc libc6-dev
-	libsystemd-dev libssl-dev libjson-c-dev libgpiod-dev libi2c-dev
+	libsystemd-dev libssl-dev libjson-c-dev libgpiod-dev libi2c-dev libsnmp-dev
 	# real IPMI clients the interop tests drive
 	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography python3-pexpect nmap fence-agents
 	prometheus-ipmi-exporter
+	# alert receivers and decoders for the PEF tests
+	snmptrapd
 	# network namespaces and veth for the NIC tests; unshare/mount for the journal test
 	iproute2 util-linux mount
+	# DHCP server for the IP-source-DHCP test (bmcd runs udhcpc from busybox-static, below)
+	dnsmasq-base
 	# bench
 	openipmi libfreeipmi-dev
 	# fuzz
 	clang libclang-rt-14-dev
 	# D-Bus
 	dbus
+	# qemu suite: cross toolchain, kernel source and build tools, the emulator
+	# (the armhf libraries come as .debs through qemu/make-sysroot)
+	qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross linux-source-6.1
+	device-tree-compiler make flex bison bc cpio xz-utils
+	# KCS suite: an x86 guest (Debian's kernel, busybox initramfs) under QEMU
+	qemu-system-x86 linux-image-amd64 busybox-static
 )
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=(sudo)
+fi
+
+# qemu/make-sysroot downloads armhf packages: dpkg must know the architecture
+new_arch=0
+if ! dpkg --print-foreign-architectures | grep -qx armhf; then
+	"${SUDO[@]}" dpkg --add-architecture armhf
+	new_arch=1
 fi
 
 missing=()
@@ -34,7 +51,7 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
+if [ "${#missing[@]}" -eq 0 ] && [ "$new_arch" -eq 0 ]; then
 	echo "deps: all ${#PKGS[@]} packages installed"
 	exit 0
 fi

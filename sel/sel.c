@@ -444,6 +444,7 @@ int sel_add_event(struct sel *sel, uint16_t gen, uint8_t sensor_type, uint8_t se
 	uint8_t rec[SEL_RECORD_LEN];
 	struct wbuf w = wb_init(rec, sizeof(rec));
 	uint16_t id;
+	int r;
 
 	wb_le16(&w, 0);
 	wb_u8(&w, SEL_TYPE_SYSTEM);
@@ -456,7 +457,16 @@ int sel_add_event(struct sel *sel, uint16_t gen, uint8_t sensor_type, uint8_t se
 	wb_u8(&w, ed1);
 	wb_u8(&w, ed2);
 	wb_u8(&w, ed3);
-	return sel_add(sel, rec, &id);
+	r = sel_add(sel, rec, &id);
+	if (sel->on_event) {
+		uint32_t t = sel_time(sel);
+
+		if (r == 0)
+			memcpy(rec, (uint8_t[]){ id & 0xff, id >> 8 }, 2);
+		memcpy(rec + 3, (uint8_t[]){ t & 0xff, (t >> 8) & 0xff, (t >> 16) & 0xff, t >> 24 }, 4);
+		sel->on_event(sel->on_event_userdata, rec);
+	}
+	return r;
 }
 
 const struct sel_rec *sel_get(const struct sel *sel, uint16_t id, uint16_t *next)

@@ -58,6 +58,11 @@ struct sel {
 	uint16_t resv;			/* the current reservation ID */
 	bool resv_valid;
 	unsigned dropped_at_load;	/* frames found bad by the last load */
+	/* Every system event sel_add_event() makes, as logged (record ID and
+	 * timestamp filled in; ID 0 when the SEL could not keep it): the
+	 * host interface's event message buffer (kcs/).  Optional. */
+	void (*on_event)(void *userdata, const uint8_t rec[SEL_RECORD_LEN]);
+	void *on_event_userdata;
 };
 
 /* Load (or create) the SEL in dirfd.  A corrupt file never fails: the

@@ -203,9 +203,6 @@ static int sel_set_utc(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 }
 
 const struct ipmi_cmd storage_cmds[256] = {
-	[0x10] = IPMI_CMD(fru_cmd_area_info, PRIV_USER, 1, 1, 0, "Get FRU Inventory Area Info"),
-	[0x11] = IPMI_CMD(fru_cmd_read, PRIV_USER, 4, 4, 0, "Read FRU Data"),
-	[0x12] = IPMI_CMD(fru_cmd_write, PRIV_OPERATOR, 4, IPMI_MAX_REQ, 0, "Write FRU Data"),
 	[0x20] = IPMI_CMD(sdr_cmd_repo_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Info"),
 	[0x21] = IPMI_CMD(sdr_cmd_alloc_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Allocation Info"),
 	[0x22] = IPMI_CMD(sdr_cmd_reserve, PRIV_USER, 0, 0, 0, "Reserve SDR Repository"),
@@ -216,6 +213,9 @@ const struct ipmi_cmd storage_cmds[256] = {
 	[0x27] = IPMI_CMD(sdr_cmd_clear, PRIV_OPERATOR, 6, 6, 0, "Clear SDR Repository"),
 	[0x28] = IPMI_CMD(sdr_cmd_get_time, PRIV_USER, 0, 0, 0, "Get SDR Repository Time"),
 	[0x29] = IPMI_CMD(sel_cmd_set_time, PRIV_OPERATOR, 4, 4, 0, "Set SDR Repository Time"),
+	[0x10] = IPMI_CMD(fru_cmd_area_info, PRIV_USER, 1, 1, 0, "Get FRU Inventory Area Info"),
+	[0x11] = IPMI_CMD(fru_cmd_read, PRIV_USER, 4, 4, 0, "Read FRU Data"),
+	[0x12] = IPMI_CMD(fru_cmd_write, PRIV_OPERATOR, 4, IPMI_MAX_REQ, 0, "Write FRU Data"),
 	[0x40] = IPMI_CMD(sel_get_info, PRIV_USER, 0, 0, 0, "Get SEL Info"),
 	[0x41] = IPMI_CMD(sel_get_alloc_info, PRIV_USER, 0, 0, 0, "Get SEL Allocation Info"),
 	[0x42] = IPMI_CMD(sel_cmd_reserve, PRIV_USER, 0, 0, 0, "Reserve SEL"),

@@ -113,6 +113,7 @@ def test_200_sensors_and_a_full_sel(bmc_factory, tmp_path):
                             "poll_ms": 1000, "source": {"kind": "sim", "value": 30 + i % 40,
                                                         "swing": 2}})
     board["sensors"] = sensors
+    board.pop("dcmi", None)          # its power sensors are gone
     board["sel"] = {"capacity": 4096}
     b = bmc_factory(board=write_board(tmp_path, board))
     rss_start = rss_kb(b.proc.pid)

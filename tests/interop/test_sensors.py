@@ -421,6 +421,7 @@ def test_hwmon_sensor_reads_sysfs_and_survives_a_vanishing_file(bmc_factory, tmp
     h1 = make_hwmon(root, "lm75", "8-004c", {"temp1_input": 30000})
     board = load_board()
     board["hwmon_root"] = str(root / "class")
+    board.pop("dcmi", None)          # its power sensors are replaced below
     board["sensors"] = [
         {"name": "Board Temp", "type": "temperature", "units": "degrees C", "min": 0, "max": 127.5,
          "thresholds": {"unc": 45}, "poll_ms": 200,
@@ -450,6 +451,7 @@ def test_hwmon_sensor_reads_sysfs_and_survives_a_vanishing_file(bmc_factory, tmp
 def test_sensor_board_errors_name_the_key(tmp_path):
     from conftest import BMCD
     board = load_board()
+    board.pop("dcmi", None)
     board["sensors"] = [{"name": "X", "type": "fan", "min": 0, "max": 100,
                          "thresholds": {"lc": 50, "lnc": 20}, "source": {"kind": "sim"}}]
     p = write_board(tmp_path, board)

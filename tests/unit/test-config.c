@@ -385,8 +385,8 @@ static void test_range_errors(void)
 	expect1(BOARD(",'max_users':64"), "max_users: 64 is out of range 2..63");
 	expect1(BOARD(",'host':{'reset_ms':600001}"),
 		"host.reset_ms: 600001 is out of range 0..600000");
-	expect1(BOARD(",'host':{'backend':'qemu'}"),
-		"host.backend: \"qemu\" is not a supported backend (sim)");
+	expect1(BOARD(",'host':{'backend':'xen'}"),
+		"host.backend: \"xen\" is not a supported backend (sim, qemu, gpio)");
 }
 
 static void test_lan_errors(void)

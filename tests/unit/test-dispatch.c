@@ -16,9 +16,14 @@ static uint8_t run(uint8_t netfn, uint8_t cmd, enum ipmi_priv priv, const uint8_
 {
 	uint8_t out[IPMI_MAX_RSP];
 	struct wbuf w = wb_init(out, sizeof(out));
+	const struct ipmi_cmd *c = ipmi_lookup(netfn, cmd);
 	struct ipmi_req req = {
 		.channel = 1, .priv = priv, .netfn = netfn, .cmd = cmd, .data = data, .len = len,
 	};
+
+	/* System-interface commands are walked where they exist. */
+	if (c && (c->flags & CMD_F_SYSIF_ONLY))
+		req.channel = IPMI_CHANNEL_SYSIF;
 
 	return ipmi_dispatch(&bmc, &req, &w);
 }

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* Board file section "pef" (pef/pef_cfg.c, docs/pef.md). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cfg_pef {
+	bool enabled;			/* PEF control bit 0 until set over IPMI; default true */
+	uint16_t trap_port;		/* UDP port alerts go to, default 162 */
+};
