@@ -166,6 +166,9 @@ class Bmcd:
     def start(self):
         if not BMCD.exists():
             pytest.fail(f"bmcd binary not found at {BMCD} (set BMCD=...)", pytrace=False)
+        # A daemon started again after stop_and_check() (tests that damage
+        # the state between runs) is running again: teardown must stop it.
+        self.returncode = None
         self.state_dir.mkdir(parents=True, exist_ok=True)
         # A short path: sun_path is at most 108 bytes.
         self._notify_dir = tempfile.mkdtemp(prefix="bmcdn-", dir="/tmp")
