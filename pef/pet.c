@@ -28,20 +28,15 @@ static const oid pet_varbind_oid[] = { 1, 3, 6, 1, 4, 1, 3183, 1, 1, 1 };
 static void entity_of(struct bmc *bmc, uint8_t number, uint8_t *id, uint8_t *inst)
 {
 	const struct sensor *s = sensors_find(&bmc->sensors, number);
+	const struct sdr_own_sensor *o = sdr_own_sensor(number);
 
 	*id = 0;
 	*inst = 0;
 	if (s) {
 		*id = s->cfg->entity_id;
 		*inst = s->cfg->entity_instance;
-	} else if (number == SENSOR_NUM_WATCHDOG) {
-		*id = 0x07;
-		*inst = 1;
-	} else if (number == SENSOR_NUM_EVENT_LOG) {
-		*id = 0x2e;
-		*inst = 1;
-	} else if (number == SENSOR_NUM_POWER_UNIT) {
-		*id = 0x13;
+	} else if (o) {
+		*id = o->entity;
 		*inst = 1;
 	}
 }

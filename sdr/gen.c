@@ -166,6 +166,22 @@ static void event_only_record(struct wbuf *w, uint8_t number, uint8_t entity, ui
 	id_string(w, name);
 }
 
+/* The BMC's own event sources: event-only records, entity 1 each. */
+static const struct sdr_own_sensor own_sensors[] = {
+	{ SENSOR_NUM_WATCHDOG, ENTITY_BOARD, 0x23, "Watchdog" },
+	{ SENSOR_NUM_EVENT_LOG, ENTITY_MC, 0x10, "Event Log" },
+	{ SENSOR_NUM_POWER_UNIT, ENTITY_POWER_UNIT, 0x09, "Power Unit" },
+	{ 0, 0, 0, NULL },
+};
+
+const struct sdr_own_sensor *sdr_own_sensor(uint8_t number)
+{
+	for (const struct sdr_own_sensor *o = own_sensors; o->name; o++)
+		if (o->number == number)
+			return o;
+	return NULL;
+}
+
 static void fru_locator(struct wbuf *w, const struct cfg_fru *f)
 {
 	hdr(w, SDR_FRU_LOCATOR);
@@ -222,9 +238,8 @@ int sdr_generate(const struct sensors *ss, const struct board_config *cfg, uint8
 		else
 			EMIT(compact_record(&w, &ss->s[i]));
 	}
-	EMIT(event_only_record(&w, SENSOR_NUM_WATCHDOG, ENTITY_BOARD, 0x23, "Watchdog"));
-	EMIT(event_only_record(&w, SENSOR_NUM_EVENT_LOG, ENTITY_MC, 0x10, "Event Log"));
-	EMIT(event_only_record(&w, SENSOR_NUM_POWER_UNIT, ENTITY_POWER_UNIT, 0x09, "Power Unit"));
+	for (const struct sdr_own_sensor *o = own_sensors; o->name; o++)
+		EMIT(event_only_record(&w, o->number, o->entity, o->type, o->name));
 	for (unsigned i = 0; i < cfg->n_frus; i++)
 		EMIT(fru_locator(&w, &cfg->frus[i]));
 #undef EMIT

@@ -78,6 +78,14 @@ int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp
 int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int sdr_cmd_get_time(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 
+/* The BMC's own event-only sensors (E0h.., sel/sel.h): their entity,
+ * sensor type and name; NULL for other numbers. */
+struct sdr_own_sensor {
+	uint8_t number, entity, type;
+	const char *name;
+};
+const struct sdr_own_sensor *sdr_own_sensor(uint8_t number);
+
 /* Records generated from the board (sdr/gen.c): sensors, the BMC's own
  * event-only sensors, FRU device locators, the MC locator.  Fills rec[] and
  * len[] with malloc'd records (without IDs); returns the count or -errno. */

@@ -96,6 +96,31 @@ def run(argv, timeout=CLIENT_TIMEOUT, env=None, input=None, cwd=None):
 # Board files
 
 
+# The ipmitool raw helpers most suites share: a request as bytes, the
+# response as a list of bytes, the completion code of a refusal.
+def ok(r):
+    assert r.ok, r
+    return r
+
+
+def hexargs(*data):
+    return [f"0x{b:02x}" for b in data]
+
+
+def raw(b, netfn, cmd, *data, **kw):
+    return b.ipmitool("raw", f"0x{netfn:02x}", f"0x{cmd:02x}", *hexargs(*data), **kw)
+
+
+def raw_bytes(r):
+    ok(r)
+    return [int(x, 16) for x in re.findall(r"\b[0-9a-fA-F]{2}\b", r.out)]
+
+
+def assert_cc(r, cc):
+    assert not r.ok, r
+    assert f"rsp=0x{cc:02x}" in r.text.lower(), f"want completion code {cc:#04x}\n{r}"
+
+
 def load_board(path=SIM_BOARD):
     with open(path) as f:
         return json.load(f)

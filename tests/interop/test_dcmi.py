@@ -4,14 +4,13 @@ dcmi collector.  The sim board's system power is PSU1 + PSU2 Input Power
 (boards/sim.json "dcmi"); tests move them through the sim override files."""
 
 import re
-import subprocess
 import time
 
 import pytest
 
-from conftest import HOST, load_board, run, write_board
-from test_prometheus import EXPORTER, free_tcp_port, metric, scrape
-from test_sensors import assert_cc, clear_sim, ok, raw, raw_bytes, set_sim
+from conftest import HOST, assert_cc, load_board, ok, raw, raw_bytes, run, write_board
+from test_prometheus import metric, run_exporter, scrape
+from test_sensors import clear_sim, set_sim
 
 DEADLINE = 10.0
 PSU = ("PSU1 Input Power", "PSU2 Input Power")
@@ -336,34 +335,7 @@ def test_board_without_power_sensors(bmc_factory, tmp_path):
 
 @pytest.fixture
 def dcmi_exporter(tmp_path):
-    port = free_tcp_port()
-    cfg = tmp_path / "ipmi.yml"
-    cfg.write_text(
-        "modules:\n"
-        "  default:\n"
-        "    user: admin\n"
-        "    pass: password\n"
-        "    driver: LAN_2_0\n"
-        "    privilege: admin\n"
-        "    timeout: 20000\n"
-        "    collectors: [dcmi]\n")
-    log = open(tmp_path / "exporter.log", "w")
-    proc = subprocess.Popen([EXPORTER, f"--config.file={cfg}",
-                             f"--web.listen-address={HOST}:{port}"],
-                            stdout=log, stderr=subprocess.STDOUT,
-                            env={"HOME": str(tmp_path), "PATH": "/usr/sbin:/usr/bin:/bin"})
-    import socket
-    t_end = time.monotonic() + 10
-    while time.monotonic() < t_end:
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.1)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    yield from run_exporter(tmp_path, ["dcmi"])
 
 
 def test_ipmi_exporter_dcmi_collector(bmc, dcmi_exporter, tmp_path):

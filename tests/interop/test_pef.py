@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from conftest import HOST, load_board, run, write_board
-from test_sensors import assert_cc, ok, raw, raw_bytes, set_sim, wait_for
+from conftest import HOST, assert_cc, load_board, ok, raw, raw_bytes, run, write_board
+from test_sensors import set_sim, wait_for
 
 PET_ENTERPRISE = ".1.3.6.1.4.1.3183.1.1"
 PET_VARBIND = ".1.3.6.1.4.1.3183.1.1.1"

@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from conftest import HOST, load_board
-from test_sensors import ok, threshold_sensors
+from conftest import HOST, ok
+from test_sensors import threshold_sensors
 
 EXPORTER = "/usr/bin/prometheus-ipmi-exporter"
 
@@ -22,8 +22,9 @@ def free_tcp_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def exporter(tmp_path):
+def run_exporter(tmp_path, collectors):
+    """Debian's ipmi_exporter on a free loopback port, module "default"
+    with the given collectors; yields the port, stops it afterwards."""
     port = free_tcp_port()
     cfg = tmp_path / "ipmi.yml"
     cfg.write_text(
@@ -34,7 +35,7 @@ def exporter(tmp_path):
         "    driver: LAN_2_0\n"
         "    privilege: admin\n"
         "    timeout: 20000\n"
-        "    collectors: [bmc, ipmi, chassis, sel]\n")
+        f"    collectors: [{', '.join(collectors)}]\n")
     log = open(tmp_path / "exporter.log", "w")
     proc = subprocess.Popen([EXPORTER, f"--config.file={cfg}",
                              f"--web.listen-address={HOST}:{port}"],
@@ -51,6 +52,11 @@ def exporter(tmp_path):
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture
+def exporter(tmp_path):
+    yield from run_exporter(tmp_path, ["bmc", "ipmi", "chassis", "sel"])
 
 
 def scrape(port, target):

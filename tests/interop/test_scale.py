@@ -15,9 +15,8 @@ import struct
 import threading
 import time
 
-from conftest import load_board, write_board
+from conftest import load_board, ok, write_board
 from rmcpclient import Console, RmcpError
-from test_sensors import ok
 
 SEL_FILE = "sel"
 FRAME = 24

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from conftest import load_board, write_board
-from test_sensors import assert_cc, ok, raw, raw_bytes
+from conftest import assert_cc, load_board, ok, raw, raw_bytes, write_board
 
 SDR_FILE = "sdr"
 

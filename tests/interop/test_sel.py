@@ -10,33 +10,10 @@ import time
 
 import pytest
 
-from conftest import CLIENT_TIMEOUT, HOST, run
+from conftest import CLIENT_TIMEOUT, HOST, assert_cc, ok, raw, raw_bytes, run
 
 SEL_FILE = "sel"
 FRAME = 24
-
-
-def ok(r):
-    assert r.ok, r
-    return r
-
-
-def hexargs(*data):
-    return [f"0x{b:02x}" for b in data]
-
-
-def raw(b, netfn, cmd, *data, **kw):
-    return b.ipmitool("raw", f"0x{netfn:02x}", f"0x{cmd:02x}", *hexargs(*data), **kw)
-
-
-def raw_bytes(r):
-    ok(r)
-    return [int(x, 16) for x in re.findall(r"\b[0-9a-fA-F]{2}\b", r.out)]
-
-
-def assert_cc(r, cc):
-    assert not r.ok, r
-    assert f"rsp=0x{cc:02x}" in r.text.lower(), f"want completion code {cc:#04x}\n{r}"
 
 
 def field(text, name):

@@ -13,32 +13,10 @@ import time
 
 import pytest
 
-from conftest import SYS_PYTHON, HOST, load_board, run, write_board
+from conftest import (HOST, SYS_PYTHON, assert_cc, hexargs, load_board, ok, raw, raw_bytes, run,
+                      write_board)
 
 POLL_DEADLINE = 10.0
-
-
-def ok(r):
-    assert r.ok, r
-    return r
-
-
-def hexargs(*data):
-    return [f"0x{b:02x}" for b in data]
-
-
-def raw(b, netfn, cmd, *data, **kw):
-    return b.ipmitool("raw", f"0x{netfn:02x}", f"0x{cmd:02x}", *hexargs(*data), **kw)
-
-
-def raw_bytes(r):
-    ok(r)
-    return [int(x, 16) for x in re.findall(r"\b[0-9a-fA-F]{2}\b", r.out)]
-
-
-def assert_cc(r, cc):
-    assert not r.ok, r
-    assert f"rsp=0x{cc:02x}" in r.text.lower(), f"want completion code {cc:#04x}\n{r}"
 
 
 def board_sensors(board=None):
