@@ -7,6 +7,7 @@
 #include "lan/lancmds.h"
 #include "sol/sol.h"
 #include "kcs/kcs.h"
+#include "i2c/master.h"
 
 #define IPMI_IANA 7154u		/* 1BF2h: the IPMI forum, for channel info */
 
@@ -133,6 +134,7 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x4d] = IPMI_CMD(sol_cmd_get_user_payload_access, PRIV_OPERATOR, 2, 2, 0, "Get User Payload Access"),
 	[0x4e] = IPMI_CMD(sol_cmd_channel_payload_support, PRIV_USER, 1, 1, 0, "Get Channel Payload Support"),
 	[0x4f] = IPMI_CMD(sol_cmd_channel_payload_version, PRIV_USER, 2, 2, 0, "Get Channel Payload Version"),
+	[0x52] = IPMI_CMD(i2c_cmd_master_write_read, PRIV_OPERATOR, 3, 255, 0, "Master Write-Read"),
 	[0x54] = IPMI_CMD(lan_get_cipher_suites, PRIV_NONE, 3, 3, CMD_F_LAN_ONLY, "Get Channel Cipher Suites"),
 	[0x58] = IPMI_CMD(kcs_cmd_set_sysinfo, PRIV_ADMIN, 2, 18, 0, "Set System Info Parameters"),
 	[0x59] = IPMI_CMD(kcs_cmd_get_sysinfo, PRIV_USER, 4, 4, 0, "Get System Info Parameters"),

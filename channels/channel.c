@@ -223,6 +223,9 @@ int channels_init(struct channels *c, const struct board_config *cfg, int dirfd)
 	channel_add(c, cfg->lan.channel & 0x0f, CH_MEDIUM_LAN, 0x01, 2);
 	/* System interface: KCS, session-less. */
 	channel_add(c, IPMI_CHANNEL_SYSIF, CH_MEDIUM_SYSIF, 0x05, 0);
+	/* IPMB channels (ipmb/): IPMB-1.0, session-less. */
+	for (unsigned i = 0; i < cfg->ipmb.n_channels; i++)
+		channel_add(c, cfg->ipmb.channels[i].number, CH_MEDIUM_IPMB, 0x01, 0);
 	if (dirfd >= 0)
 		channels_load(c);
 	return 0;

@@ -8,6 +8,7 @@
 #include "boards/sim_host.h"
 #include "boards/qemu_host.h"
 #include "boards/gpio_host.h"
+#include "ipmb/ipmb.h"
 #include "kcs/kcs.h"
 #include "daemon/bmc.h"
 #include "daemon/log.h"
@@ -149,16 +150,27 @@ static void bmc_on_pretimeout(void *userdata)
 /* Sensors, then the SDR repository made from them. */
 static int monitoring_init(struct bmc *bmc)
 {
-	uint8_t *rec[CFG_MAX_SENSORS + CFG_MAX_FRUS + 8] = { NULL };
-	uint8_t len[CFG_MAX_SENSORS + CFG_MAX_FRUS + 8];
-	int n, r;
+	enum { RECS_MAX = CFG_MAX_SENSORS + CFG_MAX_FRUS + 8 + IPMB_SATELLITES_MAX * (IPMB_SAT_SENSORS_MAX + 1) };
+	uint8_t *rec[RECS_MAX] = { NULL };
+	uint8_t len[RECS_MAX];
+	int n, k, r;
 
 	r = sensors_init(&bmc->sensors, bmc->ev, &bmc->cfg, bmc->state_fd);
 	if (r < 0)
 		return log_error_errno(r, "sensors");
 	bmc->sensors.emit = bmc_on_sensor_event;
 	bmc->sensors.emit_userdata = bmc;
-	n = sdr_generate(&bmc->sensors, &bmc->cfg, rec, len, CFG_MAX_SENSORS + CFG_MAX_FRUS + 8);
+	r = ipmb_init(bmc);	/* satellites: their sensors, and SDRs in ours */
+	if (r < 0)
+		return r;
+	n = sdr_generate(&bmc->sensors, &bmc->cfg, rec, len, RECS_MAX);
+	k = n < 0 ? 0 : ipmb_sdr_records(bmc->ipmb, rec + n, len + n, RECS_MAX - (unsigned)n);
+	if (k < 0) {
+		for (int i = 0; i < RECS_MAX; i++)
+			free(rec[i]);
+		return log_error_errno(k, "sdr: satellites");
+	}
+	n = n < 0 ? n : n + k;
 	r = n < 0 ? n : sdr_init(&bmc->sdr, bmc->state_fd, rec, len, (unsigned)n, sel_time(&bmc->sel));
 	for (int i = 0; i < n; i++)
 		free(rec[i]);
@@ -296,6 +308,7 @@ void bmc_done(struct bmc *bmc)
 	bmc->qhost = qemu_host_free(bmc->qhost);
 	bmc->ghost = gpio_host_free(bmc->ghost);
 	kcs_done(bmc);
+	ipmb_done(bmc);
 	bmc->expiry = sd_event_source_disable_unref(bmc->expiry);
 	bmc->reset = sd_event_source_disable_unref(bmc->reset);
 	bmc->watchdog = sd_event_source_disable_unref(bmc->watchdog);

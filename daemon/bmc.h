@@ -61,6 +61,7 @@ struct bmc {
 	struct sdr sdr;			/* SDR repository (sdr/) */
 	struct dcmi dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
 	struct pef pef;			/* event filtering and alerts (pef/) */
+	struct ipmb *ipmb;		/* IPMB channels, bridging, satellites (ipmb/) */
 	sd_event_source *watchdog;
 	sd_event_source *expiry;
 	sd_event_source *reset;		/* deferred cold/warm reset */

@@ -1027,7 +1027,7 @@ static void parse_root(struct pctx *c, json_object *root, struct board_config *c
 {
 	static const char *const keys[] = {
 		"name", "identity", "lan", "max_users", "users", "host", "sol",
-		"hwmon_root", "sim_dir", "sensors", "fru", "sel", "pef", "kcs", "dcmi", NULL
+		"hwmon_root", "sim_dir", "sensors", "fru", "sel", "pef", "kcs", "dcmi", "i2c", "ipmb", NULL
 	};
 
 	if (!cfg_is_type(c, "(top level)", root, json_type_object))
@@ -1045,6 +1045,8 @@ static void parse_root(struct pctx *c, json_object *root, struct board_config *c
 	fru_parse_config(c, root, cfg);
 	kcs_parse_config(c, root, cfg);
 	dcmi_parse_config(c, root, cfg);	/* after sensors: it names them */
+	i2c_parse_config(c, root, cfg);		/* after sensors and fru: it checks against them */
+	ipmb_parse_config(c, root, cfg);	/* after sensors: names are unique across */
 }
 
 /* ------------------------------------------------------------------ */

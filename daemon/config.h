@@ -14,7 +14,9 @@
 #include "boards/gpio_host.h"
 #include "dcmi/dcmi_cfg.h"
 #include "fru/fru_cfg.h"
+#include "i2c/i2c_cfg.h"
 #include "pef/pef_cfg.h"
+#include "ipmb/ipmb_cfg.h"
 #include "kcs/kcs_cfg.h"
 #include "sensors/sensor_cfg.h"
 
@@ -118,6 +120,8 @@ struct board_config {
 	unsigned n_frus;
 	struct cfg_kcs kcs;		/* the host interface (kcs/kcs_cfg.h) */
 	struct cfg_dcmi dcmi;		/* DCMI (dcmi/dcmi_cfg.h) */
+	struct cfg_i2c i2c;		/* Master Write-Read buses and allow-lists (i2c/i2c_cfg.h) */
+	struct cfg_ipmb ipmb;		/* IPMB channels and satellites (ipmb/ipmb_cfg.h) */
 };
 
 /*

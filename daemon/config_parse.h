@@ -63,9 +63,14 @@ int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const cha
 
 /* Sections parsed next to their subsystems. */
 void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+/* The "sensors" array of obj (path parent) into list (at most max). */
+void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
+			struct cfg_sensor *list, unsigned max, unsigned *count);
 void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void pef_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void ipmb_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void qemu_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);
 void gpio_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);

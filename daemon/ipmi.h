@@ -65,6 +65,7 @@ enum {				/* completion codes (IPMI 2.0 table 5-2) */
 
 struct bmc;
 struct session;
+struct sensors;
 
 struct ipmi_req {
 	uint8_t channel;		/* channel it arrived on */
@@ -76,6 +77,7 @@ struct ipmi_req {
 	uint8_t cmd;
 	const uint8_t *data;
 	size_t len;
+	struct sensors *sensors;	/* a satellite's sensors (ipmb/); NULL: the BMC's */
 };
 
 /* Returns a completion code; response data (after the cc) goes into rsp. */

@@ -15,6 +15,7 @@
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "ipmb/ipmb.h"
 #include "daemon/store.h"
 #include "dcmi/dcmi.h"
 
@@ -593,7 +594,9 @@ static unsigned temp_records(struct bmc *bmc, int group, uint8_t instance, struc
 		struct temp_rec t;
 		unsigned j;
 
+		/* the BMC's own sensors only: a satellite's are read over IPMB */
 		if (bmc->sdr.recs[i].len < 13 || (d[3] != SDR_FULL && d[3] != SDR_COMPACT) ||
+		    d[5] != ipmb_own_address(bmc->ipmb) || (d[6] & 0xf0) ||
 		    d[12] != SENSOR_TYPE_TEMPERATURE || temp_group(d[8]) != group)
 			continue;
 		t = (struct temp_rec){ .id = (uint16_t)(d[0] | d[1] << 8), .instance = d[9] & 0x7f,

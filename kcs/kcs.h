@@ -55,6 +55,9 @@ bool kcs_vm_connected(const struct kcs *k);
 
 /* The current message flags (Get Message Flags byte). */
 uint8_t kcs_message_flags(const struct kcs *k);
+/* Put a message in the receive message queue (Get Message data: channel
+ * and privilege byte, then data); raises SMS_ATN.  0 or -ENOBUFS. */
+int kcs_queue_message(struct kcs *k, uint8_t chan_priv, const uint8_t *data, size_t len);
 
 /* Handlers (App netfn), in kcs/sysif.c. */
 int kcs_cmd_clear_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

@@ -59,7 +59,6 @@ struct kcs {
 /* Recompute the flags and move SMS_ATN to match. */
 void kcs_update_atn(struct kcs *k);
 /* Queue a message for the host (Get Message): 0 or -ENOBUFS. */
-int kcs_queue_message(struct kcs *k, uint8_t chan_priv, const uint8_t *data, size_t len);
 
 /* Backends: each returns its context or NULL after logging why. */
 void *kcs_extern_new(struct kcs *k, sd_event *ev, const char *listen);

@@ -10,21 +10,12 @@
 
 #include "daemon/bmc.h"
 #include "daemon/log.h"
+#include "ipmb/ipmb.h"
 #include "kcs/kcs_internal.h"
 
 #define CC_DATA_NOT_AVAILABLE 0x80	/* Get Message / Read Event Message Buffer: empty */
 #define CC_PARAM_NOT_SUPPORTED 0x80	/* Get/Set System Info Parameters */
 #define SYSINFO_REV 0x11
-#define BMC_SA 0x20			/* this BMC's IPMB slave address */
-
-static uint8_t ipmb_sum(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return (uint8_t)-s;
-}
 
 int kcs_cmd_clear_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
@@ -70,7 +61,7 @@ int kcs_cmd_get_message(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
  * for Get Message, as if it had travelled the bus. */
 static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf *r)
 {
-	uint8_t rsa, nl, c1, rqsa, seq, cmd, out[IPMI_MAX_RSP], q[KCS_RXMSG_MAX];
+	uint8_t nl, c1, rqsa, seq, cmd, out[IPMI_MAX_RSP], q[KCS_RXMSG_MAX];
 	struct rbuf body;
 	struct wbuf w = wb_init(out, sizeof(out)), qw = wb_init(q, sizeof(q));
 	struct ipmi_req sub = {
@@ -82,15 +73,13 @@ static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf
 	const uint8_t *start = r->p;
 	uint8_t cc;
 
-	rsa = rb_u8(r);
+	(void)rb_u8(r);		/* rsSA: this BMC (the caller checked) */
 	nl = rb_u8(r);
 	c1 = rb_u8(r);
 	if (!rb_ok(r) || rb_left(r) < 4)
 		return CC_REQ_LEN;
-	if (ipmb_sum(start, 2) != c1 || ipmb_sum(r->p, rb_left(r) - 1) != r->p[rb_left(r) - 1])
+	if (ipmb_checksum(start, 2) != c1 || ipmb_checksum(r->p, rb_left(r) - 1) != r->p[rb_left(r) - 1])
 		return CC_INVALID_FIELD;
-	if (rsa != BMC_SA)
-		return CC_DEST_UNAVAILABLE;	/* IPMB bridging: not on this board yet */
 	rqsa = rb_u8(r);
 	seq = rb_u8(r);
 	cmd = rb_u8(r);
@@ -107,15 +96,15 @@ static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf
 	/* Get Message data for an IPMB response: channel/privilege, then the
 	 * message without its first byte (the requester's address). */
 	wb_u8(&qw, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)));
-	wb_u8(&qw, ipmb_sum((uint8_t[]){ rqsa, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)) }, 2));
-	wb_u8(&qw, BMC_SA);
+	wb_u8(&qw, ipmb_checksum((uint8_t[]){ rqsa, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)) }, 2));
+	wb_u8(&qw, ipmb_own_address(bmc->ipmb));
 	wb_u8(&qw, (uint8_t)((seq & 0xfc) | sub.lun));
 	wb_u8(&qw, cmd);
 	wb_u8(&qw, cc);
 	wb_bytes(&qw, out, w.len);
 	if (!wb_ok(&qw))
 		return CC_CANT_RETURN_BYTES;
-	wb_u8(&qw, ipmb_sum(q + 2, qw.len - 2));
+	wb_u8(&qw, ipmb_checksum(q + 2, qw.len - 2));
 	if (!wb_ok(&qw))
 		return CC_CANT_RETURN_BYTES;
 	if (kcs_queue_message(bmc->kcs, 0x00 | (uint8_t)(req->priv << 4), q, qw.len) < 0)
@@ -126,11 +115,13 @@ static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf
 int kcs_cmd_send_message(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
-	uint8_t ch = rb_u8(&r) & 0x0f;
+	uint8_t cb = rb_u8(&r), ch = cb & 0x0f;
 	struct rbuf msg;
 
 	if (ch == IPMI_CHANNEL_CURRENT)
 		ch = req->channel;
+	if (cb & 0x30)
+		return CC_INVALID_FIELD;	/* bits 5:4: reserved */
 	if (ch == IPMI_CHANNEL_SYSIF) {
 		/* To the host's receive message queue (a remote console
 		 * talking to system management software). */
@@ -144,8 +135,13 @@ int kcs_cmd_send_message(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 			return CC_NODE_BUSY;
 		return CC_OK;
 	}
-	if (ch == 0 && req->channel == IPMI_CHANNEL_SYSIF)
+	if (ch == 0 && req->channel == IPMI_CHANNEL_SYSIF && rb_left(&r) &&
+	    r.p[0] == ipmb_own_address(bmc->ipmb))
 		return send_to_self(bmc, req, &r);
+	if (ipmb_has_channel(bmc->ipmb, ch)) {
+		msg = rb_rest(&r);
+		return ipmb_send_message(bmc, req, ch, cb & 0xc0, msg.p, msg.len);
+	}
 	if (!channel_get(&bmc->channels, ch))
 		return CC_INVALID_FIELD;
 	return CC_DEST_UNAVAILABLE;

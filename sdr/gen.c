@@ -60,7 +60,7 @@ static int finish(struct wbuf *w, uint8_t **rec, uint8_t *len)
 	return 0;
 }
 
-static void full_record(struct wbuf *w, const struct sensor *s)
+static void full_record(struct wbuf *w, const struct sensor *s, uint8_t owner, uint8_t channel)
 {
 	const struct cfg_sensor *c = s->cfg;
 	const struct conv *cv = &s->conv;
@@ -76,8 +76,8 @@ static void full_record(struct wbuf *w, const struct sensor *s)
 			am |= (uint16_t)LOWER_READABLE(t);
 	}
 	hdr(w, SDR_FULL);
-	wb_u8(w, OWNER_BMC);
-	wb_u8(w, 0);				/* channel 0, LUN 0 */
+	wb_u8(w, owner);
+	wb_u8(w, (uint8_t)(channel << 4));	/* channel, LUN 0 */
 	wb_u8(w, s->number);
 	wb_u8(w, c->entity_id);
 	wb_u8(w, c->entity_instance);
@@ -119,13 +119,13 @@ static void full_record(struct wbuf *w, const struct sensor *s)
 	id_string(w, c->name);
 }
 
-static void compact_record(struct wbuf *w, const struct sensor *s)
+static void compact_record(struct wbuf *w, const struct sensor *s, uint8_t owner, uint8_t channel)
 {
 	const struct cfg_sensor *c = s->cfg;
 
 	hdr(w, SDR_COMPACT);
-	wb_u8(w, OWNER_BMC);
-	wb_u8(w, 0);
+	wb_u8(w, owner);
+	wb_u8(w, (uint8_t)(channel << 4));
 	wb_u8(w, s->number);
 	wb_u8(w, c->entity_id);
 	wb_u8(w, c->entity_instance);
@@ -198,13 +198,14 @@ static void fru_locator(struct wbuf *w, const struct cfg_fru *f)
 	id_string(w, f->name[0] ? f->name : "FRU");
 }
 
-static void mc_locator(struct wbuf *w, const char *name)
+static void mc_locator(struct wbuf *w, const char *name, uint8_t addr, uint8_t channel,
+		       uint8_t support)
 {
 	hdr(w, SDR_MC_LOCATOR);
-	wb_u8(w, OWNER_BMC);
-	wb_u8(w, 0x00);				/* channel 0 */
+	wb_u8(w, addr);
+	wb_u8(w, channel & 0x0f);
 	wb_u8(w, 0x00);				/* ACPI state notification off */
-	wb_u8(w, BMC_DEVICE_SUPPORT);
+	wb_u8(w, support);
 	wb_zero(w, 3);
 	wb_u8(w, ENTITY_MC);
 	wb_u8(w, 1);
@@ -231,12 +232,12 @@ int sdr_generate(const struct sensors *ss, const struct board_config *cfg, uint8
 		n++;							\
 	} while (0)
 
-	EMIT(mc_locator(&w, "BMC"));
+	EMIT(mc_locator(&w, "BMC", OWNER_BMC, 0, BMC_DEVICE_SUPPORT));
 	for (unsigned i = 0; i < ss->n; i++) {
 		if (ss->s[i].cfg->threshold)
-			EMIT(full_record(&w, &ss->s[i]));
+			EMIT(full_record(&w, &ss->s[i], OWNER_BMC, 0));
 		else
-			EMIT(compact_record(&w, &ss->s[i]));
+			EMIT(compact_record(&w, &ss->s[i], OWNER_BMC, 0));
 	}
 	for (const struct sdr_own_sensor *o = own_sensors; o->name; o++)
 		EMIT(event_only_record(&w, o->number, o->entity, o->type, o->name));
@@ -251,4 +252,27 @@ fail:
 	while (n)
 		free(rec[--n]);
 	return r;
+}
+
+int sdr_sensor_record(const struct sensor *s, uint8_t owner, uint8_t channel, uint8_t **rec,
+		      uint8_t *len)
+{
+	uint8_t buf[SDR_REC_MAX];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+
+	if (s->cfg->threshold)
+		full_record(&w, s, owner, channel);
+	else
+		compact_record(&w, s, owner, channel);
+	return finish(&w, rec, len);
+}
+
+int sdr_mc_locator(const char *name, uint8_t addr, uint8_t channel, uint8_t support, uint8_t **rec,
+		   uint8_t *len)
+{
+	uint8_t buf[SDR_REC_MAX];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+
+	mc_locator(&w, name, addr, channel, support);
+	return finish(&w, rec, len);
 }

@@ -93,3 +93,11 @@ struct sensors;
 struct board_config;
 int sdr_generate(const struct sensors *ss, const struct board_config *cfg, uint8_t **rec,
 		 uint8_t *len, unsigned max);
+/* One sensor's record (full or compact) owned by the controller at 'owner'
+ * on 'channel', and a management controller device locator: for the
+ * satellite controllers (ipmb/).  0 or -errno; *rec is malloc'd. */
+struct sensor;
+int sdr_sensor_record(const struct sensor *s, uint8_t owner, uint8_t channel, uint8_t **rec,
+		      uint8_t *len);
+int sdr_mc_locator(const char *name, uint8_t addr, uint8_t channel, uint8_t support, uint8_t **rec,
+		   uint8_t *len);

@@ -27,7 +27,8 @@ static struct sensor *lookup(struct bmc *bmc, const struct ipmi_req *req)
 {
 	uint8_t n = req->data[0];
 
-	return n == SENSOR_NUM_RESERVED ? NULL : sensors_find(&bmc->sensors, n);
+	return n == SENSOR_NUM_RESERVED ? NULL
+					: sensors_find(req->sensors ? req->sensors : &bmc->sensors, n);
 }
 
 static int set_event_receiver(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)

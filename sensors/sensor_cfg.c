@@ -221,25 +221,25 @@ static bool analog_type(uint8_t type)
 	return type >= 0x01 && type <= 0x04;	/* temperature, voltage, current, fan */
 }
 
-static void parse_sensor(struct pctx *c, json_object *obj, size_t idx, struct board_config *cfg,
-			 uint32_t used[8])
+static void parse_sensor(struct pctx *c, json_object *obj, const char *list_path, size_t idx,
+			 struct cfg_sensor *list, unsigned *count, uint32_t used[8])
 {
 	static const char *const keys[] = {
 		"name", "number", "type", "event_type", "entity", "entity_instance", "units",
 		"min", "max", "thresholds", "hysteresis", "poll_ms", "states", "source", NULL
 	};
-	struct cfg_sensor *s = &cfg->sensors[cfg->n_sensors];
+	struct cfg_sensor *s = &list[*count];
 	char base[PATH_LEN], path[PATH_LEN];
 	int64_t n;
 
-	cfg_path_index(base, "sensors", idx);
+	cfg_path_index(base, list_path, idx);
 	if (!cfg_is_type(c, base, obj, json_type_object))
 		return;
 	cfg_check_keys(c, obj, base, keys);
 	memset(s, 0, sizeof(*s));
 	copy_name(c, obj, base, "name", true, s->name, sizeof(s->name), true);
-	for (unsigned i = 0; i < cfg->n_sensors && s->name[0]; i++)
-		if (!strcmp(cfg->sensors[i].name, s->name))
+	for (unsigned i = 0; i < *count && s->name[0]; i++)
+		if (!strcmp(list[i].name, s->name))
 			cfg_report(c, base, "name \"%s\" is used by sensors[%u] too", s->name, i);
 	if (cfg_get_int(c, obj, base, "number", 1, SENSOR_NUM_BOARD_MAX, &n)) {
 		s->number = (uint8_t)n;
@@ -289,15 +289,41 @@ static void parse_sensor(struct pctx *c, json_object *obj, size_t idx, struct bo
 		parse_states(c, obj, base, s);
 	}
 	parse_source(c, obj, base, s);
-	cfg->n_sensors++;
+	(*count)++;
 }
 
-void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
+void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
+			struct cfg_sensor *list, unsigned max, unsigned *count)
 {
 	char path[PATH_LEN];
 	json_object *arr;
 	uint32_t used[8] = { 0 };
 	uint8_t next = 1;
+
+	*count = 0;
+	arr = cfg_get_array(c, obj, parent, "sensors", false, path);
+	if (!arr)
+		return;
+	if (json_object_array_length(arr) > max) {
+		cfg_report(c, path, "more than %u sensors", max);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		parse_sensor(c, json_object_array_get_idx(arr, i), path, i, list, count, used);
+	/* Sensors without a number get the lowest free ones, in order. */
+	for (unsigned i = 0; i < *count; i++) {
+		if (list[i].number)
+			continue;
+		while (next <= SENSOR_NUM_BOARD_MAX && (used[next / 32] & 1u << next % 32))
+			next++;
+		list[i].number = next;
+		used[next / 32] |= 1u << next % 32;
+	}
+}
+
+void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
+{
+	char path[PATH_LEN];
 	const char *str;
 	size_t len;
 
@@ -316,22 +342,5 @@ void sensors_parse_config(struct pctx *c, json_object *root, struct board_config
 		else
 			memcpy(cfg->sim_dir, str, len + 1);
 	}
-	arr = cfg_get_array(c, root, "", "sensors", false, path);
-	if (!arr)
-		return;
-	if (json_object_array_length(arr) > SENSOR_NUM_BOARD_MAX) {
-		cfg_report(c, path, "more than %d sensors", SENSOR_NUM_BOARD_MAX);
-		return;
-	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		parse_sensor(c, json_object_array_get_idx(arr, i), i, cfg, used);
-	/* Sensors without a number get the lowest free ones, in order. */
-	for (unsigned i = 0; i < cfg->n_sensors; i++) {
-		if (cfg->sensors[i].number)
-			continue;
-		while (next <= SENSOR_NUM_BOARD_MAX && (used[next / 32] & 1u << next % 32))
-			next++;
-		cfg->sensors[i].number = next;
-		used[next / 32] |= 1u << next % 32;
-	}
+	sensors_parse_list(c, root, "", cfg->sensors, SENSOR_NUM_BOARD_MAX, &cfg->n_sensors);
 }

@@ -112,7 +112,7 @@ static bool hwmon_matches(int dirfd, const char *name, const char *device)
 static int hwmon_resolve(struct sensor *s)
 {
 	const struct cfg_sensor *c = s->cfg;
-	const char *root = s->owner->cfg->hwmon_root;
+	const char *root = s->owner->hwmon_root;
 	struct dirent *de;
 	DIR *d = opendir(root);
 	int r = -ENODEV;
@@ -420,12 +420,31 @@ static int sensor_setup(struct sensors *ss, struct sensor *s, const struct cfg_s
 	return 0;
 }
 
+static int sensors_setup_all(struct sensors *ss, const struct cfg_sensor *list, unsigned n)
+{
+	int r;
+
+	ss->n = n;
+	if (!ss->n)
+		return 0;
+	ss->s = calloc(ss->n, sizeof(*ss->s));
+	if (!ss->s)
+		return -ENOMEM;
+	for (unsigned i = 0; i < ss->n; i++) {
+		r = sensor_setup(ss, &ss->s[i], &list[i]);
+		if (r < 0)
+			return r;
+		ss->by_num[ss->s[i].number] = &ss->s[i];
+	}
+	return 0;
+}
+
 int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cfg, int state_fd)
 {
 	int r;
 
 	ss->ev = ev;
-	ss->cfg = cfg;
+	ss->hwmon_root = cfg->hwmon_root;
 	ss->evr_addr = 0x20;
 	ss->evr_lun = 0;
 	ss->sim_fd = -1;
@@ -438,20 +457,23 @@ int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cf
 			log_warning("sensors: cannot make %s in the state dir: %m", SIM_DIR);
 		ss->sim_fd = openat(state_fd, SIM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
-	ss->n = cfg->n_sensors;
-	if (!ss->n)
-		return 0;
-	ss->s = calloc(ss->n, sizeof(*ss->s));
-	if (!ss->s)
-		return -ENOMEM;
-	for (unsigned i = 0; i < ss->n; i++) {
-		r = sensor_setup(ss, &ss->s[i], &cfg->sensors[i]);
-		if (r < 0)
-			return r;
-		ss->by_num[ss->s[i].number] = &ss->s[i];
-	}
-	log_info("sensors: %u from the board", ss->n);
+	r = sensors_setup_all(ss, cfg->sensors, cfg->n_sensors);
+	if (r < 0)
+		return r;
+	if (ss->n)
+		log_info("sensors: %u from the board", ss->n);
 	return 0;
+}
+
+int sensors_init_list(struct sensors *ss, const struct sensors *main, const struct cfg_sensor *list,
+		      unsigned n)
+{
+	ss->ev = main->ev;
+	ss->hwmon_root = main->hwmon_root;
+	ss->evr_addr = 0x20;
+	ss->evr_lun = 0;
+	ss->sim_fd = main->sim_fd >= 0 ? fcntl(main->sim_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	return sensors_setup_all(ss, list, n);
 }
 
 void sensors_done(struct sensors *ss)

@@ -56,7 +56,7 @@ typedef void (*sensor_event_fn)(void *userdata, const struct sensor *s, bool dea
 
 struct sensors {
 	sd_event *ev;
-	const struct board_config *cfg;
+	const char *hwmon_root;
 	int sim_fd;			/* directory of sim overrides, or -1 */
 	struct sensor *s;		/* n entries, board order */
 	unsigned n;
@@ -67,6 +67,10 @@ struct sensors {
 };
 
 int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cfg, int state_fd);
+/* Another controller's sensors (a simulated satellite, ipmb/): the list is
+ * polled in the same loop, with the same sim override directory as 'main'. */
+int sensors_init_list(struct sensors *ss, const struct sensors *main, const struct cfg_sensor *list,
+		      unsigned n);
 void sensors_done(struct sensors *ss);
 struct sensor *sensors_find(struct sensors *ss, uint8_t number);
 /* Poll one sensor now (tests, and the timer). */

@@ -20,8 +20,12 @@ def info(b):
 
 
 def expected_count(board):
-    # MC locator + every sensor + 3 event-only BMC sensors + FRU locators.
-    return 1 + len(board.get("sensors", [])) + 3 + len(board.get("fru", []))
+    # MC locator + every sensor + 3 event-only BMC sensors + FRU locators,
+    # + an MC locator and the sensors of each satellite on the BMC's own
+    # IPMB channels (docs/bridging.md).
+    sats = [s for s in board.get("ipmb", {}).get("satellites", []) if "via" not in s]
+    return (1 + len(board.get("sensors", [])) + 3 + len(board.get("fru", []))
+            + sum(1 + len(s.get("sensors", [])) for s in sats))
 
 
 def reserve(b):

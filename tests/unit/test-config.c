@@ -620,6 +620,34 @@ static void test_endpoints(void)
 	check(config_parse_endpoint(NULL, &ep) == -EINVAL, "NULL endpoint refused");
 }
 
+static void test_ipmb_errors(void)
+{
+	struct board_config cfg;
+
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':0}],'satellites':[{'name':'A','channel':0,'address':'0x73'}]}"),
+		"ipmb.satellites[0].address: not an 8-bit IPMB slave address (even, 0x10..0xEE, e.g. \"0x72\")");
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':0}],'satellites':[{'name':'A','channel':7,'address':'0x72'}]}"),
+		"ipmb.satellites[0]: channel 7 is not one of ipmb.channels");
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':0}],'satellites':[{'name':'A','channel':0,'address':'0x72','via':'B'}]}"),
+		"ipmb.satellites[0].via: not the name of a satellite listed before this one");
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':0}],'satellites':[{'name':'A','channel':0,'address':32}]}"),
+		"ipmb.satellites[0]: address 0x20 is the BMC's own");
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':1}]}"), "ipmb.channels[0]: channel 1 is the LAN channel");
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':0},{'channel':0}]}"),
+		"ipmb.channels[1]: channel 0 is listed twice");
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':0}],'satellites':[{'name':'A','channel':0,'address':'0x72',"
+		      "'sensors':[{'name':'S','type':'temperature','source':{'kind':'sim','value':1}},{'name':'S','type':'fan','source':{'kind':'sim','value':1}}]}]}"),
+		"ipmb.satellites[0].sensors[1]: name \"S\" is used by sensors[0] too");
+	expect_ok(BOARD(",'ipmb':{'address':'0x22','channels':[{'channel':0},{'channel':7,'device':'/dev/ipmb-7'}],"
+			"'satellites':[{'name':'Shelf','channel':0,'address':'0x9e'},"
+			"{'name':'Sled','via':'Shelf','channel':7,'address':'0x72','firmware':'3.01','responds':false}]}"),
+		  &cfg, "ipmb section");
+	check(cfg.ipmb.address == 0x22 && cfg.ipmb.n_channels == 2 && cfg.ipmb.n_sats == 2 &&
+	      cfg.ipmb.sats[1].via == 0 && cfg.ipmb.sats[1].fw_major == 3 && cfg.ipmb.sats[1].fw_minor == 1 &&
+	      !cfg.ipmb.sats[1].responds && !strcmp(cfg.ipmb.channels[1].device, "/dev/ipmb-7"),
+	      "ipmb values");
+}
+
 int main(void)
 {
 	const char *env = getenv("BMCD_SOURCE_ROOT");
@@ -638,6 +666,7 @@ int main(void)
 	test_multiple();
 	test_syntax();
 	test_endpoints();
+	test_ipmb_errors();
 	check(n_leaks == 0, "no secret appeared in any message (%u leaks)", n_leaks);
 	printf("config: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
