@@ -370,8 +370,15 @@ int netif_set_vlan(struct netif *n, uint16_t id, uint8_t prio)
 			n->vlan_prio = prio;
 		return r;
 	}
+	if (!id && !old_id) {
+		/* Untagged stays untagged (a priority set with the VLAN off):
+		 * nothing moves.  Taking the address off the NIC and putting it
+		 * back would flush every other route through it. */
+		n->vlan_prio = prio;
+		return 0;
+	}
 	if (id == old_id)
-		old_id = 0;	/* untagged to untagged, or a sub-interface that vanished */
+		old_id = 0;	/* a sub-interface that vanished */
 	r = netif_get(n, &st);
 	if (r < 0)
 		return r;
