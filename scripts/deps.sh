@@ -27,8 +27,9 @@ PKGS=(
 	# (the armhf libraries come as .debs through qemu/make-sysroot)
 	qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross linux-source-6.1
 	device-tree-compiler make flex bison bc cpio xz-utils
-	# KCS suite: an x86 guest (Debian's kernel, busybox initramfs) under QEMU
-	qemu-system-x86 linux-image-amd64 busybox-static
+	# KCS suite: an x86 guest (Debian's kernel, busybox initramfs) under QEMU,
+	# with FreeIPMI's in-band bmc-watchdog besides freeipmi-tools (above)
+	qemu-system-x86 linux-image-amd64 busybox-static freeipmi-bmc-watchdog
 )
 
 SUDO=()

@@ -1,17 +1,17 @@
 """A real x86 guest under QEMU (TCG) whose BMC is bmcd: the guest's Linux
 ipmi_si driver reaches bmcd over KCS through QEMU's ipmi-bmc-extern device,
 ipmitool -I open runs in the guest, and bmcd's power control acts on the VM
-(board boards/qemu-host.json, host backend "qemu").  One VM for the module;
-the tests run in order (power tests last).
+(board boards/qemu-host.json, host backend "qemu").  FreeIPMI's in-band
+tools (bmc-info, ipmi-sensors, bmc-watchdog) run in the guest too, through
+the kernel's /dev/ipmi0 (driver type OPENIPMI).  One VM for the module; the
+tests run in order (power tests last).
 
 Skipped when qemu-system-x86_64 or the kernel is not installed
 (scripts/deps.sh installs them)."""
 
 import json
-import os
 import re
 import shutil
-import socket
 import tempfile
 import time
 from pathlib import Path
@@ -19,75 +19,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, Bmcd, write_board
+from kcs_guest import BOOT_TIMEOUT, Guest, vm_command
 from kcs_guest import build as build_guest
 from solclient import SolConsole
-
-BOOT_TIMEOUT = 90.0
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("qemu-system-x86_64") or not list(Path("/boot").glob("vmlinuz-*")),
     reason="qemu-system-x86 and linux-image-amd64 are needed (scripts/deps.sh)")
-
-
-class Guest:
-    """The guest's test shell on its second serial port (a QEMU server socket)."""
-
-    def __init__(self, path):
-        self.path = path
-        self.s = None
-        self.buf = b""
-
-    def _recv(self, timeout):
-        self.s.settimeout(timeout)
-        try:
-            chunk = self.s.recv(65536)
-        except socket.timeout:
-            return True
-        except OSError:
-            chunk = b""
-        if not chunk:
-            self.s.close()
-            self.s = None
-            return False
-        self.buf += chunk
-        return True
-
-    def wait_ready(self, timeout=BOOT_TIMEOUT):
-        """Wait for BMCD-GUEST-READY (connecting first when needed); returns
-        the guest's uptime at that point (its boot time)."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.s is None:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                try:
-                    s.connect(self.path)
-                except OSError:
-                    s.close()
-                    time.sleep(0.1)
-                    continue
-                self.s, self.buf = s, b""
-            m = re.search(rb"BMCD-GUEST-READY ([0-9.]+)\n", self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return float(m.group(1))
-            if not self._recv(0.2):
-                time.sleep(0.1)
-        pytest.fail(f"guest not ready within {timeout}s; got {self.buf[-500:]!r}", pytrace=False)
-
-    def run(self, cmd, timeout=60.0):
-        """(exit status, output) of a shell command in the guest."""
-        assert self.s is not None, "guest not connected"
-        self.buf = b""
-        self.s.sendall(cmd.encode() + b" 2>&1; echo __END__$?\n")
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            m = re.search(rb"__END__(\d+)\n", self.buf)
-            if m:
-                return int(m.group(1)), self.buf[:m.start()].decode(errors="replace")
-            if not self._recv(0.2):
-                break
-        pytest.fail(f"guest command {cmd!r} did not finish in {timeout}s: {self.buf[-500:]!r}",
-                    pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +35,7 @@ def qhost(tmp_path_factory):
     sock = Path(tempfile.mkdtemp(prefix="bq-", dir="/tmp"))   # short: sun_path is 108 bytes
     board = json.loads((ROOT / "boards" / "qemu-host.json").read_text())
     q = board["host"]["qemu"]
-    cmd = []
-    for a in q["command"]:
-        a = a.replace("/var/tmp/bmcd-guest/vmlinuz", str(kernel))
-        a = a.replace("/var/tmp/bmcd-guest/initrd.cpio", str(initrd))
-        a = a.replace("/tmp/bmcd-qemu-host-ctl.sock", str(sock / "ctl.sock"))
-        cmd.append(a)
-    q["command"] = cmd
+    q["command"] = vm_command(kernel, initrd, sock / "ctl.sock")
     q["serial"] = f"unix:{sock}/serial.sock"
     q["console"] = f"unix:{sock}/console.sock"
     board["kcs"]["listen"] = f"unix:{sock}/kcs.sock"
@@ -162,6 +94,68 @@ def test_guest_system_info(qhost):
     assert r.ok, r
     out = guest_ok(qhost, "ipmitool -I open mc getsysinfo primary_os_name")
     assert out.strip().splitlines()[-1] == "Debian 12", out
+
+
+INBAND = "--driver-type=OPENIPMI"     # /dev/ipmi0; never FreeIPMI's own KCS port I/O
+
+
+def test_guest_freeipmi_bmc_info(qhost):
+    out = guest_ok(qhost, f"bmc-info {INBAND} --get-device-id")
+    for want in (r"Device ID\s+: 32\n", r"Firmware Revision\s+: 0\.01\n", r"IPMI Version\s+: 2\.0\n",
+                 r"Manufacturer ID\s+: .*\(32473\)\n", r"Product ID\s+: 1\n",
+                 r"Chassis Device\s+: supported\n"):
+        assert re.search(want, out), f"/{want}/ not in\n{out}"
+    # the same answer the LAN gives FreeIPMI (bmc-info over RMCP+)
+    lan = qhost.freeipmi("bmc-info", "--get-device-id")
+    assert lan.ok, lan
+    assert out.strip() == lan.out.strip(), f"in-band:\n{out}\nLAN:\n{lan.out}"
+    for what in ("--get-device-guid", "--get-system-guid"):
+        inband = guest_ok(qhost, f"bmc-info {INBAND} {what}").strip()
+        lan = qhost.freeipmi("bmc-info", what)
+        assert lan.ok, lan
+        assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", inband), inband
+        assert inband == lan.out.strip(), (what, inband, lan.out)
+
+
+def test_guest_freeipmi_ipmi_sensors(qhost):
+    out = guest_ok(qhost, f"ipmi-sensors {INBAND} --no-header-output --comma-separated-output")
+    rows = {f[1]: f for f in (line.split(",") for line in out.splitlines()) if len(f) == 6}
+    board = json.loads((ROOT / "boards" / "qemu-host.json").read_text())
+    for sensor in board["sensors"]:
+        name = sensor["name"]
+        assert name in rows, f"{name} not listed in-band:\n{out}"
+        src = sensor["source"]
+        if "states" in sensor:
+            continue
+        reading = float(rows[name][3])
+        # a sim source swings around its value; the SDR's resolution adds a step
+        slack = src.get("swing", 0) + (sensor["max"] - sensor["min"]) / 255 + 1e-6
+        assert abs(reading - src["value"]) <= slack, (name, rows[name], src)
+        assert rows[name][5] == "'OK'", rows[name]
+    assert rows["PSU1 Status"][5] == "'Presence detected'", rows["PSU1 Status"]
+
+
+def test_guest_freeipmi_bmc_watchdog(qhost):
+    # SMS/OS, no action, no pre-timeout, 600 s: set in-band by FreeIPMI,
+    # read back in-band and by ipmitool over the LAN
+    guest_ok(qhost, f"bmc-watchdog {INBAND} --set -u 4 -a 0 -p 0 -i 600")
+    out = guest_ok(qhost, f"bmc-watchdog {INBAND} --get")
+    for want in (r"Timer Use:\s+SMS/OS", r"Timer:\s+Stopped", r"Timeout Action:\s+None",
+                 r"Initial Countdown:\s+600 seconds"):
+        assert re.search(want, out), f"/{want}/ not in\n{out}"
+    r = qhost.ipmitool("mc", "watchdog", "get")
+    assert r.ok and re.search(r"Initial Countdown\s*:\s*600(\.0)? sec", r.out), r
+    assert re.search(r"Timer Use\s*:\s*SMS/OS", r.out), r
+    guest_ok(qhost, f"bmc-watchdog {INBAND} --start")
+    out = guest_ok(qhost, f"bmc-watchdog {INBAND} --get")
+    assert re.search(r"Timer:\s+Running", out), out
+    time.sleep(1.5)
+    out = guest_ok(qhost, f"bmc-watchdog {INBAND} --get")
+    m = re.search(r"Current Countdown:\s+(\d+) seconds", out)
+    assert m and int(m.group(1)) < 600, out
+    guest_ok(qhost, f"bmc-watchdog {INBAND} --stop")
+    out = guest_ok(qhost, f"bmc-watchdog {INBAND} --get")
+    assert re.search(r"Timer:\s+Stopped", out), out
 
 
 def test_guest_platform_event_lands_in_sel(qhost):
