@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -223,3 +224,5 @@ def bmc():
         yield b
     finally:
         b.stop()
+        # a 64 MiB flash image per run: gone with the run (1 GB piled up)
+        shutil.rmtree(workdir, ignore_errors=True)
