@@ -14,6 +14,7 @@
  * wrong key must not leak either).  Scratch copies are wiped after use.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -198,6 +199,41 @@ bool cfg_int_value(struct pctx *c, const char *path, json_object *v,
 	}
 	*out = n;
 	return true;
+}
+
+bool cfg_get_byte(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		  bool required, uint8_t lo, uint8_t hi, const char *what, uint8_t *out)
+{
+	char path[PATH_LEN], show[SHOW_LEN];
+	json_object *v;
+	const char *s;
+	size_t len;
+	char *end = NULL;
+	unsigned long x;
+	int64_t n;
+
+	if (!cfg_find(c, obj, parent, key, required, path, &v))
+		return false;
+	if (json_object_is_type(v, json_type_int)) {
+		if (!cfg_int_value(c, path, v, lo, hi, &n))
+			return false;
+		*out = (uint8_t)n;
+		return true;
+	}
+	if (!cfg_is_type(c, path, v, json_type_string))
+		return false;
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	/* "0xN" or "0xNN": strtoul alone would also take signs and spaces */
+	x = len > 2 && len <= 4 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2])
+		    ? strtoul(s + 2, &end, 16) : 0;
+	if (end == s + len && x >= lo && x <= hi) {
+		*out = (uint8_t)x;
+		return true;
+	}
+	cfg_escape(show, sizeof(show), s, len);
+	cfg_report(c, path, "\"%s\" is not %s", show, what);
+	return false;
 }
 
 bool cfg_get_int(struct pctx *c, json_object *obj, const char *parent, const char *key,

@@ -46,6 +46,10 @@ bool cfg_get_int(struct pctx *c, json_object *obj, const char *parent, const cha
 		 int64_t lo, int64_t hi, int64_t *out);
 bool cfg_get_number(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		    double lo, double hi, double *out);
+/* A byte given as an integer or as a "0xNN" string (addresses), lo..hi;
+ * a bad string is reported as "\"S\" is not <what>". */
+bool cfg_get_byte(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		  bool required, uint8_t lo, uint8_t hi, const char *what, uint8_t *out);
 bool cfg_get_bool(struct pctx *c, json_object *obj, const char *parent, const char *key, bool *out);
 bool cfg_get_string(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		    bool required, char *path, const char **s, size_t *len);

@@ -65,3 +65,12 @@ uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 		  req->len, ipmi_priv_name(req->priv), r & 0xff);
 	return r & 0xff;
 }
+
+uint8_t ipmi_checksum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return (uint8_t)-s;
+}

@@ -121,5 +121,9 @@ extern const struct ipmi_cmd dcmi_cmds[256];	/* group extension, body DCh (dcmi/
  * handler asked to keep data). */
 uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 
+/* The IPMB message checksum (LAN messages, Send Message, IPMB frames): the
+ * two's complement of the byte sum, so that data + checksum sums to 0. */
+uint8_t ipmi_checksum(const uint8_t *p, size_t n);
+
 const struct ipmi_cmd *ipmi_lookup(uint8_t netfn, uint8_t cmd);
 const char *ipmi_priv_name(enum ipmi_priv priv);

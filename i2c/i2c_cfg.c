@@ -31,37 +31,8 @@
 /* A 7-bit address: an integer or a string "0xNN". */
 static bool get_addr(struct pctx *c, json_object *obj, const char *base, uint8_t *out)
 {
-	char path[PATH_LEN], show[SHOW_LEN];
-	json_object *v;
-	int64_t n;
-
-	if (!cfg_find(c, obj, base, "address", true, path, &v))
-		return false;
-	if (json_object_is_type(v, json_type_int)) {
-		if (!cfg_int_value(c, path, v, ADDR_MIN, ADDR_MAX, &n))
-			return false;
-		*out = (uint8_t)n;
-		return true;
-	}
-	if (!cfg_is_type(c, path, v, json_type_string))
-		return false;
-	{
-		const char *s = json_object_get_string(v);
-		size_t len = (size_t)json_object_get_string_len(v);
-		char *end = NULL;
-		unsigned long x;
-
-		x = (len > 2 && len <= 4 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-			? strtoul(s + 2, &end, 16) : 0;
-		if (len > 2 && len <= 4 && end == s + len && x >= ADDR_MIN && x <= ADDR_MAX &&
-		    s[2] != '-' && s[2] != '+' && s[2] != ' ') {
-			*out = (uint8_t)x;
-			return true;
-		}
-		cfg_escape(show, sizeof(show), s, len);
-		cfg_report(c, path, "\"%s\" is not a 7-bit address \"0x03\"..\"0x77\"", show);
-		return false;
-	}
+	return cfg_get_byte(c, obj, base, "address", true, ADDR_MIN, ADDR_MAX,
+			    "a 7-bit address \"0x03\"..\"0x77\"", out);
 }
 
 /* "N-00AA" (a Linux I2C client's name) inside s: its bus and address. */

@@ -69,15 +69,6 @@ struct ipmb {
 	sd_event_source *defer;
 };
 
-uint8_t ipmb_checksum(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return (uint8_t)-s;
-}
-
 struct bmc *ipmb_bmc(struct ipmb *m)
 {
 	return m->bmc;
@@ -120,14 +111,14 @@ void ipmb_response_frame(struct wbuf *w, const uint8_t *req, uint8_t own_addr, u
 		return;
 	h[0] = req[F_SRC];
 	h[1] = (uint8_t)(((req[F_NETFN] >> 2) | 1) << 2 | (req[F_SEQ] & 3));
-	h[2] = ipmb_checksum(h, 2);
+	h[2] = ipmi_checksum(h, 2);
 	h[3] = own_addr;
 	h[4] = (uint8_t)((req[F_SEQ] & 0xfc) | (req[F_NETFN] & 3));
 	h[5] = req[F_CMD];
 	wb_u8(w, cc);
 	wb_bytes(w, data, len);
 	if (wb_ok(w))
-		wb_u8(w, ipmb_checksum(w->p + start + F_SRC, w->len - start - F_SRC));
+		wb_u8(w, ipmi_checksum(w->p + start + F_SRC, w->len - start - F_SRC));
 }
 
 /* --- answers back to the requester --------------------------------------- */
@@ -158,13 +149,13 @@ static void deliver(struct ipmb *m, const struct pending *p, uint8_t channel, co
 
 	wb_u8(&w, p->rq_sa);
 	wb_u8(&w, (uint8_t)((f[F_NETFN] & 0xfc) | p->rq_lun));
-	wb_u8(&w, ipmb_checksum(out, 2));
+	wb_u8(&w, ipmi_checksum(out, 2));
 	wb_u8(&w, f[F_SRC]);
 	wb_u8(&w, (uint8_t)(p->rq_seq << 2 | (f[F_SEQ] & 3)));
 	wb_bytes(&w, f + F_CMD, len - F_CMD - 1);
 	if (!wb_ok(&w))
 		return;
-	wb_u8(&w, ipmb_checksum(out + F_SRC, w.len - F_SRC));
+	wb_u8(&w, ipmi_checksum(out + F_SRC, w.len - F_SRC));
 	if (!wb_ok(&w))
 		return;
 	if (p->to_lan) {
@@ -192,8 +183,8 @@ static bool matches(const uint8_t *f, uint8_t sa, uint8_t netfn, uint8_t cmd, ui
 /* A message received on an IPMB channel. */
 void ipmb_receive(struct ipmb *m, uint8_t channel, const uint8_t *f, size_t len)
 {
-	if (len < IPMB_REQ_MIN + 1 || ipmb_checksum(f, 2) != f[F_CS1] ||
-	    ipmb_checksum(f + F_SRC, len - F_SRC - 1) != f[len - 1]) {
+	if (len < IPMB_REQ_MIN + 1 || ipmi_checksum(f, 2) != f[F_CS1] ||
+	    ipmi_checksum(f + F_SRC, len - F_SRC - 1) != f[len - 1]) {
 		log_debug("ipmb: channel %u: corrupt message (%zu bytes) dropped", channel, len);
 		return;
 	}
@@ -245,12 +236,12 @@ static int on_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 		/* The answer the console waits for, with C3h: timeout. */
 		f[F_DEST] = m->own;
 		f[F_NETFN] = (uint8_t)((p->far_stage ? p->far_netfn : p->netfn) | 1) << 2;
-		f[F_CS1] = ipmb_checksum(f, 2);
+		f[F_CS1] = ipmi_checksum(f, 2);
 		f[F_SRC] = p->far_stage ? p->far_sa : p->rs_sa;
 		f[F_SEQ] = 0;
 		f[F_CMD] = p->far_stage ? p->far_cmd : p->cmd;
 		f[F_DATA] = CC_TIMEOUT;
-		f[F_DATA + 1] = ipmb_checksum(f + F_SRC, 4);
+		f[F_DATA + 1] = ipmi_checksum(f + F_SRC, 4);
 		deliver(m, p, p->channel, f, sizeof(f));
 	}
 	arm_timer(m);
@@ -354,7 +345,7 @@ int ipmb_send_message(struct bmc *bmc, const struct ipmi_req *req, uint8_t chann
 		return CC_INVALID_FIELD;
 	if (len < IPMB_REQ_MIN || len > sizeof(f))
 		return CC_REQ_LEN;
-	if (ipmb_checksum(msg, 2) != msg[F_CS1] || ipmb_checksum(msg + F_SRC, len - F_SRC - 1) != msg[len - 1])
+	if (ipmi_checksum(msg, 2) != msg[F_CS1] || ipmi_checksum(msg + F_SRC, len - F_SRC - 1) != msg[len - 1])
 		return CC_INVALID_FIELD;
 	if (msg[F_NETFN] & 0x04)
 		return CC_INVALID_FIELD;	/* a response: nothing asked for it */
@@ -393,7 +384,7 @@ int ipmb_send_message(struct bmc *bmc, const struct ipmi_req *req, uint8_t chann
 		f[F_SRC] = m->own;
 		f[F_SEQ] = (uint8_t)(m->next_seq << 2 | (msg[F_SEQ] & 3));
 		m->next_seq = (uint8_t)((m->next_seq + 1) & 0x3f);
-		f[len - 1] = ipmb_checksum(f + F_SRC, len - F_SRC - 1);
+		f[len - 1] = ipmi_checksum(f + F_SRC, len - F_SRC - 1);
 	}
 	p->seq = f[F_SEQ] >> 2;
 	if (p->netfn == NETFN_APP && p->cmd == 0x34 && len >= F_DATA + 1 + IPMB_REQ_MIN + 1) {

@@ -50,6 +50,3 @@ void ipmb_receive(struct ipmb *m, uint8_t channel, const uint8_t *f, size_t len)
  * records of their sensors (owner: the satellite; reading them bridges).
  * Appends malloc'd records to rec/len; returns the count or -errno. */
 int ipmb_sdr_records(const struct ipmb *m, uint8_t **rec, uint8_t *len, unsigned max);
-
-/* IPMB checksum: the two's complement of the byte sum. */
-uint8_t ipmb_checksum(const uint8_t *p, size_t n);

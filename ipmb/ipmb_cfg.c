@@ -13,29 +13,16 @@
 static bool get_addr(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		     bool required, uint8_t *out)
 {
+	static const char what[] = "an 8-bit IPMB slave address (even, 0x10..0xEE, e.g. \"0x72\")";
 	char path[PATH_LEN];
-	json_object *v;
-	long n = -1;
 
-	if (!cfg_find(c, obj, parent, key, required, path, &v))
+	if (!cfg_get_byte(c, obj, parent, key, required, 0x10, 0xee, what, out))
 		return false;
-	if (json_object_is_type(v, json_type_int)) {
-		n = (long)json_object_get_int64(v);
-	} else if (json_object_is_type(v, json_type_string)) {
-		const char *s = json_object_get_string(v);
-		char *end;
-
-		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2]) {
-			n = strtol(s + 2, &end, 16);
-			if (*end)
-				n = -1;
-		}
-	}
-	if (n < 0x10 || n > 0xef || (n & 1)) {
-		cfg_report(c, path, "not an 8-bit IPMB slave address (even, 0x10..0xEE, e.g. \"0x72\")");
+	if (*out & 1) {
+		cfg_path_key(path, parent, key);
+		cfg_report(c, path, "not %s", what);
 		return false;
 	}
-	*out = (uint8_t)n;
 	return true;
 }
 

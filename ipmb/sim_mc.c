@@ -245,8 +245,8 @@ unsigned sat_handle(struct sat *s, uint8_t priv, const uint8_t *req, size_t len,
 	int cc;
 
 	/* A corrupt frame is not answered, as on a real bus. */
-	if (len < IPMB_REQ_MIN || ipmb_checksum(req, 2) != req[F_CS1] ||
-	    ipmb_checksum(req + F_SRC, len - F_SRC - 1) != req[len - 1] || (req[F_NETFN] & 0x04))
+	if (len < IPMB_REQ_MIN || ipmi_checksum(req, 2) != req[F_CS1] ||
+	    ipmi_checksum(req + F_SRC, len - F_SRC - 1) != req[len - 1] || (req[F_NETFN] & 0x04))
 		return 0;
 	netfn = req[F_NETFN] >> 2;
 	lun = req[F_NETFN] & 3;

@@ -78,7 +78,7 @@ static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf
 	c1 = rb_u8(r);
 	if (!rb_ok(r) || rb_left(r) < 4)
 		return CC_REQ_LEN;
-	if (ipmb_checksum(start, 2) != c1 || ipmb_checksum(r->p, rb_left(r) - 1) != r->p[rb_left(r) - 1])
+	if (ipmi_checksum(start, 2) != c1 || ipmi_checksum(r->p, rb_left(r) - 1) != r->p[rb_left(r) - 1])
 		return CC_INVALID_FIELD;
 	rqsa = rb_u8(r);
 	seq = rb_u8(r);
@@ -96,7 +96,7 @@ static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf
 	/* Get Message data for an IPMB response: channel/privilege, then the
 	 * message without its first byte (the requester's address). */
 	wb_u8(&qw, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)));
-	wb_u8(&qw, ipmb_checksum((uint8_t[]){ rqsa, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)) }, 2));
+	wb_u8(&qw, ipmi_checksum((uint8_t[]){ rqsa, (uint8_t)((sub.netfn | 1) << 2 | (seq & 3)) }, 2));
 	wb_u8(&qw, ipmb_own_address(bmc->ipmb));
 	wb_u8(&qw, (uint8_t)((seq & 0xfc) | sub.lun));
 	wb_u8(&qw, cmd);
@@ -104,7 +104,7 @@ static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf
 	wb_bytes(&qw, out, w.len);
 	if (!wb_ok(&qw))
 		return CC_CANT_RETURN_BYTES;
-	wb_u8(&qw, ipmb_checksum(q + 2, qw.len - 2));
+	wb_u8(&qw, ipmi_checksum(q + 2, qw.len - 2));
 	if (!wb_ok(&qw))
 		return CC_CANT_RETURN_BYTES;
 	if (kcs_queue_message(bmc->kcs, 0x00 | (uint8_t)(req->priv << 4), q, qw.len) < 0)

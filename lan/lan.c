@@ -196,15 +196,6 @@ void lan_reap_handshakes(struct bmc *bmc, uint64_t now)
 	}
 }
 
-static uint8_t checksum(const uint8_t *p, size_t n)
-{
-	uint8_t sum = 0;
-
-	while (n--)
-		sum += *p++;
-	return (uint8_t)-sum;
-}
-
 size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 		   struct rbuf msg, uint8_t *out, size_t cap)
 {
@@ -217,7 +208,8 @@ size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 	uint8_t nf, rl, cc, *hdr;
 	const uint8_t *data;
 
-	if (total < 7 || checksum(start, 2) != start[2] || checksum(start + 3, total - 4) != start[total - 1])
+	if (total < 7 || ipmi_checksum(start, 2) != start[2] ||
+	    ipmi_checksum(start + 3, total - 4) != start[total - 1])
 		return 0;
 	pkt->rs_addr = rb_u8(&msg);
 	nf = rb_u8(&msg);
@@ -245,7 +237,7 @@ size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 		return 0;
 	hdr[0] = pkt->rq_addr;
 	hdr[1] = (uint8_t)((req.netfn | 1) << 2 | (rl & 3));
-	hdr[2] = checksum(hdr, 2);
+	hdr[2] = ipmi_checksum(hdr, 2);
 	hdr[3] = pkt->rs_addr;
 	hdr[4] = (uint8_t)(pkt->rq_seq << 2 | req.lun);
 	hdr[5] = req.cmd;
@@ -253,7 +245,7 @@ size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 	wb_bytes(&w, rsp_data, rd.len);
 	if (!wb_ok(&w))
 		return 0;
-	wb_u8(&w, checksum(out + 3, w.len - 3));
+	wb_u8(&w, ipmi_checksum(out + 3, w.len - 3));
 	return wb_ok(&w) ? w.len : 0;
 }
 
