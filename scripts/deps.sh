@@ -23,6 +23,8 @@ PKGS=(
 	clang libclang-rt-14-dev
 	# D-Bus
 	dbus
+	# systemd-analyze checks the shipped unit (tests/interop/test_service.py)
+	systemd
 	# qemu suite: cross toolchain, kernel source and build tools, the emulator
 	# (the armhf libraries come as .debs through qemu/make-sysroot)
 	qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross linux-source-6.1
