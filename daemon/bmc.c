@@ -198,6 +198,9 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	struct power_timing t;
 	int r;
 
+	/* Everything not set below starts zero (NULL sources, no reset due). */
+	memset(bmc, 0, sizeof(*bmc));
+	bmc->state_fd = -EBADF;
 	bmc->ev = ev;
 	bmc->cfg = *cfg;
 	bmc->state_fd = store_open_dir(state_dir);

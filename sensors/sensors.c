@@ -443,11 +443,9 @@ int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cf
 {
 	int r;
 
-	ss->ev = ev;
-	ss->hwmon_root = cfg->hwmon_root;
-	ss->evr_addr = 0x20;
-	ss->evr_lun = 0;
-	ss->sim_fd = -1;
+	*ss = (struct sensors){
+		.ev = ev, .hwmon_root = cfg->hwmon_root, .sim_fd = -1, .evr_addr = 0x20, .evr_lun = 0,
+	};
 	if (cfg->sim_dir[0]) {
 		ss->sim_fd = open(cfg->sim_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ss->sim_fd < 0)
@@ -468,11 +466,10 @@ int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cf
 int sensors_init_list(struct sensors *ss, const struct sensors *main, const struct cfg_sensor *list,
 		      unsigned n)
 {
-	ss->ev = main->ev;
-	ss->hwmon_root = main->hwmon_root;
-	ss->evr_addr = 0x20;
-	ss->evr_lun = 0;
-	ss->sim_fd = main->sim_fd >= 0 ? fcntl(main->sim_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	*ss = (struct sensors){
+		.ev = main->ev, .hwmon_root = main->hwmon_root, .evr_addr = 0x20, .evr_lun = 0,
+		.sim_fd = main->sim_fd >= 0 ? fcntl(main->sim_fd, F_DUPFD_CLOEXEC, 0) : -1,
+	};
 	return sensors_setup_all(ss, list, n);
 }
 
