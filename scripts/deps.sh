@@ -21,6 +21,8 @@ PKGS=(
 	openipmi libfreeipmi-dev
 	# fuzz
 	clang libclang-rt-14-dev
+	# uninitialised reads in the unit suites (meson test --setup valgrind)
+	valgrind
 	# D-Bus
 	dbus
 	# qemu suite: cross toolchain, kernel source and build tools, the emulator
