@@ -249,3 +249,21 @@ def test_warm_reset_keeps_reservations_and_settings(fresh_bmc):
     ok(raw(b, 0x0A, 0x47, resv[0], resv[1], ord("C"), ord("L"), ord("R"), 0x00))
     assert ok(b.ipmitool("mc", "getsysinfo", "os_name")).out.strip() == "bmcd-test-os"
     ok(raw(b, 0x06, 0x22))
+
+
+# --------------------------------------------------------------------------
+# Set System Info Parameters, parameter 0
+
+
+def test_sysinfo_set_in_progress_reserved_bits_get_cch(fresh_bmc):
+    b = fresh_bmc
+    for value in (0x03, 0x04, 0x05, 0x80, 0xFD):
+        r = raw(b, 0x06, 0x58, 0x00, value)
+        assert not r.ok and rsp_code(r) == 0xCC, (hex(value), r)
+    # Nothing changed; the defined values still work.
+    assert raw_bytes(ok(raw(b, 0x06, 0x59, 0x00, 0x00, 0x00, 0x00))) == bytes([0x11, 0x00])
+    ok(raw(b, 0x06, 0x58, 0x00, 0x01))
+    r = raw(b, 0x06, 0x58, 0x00, 0x01)
+    assert not r.ok and rsp_code(r) == 0x81, r        # already in progress
+    ok(raw(b, 0x06, 0x58, 0x00, 0x00))
+    assert raw_bytes(ok(raw(b, 0x06, 0x59, 0x00, 0x00, 0x00, 0x00))) == bytes([0x11, 0x00])
