@@ -93,7 +93,6 @@ static void bmc_volatile_defaults(struct bmc *bmc)
 static int bmc_on_reset(sd_event_source *src, void *userdata)
 {
 	struct bmc *bmc = userdata;
-
 	bool cold = bmc->cold_reset;
 
 	/* One reset done: the next one is warm unless it asks to be cold. */
