@@ -9,6 +9,7 @@
 
 int session_table_init(struct session_table *t, unsigned max, unsigned timeout_s)
 {
+	*t = (struct session_table){ 0 };
 	t->s = calloc(max, sizeof(*t->s));
 	if (!t->s)
 		return -ENOMEM;

@@ -119,6 +119,7 @@ int chassis_init(struct bmc *bmc)
 	bool on;
 	int r;
 
+	*c = (struct chassis){ 0 };
 	chassis_load(bmc);
 	if (bmc->power.on)
 		c->on_since_usec = bmc_now(bmc);

@@ -339,6 +339,17 @@ void watchdog_done(struct watchdog *wd)
 	wd->running = false;
 }
 
+void watchdog_reset_volatile(struct watchdog *wd)
+{
+	struct watchdog keep = *wd;
+
+	watchdog_done(wd);
+	*wd = (struct watchdog){
+		.ev = keep.ev, .power = keep.power, .sel = keep.sel,
+		.on_pretimeout = keep.on_pretimeout, .pretimeout_userdata = keep.pretimeout_userdata,
+	};
+}
+
 /* ---- App netfn handlers ---------------------------------------------- */
 
 static unsigned req_user(const struct ipmi_req *req)

@@ -101,6 +101,9 @@ struct watchdog {
 
 void watchdog_init(struct watchdog *wd, sd_event *ev, struct power *power);
 void watchdog_done(struct watchdog *wd);
+/* Cold reset: stopped and back to its start-up state (never set, so Reset
+ * Watchdog Timer gets 80h); the links to power, SEL and KCS stay. */
+void watchdog_reset_volatile(struct watchdog *wd);
 /* Follow the host: stop on power down, clear "don't log" on reset. */
 void watchdog_on_power_event(struct watchdog *wd, enum power_event ev);
 

@@ -93,16 +93,26 @@ static void bmc_volatile_defaults(struct bmc *bmc)
 static int bmc_on_reset(sd_event_source *src, void *userdata)
 {
 	struct bmc *bmc = userdata;
+	bool cold = bmc->cold_reset;
 
-	log_notice("%s reset", bmc->cold_reset ? "cold" : "warm");
-	if (bmc->cold_reset)
+	/* One reset done: the next one is warm unless it asks to be cold. */
+	bmc->cold_reset = false;
+	bmc->reset = sd_event_source_disable_unref(bmc->reset);
+	log_notice("%s reset", cold ? "cold" : "warm");
+	if (cold) {
+		/* Everything volatile, as if the BMC had restarted: sessions
+		 * (and their SOL payloads), reservations, the watchdog,
+		 * settings made over IPMI that the board file gives. */
 		session_clear(&bmc->sessions);
-	if (bmc->cold_reset) {
 		channels_reset_volatile(&bmc->channels);
 		bootopt_reset_volatile(&bmc->bootopt);
+		sel_reset_volatile(&bmc->sel);
+		sdr_reset_volatile(&bmc->sdr);
+		watchdog_reset_volatile(&bmc->wdt);
+		sensors_reset_volatile(&bmc->sensors);
+		kcs_reset_volatile(bmc->kcs);
 	}
 	bmc_volatile_defaults(bmc);
-	bmc->reset = sd_event_source_disable_unref(bmc->reset);
 	return 0;
 }
 
@@ -198,6 +208,9 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	struct power_timing t;
 	int r;
 
+	/* Everything not set below starts zero (NULL sources, no reset due). */
+	memset(bmc, 0, sizeof(*bmc));
+	bmc->state_fd = -EBADF;
 	bmc->ev = ev;
 	bmc->cfg = *cfg;
 	bmc->state_fd = store_open_dir(state_dir);

@@ -63,9 +63,7 @@ int sat_init(struct sat *s, struct ipmb *m, int index)
 	const struct cfg_satellite *c = &bmc->cfg.ipmb.sats[index];
 	int r;
 
-	s->cfg = c;
-	s->m = m;
-	s->index = index;
+	*s = (struct sat){ .cfg = c, .m = m, .index = index };
 	r = sensors_init_list(&s->sensors, &bmc->sensors, c->sensors, c->n_sensors);
 	if (r < 0)
 		return log_error_errno(r, "ipmb: satellite %s: sensors", c->name);

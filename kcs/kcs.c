@@ -138,6 +138,15 @@ void kcs_power_event(struct kcs *k, enum power_event ev)
 		kcs_host_reset(k);
 }
 
+void kcs_reset_volatile(struct kcs *k)
+{
+	if (!k)
+		return;
+	k->sysinfo_set_in_progress = 0;
+	memset(k->sysinfo[SYSINFO_OS_NAME], 0, sizeof(k->sysinfo[SYSINFO_OS_NAME]));
+	memset(k->sysinfo[SYSINFO_OS_VERSION], 0, sizeof(k->sysinfo[SYSINFO_OS_VERSION]));
+}
+
 void kcs_global_enables_changed(struct kcs *k)
 {
 	bool irq;

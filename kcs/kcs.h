@@ -43,6 +43,9 @@ void kcs_watchdog_pretimeout(struct kcs *k);
 void kcs_host_reset(struct kcs *k);
 /* Host power events: a reset or power off is kcs_host_reset(). */
 void kcs_power_event(struct kcs *k, enum power_event ev);
+/* Cold reset: System Info Parameters back to "set complete", the volatile
+ * strings (OS name, present OS version) cleared; the others stay. */
+void kcs_reset_volatile(struct kcs *k);
 
 /* BMC Global Enables changed: the host's interrupts follow the receive
  * message queue and event message buffer full interrupt bits. */

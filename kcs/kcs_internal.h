@@ -13,6 +13,8 @@
 #define KCS_RXMSG_MAX 64		/* bytes of one queued message */
 #define SYSINFO_PARAMS 8		/* parameters 0..7 */
 #define SYSINFO_BLOCKS 16		/* set selectors 0..15 of 16 bytes */
+#define SYSINFO_OS_NAME 4		/* volatile: the running OS sets it */
+#define SYSINFO_OS_VERSION 5		/* volatile: present OS version */
 
 /* Message flags (Get Message Flags). */
 #define KCS_FLAG_RX_MSG 0x01

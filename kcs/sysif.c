@@ -169,7 +169,9 @@ int kcs_cmd_set_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 	if (param == 0) {
 		if (req->len != 2)
 			return CC_REQ_LEN;
-		if ((req->data[1] & 3) == 3)
+		/* Bits 7:2 and the value 11b are reserved (10b, commit
+		 * write, ends the set like 00b). */
+		if ((req->data[1] & 0xfc) || (req->data[1] & 3) == 3)
 			return CC_INVALID_FIELD;
 		if ((req->data[1] & 3) == 1 && k->sysinfo_set_in_progress == 1)
 			return 0x81;	/* set in progress already */

@@ -6,10 +6,7 @@
 
 void kcs_wire_rx_init(struct kcs_wire_rx *rx)
 {
-	rx->len = 0;
-	rx->esc = false;
-	rx->overflow = false;
-	rx->done = false;
+	*rx = (struct kcs_wire_rx){ 0 };
 }
 
 static enum kcs_wire_frame frame_end(struct kcs_wire_rx *rx, enum kcs_wire_frame kind)

@@ -21,6 +21,8 @@ PKGS=(
 	openipmi libfreeipmi-dev
 	# fuzz
 	clang libclang-rt-14-dev
+	# uninitialised reads in the unit suites (meson test --setup valgrind)
+	valgrind
 	# D-Bus
 	dbus
 	# systemd-analyze checks the shipped unit (tests/interop/test_service.py)

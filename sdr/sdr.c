@@ -62,6 +62,11 @@ static void cancel_reservation(struct sdr *sdr)
 	sdr->part_active = false;
 }
 
+void sdr_reset_volatile(struct sdr *sdr)
+{
+	cancel_reservation(sdr);
+}
+
 /* ------------------------------------------------------------------ */
 /* Validation                                                          */
 

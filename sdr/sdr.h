@@ -59,6 +59,8 @@ int sdr_init(struct sdr *sdr, int dirfd, uint8_t *const *board, const uint8_t *b
 	     unsigned n_board, uint32_t now);
 void sdr_done(struct sdr *sdr);
 unsigned sdr_count(const struct sdr *sdr);
+/* Cold reset: the reservation and any partial add are cancelled. */
+void sdr_reset_volatile(struct sdr *sdr);
 
 /* Validate a record from a client (header included): 0 or a completion
  * code naming what is wrong. */

@@ -537,3 +537,9 @@ bool sel_reservation_ok(const struct sel *sel, uint16_t id)
 {
 	return sel->resv_valid && id != 0 && id == sel->resv;
 }
+
+void sel_reset_volatile(struct sel *sel)
+{
+	/* The counter goes on: the next reservation gets a new ID. */
+	sel->resv_valid = false;
+}

@@ -95,6 +95,8 @@ int sel_clear(struct sel *sel);
 /* A new reservation ID (never 0); cancels the previous one. */
 uint16_t sel_reserve(struct sel *sel);
 bool sel_reservation_ok(const struct sel *sel, uint16_t id);
+/* Cold reset: the reservation is cancelled (an old ID then gets C5h). */
+void sel_reset_volatile(struct sel *sel);
 
 struct bmc;
 struct ipmi_req;

@@ -380,21 +380,16 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
 /* ------------------------------------------------------------------ */
 /* Set-up                                                              */
 
-static int sensor_setup(struct sensors *ss, struct sensor *s, const struct cfg_sensor *c)
+/* What the board file says and IPMI can change: thresholds, hysteresis,
+ * scanning and event enables (s->conv already made). */
+static void sensor_board_settings(struct sensor *s)
 {
-	int r;
+	const struct cfg_sensor *c = s->cfg;
 
-	s->owner = ss;
-	s->cfg = c;
-	s->number = c->number;
-	s->i2c_fd = -1;
 	s->scanning = true;
 	s->events = true;
+	s->assert_sup = 0;
 	if (c->threshold) {
-		if (!conv_fit(c->min, c->max, &s->conv)) {
-			log_error("sensor %s: no SDR conversion covers %g..%g", c->name, c->min, c->max);
-			return -EINVAL;
-		}
 		for (int t = 0; t < THR_COUNT; t++) {
 			if (!(c->thr_present & (1u << t)))
 				continue;
@@ -410,6 +405,21 @@ static int sensor_setup(struct sensors *ss, struct sensor *s, const struct cfg_s
 	s->deassert_sup = s->assert_sup;
 	s->assert_en = s->assert_sup;
 	s->deassert_en = s->deassert_sup;
+}
+
+static int sensor_setup(struct sensors *ss, struct sensor *s, const struct cfg_sensor *c)
+{
+	int r;
+
+	s->owner = ss;
+	s->cfg = c;
+	s->number = c->number;
+	s->i2c_fd = -1;
+	if (c->threshold && !conv_fit(c->min, c->max, &s->conv)) {
+		log_error("sensor %s: no SDR conversion covers %g..%g", c->name, c->min, c->max);
+		return -EINVAL;
+	}
+	sensor_board_settings(s);
 	/* The first poll runs at once, then every poll_ms, spread by the
 	 * sensor number so 200 sensors do not all wake together. */
 	r = sd_event_add_time_relative(ss->ev, &s->timer, CLOCK_MONOTONIC,
@@ -443,11 +453,9 @@ int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cf
 {
 	int r;
 
-	ss->ev = ev;
-	ss->hwmon_root = cfg->hwmon_root;
-	ss->evr_addr = 0x20;
-	ss->evr_lun = 0;
-	ss->sim_fd = -1;
+	*ss = (struct sensors){
+		.ev = ev, .hwmon_root = cfg->hwmon_root, .sim_fd = -1, .evr_addr = 0x20, .evr_lun = 0,
+	};
 	if (cfg->sim_dir[0]) {
 		ss->sim_fd = open(cfg->sim_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ss->sim_fd < 0)
@@ -468,12 +476,22 @@ int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cf
 int sensors_init_list(struct sensors *ss, const struct sensors *main, const struct cfg_sensor *list,
 		      unsigned n)
 {
-	ss->ev = main->ev;
-	ss->hwmon_root = main->hwmon_root;
-	ss->evr_addr = 0x20;
-	ss->evr_lun = 0;
-	ss->sim_fd = main->sim_fd >= 0 ? fcntl(main->sim_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	*ss = (struct sensors){
+		.ev = main->ev, .hwmon_root = main->hwmon_root, .evr_addr = 0x20, .evr_lun = 0,
+		.sim_fd = main->sim_fd >= 0 ? fcntl(main->sim_fd, F_DUPFD_CLOEXEC, 0) : -1,
+	};
 	return sensors_setup_all(ss, list, n);
+}
+
+void sensors_reset_volatile(struct sensors *ss)
+{
+	for (unsigned i = 0; i < ss->n; i++) {
+		struct sensor *s = &ss->s[i];
+
+		sensor_board_settings(s);
+		/* Events follow the board's thresholds at once. */
+		sensor_rearm(s, 0, 0);
+	}
 }
 
 void sensors_done(struct sensors *ss)

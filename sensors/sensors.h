@@ -72,6 +72,9 @@ int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cf
 int sensors_init_list(struct sensors *ss, const struct sensors *main, const struct cfg_sensor *list,
 		      unsigned n);
 void sensors_done(struct sensors *ss);
+/* Cold reset: thresholds, hysteresis, scanning and event enables set over
+ * IPMI go back to the board file's. */
+void sensors_reset_volatile(struct sensors *ss);
 struct sensor *sensors_find(struct sensors *ss, uint8_t number);
 /* Poll one sensor now (tests, and the timer). */
 void sensor_poll(struct sensor *s);

@@ -16,9 +16,11 @@
 #include "daemon/store.h"
 #include "tap.h"
 
-#define TIMEOUT_USEC 300000ULL	/* the valid-bit timeout in these tests: long enough
-				 * that a loaded machine (meson runs suites in
-				 * parallel) does not stall past it mid-check */
+/* The valid-bit timeout in these tests: long enough that a loaded machine
+ * (meson runs suites in parallel) does not stall past it mid-check; times
+ * BMCD_TEST_TIME_SCALE under a slow wrapper (`meson test --setup valgrind`). */
+#define TIMEOUT_USEC (300000ULL * time_scale)
+static unsigned long long time_scale = 1;
 
 static struct bmc bmc;
 static struct power power;
@@ -425,6 +427,10 @@ static void test_write_failure(void)
 
 int main(void)
 {
+	const char *scale = getenv("BMCD_TEST_TIME_SCALE");
+
+	if (scale && strtoull(scale, NULL, 10) >= 1)
+		time_scale = strtoull(scale, NULL, 10);
 	if (sd_event_new(&bmc.ev) < 0 || !mkdtemp(dir))
 		return 1;
 	dirfd_ = store_open_dir(dir);

@@ -280,6 +280,30 @@ static void test_power_events(void)
 	rig_done(&r);
 }
 
+/* Cold reset: a running timer stops and forgets its settings (Reset gets
+ * -ENODATA, 80h); the links to power stay, so a new Set and expiry work. */
+static void test_cold_reset(void)
+{
+	struct rig r;
+	uint8_t g[8];
+
+	rig_init(&r, true);
+	CHECK(watchdog_set(&r.wd, S(0x04, 0x01, 0, 0, 600)) == 0);
+	CHECK(watchdog_reset(&r.wd) == 0 && r.wd.running);
+	watchdog_reset_volatile(&r.wd);
+	CHECK(!r.wd.running && !r.wd.initialized && r.wd.timer == NULL);
+	CHECK(r.wd.ev == r.ev && r.wd.power == &r.power);
+	CHECK(watchdog_reset(&r.wd) == -ENODATA);
+	get(&r.wd, g);
+	CHECK(g[0] == 0 && g[1] == 0 && g[3] == 0 && g[4] == 0 && g[5] == 0 && g[6] == 0 && g[7] == 0);
+	/* Set and run again: hard reset after 200 ms. */
+	CHECK(watchdog_set(&r.wd, S(0x04, 0x01, 0, 0, 2)) == 0);
+	CHECK(watchdog_reset(&r.wd) == 0);
+	run_until_stopped(&r, 2000);
+	CHECK(!r.wd.running && r.host.presses[BUTTON_RESET] == 1);
+	rig_done(&r);
+}
+
 int main(void)
 {
 	test_validation();
@@ -288,5 +312,6 @@ int main(void)
 	test_expiry_actions();
 	test_pretimeout();
 	test_power_events();
+	test_cold_reset();
 	return tap_done("watchdog");
 }
