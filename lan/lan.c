@@ -202,7 +202,10 @@ size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 	const uint8_t *start = msg.p;
 	size_t total = rb_left(&msg);
 	uint8_t rsp_data[IPMI_MAX_RSP];
-	struct wbuf rd = wb_init(rsp_data, sizeof(rsp_data));
+	/* The handler gets what the framing leaves room for: out less the
+	 * message header, completion code and checksum. */
+	size_t room = cap > LAN_MSG_OVERHEAD ? cap - LAN_MSG_OVERHEAD : 0;
+	struct wbuf rd = wb_init(rsp_data, room < sizeof(rsp_data) ? room : sizeof(rsp_data));
 	struct wbuf w = wb_init(out, cap);
 	struct ipmi_req req = { 0 };
 	uint8_t nf, rl, cc, *hdr;
@@ -326,7 +329,7 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 {
 	struct lan *lan = pkt->lan;
 	struct bmc *bmc = lan->bmc;
-	uint8_t code[16], want[16], out[IPMI_MAX_RSP + 16];
+	uint8_t code[16], want[16], out[V15_MAX_MSG];
 	struct session *s = NULL;
 	enum ipmi_priv priv = PRIV_NONE, unauth_priv = PRIV_NONE;
 	uint32_t seq, sid, out_seq = 0;

@@ -10,10 +10,18 @@
 #include "channels/session.h"
 #include "daemon/buf.h"
 #include "daemon/config.h"
+#include "daemon/ipmi.h"
 #include "lan/lan.h"
 
 #define LAN_MAX_PACKET 1024	/* larger datagrams are dropped */
 #define LAN_MAX_SESSIONS 64	/* the largest lan.max_sessions */
+/* An IPMI message on LAN: rqAddr netFn/LUN cs1 rsAddr seq/LUN cmd, then
+ * the completion code, the data and a checksum. */
+#define LAN_MSG_OVERHEAD 8
+/* RMCP+ carries every response (a 16-bit payload length); IPMI 1.5
+ * framing has a one-byte message length, so 247 response data bytes. */
+#define LAN_MAX_MSG (LAN_MSG_OVERHEAD + IPMI_MAX_RSP)
+#define V15_MAX_MSG 255
 
 #define RMCP_VERSION 0x06
 #define RMCP_CLASS_ASF 0x06

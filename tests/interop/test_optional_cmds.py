@@ -12,13 +12,16 @@ import json
 import random
 import re
 import socket
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 from conftest import (HOST, SYS_PYTHON, Bmcd, assert_cc, load_board, ok, raw, raw_bytes, run,
                       write_board)
+from kcsclient import FakeVM
 
 DEADLINE = 20.0
 
@@ -58,3 +61,149 @@ def test_sel_info_free_space_exact_below_65535(bmc_factory, tmp_path):
            0xff, 0xff))
     out = ok(b.ipmitool("sel", "info")).out
     assert field(out, "Free Space") == "1584 bytes", out
+
+
+# ---------------------------------------------------------------------------
+# Read FRU Data and Get SDR: counts up to what the channel carries
+
+
+def fru_chunks(b, size, step=32):
+    """The FRU image read in small pieces (what ipmitool fru print does)."""
+    img = []
+    for off in range(0, size, step):
+        d = raw_bytes(raw(b, 0x0a, 0x11, 0, off & 0xff, off >> 8, min(step, size - off)))
+        assert d[0] == len(d) - 1
+        img += d[1:]
+    return img
+
+
+def test_read_fru_255_bytes_over_lanplus(bmc, sim_board):
+    size = sim_board["fru"][0]["size"]
+    assert size >= 300
+    whole = fru_chunks(bmc, 300)
+    d = raw_bytes(raw(bmc, 0x0a, 0x11, 0, 0, 0, 0xff))
+    assert d[0] == 255 and d[1:] == whole[:255], d[:8]
+    d = raw_bytes(raw(bmc, 0x0a, 0x11, 0, 45, 0, 0xff))
+    assert d[0] == 255 and d[1:] == whole[45:300], d[:8]
+    # A count running past the end comes back cut at the end.
+    d = raw_bytes(raw(bmc, 0x0a, 0x11, 0, (size - 10) & 0xff, (size - 10) >> 8, 0xff))
+    assert d[0] == 10 and len(d) == 11, d
+
+
+PYGHMI_FRU = textwrap.dedent("""
+    import json, os, sys, traceback
+    out = {}
+    try:
+        from pyghmi.ipmi import command
+        c = command.Command(bmc='127.0.0.1', userid='admin', password='password',
+                            port=int(sys.argv[1]), keepalive=False)
+        r = c.raw_command(netfn=0x0a, command=0x11, data=[0, 0, 0, 255])
+        out['code'] = r.get('code', 0)
+        out['data'] = list(r.get('data', b''))
+        c.ipmi_session.logout()
+    except BaseException as e:
+        out['error'] = '%s: %s' % (type(e).__name__, e)
+        out['trace'] = traceback.format_exc()
+    sys.stdout.write(json.dumps(out) + '\\n')
+    sys.stdout.flush()
+    os._exit(0)
+""")
+
+
+def test_read_fru_255_bytes_through_pyghmi(bmc):
+    whole = fru_chunks(bmc, 256)
+    r = run([SYS_PYTHON, "-c", PYGHMI_FRU, bmc.port], timeout=60, env=bmc.client_env())
+    lines = [ln for ln in r.out.splitlines() if ln.startswith("{")]
+    assert lines, r
+    res = json.loads(lines[-1])
+    assert "error" not in res, f"{res.get('error')}\n{res.get('trace')}\n{r}"
+    assert res["code"] == 0 and res["data"] == [255] + whole[:255], res
+
+
+def test_read_fru_over_ipmi15_cut_at_its_message_length(bmc):
+    # IPMI 1.5 framing: one length byte for the whole message, so 247 data
+    # bytes after the completion code: a count byte and 246 of FRU data.
+    whole = fru_chunks(bmc, 256)
+    d = raw_bytes(lan15(bmc, "raw", "0x0a", "0x11", "0", "0", "0", "246"))
+    assert d[0] == 246 and d[1:] == whole[:246], d[:8]
+    assert_cc(lan15(bmc, "raw", "0x0a", "0x11", "0", "0", "0", "247"), 0xCA)
+    assert_cc(lan15(bmc, "raw", "0x0a", "0x11", "0", "0", "0", "255"), 0xCA)
+    # The session is still good after the refusals.
+    ok(lan15(bmc, "mc", "info"))
+
+
+def kcs_board(tmp_path):
+    sockdir = Path(tempfile.mkdtemp(prefix="bk-", dir="/tmp"))
+    board = load_board()
+    board["kcs"] = {"backend": "extern", "listen": f"unix:{sockdir}/kcs.sock"}
+    return write_board(tmp_path, board, name="kcs.json"), str(sockdir / "kcs.sock")
+
+
+def ipmb_to_self(netfn, cmd, data):
+    """Send Message data for channel 0: an IPMB request from 81h to the
+    BMC's own address 20h."""
+    hdr = bytes([0x20, netfn << 2])
+    body = bytes([0x81, 0x04, cmd]) + bytes(data)
+    return b"\x00" + hdr + bytes([(-sum(hdr)) & 0xFF]) + body + bytes([(-sum(body)) & 0xFF])
+
+
+def test_read_fru_255_bytes_over_kcs_and_the_ipmb_limit(bmc_factory, tmp_path):
+    board, sock = kcs_board(tmp_path)
+    b = bmc_factory(board=board)
+    vm = FakeVM(sock)
+    whole = fru_chunks(b, 256)
+    # The host's KCS carries 272 bytes with netfn, command and cc: 256 fit.
+    cc, data = vm.request(0x0a, 0x11, bytes([0, 0, 0, 255]))
+    assert cc == 0 and list(data) == [255] + whole[:255], (cc, list(data[:8]))
+    # To the BMC's own IPMB address, the answer is queued as an IPMB
+    # response of at most 64 bytes: 57 after the cc.  Past that, the
+    # handler's CAh travels inside that response; Send Message itself is OK.
+    for count, want in ((56, 0x00), (57, 0xCA), (255, 0xCA)):
+        assert vm.request(0x06, 0x34, ipmb_to_self(0x0a, 0x11, [0, 0, 0, count]))[0] == 0
+        cc, data = vm.request(0x06, 0x33)
+        assert cc == 0, cc
+        ipmb = data[1:]
+        assert ipmb[4] == 0x11 and ipmb[5] == want, (count, list(ipmb))
+        assert sum(ipmb[2:]) & 0xFF == 0
+        if want == 0:
+            assert list(ipmb[6:-1]) == [count] + whole[:count]
+    vm.close()
+
+
+def oem_record(total):
+    """An OEM SDR (type C0h) of `total` bytes, header included."""
+    body = [0x57, 0x01, 0x00] + [(i * 7) & 0xff for i in range(total - 5 - 3)]
+    return [0x00, 0x00, 0x51, 0xC0, len(body)] + body
+
+
+def get_sdr(b, rid, off=0, cnt=0xFF, **kw):
+    return raw(b, 0x0a, 0x23, 0, 0, rid & 0xff, rid >> 8, off, cnt, **kw)
+
+
+def test_get_sdr_whole_record_of_255_bytes(fresh_bmc):
+    b = fresh_bmc
+    rec = oem_record(255)
+    # ipmitool raw takes at most 256 bytes with netfn and command: FreeIPMI
+    # adds it ("rcvd: cmd cc id-lo id-hi").
+    r = ok(b.freeipmi("ipmi-raw", "0", "0a", "24", *[f"{x:02x}" for x in rec]))
+    d = [int(x, 16) for x in r.out.split(":", 1)[1].split()]
+    assert d[:2] == [0x24, 0x00], r
+    rid = d[2] | d[3] << 8
+    # Count FFh: the whole record, 255 bytes, in one response.
+    d = raw_bytes(get_sdr(b, rid))
+    assert len(d) == 2 + 255, len(d)
+    assert d[2:4] == [rid & 0xff, rid >> 8] and d[4:] == rec[2:], d[:8]
+    # From an offset (with a reservation), to the end.
+    resv = raw_bytes(raw(b, 0x0a, 0x22))
+    d = raw_bytes(raw(b, 0x0a, 0x23, resv[0], resv[1], rid & 0xff, rid >> 8, 5, 0xff))
+    assert d[2:] == rec[5:], d[:8]
+    # More than the record holds: CAh, on any channel.
+    assert_cc(raw(b, 0x0a, 0x23, resv[0], resv[1], rid & 0xff, rid >> 8, 10, 250), 0xCA)
+    # IPMI 1.5 carries 247 response bytes: the whole record does not fit
+    # (CAh), a 245-byte read does.
+    assert_cc(get_sdr(b, rid, intf="lan"), 0xCA)
+    d = raw_bytes(get_sdr(b, rid, 0, 245, intf="lan"))
+    assert d[2:] == [rid & 0xff, rid >> 8] + rec[2:245], d[:8]
+    # ipmitool and FreeIPMI still walk the repository with it in.
+    ok(b.ipmitool("sdr", "elist", "all"))
+    ok(b.freeipmi("ipmi-sensors", sdr=True))
