@@ -100,6 +100,7 @@ static int bmc_on_reset(sd_event_source *src, void *userdata)
 	if (bmc->cold_reset) {
 		channels_reset_volatile(&bmc->channels);
 		bootopt_reset_volatile(&bmc->bootopt);
+		acpi_reset(&bmc->acpi);
 	}
 	bmc_volatile_defaults(bmc);
 	bmc->reset = sd_event_source_disable_unref(bmc->reset);
@@ -191,6 +192,7 @@ static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart
 	bootopt_power_event(&bmc->bootopt, ev, cause);
 	sol_power_event(bmc->sol, ev);
 	kcs_power_event(bmc->kcs, ev);
+	acpi_power_event(&bmc->acpi, ev);
 }
 
 int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir)

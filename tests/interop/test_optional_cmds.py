@@ -207,3 +207,68 @@ def test_get_sdr_whole_record_of_255_bytes(fresh_bmc):
     # ipmitool and FreeIPMI still walk the repository with it in.
     ok(b.ipmitool("sdr", "elist", "all"))
     ok(b.freeipmi("ipmi-sensors", sdr=True))
+
+
+# ---------------------------------------------------------------------------
+# Set/Get ACPI Power State
+
+
+def acpi(b, **kw):
+    d = raw_bytes(raw(b, 0x06, 0x07, **kw))
+    assert len(d) == 2, d
+    return d[0], d[1]
+
+
+def bmc_device_acpi(b):
+    r = ok(b.freeipmi("bmc-device", "--get-acpi-power-state"))
+    return field(r.out, "ACPI System Power State"), field(r.out, "ACPI Device Power State")
+
+
+def wait_acpi_system(b, want):
+    end = time.monotonic() + DEADLINE
+    while True:
+        got = acpi(b)
+        if got[0] == want or time.monotonic() > end:
+            return got
+        time.sleep(0.2)
+
+
+def test_acpi_power_state_follows_the_host_until_software_sets_it(fresh_bmc):
+    b = fresh_bmc
+    # Nothing set: the host is off, S5/G2; the device state is unknown.
+    assert acpi(b) == (0x05, 0x2A)
+    assert bmc_device_acpi(b) == ("S5/G2", "UNKNOWN")
+    ok(b.ipmitool("chassis", "power", "on"))
+    b.wait_power("on")
+    assert wait_acpi_system(b, 0x00) == (0x00, 0x2A)
+    # The OS reports S3 and D2 (bit 7: set this one).
+    ok(raw(b, 0x06, 0x06, 0x83, 0x82))
+    assert acpi(b) == (0x03, 0x02)
+    assert bmc_device_acpi(b) == ("S3", "D2")
+    # 7Fh, or bit 7 clear: that one is left as it is.
+    ok(raw(b, 0x06, 0x06, 0xFF, 0x80))
+    assert acpi(b) == (0x03, 0x00)
+    ok(raw(b, 0x06, 0x06, 0x01, 0x83))
+    assert acpi(b) == (0x03, 0x03)
+    # FreeIPMI sets the system state alone (device 7Fh, not set).
+    ok(b.freeipmi("bmc-device", "--set-acpi-power-state", "--set-acpi-system-power-state=S0_G0"))
+    assert acpi(b) == (0x00, 0x03)
+    # A power off ends that life of the host: back to what power good says.
+    ok(b.ipmitool("chassis", "power", "off"))
+    b.wait_power("off")
+    assert wait_acpi_system(b, 0x05) == (0x05, 0x2A)
+
+
+def test_acpi_power_state_refusals(bmc):
+    assert acpi(bmc) == (0x05, 0x2A)
+    # Not an enumerated state: CCh, and nothing is stored.
+    for sys_b, dev_b in ((0x8B, 0x7F), (0x9F, 0x7F), (0xAB, 0x7F), (0x7F, 0x84), (0x7F, 0xAB),
+                         (0x80, 0x84)):
+        assert_cc(raw(bmc, 0x06, 0x06, sys_b, dev_b), 0xCC)
+    assert acpi(bmc) == (0x05, 0x2A)
+    assert_cc(raw(bmc, 0x06, 0x06, 0x80), 0xC7)
+    assert_cc(raw(bmc, 0x06, 0x06, 0x80, 0x80, 0x00), 0xC7)
+    assert_cc(raw(bmc, 0x06, 0x07, 0x00), 0xC7)
+    # Set takes an administrator; Get a user.
+    assert_cc(raw(bmc, 0x06, 0x06, 0x80, 0x80, user="operator", password="operator", priv="OPERATOR"), 0xD4)
+    assert acpi(bmc, user="user", password="user", priv="USER") == (0x05, 0x2A)
