@@ -62,6 +62,8 @@ void lan_send(struct lan_pkt *pkt, const void *buf, size_t len)
 	if (sendto(pkt->sock->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&pkt->peer,
 		   pkt->peerlen) < 0)
 		log_debug("sendto: %m");
+	else
+		pkt->lan->stats.tx++;
 }
 
 const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id)
@@ -459,6 +461,7 @@ static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8
 		return;
 	}
 	if ((cls & 0x1f) == RMCP_CLASS_ASF && !(cls & 0x80)) {
+		sock->lan->stats.rmcp_valid++;
 		asf_receive(pkt, &r, seq);
 		return;
 	}
@@ -466,6 +469,7 @@ static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8
 		sock->lan->dropped++;
 		return;
 	}
+	sock->lan->stats.rmcp_valid++;
 	if (r.p[0] == AUTHTYPE_RMCPP)
 		rmcpp_receive(pkt, &r);
 	else
@@ -488,6 +492,7 @@ static int lan_on_readable(sd_event_source *src, int fd, uint32_t revents, void 
 				log_warning("lan: recvfrom: %m");
 			return 0;
 		}
+		sock->lan->stats.rx++;
 		if ((size_t)n > sizeof(buf)) {
 			sock->lan->dropped++;
 			log_debug("lan: dropped an oversized datagram (%zd bytes)", n);

@@ -56,11 +56,22 @@ struct lan_sock {
 	sd_event_source *src;
 };
 
+/* Get IP/UDP/RMCP Statistics (IPMI 2.0 section 23.4), counted where the
+ * datagrams pass.  The kernel's IP layer never hands bmcd a packet with a
+ * bad header, a wrong address or missing fragments, and bmcd proxies no
+ * UDP, so those counters stay 0.  16 bits on the wire: they roll over. */
+struct lan_stats {
+	uint16_t rx;			/* datagrams received: IP and UDP packets */
+	uint16_t tx;			/* datagrams sent */
+	uint16_t rmcp_valid;		/* with a valid RMCP header (ASF or IPMI) */
+};
+
 struct lan {
 	struct bmc *bmc;
 	struct lan_sock socks[CFG_MAX_LISTEN];
 	unsigned n_socks;
 	uint64_t dropped;		/* malformed or unauthenticated datagrams */
+	struct lan_stats stats;
 	struct {
 		lan_payload_fn fn;
 		void *userdata;

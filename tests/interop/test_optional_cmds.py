@@ -272,3 +272,91 @@ def test_acpi_power_state_refusals(bmc):
     # Set takes an administrator; Get a user.
     assert_cc(raw(bmc, 0x06, 0x06, 0x80, 0x80, user="operator", password="operator", priv="OPERATOR"), 0xD4)
     assert acpi(bmc, user="user", password="user", priv="USER") == (0x05, 0x2A)
+
+
+# ---------------------------------------------------------------------------
+# Get IP/UDP/RMCP Statistics
+
+STAT_NAMES = ("IP Packets Received", "Received IP Header Errors", "Received IP Address Errors",
+              "Fragmented IP Packets Received", "IP Packets Transmitted", "UDP Packets Received",
+              "Valid RMCP Packets Received", "UDP Proxy Packets Received",
+              "UDP Proxy Packets Dropped")
+
+
+def stats_freeipmi(b):
+    r = ok(b.freeipmi("bmc-device", "--get-lan-statistics"))
+    out = {}
+    for name in STAT_NAMES:
+        v = field(r.out, name)
+        assert v is not None, f"{name}\n{r}"
+        out[name] = int(v)
+    return out
+
+
+IPMITOOL_NAMES = ("IP Rx Packet", "IP Rx Header Errors", "IP Rx Address Errors",
+                  "IP Rx Fragmented", "IP Tx Packet", "UDP Rx Packet", "RMCP Rx Valid",
+                  "UDP Proxy Packet Received", "UDP Proxy Packet Dropped")
+
+
+def stats_ipmitool(b):
+    """ipmitool 1.8.19 reads each counter MS byte first; the spec (and
+    FreeIPMI, ipmiutil) LS byte first.  Undo ipmitool's swap."""
+    r = ok(b.ipmitool("lan", "stats", "get", "1"))
+    out = {}
+    for name, std in zip(IPMITOOL_NAMES, STAT_NAMES):
+        v = field(r.out, name)
+        assert v is not None, f"{name}\n{r}"
+        v = int(v)
+        out[std] = (v >> 8) | (v & 0xff) << 8
+    return out
+
+
+def junk(b, n):
+    """Datagrams that are not RMCP: counted as received, not as valid."""
+    with b.udp() as s:
+        for i in range(n):
+            s.send(b"not rmcp %d" % i)
+
+
+def test_lan_statistics_count_and_clear(fresh_bmc):
+    b = fresh_bmc
+    a = stats_freeipmi(b)
+    for name in ("Received IP Header Errors", "Received IP Address Errors",
+                 "Fragmented IP Packets Received", "UDP Proxy Packets Received",
+                 "UDP Proxy Packets Dropped"):
+        assert a[name] == 0, a
+    assert a["IP Packets Received"] == a["UDP Packets Received"] > 0, a
+    assert a["IP Packets Transmitted"] > 0, a
+    # Junk counts as received, not as valid RMCP: the difference grows by
+    # exactly the junk sent, whatever the sessions around it exchanged.
+    junk(b, 7)
+    for _ in range(3):
+        ok(b.ipmitool("mc", "info"))
+    c = stats_ipmitool(b)
+    gap = lambda s: s["IP Packets Received"] - s["Valid RMCP Packets Received"]  # noqa: E731
+    assert gap(c) == gap(a) + 7, (a, c)
+    assert c["IP Packets Received"] >= a["IP Packets Received"] + 7 + 3 * 4, (a, c)
+    assert c["IP Packets Transmitted"] >= a["IP Packets Transmitted"] + 3 * 4, (a, c)
+    assert c["UDP Packets Received"] == c["IP Packets Received"], c
+    # Clear (ipmitool, then FreeIPMI): counting starts again from 0, so
+    # only the next session's own packets are in the next reading.
+    ok(b.ipmitool("lan", "stats", "clear", "1"))
+    d = stats_freeipmi(b)
+    assert gap(d) == 0, d
+    assert 0 < d["IP Packets Received"] < c["IP Packets Received"], (c, d)
+    assert d["IP Packets Transmitted"] < c["IP Packets Transmitted"], (c, d)
+    junk(b, 2)
+    ok(b.freeipmi("bmc-device", "--clear-lan-statistics"))
+    e = stats_freeipmi(b)
+    assert gap(e) == 0 and e["IP Packets Received"] < d["IP Packets Received"] + 2, (d, e)
+
+
+def test_lan_statistics_refusals(bmc):
+    assert_cc(raw(bmc, 0x0c, 0x04, 0x02, 0x00), 0xCC)      # not a LAN channel
+    assert_cc(raw(bmc, 0x0c, 0x04, 0x0f, 0x00), 0xCC)
+    assert_cc(raw(bmc, 0x0c, 0x04, 0x11, 0x00), 0xCC)      # reserved bits
+    assert_cc(raw(bmc, 0x0c, 0x04, 0x01, 0x02), 0xCC)
+    assert_cc(raw(bmc, 0x0c, 0x04, 0x01), 0xC7)
+    # 0Eh: this channel; a user may read them.
+    d = raw_bytes(raw(bmc, 0x0c, 0x04, 0x0e, 0x00, user="user", password="user", priv="USER"))
+    assert len(d) == 18 and d[0] | d[1] << 8 > 0, d
