@@ -360,3 +360,95 @@ def test_lan_statistics_refusals(bmc):
     # 0Eh: this channel; a user may read them.
     d = raw_bytes(raw(bmc, 0x0c, 0x04, 0x0e, 0x00, user="user", password="user", priv="USER"))
     assert len(d) == 18 and d[0] | d[1] << 8 > 0, d
+
+
+# ---------------------------------------------------------------------------
+# ipmiutil: always UDP port 623
+
+
+class Bmcd623(Bmcd):
+    """bmcd on host:623 (ipmiutil 3.1.8 cannot name another port over
+    lanplus, and health takes -p for the restore policy)."""
+
+    def __init__(self, host, **kw):
+        super().__init__(port=623, **kw)
+        self.host = host
+
+    @property
+    def argv(self):
+        return [a.replace(f"{HOST}:623", f"{self.host}:623") for a in super().argv]
+
+    def ipmiutil(self, sub, *args, cipher=3, user="admin", password="password"):
+        argv = ["ipmiutil", sub, "-N", self.host, "-U", user, "-P", password]
+        if cipher is not None:
+            argv += ["-J", str(cipher)]
+        return run(argv + [str(a) for a in args], env=self.client_env())
+
+
+def free_loopback_host():
+    for _ in range(50):
+        host = f"127.{random.randint(100, 250)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind((host, 623))
+            except OSError:
+                continue
+        return host
+    pytest.fail("no free 127.x.y.z:623")
+
+
+@pytest.fixture
+def bmc623(tmp_path):
+    d = Bmcd623(free_loopback_host(), workdir=tmp_path).start()
+    yield d
+    d.stop_and_check()
+
+
+def assert_clean(r):
+    assert r.ok, r
+    bad = [ln for ln in r.text.splitlines() if re.search(r"error|fail|not supported", ln, re.I)
+           and not re.search(r"errors\s*=\s*0$", ln)]      # -l: "Recvd IP Header errors = 0"
+    assert not bad, f"{bad}\n{r}"
+    assert "completed successfully" in r.text, r
+
+
+def test_ipmiutil_health_is_clean(bmc623):
+    b = bmc623
+    for kw in ({"cipher": 3}, {"cipher": None}):      # lanplus suite 3; IPMI 1.5 MD5
+        r = b.ipmiutil("health", **kw)
+        assert_clean(r)
+        assert re.search(r"Power State\s*=\s*05\s+\(S5: soft off\)", r.out), r
+        assert re.search(r"Selftest status\s*=\s*0055\s+\(OK\)", r.out), r
+    # -l: the LAN statistics, -g: the GUID, -s: sessions.
+    r = b.ipmiutil("health", "-l", "-g", "-s")
+    assert_clean(r)
+    m = re.search(r"Received Valid RMCP Pkts\s*=\s*(\d+)", r.out)
+    assert m and int(m.group(1)) > 0, r
+    # Power on through ipmiutil: Get ACPI Power State follows the host.
+    assert_clean(b.ipmiutil("reset", "-u"))
+    end = time.monotonic() + DEADLINE
+    while True:
+        r = b.ipmiutil("health")
+        assert_clean(r)
+        if re.search(r"Power State\s*=\s*00\s+\(S0: working\)", r.out) or time.monotonic() > end:
+            break
+        time.sleep(0.3)
+    assert re.search(r"Power State\s*=\s*00\s+\(S0: working\)", r.out), r
+
+
+def test_ipmiutil_fru_sel_sensor_lan(bmc623, sim_board):
+    b = bmc623
+    r = b.ipmiutil("fru")
+    assert_clean(r)
+    assert "Sim Server 1U" in r.out and "SIMSRV0000042" in r.out, r
+    r = b.ipmiutil("sel")
+    assert_clean(r)
+    # ipmiutil divides the SEL Info free bytes (FFFFh: 65535 or more) by
+    # the 16-byte unit.
+    assert re.search(r"Size = 4096 records \(Used=0, Free=4095\)", r.out), r
+    r = b.ipmiutil("sensor")
+    assert_clean(r)
+    assert "CPU0 Temp" in r.out, r
+    r = b.ipmiutil("lan")
+    assert_clean(r)
+    assert re.search(r"Lan Param\(1\) Auth type support: 04 : MD5", r.out), r
