@@ -111,6 +111,7 @@ static int bmc_on_reset(sd_event_source *src, void *userdata)
 		watchdog_reset_volatile(&bmc->wdt);
 		sensors_reset_volatile(&bmc->sensors);
 		kcs_reset_volatile(bmc->kcs);
+		acpi_reset(&bmc->acpi);
 	}
 	bmc_volatile_defaults(bmc);
 	return 0;
@@ -201,6 +202,7 @@ static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart
 	bootopt_power_event(&bmc->bootopt, ev, cause);
 	sol_power_event(bmc->sol, ev);
 	kcs_power_event(bmc->kcs, ev);
+	acpi_power_event(&bmc->acpi, ev);
 }
 
 int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, const char *state_dir)

@@ -12,6 +12,7 @@
 #include "channels/channel.h"
 #include "channels/session.h"
 #include "channels/users.h"
+#include "chassis/acpi.h"
 #include "chassis/bootopt.h"
 #include "chassis/chassis.h"
 #include "chassis/power.h"
@@ -50,6 +51,7 @@ struct bmc {
 	struct lanconf lanconf;
 	struct bootopt bootopt;		/* Set/Get System Boot Options */
 	struct watchdog wdt;		/* IPMI BMC watchdog (App 22h-25h), not the systemd one */
+	struct acpi acpi;		/* Set/Get ACPI Power State (chassis/acpi.c) */
 	struct sim_host *sim;
 	struct qemu_host *qhost;	/* host backend "qemu" (boards/qemu_host.c) */
 	struct gpio_host *ghost;	/* host backend "gpio" (boards/gpio_host.c) */

@@ -58,7 +58,14 @@ enum {				/* completion codes (IPMI 2.0 table 5-2) */
 #define CC_KEEP_DATA 0x100
 
 #define IPMI_MAX_REQ 255	/* request data bytes after netfn/cmd */
-#define IPMI_MAX_RSP 250	/* response data bytes after the completion code */
+/* Response data bytes after the completion code: the most any channel
+ * carries.  A KCS response a Linux host reads is at most 272 bytes with
+ * netfn, command and completion code (its driver's IPMI_MAX_MSG_LENGTH);
+ * RMCP+ carries the same.  Every transport gives the dispatcher a response
+ * writer of exactly what it can carry (an IPMI 1.5 LAN message less, a
+ * Send Message to this BMC less still), so a handler that checks
+ * wb_room() answers CAh only when the answer cannot fit this channel. */
+#define IPMI_MAX_RSP 269
 
 #define IPMI_CHANNEL_CURRENT 0x0e
 #define IPMI_CHANNEL_SYSIF 0x0f

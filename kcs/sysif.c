@@ -61,7 +61,11 @@ int kcs_cmd_get_message(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
  * for Get Message, as if it had travelled the bus. */
 static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf *r)
 {
-	uint8_t nl, c1, rqsa, seq, cmd, out[IPMI_MAX_RSP], q[KCS_RXMSG_MAX];
+	/* The answer travels as a queued IPMB response (netFn cs1 rsSA seq
+	 * cmd cc data cs2): the handler gets the room that leaves, so a
+	 * response too long for it is the handler's CAh, inside that
+	 * response. */
+	uint8_t nl, c1, rqsa, seq, cmd, out[KCS_RXMSG_MAX - 7], q[KCS_RXMSG_MAX];
 	struct rbuf body;
 	struct wbuf w = wb_init(out, sizeof(out)), qw = wb_init(q, sizeof(q));
 	struct ipmi_req sub = {

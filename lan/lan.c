@@ -62,6 +62,8 @@ void lan_send(struct lan_pkt *pkt, const void *buf, size_t len)
 	if (sendto(pkt->sock->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&pkt->peer,
 		   pkt->peerlen) < 0)
 		log_debug("sendto: %m");
+	else
+		pkt->lan->stats.tx++;
 }
 
 const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id)
@@ -202,7 +204,10 @@ size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 	const uint8_t *start = msg.p;
 	size_t total = rb_left(&msg);
 	uint8_t rsp_data[IPMI_MAX_RSP];
-	struct wbuf rd = wb_init(rsp_data, sizeof(rsp_data));
+	/* The handler gets what the framing leaves room for: out less the
+	 * message header, completion code and checksum. */
+	size_t room = cap > LAN_MSG_OVERHEAD ? cap - LAN_MSG_OVERHEAD : 0;
+	struct wbuf rd = wb_init(rsp_data, room < sizeof(rsp_data) ? room : sizeof(rsp_data));
 	struct wbuf w = wb_init(out, cap);
 	struct ipmi_req req = { 0 };
 	uint8_t nf, rl, cc, *hdr;
@@ -326,7 +331,7 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 {
 	struct lan *lan = pkt->lan;
 	struct bmc *bmc = lan->bmc;
-	uint8_t code[16], want[16], out[IPMI_MAX_RSP + 16];
+	uint8_t code[16], want[16], out[V15_MAX_MSG];
 	struct session *s = NULL;
 	enum ipmi_priv priv = PRIV_NONE, unauth_priv = PRIV_NONE;
 	uint32_t seq, sid, out_seq = 0;
@@ -456,6 +461,7 @@ static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8
 		return;
 	}
 	if ((cls & 0x1f) == RMCP_CLASS_ASF && !(cls & 0x80)) {
+		sock->lan->stats.rmcp_valid++;
 		asf_receive(pkt, &r, seq);
 		return;
 	}
@@ -463,6 +469,7 @@ static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8
 		sock->lan->dropped++;
 		return;
 	}
+	sock->lan->stats.rmcp_valid++;
 	if (r.p[0] == AUTHTYPE_RMCPP)
 		rmcpp_receive(pkt, &r);
 	else
@@ -485,6 +492,7 @@ static int lan_on_readable(sd_event_source *src, int fd, uint32_t revents, void 
 				log_warning("lan: recvfrom: %m");
 			return 0;
 		}
+		sock->lan->stats.rx++;
 		if ((size_t)n > sizeof(buf)) {
 			sock->lan->dropped++;
 			log_debug("lan: dropped an oversized datagram (%zd bytes)", n);

@@ -10,10 +10,18 @@
 #include "channels/session.h"
 #include "daemon/buf.h"
 #include "daemon/config.h"
+#include "daemon/ipmi.h"
 #include "lan/lan.h"
 
 #define LAN_MAX_PACKET 1024	/* larger datagrams are dropped */
 #define LAN_MAX_SESSIONS 64	/* the largest lan.max_sessions */
+/* An IPMI message on LAN: rqAddr netFn/LUN cs1 rsAddr seq/LUN cmd, then
+ * the completion code, the data and a checksum. */
+#define LAN_MSG_OVERHEAD 8
+/* RMCP+ carries every response (a 16-bit payload length); IPMI 1.5
+ * framing has a one-byte message length, so 247 response data bytes. */
+#define LAN_MAX_MSG (LAN_MSG_OVERHEAD + IPMI_MAX_RSP)
+#define V15_MAX_MSG 255
 
 #define RMCP_VERSION 0x06
 #define RMCP_CLASS_ASF 0x06
@@ -48,11 +56,22 @@ struct lan_sock {
 	sd_event_source *src;
 };
 
+/* Get IP/UDP/RMCP Statistics (IPMI 2.0 section 23.4), counted where the
+ * datagrams pass.  The kernel's IP layer never hands bmcd a packet with a
+ * bad header, a wrong address or missing fragments, and bmcd proxies no
+ * UDP, so those counters stay 0.  16 bits on the wire: they roll over. */
+struct lan_stats {
+	uint16_t rx;			/* datagrams received: IP and UDP packets */
+	uint16_t tx;			/* datagrams sent */
+	uint16_t rmcp_valid;		/* with a valid RMCP header (ASF or IPMI) */
+};
+
 struct lan {
 	struct bmc *bmc;
 	struct lan_sock socks[CFG_MAX_LISTEN];
 	unsigned n_socks;
 	uint64_t dropped;		/* malformed or unauthenticated datagrams */
+	struct lan_stats stats;
 	struct {
 		lan_payload_fn fn;
 		void *userdata;

@@ -314,3 +314,35 @@ int lan_get_cipher_suites(struct bmc *bmc, const struct ipmi_req *req, struct wb
 		wb_bytes(rsp, recs + off, w.len - off < 16 ? w.len - off : 16);
 	return CC_OK;
 }
+
+/* Get IP/UDP/RMCP Statistics (Transport 04h): channel, clear flag (bit 0).
+ * Nine 16-bit counters, LS byte first; with the flag, all are cleared
+ * after this reply reports them. */
+int lan_get_statistics(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t cb = rb_u8(&r), flags = rb_u8(&r);
+	uint8_t ch = ipmi_req_channel(req, cb);
+	struct lan_stats st = { .rx = 0, .tx = 0, .rmcp_valid = 0 };
+
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((cb & 0xf0) || (flags & 0xfe) || ch != bmc->cfg.lan.channel)
+		return CC_INVALID_FIELD;
+	if (bmc->lan)
+		st = bmc->lan->stats;
+	wb_le16(rsp, st.rx);		/* IP packets received */
+	wb_le16(rsp, 0);		/* received IP header errors */
+	wb_le16(rsp, 0);		/* received IP address errors */
+	wb_le16(rsp, 0);		/* received fragmented IP packets */
+	wb_le16(rsp, st.tx);		/* transmitted IP packets */
+	wb_le16(rsp, st.rx);		/* UDP packets received */
+	wb_le16(rsp, st.rmcp_valid);	/* valid RMCP packets received */
+	wb_le16(rsp, 0);		/* UDP proxy packets received */
+	wb_le16(rsp, 0);		/* UDP proxy packets dropped */
+	if ((flags & 0x01) && bmc->lan) {
+		bmc->lan->stats = (struct lan_stats){ .rx = 0, .tx = 0, .rmcp_valid = 0 };
+		log_info("lan: channel %u statistics cleared", ch);
+	}
+	return CC_OK;
+}

@@ -443,7 +443,7 @@ static void session_packet(struct lan_pkt *pkt, struct session *s, uint8_t ptype
 			   const uint8_t *start, struct rbuf payload, struct rbuf *trailer)
 {
 	struct lan *lan = pkt->lan;
-	uint8_t plain[LAN_MAX_PACKET], out[IPMI_MAX_RSP + 16];
+	uint8_t plain[LAN_MAX_PACKET], out[LAN_MAX_MSG];
 	bool enc = ptype & PT_ENCRYPTED, auth = ptype & PT_AUTHENTICATED;
 	struct rbuf msg = payload;
 	size_t n;
@@ -504,7 +504,7 @@ void rmcpp_receive(struct lan_pkt *pkt, struct rbuf *r)
 {
 	struct lan *lan = pkt->lan;
 	const uint8_t *start = r->p;
-	uint8_t ptype, out[IPMI_MAX_RSP + 16];
+	uint8_t ptype, out[LAN_MAX_MSG];
 	struct rbuf payload;
 	struct session *s;
 	uint32_t sid, seq;

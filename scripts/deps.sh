@@ -11,6 +11,7 @@ PKGS=(
 	# real IPMI clients the interop tests drive
 	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography python3-pexpect nmap fence-agents
 	prometheus-ipmi-exporter
+	ipmiutil
 	# alert receivers and decoders for the PEF tests
 	snmptrapd
 	# network namespaces and veth for the NIC tests; unshare/mount for the journal test

@@ -393,7 +393,8 @@ int sdr_cmd_reserve(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rs
 
 /* Get SDR: reservation (needed for offsets other than 0), record ID,
  * offset, count (FFh: to the end).  More than the record holds, or than a
- * response can carry, is CAh. */
+ * response can carry on the channel it came on (a whole record of 255
+ * bytes fits RMCP+ and KCS, not IPMI 1.5 LAN), is CAh. */
 int sdr_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct sdr *sdr = &bmc->sdr;
@@ -412,7 +413,7 @@ int sdr_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 		return CC_PARAM_OUT_OF_RANGE;
 	if (cnt == 0xff)
 		cnt = (uint8_t)(rec->len - off);
-	if (cnt > rec->len - off || cnt > IPMI_MAX_RSP - 2)
+	if (cnt > rec->len - off || (size_t)cnt + 2 > wb_room(rsp))
 		return CC_CANT_RETURN_BYTES;
 	wb_le16(rsp, (unsigned)i + 1 < sdr->n ? rec_id(&sdr->recs[i + 1]) : 0xffff);
 	wb_bytes(rsp, rec->d + off, cnt);

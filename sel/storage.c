@@ -17,7 +17,7 @@
 #define SEL_OP_RESERVE 0x02
 #define SEL_OP_DELETE 0x08
 #define SEL_OP_OVERFLOW 0x80
-#define SEL_FREE_MAX 0xfffe		/* FFFFh means "unspecified" */
+#define SEL_FREE_MAX 0xffff		/* Get SEL Info: FFFFh is "65535 bytes or more" */
 #define CLEAR_INITIATE 0xaa
 #define CLEAR_STATUS 0x00
 #define ERASE_COMPLETE 0x01

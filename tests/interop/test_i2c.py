@@ -166,8 +166,13 @@ def test_malformed_requests(sim):
     # shorter than bus, address, read count: C7h (the dispatcher)
     assert_cc(raw(sim, APP, MWR, PRIV0, SCRATCH), 0xC7)
     assert_cc(raw(sim, APP, MWR), 0xC7)
-    # more than the response can carry: CAh
-    assert_cc(raw(sim, APP, MWR, PRIV0, SCRATCH, 0xFF, 0x00), 0xCA)
+    # more than the response can carry: CAh (an IPMI 1.5 message carries
+    # 247 bytes after the completion code; RMCP+ carries all 255)
+    assert_cc(raw(sim, APP, MWR, PRIV0, SCRATCH, 0xFF, 0x00, intf="lan"), 0xCA)
+    assert_cc(raw(sim, APP, MWR, PRIV0, SCRATCH, 248, 0x00, intf="lan"), 0xCA)
+    assert raw_bytes(raw(sim, APP, MWR, PRIV0, SCRATCH, 247, 0x00, intf="lan")) == \
+        list(sim.content[:247])
+    assert raw_bytes(raw(sim, APP, MWR, PRIV0, SCRATCH, 0xFF, 0x00)) == list(sim.content[:255])
     # reserved bit 0 of the slave address, bus ID bits on a public bus: CCh
     assert_cc(raw(sim, APP, MWR, PRIV0, SCRATCH | 1, 1, 0x00), 0xCC)
     assert_cc(raw(sim, APP, MWR, 0x02, SCRATCH, 1, 0x00), 0xCC)
