@@ -44,6 +44,13 @@ uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id)
 	return bmc->lanconf.suite_priv[id];
 }
 
+uint8_t lanconf_auth_enables(const struct bmc *bmc, uint8_t priv)
+{
+	if (priv < PRIV_CALLBACK || priv > PRIV_OEM)
+		return 0;
+	return bmc->lanconf.auth_enables[priv - PRIV_CALLBACK];
+}
+
 static uint8_t auth_support(const struct bmc *bmc)
 {
 	const struct cfg_lan *l = &bmc->cfg.lan;

@@ -63,6 +63,10 @@ void lanconf_done(struct bmc *bmc);
  * (0) when the suite is marked unused or not offered. */
 uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id);
 
+/* The IPMI 1.5 authentication types (bit n: type n) LAN parameter 2
+ * enables at privilege level priv (1 callback .. 5 OEM); 0 for others. */
+uint8_t lanconf_auth_enables(const struct bmc *bmc, uint8_t priv);
+
 /* Transport netfn handlers, listed in transport_cmds. */
 struct ipmi_req;
 struct wbuf;
