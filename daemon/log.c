@@ -132,9 +132,12 @@ void log_limit_flush(struct log_limit *l, uint64_t now_usec)
 			continue;
 		log_limit_sum(l, i);
 		/* Quiet for a whole window: forget the source. */
-		if (!l->e[i].suppressed && !l->e[i].logged)
+		if (!l->e[i].suppressed && !l->e[i].logged) {
 			memset(&l->e[i], 0, sizeof(l->e[i]));
-		else
-			l->e[i].start_usec = now_usec, l->e[i].logged = 0, l->e[i].suppressed = 0;
+			continue;
+		}
+		l->e[i].start_usec = now_usec;
+		l->e[i].logged = 0;
+		l->e[i].suppressed = 0;
 	}
 }

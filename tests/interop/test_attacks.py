@@ -256,6 +256,28 @@ def test_ipmi15_auth_type_disabled_at_admin_still_accepted(bmc_factory, tmp_path
     ok(b.ipmitool("mc", "info"))
 
 
+def test_ipmi15_session_outlives_auth_type_disable(bmc_factory, tmp_path):
+    """An IPMI 1.5 MD5 session at ADMINISTRATOR disables MD5 at that level
+    (LAN parameter 2) and carries on: its next packets must be dropped, not
+    served.  ipmitool `exec` runs both in one session."""
+    board = load_board()
+    board["lan"]["auth_types"] = ["md5", "password"]
+    b = bmc_factory(board=write_board(tmp_path, board))
+    script = tmp_path / "cmds"
+    # callback, user, operator: MD5 + password; admin: password only
+    script.write_text("raw 0x0c 0x01 0x01 0x02 0x14 0x14 0x14 0x10 0x00\nmc info\n")
+    r = b.ipmitool("exec", script, intf="lan", authtype="MD5", priv="ADMINISTRATOR")
+    assert "Manufacturer ID" not in r.out, r
+    assert "no longer enabled at administrator" in b.stderr(), b.stderr_tail()
+    r = b.ipmitool("raw", "0x0c", "0x02", "0x01", "0x02", "0x00", "0x00")
+    assert raw_out(r)[1:] == [0x14, 0x14, 0x14, 0x10, 0x00], r
+
+
+def raw_out(r):
+    ok(r)
+    return [int(x, 16) for x in re.findall(r"\b[0-9a-fA-F]{2}\b", r.out)]
+
+
 # --------------------------------------------------------------------------
 # Issue 16.6: RAKP2 status telling unknown names from known ones
 
