@@ -44,6 +44,13 @@ uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id)
 	return bmc->lanconf.suite_priv[id];
 }
 
+uint8_t lanconf_auth_enables(const struct bmc *bmc, uint8_t priv)
+{
+	if (priv < PRIV_CALLBACK || priv > PRIV_OEM)
+		return 0;
+	return bmc->lanconf.auth_enables[priv - PRIV_CALLBACK];
+}
+
 static uint8_t auth_support(const struct bmc *bmc)
 {
 	const struct cfg_lan *l = &bmc->cfg.lan;
@@ -82,6 +89,7 @@ static void lanconf_save(struct bmc *bmc)
 	wb_bytes(&w, lc->dest_type, sizeof(lc->dest_type));
 	wb_bytes(&w, lc->dest_addr, sizeof(lc->dest_addr));
 	wb_bytes(&w, lc->dest_vlan, sizeof(lc->dest_vlan));
+	wb_bytes(&w, lc->suite_priv_raw, sizeof(lc->suite_priv_raw));	/* appended later */
 	r = wb_ok(&w) ? store_write(bmc->state_fd, LANCONF_FILE, buf, w.len) : -ENOBUFS;
 	if (r < 0)
 		log_error_errno(r, "state: cannot write %s", LANCONF_FILE);
@@ -118,6 +126,8 @@ static bool lanconf_load(struct bmc *bmc, struct in_addr *addr, uint8_t *prefix,
 	rb_copy(&r, t.dest_type, sizeof(t.dest_type));
 	rb_copy(&r, t.dest_addr, sizeof(t.dest_addr));
 	rb_copy(&r, t.dest_vlan, sizeof(t.dest_vlan));
+	if (rb_left(&r) == sizeof(t.suite_priv_raw))	/* absent in older files */
+		rb_copy(&r, t.suite_priv_raw, sizeof(t.suite_priv_raw));
 	if (!rb_done(&r) || *prefix > 32 || t.ip_source > 4)
 		goto corrupt;
 	*lc = t;
@@ -484,9 +494,17 @@ static int get_param(struct bmc *bmc, uint8_t p, uint8_t set, struct wbuf *rsp)
 		wb_bytes(rsp, lc->suite_id, lc->n_suites);
 		break;
 	case P_SUITE_PRIV:
+		/* Nibble i (low nibble first) is entry i of parameter 23. */
 		wb_u8(rsp, 0);
-		for (unsigned id = 0; id < 16; id += 2)
-			wb_u8(rsp, (uint8_t)(lc->suite_priv[id] | lc->suite_priv[id + 1] << 4));
+		for (unsigned i = 0; i < LANCONF_MAX_SUITES; i += 2) {
+			uint8_t lo = lc->suite_priv_raw[i / 2] & 0x0f, hi = lc->suite_priv_raw[i / 2] >> 4;
+
+			if (i < lc->n_suites)
+				lo = lc->suite_priv[lc->suite_id[i]];
+			if (i + 1 < lc->n_suites)
+				hi = lc->suite_priv[lc->suite_id[i + 1]];
+			wb_u8(rsp, (uint8_t)(lo | hi << 4));
+		}
 		break;
 	case P_BAD_PW: {
 		const struct lockout_policy *lp = channel_lockout(&bmc->channels, bmc->cfg.lan.channel);
@@ -724,13 +742,16 @@ static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
 	case P_SUITE_PRIV:
 		(void)rb_u8(r);
 		rb_copy(r, b, 8);
-		for (unsigned id = 0; id < 16; id++)
-			if (((b[id / 2] >> (4 * (id % 2))) & 0x0f) > PRIV_OEM)
+		if (!rb_done(r))
+			return CC_REQ_LEN;
+		for (unsigned i = 0; i < LANCONF_MAX_SUITES; i++)
+			if (((b[i / 2] >> (4 * (i % 2))) & 0x0f) > PRIV_OEM)
 				return CC_INVALID_FIELD;
-		/* Kept as written (clients read it back to verify); levels for
-		 * suites this board does not offer have no effect. */
-		for (unsigned id = 0; id < 16; id++)
-			lc->suite_priv[id] = (b[id / 2] >> (4 * (id % 2))) & 0x0f;
+		/* Nibble i is entry i of parameter 23 (table 23-4); nibbles past
+		 * the last entry name no suite: kept as written, no effect. */
+		memcpy(lc->suite_priv_raw, b, sizeof(lc->suite_priv_raw));
+		for (unsigned i = 0; i < lc->n_suites; i++)
+			lc->suite_priv[lc->suite_id[i]] = (b[i / 2] >> (4 * (i % 2))) & 0x0f;
 		return CC_OK;
 	case P_BAD_PW: {
 		struct lockout_policy lp;

@@ -45,10 +45,13 @@ struct lanconf {
 	uint8_t vlan_prio;
 	uint8_t n_suites;			/* cipher suite entries (param 22/23) */
 	uint8_t suite_id[LANCONF_MAX_SUITES];
-	/* Max privilege by cipher suite ID (0 = unused).  Parameter 24 covers
-	 * IDs 0-15, as ipmitool's cipher_privs and FreeIPMI read it; higher
-	 * IDs (17) keep administrator. */
+	/* Max privilege by cipher suite ID (0 = unused).  Parameter 24 gives
+	 * one nibble per entry of parameter 23, in its order (IPMI 2.0 table
+	 * 23-4), so every offered suite, 17 included, has one. */
 	uint8_t suite_priv[32];
+	/* Parameter 24's data 2-9 as last written: positions past the last
+	 * entry read back as written (ipmitool re-reads to verify). */
+	uint8_t suite_priv_raw[8];
 	uint8_t dest_type[LANCONF_DESTINATIONS + 1][3];	/* type, ack timeout, retries */
 	uint8_t dest_addr[LANCONF_DESTINATIONS + 1][12];	/* format, gw sel, IPv4, MAC */
 	uint8_t dest_vlan[LANCONF_DESTINATIONS + 1][3];	/* format, TCI */
@@ -59,6 +62,10 @@ void lanconf_done(struct bmc *bmc);
 /* The highest privilege a session on cipher suite 'id' may have; PRIV_NONE
  * (0) when the suite is marked unused or not offered. */
 uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id);
+
+/* The IPMI 1.5 authentication types (bit n: type n) LAN parameter 2
+ * enables at privilege level priv (1 callback .. 5 OEM); 0 for others. */
+uint8_t lanconf_auth_enables(const struct bmc *bmc, uint8_t priv);
 
 /* Transport netfn handlers, listed in transport_cmds. */
 struct ipmi_req;

@@ -31,6 +31,8 @@ void session_free(struct session *s)
 {
 	struct session_table *t = s->table;
 
+	if (s->state == SESS_RAKP2 && t && t->on_unproven)
+		t->on_unproven(t->unproven_userdata, s);
 	if (s->state != SESS_FREE && t && t->on_free)
 		t->on_free(t->userdata, s);
 	explicit_bzero(s, sizeof(*s));
@@ -46,6 +48,13 @@ void session_clear(struct session_table *t)
 static bool session_half_open(const struct session *s)
 {
 	return s->state == SESS_CHALLENGE || s->state == SESS_OPENED || s->state == SESS_RAKP2;
+}
+
+/* Whether a full table may reap s for a newcomer: only before any RAKP2 was
+ * sent, so that reaping never ends a handshake that would count. */
+static bool session_reapable(const struct session *s)
+{
+	return s->state == SESS_CHALLENGE || s->state == SESS_OPENED;
 }
 
 static uint32_t session_new_id(struct session_table *t)
@@ -69,7 +78,7 @@ struct session *session_new(struct session_table *t, enum session_state state, u
 			s = &t->s[i];
 			break;
 		}
-		if (session_half_open(&t->s[i]) &&
+		if (session_reapable(&t->s[i]) &&
 		    (!oldest || t->s[i].created_usec < oldest->created_usec))
 			oldest = &t->s[i];
 	}

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The session table shared by IPMI 1.5 and RMCP+ sessions.  Bounded: when it
- * is full, a new session reaps the oldest half-open one, so a flood of Open
- * Session requests cannot lock an administrator out.
+ * is full, a new session reaps the oldest one that has not yet been sent a
+ * RAKP2 (a v1.5 challenge).  A session that was sent a RAKP2 is only freed
+ * by its own end (RAKP3, refusal, expiry, Close Session): freeing it
+ * counts as a failed login (on_unproven), and a flood must not be able to
+ * make a good login count as a bad one.  RMCP+ Open Session allocates no
+ * slot at all (lan/rmcpplus.c: the BMC session ID is a keyed cookie).
  */
 #pragma once
 
@@ -48,6 +52,7 @@ struct session {
 
 	/* RMCP+ */
 	uint8_t tag;			/* message tag of the last Open Session / RAKP1 */
+	enum ipmi_priv open_priv;	/* the maximum privilege Open Session answered */
 	uint8_t auth_alg, integ_alg, conf_alg;
 	uint8_t role;			/* RAKP1 role byte, exactly as received */
 	uint8_t rm[16], rc[16];
@@ -73,14 +78,19 @@ struct session_table {
 	 * timed out, reaped, reset), e.g. to deactivate its SOL payload. */
 	void (*on_free)(void *userdata, struct session *s);
 	void *userdata;
+	/* Called before a session that was sent a RAKP2 and never proved its
+	 * password with a RAKP3 is freed, whatever frees it: the LAN code
+	 * counts it as a failed login. */
+	void (*on_unproven)(void *userdata, struct session *s);
+	void *unproven_userdata;
 };
 
 int session_table_init(struct session_table *t, unsigned max, unsigned timeout_s);
 void session_table_free(struct session_table *t);
 
 /* A new session in state 'state' with a fresh random non-zero ID; reaps the
- * oldest half-open session if the table is full.  NULL if every slot holds
- * an active session. */
+ * oldest session still waiting for Activate Session (v1.5 challenge) or
+ * RAKP1 if the table is full.  NULL if no slot can be had. */
 struct session *session_new(struct session_table *t, enum session_state state, uint64_t now);
 struct session *session_by_id(struct session_table *t, uint32_t bmc_sid);
 struct session *session_by_handle(struct session_table *t, uint8_t handle);

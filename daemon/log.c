@@ -78,3 +78,66 @@ void log_auth(int level, const char *event, unsigned uid, const char *user, cons
 		fprintf(stderr, "<%d>%s\n", level, msg);
 	errno = saved;
 }
+void log_limit_init(struct log_limit *l, const char *what, unsigned window_s, unsigned burst)
+{
+	memset(l, 0, sizeof(*l));
+	l->what = what;
+	l->window_usec = (uint64_t)window_s * 1000000;
+	l->burst = burst;
+}
+
+static void log_limit_sum(struct log_limit *l, unsigned i)
+{
+	if (l->e[i].suppressed)
+		log_msg(LOG_NOTICE, "%u more %s from %s in the last %llu s", l->e[i].suppressed, l->what,
+			l->e[i].source, (unsigned long long)(l->window_usec / 1000000));
+}
+
+bool log_limit_ok(struct log_limit *l, const char *source, uint64_t now_usec)
+{
+	unsigned i, victim = 0;
+
+	for (i = 0; i < LOG_LIMIT_SOURCES; i++) {
+		if (!l->e[i].source[0]) {
+			if (l->e[victim].source[0])
+				victim = i;	/* an unused slot first */
+			continue;
+		}
+		if (strcmp(l->e[i].source, source) == 0)
+			break;
+		if (l->e[victim].source[0] && l->e[i].last_usec < l->e[victim].last_usec)
+			victim = i;		/* else the source seen longest ago */
+	}
+	if (i == LOG_LIMIT_SOURCES) {
+		i = victim;
+		log_limit_sum(l, i);
+		memset(&l->e[i], 0, sizeof(l->e[i]));
+		snprintf(l->e[i].source, sizeof(l->e[i].source), "%s", source);
+		l->e[i].start_usec = now_usec;
+	}
+	l->e[i].last_usec = now_usec;
+	if (l->e[i].logged < l->burst) {
+		l->e[i].logged++;
+		return true;
+	}
+	if (l->e[i].suppressed < UINT32_MAX)
+		l->e[i].suppressed++;
+	return false;
+}
+
+void log_limit_flush(struct log_limit *l, uint64_t now_usec)
+{
+	for (unsigned i = 0; i < LOG_LIMIT_SOURCES; i++) {
+		if (!l->e[i].source[0] || now_usec - l->e[i].start_usec < l->window_usec)
+			continue;
+		log_limit_sum(l, i);
+		/* Quiet for a whole window: forget the source. */
+		if (!l->e[i].suppressed && !l->e[i].logged) {
+			memset(&l->e[i], 0, sizeof(l->e[i]));
+			continue;
+		}
+		l->e[i].start_usec = now_usec;
+		l->e[i].logged = 0;
+		l->e[i].suppressed = 0;
+	}
+}

@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 extern int log_max_level;	/* LOG_INFO by default; -v raises to LOG_DEBUG */
@@ -23,6 +25,33 @@ int log_msg_errno(int level, int err, const char *fmt, ...) __attribute__((forma
  */
 void log_auth(int level, const char *event, unsigned uid, const char *user, const char *source,
 	      unsigned channel, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/*
+ * Per-source rate limit for lines an unauthenticated peer can cause: in
+ * each window of a source (its first line starts it) the first 'burst'
+ * lines are logged, the rest only counted; log_limit_flush() then writes
+ * one line per source, "N more <what> from <source> in the last W s".
+ * The table of sources is bounded: a new source past LOG_LIMIT_SOURCES
+ * takes the slot of the one seen longest ago, flushing its count first.
+ */
+#define LOG_LIMIT_SOURCES 32
+
+struct log_limit {
+	const char *what;		/* "refused logins" */
+	uint64_t window_usec;
+	unsigned burst;
+	struct {
+		char source[48];	/* "" = unused */
+		uint64_t start_usec, last_usec;
+		unsigned logged, suppressed;
+	} e[LOG_LIMIT_SOURCES];
+};
+
+void log_limit_init(struct log_limit *l, const char *what, unsigned window_s, unsigned burst);
+/* Whether a line about 'source' may be written now; counts it if not. */
+bool log_limit_ok(struct log_limit *l, const char *source, uint64_t now_usec);
+/* Sum up (and restart) every source whose window is over. */
+void log_limit_flush(struct log_limit *l, uint64_t now_usec);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

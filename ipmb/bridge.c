@@ -331,6 +331,29 @@ static int on_dev_readable(sd_event_source *src, int fd, uint32_t revents, void 
 
 /* --- Send Message ------------------------------------------------------------ */
 
+/*
+ * The privilege a request needs on a real bus.  The controllers there see
+ * only the BMC as requester and trust it; no session privilege travels on
+ * IPMB.  So the BMC asks what it would ask for the same command itself
+ * (its command table), ADMINISTRATOR for one it does not know (OEM and
+ * the like); a Send Message inside (dual bridging) needs its own inner
+ * command's too.  Simulated satellites get the session's privilege with
+ * the request and check it themselves (sim_mc.c).
+ */
+static enum ipmi_priv bridged_priv(const uint8_t *msg, size_t len)
+{
+	const struct ipmi_cmd *c = ipmi_lookup(msg[F_NETFN] >> 2, msg[F_CMD]);
+	enum ipmi_priv p = c ? (enum ipmi_priv)c->priv : PRIV_ADMIN;
+
+	if ((msg[F_NETFN] >> 2) == NETFN_APP && msg[F_CMD] == 0x34 && len >= F_DATA + 1 + IPMB_REQ_MIN + 1) {
+		enum ipmi_priv inner = bridged_priv(msg + F_DATA + 1, len - F_DATA - 2);
+
+		if (inner > p)
+			p = inner;
+	}
+	return p;
+}
+
 int ipmb_send_message(struct bmc *bmc, const struct ipmi_req *req, uint8_t channel, uint8_t track,
 		      const uint8_t *msg, size_t len)
 {
@@ -358,6 +381,12 @@ int ipmb_send_message(struct bmc *bmc, const struct ipmi_req *req, uint8_t chann
 		 * only RMCP+ sessions have the machinery for that here. */
 		log_info("ipmb: bridging from an IPMI 1.5 session refused (use RMCP+)");
 		return CC_DEST_UNAVAILABLE;
+	}
+	if (c->fd >= 0 && req->priv < bridged_priv(msg, len)) {
+		log_info("ipmb: %02x:%02x to %02xh on channel %u refused: needs %s privilege, the "
+			 "request has %s", msg[F_NETFN] >> 2, msg[F_CMD], msg[F_DEST], channel,
+			 ipmi_priv_name(bridged_priv(msg, len)), ipmi_priv_name(req->priv));
+		return CC_INSUFFICIENT_PRIV;
 	}
 	for (unsigned i = 0; i < IPMB_PENDING_MAX && !p; i++)
 		if (!m->p[i].used)

@@ -47,10 +47,12 @@ const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64])
 	return buf;
 }
 
-void lan_log_refused_user(const struct lan_pkt *pkt, const uint8_t *name, size_t ulen, uint8_t channel)
+void lan_log_refused_user(struct lan_pkt *pkt, const uint8_t *name, size_t ulen, uint8_t channel)
 {
 	char text[4 * CFG_NAME_MAX + 1], peer[64];
 
+	if (!lan_log_refusal_ok(pkt))
+		return;
 	users_name_text(name, ulen, text);
 	lan_peer_text(&pkt->peer, peer);
 	log_auth(LOG_WARNING, "login-refused-user", 0, text, peer, channel,
@@ -119,20 +121,61 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
 		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
 }
 
+/* "ADDR" of a peer (no port): the key of per-source limits. */
+static const char *lan_addr_text(const struct sockaddr_storage *ss, char buf[64])
+{
+	const void *a = ss->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+						 : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (!inet_ntop(ss->ss_family, a, buf, 64))
+		snprintf(buf, 64, "?");
+	return buf;
+}
+
+bool lan_log_refusal_ok(struct lan_pkt *pkt)
+{
+	char addr[64];
+
+	return log_limit_ok(&pkt->lan->refused_log, lan_addr_text(&pkt->peer, addr), bmc_now(pkt->lan->bmc));
+}
+
 void lan_count_bad_handshake(struct lan *lan, struct session *s)
 {
 	struct bmc *bmc = lan->bmc;
 	size_t slot = (size_t)(s - bmc->sessions.s);
-	char peer[64];
+	uint64_t now = bmc_now(bmc);
+	char peer[64], addr[64], text[4 * CFG_NAME_MAX + 1];
 
 	if (s->state != SESS_RAKP2 || slot >= LAN_MAX_SESSIONS || lan->rakp_counted[slot] == s->bmc_sid)
 		return;
 	lan->rakp_counted[slot] = s->bmc_sid;
-	users_login_failed(&bmc->users, s->user_id, s->channel, bmc_now(bmc),
-			   lan_peer_text(&s->peer, peer));
+	lan_peer_text(&s->peer, peer);
+	if (users_locked(&bmc->users, s->user_id, now)) {
+		/* Nothing to count; a peer hammering a locked user gets its
+		 * lines summed up. */
+		users_name_text(s->user, s->ulen, text);
+		if (log_limit_ok(&lan->refused_log, lan_addr_text(&s->peer, addr), now))
+			log_auth(LOG_WARNING, "login-refused-locked", s->user_id, text, peer, s->channel,
+				 "login: refused user %u \"%s\" from %s on channel %u: locked out",
+				 s->user_id, text, peer, s->channel);
+		return;
+	}
+	users_login_failed(&bmc->users, s->user_id, s->channel, now, peer);
 }
 
-void lan_limit_half_open(struct lan_pkt *pkt)
+static bool lan_handshake_counted(const struct lan *lan, const struct session *s)
+{
+	size_t slot = (size_t)(s - lan->bmc->sessions.s);
+
+	return slot < LAN_MAX_SESSIONS && lan->rakp_counted[slot] == s->bmc_sid;
+}
+
+static void lan_on_unproven(void *userdata, struct session *s)
+{
+	lan_count_bad_handshake(userdata, s);
+}
+
+bool lan_half_open_room(struct lan_pkt *pkt)
 {
 	struct session_table *t = &pkt->lan->bmc->sessions;
 	unsigned limit = t->max / 2 ? t->max / 2 : 1, n = 0;
@@ -147,15 +190,54 @@ void lan_limit_half_open(struct lan_pkt *pkt)
 		if (!same_address(&s->peer, &pkt->peer))
 			continue;
 		n++;
+		/* One that was sent a RAKP2 is dropped only once it has been
+		 * counted (its console tried again): dropping one that was not
+		 * would count, or hide, a login still under way. */
+		if (s->state == SESS_RAKP2 && !lan_handshake_counted(pkt->lan, s))
+			continue;
 		if (!oldest || s->created_usec < oldest->created_usec)
 			oldest = s;
 	}
-	if (n < limit || !oldest)
-		return;
-	log_info("lan: %s has %u half-open sessions (limit %u); dropping its oldest",
-		 lan_peer_text(&pkt->peer, peer), n, limit);
-	lan_count_bad_handshake(pkt->lan, oldest);
+	if (n < limit)
+		return true;
+	if (lan_log_refusal_ok(pkt))
+		log_info("lan: %s has %u half-open sessions (limit %u); %s",
+			 lan_peer_text(&pkt->peer, peer), n, limit, oldest ? "dropping its oldest" : "refused");
+	if (!oldest)
+		return false;
 	session_free(oldest);
+	return true;
+}
+
+/* A login that cannot reach ADMINISTRATOR gets a session only while this
+ * many slots stay for administrators: an eighth of the table, at least 1. */
+static unsigned admin_reserve(const struct session_table *t)
+{
+	return t->max / 8 ? t->max / 8 : 1;
+}
+
+bool lan_slot_kept_for_admin(struct lan *lan, const struct session *cur)
+{
+	struct bmc *bmc = lan->bmc;
+	const struct session_table *t = &bmc->sessions;
+	unsigned n = 0;
+	char peer[64];
+
+	if (users_priv_limit(&bmc->users, cur->user_id, cur->channel) >= PRIV_ADMIN)
+		return false;
+	for (unsigned i = 0; i < t->max; i++) {
+		const struct session *s = &t->s[i];
+
+		if (s != cur && s->state == SESS_ACTIVE &&
+		    users_priv_limit(&bmc->users, s->user_id, s->channel) < PRIV_ADMIN)
+			n++;
+	}
+	if (n + admin_reserve(t) < t->max)
+		return false;
+	log_notice("login: user %u from %s on channel %u refused: %u sessions of users below "
+		   "administrator; the other %u slots are kept for administrators",
+		   cur->user_id, lan_peer_text(&cur->peer, peer), cur->channel, n, t->max - n);
+	return true;
 }
 
 void lan_handshakes_superseded(struct lan_pkt *pkt, struct session *cur, uint8_t uid,
@@ -187,15 +269,15 @@ void lan_reap_handshakes(struct bmc *bmc, uint64_t now)
 
 	if (!bmc->lan)
 		return;
+	/* Freeing counts them (on_unproven). */
 	for (unsigned i = 0; i < t->max; i++) {
 		struct session *s = &t->s[i];
 
 		if (s->state == SESS_RAKP2 &&
-		    now - s->last_usec >= SESSION_HALF_OPEN_TIMEOUT_S * 1000000ULL) {
-			lan_count_bad_handshake(bmc->lan, s);
+		    now - s->last_usec >= SESSION_HALF_OPEN_TIMEOUT_S * 1000000ULL)
 			session_free(s);
-		}
 	}
+	log_limit_flush(&bmc->lan->refused_log, now);
 }
 
 size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
@@ -378,6 +460,14 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 			}
 			if (!crypto_equal(want, code, sizeof(want)))
 				goto drop;
+			/* LAN parameter 2 may have disabled the session's auth
+			 * type at its level since it was activated. */
+			if (s->state == SESS_ACTIVE &&
+			    !(lanconf_auth_enables(bmc, s->max_priv) & (1u << pkt->authtype))) {
+				log_debug("lan: session %u: auth type %u no longer enabled at %s", s->handle,
+					  pkt->authtype, ipmi_priv_name(s->max_priv));
+				goto drop;
+			}
 		}
 		if (s->state == SESS_ACTIVE) {
 			if (!seq_window_accept(&s->in, seq))
@@ -538,6 +628,13 @@ int lan_open(struct bmc *bmc, struct lan **ret)
 	if (!lan)
 		return log_error_errno(-ENOMEM, "lan");
 	lan->bmc = bmc;
+	log_limit_init(&lan->refused_log, "refused logins", 10, 3);
+	if (crypto_random(lan->open_key, sizeof(lan->open_key)) < 0) {
+		free(lan);
+		return log_error_errno(-EIO, "lan: no random key");
+	}
+	bmc->sessions.on_unproven = lan_on_unproven;
+	bmc->sessions.unproven_userdata = lan;
 	for (unsigned i = 0; i < bmc->cfg.lan.n_listen; i++) {
 		r = lan_bind(lan, &bmc->cfg.lan.listen[i]);
 		if (r < 0) {
@@ -553,6 +650,11 @@ struct lan *lan_free(struct lan *lan)
 {
 	if (!lan)
 		return NULL;
+	if (lan->bmc->sessions.unproven_userdata == lan) {
+		lan->bmc->sessions.on_unproven = NULL;
+		lan->bmc->sessions.unproven_userdata = NULL;
+	}
+	explicit_bzero(lan->open_key, sizeof(lan->open_key));
 	for (unsigned i = 0; i < lan->n_socks; i++) {
 		sd_event_source_disable_unref(lan->socks[i].src);
 		close(lan->socks[i].fd);

@@ -13,9 +13,10 @@ struct session;
  * Logs its own errors. */
 int lan_open(struct bmc *bmc, struct lan **ret);
 struct lan *lan_free(struct lan *lan);
-/* Handshakes left after RAKP2 for the half-open timeout: each counts as a
- * bad password for its user (consoles check RAKP2 themselves and stop);
- * they are freed.  Called once a second, before the session expiry. */
+/* Handshakes left after RAKP2 for the half-open timeout are freed (each
+ * counts as a bad password for its user: consoles check RAKP2 themselves
+ * and stop), and rate-limited refusal lines are summed up.  Called once a
+ * second, before the session expiry. */
 void lan_reap_handshakes(struct bmc *bmc, uint64_t now);
 
 /* Send one payload (e.g. SOL, payload type 1) to an active RMCP+ session's

@@ -11,6 +11,7 @@
 #include "daemon/buf.h"
 #include "daemon/config.h"
 #include "daemon/ipmi.h"
+#include "daemon/log.h"
 #include "lan/lan.h"
 
 #define LAN_MAX_PACKET 1024	/* larger datagrams are dropped */
@@ -22,6 +23,9 @@
  * framing has a one-byte message length, so 247 response data bytes. */
 #define LAN_MAX_MSG (LAN_MSG_OVERHEAD + IPMI_MAX_RSP)
 #define V15_MAX_MSG 255
+/* Answered Open Session requests waiting for their RAKP1 (a power of two;
+ * the low bits of the BMC session ID given out name the entry). */
+#define LAN_PENDING_OPENS 8192
 
 #define RMCP_VERSION 0x06
 #define RMCP_CLASS_ASF 0x06
@@ -49,6 +53,19 @@ enum {				/* RMCP+ payload types */
 };
 
 struct lan;
+
+/* An answered Open Session: all bmcd keeps of it until RAKP1.  The BMC
+ * session ID it gave out is the entry's index and a keyed MAC over the
+ * entry and the console's address and port (rmcpplus.c). */
+struct lan_pending_open {
+	uint32_t console_sid;
+	uint32_t gen;			/* which write of this entry: 0 = unused/taken */
+	uint32_t created_s;		/* bmc_now() in seconds */
+	uint32_t bmc_sid;		/* the ID given out */
+	uint8_t suite;			/* cipher suite ID */
+	uint8_t priv;			/* maximum privilege answered */
+	uint8_t pad[2];
+};
 
 struct lan_sock {
 	struct lan *lan;
@@ -78,6 +95,11 @@ struct lan {
 	} payload[64];			/* by payload type; [0] unused (IPMI) */
 	uint32_t rakp_counted[LAN_MAX_SESSIONS];	/* per session slot: the session ID
 						 * whose RAKP2 was counted as a bad password */
+	uint8_t open_key[32];		/* keys the MAC in BMC session IDs */
+	uint32_t open_next;		/* next entry of 'opens' to write */
+	uint32_t open_gen;
+	struct lan_pending_open opens[LAN_PENDING_OPENS];
+	struct log_limit refused_log;	/* refused logins, per source address */
 };
 
 /* One received datagram: where it came from and how to answer it.  The
@@ -100,7 +122,7 @@ void lan_input(struct lan_sock *sock, const struct sockaddr *peer, socklen_t pee
 void lan_send(struct lan_pkt *pkt, const void *buf, size_t len);
 bool lan_same_peer(const struct lan_pkt *pkt, const struct session *s);
 /* Log a login refused because no enabled user has this name. */
-void lan_log_refused_user(const struct lan_pkt *pkt, const uint8_t *name, size_t ulen, uint8_t channel);
+void lan_log_refused_user(struct lan_pkt *pkt, const uint8_t *name, size_t ulen, uint8_t channel);
 /* "ADDR:PORT" of a peer, for logs. */
 const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64]);
 /* Parse one IPMI message (rsAddr..checksum), dispatch it and build the
@@ -119,10 +141,21 @@ enum ipmi_priv lan_user_priv(struct lan *lan, uint8_t user_id);
 bool lan_user_sessions_full(struct lan *lan, const struct session *cur);
 /* Before a new half-open session for pkt's source address: at most half
  * the session table may be half-open from one address; past that its
- * oldest half-open session is dropped. */
-void lan_limit_half_open(struct lan_pkt *pkt);
-/* A handshake that got a RAKP2 and no good RAKP3 (wrong, aborted, or
- * abandoned): count it, once, as a bad password for its user. */
+ * oldest one is dropped that is still waiting for Activate Session or
+ * that got a RAKP2 already counted as failed (superseded); if it has none,
+ * false is returned: refuse. */
+bool lan_half_open_room(struct lan_pkt *pkt);
+/* Whether a login by cur's user, which cannot reach ADMINISTRATOR on the
+ * channel, would take one of the session slots kept for administrators
+ * (logs the refusal). */
+bool lan_slot_kept_for_admin(struct lan *lan, const struct session *cur);
+/* Whether a refused-login line about pkt's source may be logged now (the
+ * rest are counted and summed up per source every 10 s). */
+bool lan_log_refusal_ok(struct lan_pkt *pkt);
+/* A handshake that got a RAKP2 and no good RAKP3 (wrong, aborted,
+ * abandoned, superseded, expired or closed): count it, once, as a bad
+ * password for its user.  Also the session table's on_unproven hook, so
+ * that whatever frees such a session counts it. */
 void lan_count_bad_handshake(struct lan *lan, struct session *s);
 /* RAKP1 for uid on session cur: this console's earlier handshakes for the
  * same user from the same address that got a RAKP2 and no RAKP3 yet (and
@@ -137,3 +170,5 @@ void rmcpp_receive(struct lan_pkt *pkt, struct rbuf *r);
  * an algorithm triple, as id << 24 | auth << 16 | integ << 8 | conf;
  * -1 if none. */
 int cipher_suite_match(uint32_t enabled, uint8_t auth, uint8_t integ, uint8_t conf);
+/* The same packing for suite 'id'; -1 if bmcd does not implement it. */
+int cipher_suite_by_id(uint8_t id);

@@ -41,6 +41,14 @@ int cipher_suite_match(uint32_t enabled, uint8_t auth, uint8_t integ, uint8_t co
 	return -1;
 }
 
+int cipher_suite_by_id(uint8_t id)
+{
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i][0] == id)
+			return suites[i][0] << 24 | suites[i][1] << 16 | suites[i][2] << 8 | suites[i][3];
+	return -1;
+}
+
 uint8_t ipmi_req_channel(const struct ipmi_req *req, uint8_t field)
 {
 	field &= 0x0f;
@@ -67,9 +75,9 @@ int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	if (ch != l->channel || !c)
 		return CC_INVALID_FIELD;
 
-	types |= l->auth_none ? 1 << AUTHTYPE_NONE : 0;
-	types |= l->auth_md5 ? 1 << AUTHTYPE_MD5 : 0;
-	types |= l->auth_password ? 1 << AUTHTYPE_PASSWORD : 0;
+	/* The IPMI 1.5 types enabled (LAN parameter 2) at the level asked. */
+	types = lanconf_auth_enables(bmc, priv) &
+		(1 << AUTHTYPE_NONE | 1 << AUTHTYPE_MD5 | 1 << AUTHTYPE_PASSWORD);
 	status |= l->kg_set ? 0x20 : 0;
 	status |= c->vol.per_msg_auth_off ? 0x10 : 0;
 	status |= c->vol.user_auth_off ? 0x08 : 0;
@@ -87,10 +95,21 @@ int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	return CC_OK;
 }
 
-static bool v15_enabled(const struct cfg_lan *l, uint8_t at)
+/* Whether IPMI 1.5 auth type 'at' is enabled (LAN parameter 2, which only
+ * holds types the board allows) at privilege level priv, or at any level
+ * for priv PRIV_NONE. */
+static bool v15_enabled(const struct bmc *bmc, uint8_t at, enum ipmi_priv priv)
 {
-	return (at == AUTHTYPE_NONE && l->auth_none) || (at == AUTHTYPE_MD5 && l->auth_md5) ||
-	       (at == AUTHTYPE_PASSWORD && l->auth_password);
+	uint8_t mask = 0;
+
+	if (at != AUTHTYPE_NONE && at != AUTHTYPE_MD5 && at != AUTHTYPE_PASSWORD)
+		return false;
+	if (priv != PRIV_NONE)
+		mask = lanconf_auth_enables(bmc, priv);
+	else
+		for (uint8_t p = PRIV_CALLBACK; p <= PRIV_OEM; p++)
+			mask |= lanconf_auth_enables(bmc, p);
+	return mask & (1u << at);
 }
 
 int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
@@ -102,7 +121,7 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 	size_t ulen = strnlen((const char *)name, CFG_NAME_MAX);
 	uint8_t uid;
 
-	if ((req->data[0] & 0xf0) || !v15_enabled(&bmc->cfg.lan, at))
+	if ((req->data[0] & 0xf0) || !v15_enabled(bmc, at, PRIV_NONE))
 		return CC_INVALID_FIELD;
 	if (!channel_accepts_sessions(bmc, req->channel)) {
 		log_info("lan: session challenge refused: channel %u is disabled", req->channel);
@@ -116,7 +135,8 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 		lan_log_refused_user(pkt, name, ulen, req->channel);
 		return ulen ? 0x81 : 0x82;	/* invalid user name / null user disabled */
 	}
-	lan_limit_half_open(pkt);
+	if (!lan_half_open_room(pkt))
+		return CC_OUT_OF_SPACE;
 	s = session_new(&bmc->sessions, SESS_CHALLENGE, bmc_now(bmc));
 	if (!s)
 		return CC_OUT_OF_SPACE;
@@ -151,10 +171,17 @@ int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		return CC_INVALID_FIELD;
 	if (want > lan_user_priv(req_pkt(req)->lan, s->user_id) || want > PRIV_ADMIN)
 		return 0x86;	/* exceeds user or channel limit */
+	if (!v15_enabled(bmc, at, want)) {
+		log_info("lan: IPMI 1.5 activate session refused: auth type %u is not enabled at %s "
+			 "privilege (LAN parameter 2)", at, ipmi_priv_name(want));
+		return CC_INVALID_FIELD;
+	}
 	if (out_seq == 0)
 		return 0x84;
 	if (lan_user_sessions_full(req_pkt(req)->lan, s))
 		return 0x82;	/* no slot available for this user (its session limit) */
+	if (lan_slot_kept_for_admin(req_pkt(req)->lan, s))
+		return 0x83;	/* no slot available to support the user's maximum privilege */
 	do {
 		if (crypto_random(&in_seq, sizeof(in_seq)) < 0)
 			return CC_UNSPECIFIED;

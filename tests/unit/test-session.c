@@ -43,14 +43,15 @@ static void test_reaping(void)
 	s[1] = session_new(&t, SESS_RAKP2, S(3));
 	s[2] = session_new(&t, SESS_OPENED, S(2));
 	s[3] = session_new(&t, SESS_ACTIVE, S(4));
-	/* Full: the oldest half-open session (s[2], created at 2 s) is reaped. */
+	/* Full: the oldest session not yet sent a RAKP2 (s[2], created at
+	 * 2 s) is reaped; s[1] (RAKP2, older) is not. */
 	n = session_new(&t, SESS_OPENED, S(5));
 	CHECK(n == s[2]);
 	CHECK(s[0]->state == SESS_ACTIVE && s[1]->state == SESS_RAKP2 && s[3]->state == SESS_ACTIVE);
-	/* Only active sessions left: no slot. */
-	s[1]->state = SESS_ACTIVE;
+	/* Only active sessions and one that was sent a RAKP2: no slot. */
 	n->state = SESS_ACTIVE;
 	CHECK(session_new(&t, SESS_OPENED, S(6)) == NULL);
+	CHECK(s[1]->state == SESS_RAKP2);
 	session_table_free(&t);
 }
 
