@@ -165,8 +165,40 @@ static uint8_t open_parse(struct rbuf *r, struct open_req *o)
  * a console's entry lives through the next LAN_PENDING_OPENS - 1 Open
  * Sessions, whatever their source.  (The console session ID cannot ride in
  * the 32-bit BMC session ID with the rest, and RAKP2 needs it; hence the
- * ring rather than a pure cookie.)
+ * ring rather than a pure cookie.)  The index and MAC then go through a
+ * keyed 32-bit permutation, so that the ID a console sees, and keeps for
+ * its session, tells nothing of the index or of other consoles' IDs.
  */
+
+/* A four-round Feistel network on 16-bit halves, the round function a
+ * truncated HMAC under the ring's key: a keyed permutation of 32-bit values
+ * (inverse true undoes it). */
+static uint32_t sid_permute(const struct lan *lan, uint32_t v, bool inverse)
+{
+	uint16_t l = (uint16_t)(v >> 16), r = (uint16_t)v, t;
+	uint8_t mac[CRYPTO_MAX_HASH];
+
+	for (int i = 0; i < 4; i++) {
+		uint8_t round = (uint8_t)(inverse ? 3 - i : i);
+		uint16_t x = inverse ? l : r;
+		const uint8_t in[4] = { 'P', round, (uint8_t)x, (uint8_t)(x >> 8) };
+
+		crypto_hmac(AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), in, sizeof(in), mac);
+		t = (uint16_t)(mac[0] | mac[1] << 8);
+		if (inverse) {
+			uint16_t nl = r ^ t;
+			r = l;
+			l = nl;
+		} else {
+			uint16_t nr = l ^ t;
+			l = r;
+			r = nr;
+		}
+	}
+	explicit_bzero(mac, sizeof(mac));
+	return (uint32_t)l << 16 | r;
+}
+
 static uint32_t open_cookie(const struct lan *lan, uint32_t idx, const struct lan_pending_open *po,
 			    const struct sockaddr_storage *peer, socklen_t peerlen)
 {
@@ -183,8 +215,7 @@ static uint32_t open_cookie(const struct lan *lan, uint32_t idx, const struct la
 	crypto_hmac(AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), data, w.len, mac);
 	v = (uint32_t)mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
 	explicit_bzero(mac, sizeof(mac));
-	v = (v & ~mask) | idx;
-	return v ? v : mask + 1;	/* never 0 (index 0, MAC bits 0) */
+	return sid_permute(lan, (v & ~mask) | idx, false);
 }
 
 /* The pending Open Session that bmc_sid names for this console, taken out
@@ -192,7 +223,7 @@ static uint32_t open_cookie(const struct lan *lan, uint32_t idx, const struct la
 static bool open_take(struct lan_pkt *pkt, uint32_t bmc_sid, struct lan_pending_open *out)
 {
 	struct lan *lan = pkt->lan;
-	uint32_t idx = bmc_sid & (LAN_PENDING_OPENS - 1);
+	uint32_t idx = sid_permute(lan, bmc_sid, true) & (LAN_PENDING_OPENS - 1);
 	struct lan_pending_open *po = &lan->opens[idx];
 	uint64_t now_s = bmc_now(lan->bmc) / 1000000;
 
@@ -223,7 +254,7 @@ static uint32_t open_put(struct lan_pkt *pkt, uint32_t console_sid, uint8_t suit
 		    po->bmc_sid == open_cookie(lan, idx, po, &pkt->peer, pkt->peerlen))
 			return po->bmc_sid;	/* the same console's */
 	}
-	/* An ID that a session already has is skipped (one more entry). */
+	/* An ID that a session already has, or 0, is skipped (one more entry). */
 	for (int tries = 0; tries < 4; tries++) {
 		idx = lan->open_next++ & mask;
 		po = &lan->opens[idx];
@@ -232,7 +263,7 @@ static uint32_t open_put(struct lan_pkt *pkt, uint32_t console_sid, uint8_t suit
 		*po = (struct lan_pending_open){ .console_sid = console_sid, .gen = lan->open_gen,
 						 .created_s = (uint32_t)now_s, .suite = suite, .priv = priv };
 		sid = open_cookie(lan, idx, po, &pkt->peer, pkt->peerlen);
-		if (!session_by_id(&lan->bmc->sessions, sid)) {
+		if (sid != 0 && !session_by_id(&lan->bmc->sessions, sid)) {
 			po->bmc_sid = sid;
 			return sid;
 		}
