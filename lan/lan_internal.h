@@ -45,6 +45,7 @@ struct lan;
 struct lan_sock {
 	struct lan *lan;
 	int fd;
+	uint16_t port;			/* the local UDP port it is bound to */
 	sd_event_source *src;
 };
 

@@ -127,6 +127,7 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 	s->ulen = (uint8_t)ulen;
 	s->peer = pkt->peer;
 	s->peerlen = pkt->peerlen;
+	s->lan_sock = pkt->sock;
 	if (crypto_random(s->challenge, sizeof(s->challenge)) < 0) {
 		session_free(s);
 		return CC_UNSPECIFIED;

@@ -413,9 +413,14 @@ void sol_power_event(struct sol *sol, enum power_event ev)
 uint16_t sol_session_port(struct sol *sol, const struct session *s)
 {
 	const struct cfg_lan *lan = &sol->bmc->cfg.lan;
+	uint16_t port = lan_session_port(s);
 
-	/* The endpoint of the session's address family (the board or
-	 * --listen); the console keeps talking to the port it used. */
+	/* The port of the socket the session's console talks to: ipmitool
+	 * refuses any other (and with several --listen endpoints the first
+	 * one's port is not it).  Outside a LAN session (KCS): the first
+	 * endpoint's. */
+	if (port)
+		return port;
 	for (unsigned i = 0; i < lan->n_listen; i++) {
 		const struct sockaddr_storage *a = &lan->listen[i].addr;
 

@@ -617,3 +617,35 @@ def test_console_history_readable_over_oem_parameter(host):
         text += bytes(int(x, 16) for x in r.out.split())[5:]
     assert len(text) == held
     assert b"BLAST-END" in text or b"sim login: " in text or b"# " in text
+
+
+# --------------------------------------------------------------------------
+# several listeners; a console told its payload is gone
+
+
+def test_sol_on_second_listener(bmc_factory):
+    """With two --listen endpoints, Activate Payload and SOL parameter 8
+    report the port the session came in on (ipmitool refuses any other:
+    "BMC requests SOL session on different port")."""
+    from conftest import free_udp_port
+    p2 = free_udp_port()
+    b = bmc_factory(extra_args=("--listen", f"{HOST}:{p2}"))
+    argv = ["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(p2), "-U", "admin",
+            "-P", "password", "-N", "1", "-R", "2"]
+    r = run(argv + ["raw", "0x0c", "0x22", "0x01", "0x08", "0", "0"], env=b.client_env())
+    assert r.ok, r
+    got = bytes(int(x, 16) for x in r.out.split())
+    assert int.from_bytes(got[1:3], "little") == p2, (r, p2, b.port)
+    # the first listener still reports its own port
+    r = b.ipmitool("raw", "0x0c", "0x22", "0x01", "0x08", "0", "0")
+    got = bytes(int(x, 16) for x in r.out.split())
+    assert int.from_bytes(got[1:3], "little") == b.port, r
+    child = spawn(argv + ["sol", "activate"], b, timeout=15)
+    try:
+        i = child.expect([r"\[SOL Session operational", "different port", pexpect.EOF])
+        assert i == 0, child.before
+        child.send("\r~.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
