@@ -840,6 +840,16 @@ static int name_check(const uint8_t *p)
 	return (int)len;
 }
 
+/* Another user ID already has this name (logins look users up by name). */
+static bool name_taken(const struct users *us, uint8_t uid, const uint8_t *name, size_t len)
+{
+	for (unsigned id = 2; id <= us->max; id++)
+		if (id != uid && strnlen(us->u[id].name, CFG_NAME_MAX) == len &&
+		    memcmp(us->u[id].name, name, len) == 0)
+			return true;
+	return false;
+}
+
 int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = &bmc->users;
@@ -847,19 +857,34 @@ int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 	int len = name_check(req->data + 1);
 	char n[4 * CFG_NAME_MAX + 1];
 	struct user *u, old;
+	bool was_locked;
+	int cc;
 
 	if ((req->data[0] & 0xc0) || !uid_ok(us, uid) || len < 0)
 		return CC_INVALID_FIELD;
 	if (uid == 1)
 		return len == 0 ? CC_OK : CC_INVALID_FIELD;	/* the null user's name is fixed */
-	if (len == 0)
+	if (len > 0 && name_taken(us, uid, req->data + 1, (size_t)len))
 		return CC_INVALID_FIELD;
 	u = &us->u[uid];
 	old = *u;
-	memset(u->name, 0, sizeof(u->name));
-	memcpy(u->name, req->data + 1, (size_t)len);
-	log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
-	return user_commit(us, u, &old);
+	was_locked = u->locked;
+	if (len == 0) {
+		/* An all-NUL name deletes the user (pyghmi user_delete(),
+		 * FreeIPMI "Username="): the slot goes back to unused, with
+		 * no password, disabled and NO ACCESS everywhere. */
+		uname(us, uid, n);
+		user_clear(u);
+		log_notice("user %u \"%s\" deleted (name cleared, disabled, password wiped)", uid, n);
+	} else {
+		memset(u->name, 0, sizeof(u->name));
+		memcpy(u->name, req->data + 1, (size_t)len);
+		log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
+	}
+	cc = user_commit(us, u, &old);
+	if (cc == CC_OK && was_locked && !u->locked)
+		lockout_save(us);	/* a locked user that was deleted is no longer locked */
+	return cc;
 }
 
 int users_cmd_get_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)

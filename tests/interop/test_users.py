@@ -181,7 +181,9 @@ def test_bad_input(bmc):
     cases = [
         # Set User Name: NUL in the middle, all NUL, > 16 bytes, ID 0, past max, user 1
         ((6, 0x45, 5, *b"ev\0e".ljust(16, b"\0")), 0xCC),
-        ((6, 0x45, 5, *([0] * 16)), 0xCC),
+        # (an all-NUL name deletes the user: test_user_delete_*)
+        # a name another ID already has
+        ((6, 0x45, 5, *b"admin".ljust(16, b"\0")), 0xCC),
         ((6, 0x45, 5, *b"a" * 17), 0xC7),
         ((6, 0x45, 0, *b"zero".ljust(16, b"\0")), 0xCC),
         ((6, 0x45, 16, *b"past".ljust(16, b"\0")), 0xCC),
@@ -318,6 +320,56 @@ assert c.set_user_password(7, password='carolpw2')
 u = c.get_users()
 print(u[7]['name'], u[7]['access']['privilege_level'], u[2]['name'])
 """
+
+
+PYGHMI_DELETE = """
+import sys
+from pyghmi.ipmi import command
+c = command.Command(bmc='127.0.0.1', userid='admin', password='password', port=int(sys.argv[1]))
+assert c.create_user(uid=7, name='carol', password='carolpw', privilege_level='user')
+print('created', c.get_users()[7]['name'])
+assert c.user_delete(7)
+print('deleted', 7 not in c.get_users())
+"""
+
+
+def test_user_delete_pyghmi(bmc_factory):
+    """pyghmi's user_delete() sets a 16-byte all-NUL name (and tries all
+    FFh when that gets CCh): the user is gone, its login refused."""
+    b = bmc_factory()
+    r = ok(run([SYS_PYTHON, "-c", PYGHMI_DELETE, str(b.port)], timeout=60, env=b.client_env()))
+    assert "created carol" in r.out and "deleted True" in r.out, r
+    assert "user 7 \"carol\" deleted" in b.stderr()
+    assert user_rows(b)[7][0] == "", user_rows(b)
+    assert not b.ipmitool("mc", "info", user="carol", password="carolpw", priv="USER").ok
+    # the slot is unused again: disabled, NO ACCESS, no password
+    r = ok(b.ipmitool("channel", "getaccess", "1", "7"))
+    assert re.search(r"Enable Status\s*:\s*disabled", r.out), r
+    assert re.search(r"Privilege Level\s*:\s*NO ACCESS", r.out), r
+    r = b.ipmitool("user", "test", "7", "16", "carolpw")
+    assert "password incorrect" in r.text, r
+
+
+def test_user_delete_freeipmi_and_duplicate_name(bmc_factory):
+    b = bmc_factory()
+    make_user(b, 3, "bob", "bobpw")
+    ok(b.ipmitool("mc", "info", user="bob", password="bobpw", priv="USER"))
+    # FreeIPMI deletes with an empty Username (sent as 16 NUL bytes)
+    ok(b.freeipmi("ipmi-config", "--commit", "--key-pair=User3:Username="))
+    assert user_rows(b)[3][0] == "", user_rows(b)
+    assert not b.ipmitool("mc", "info", user="bob", password="bobpw", priv="USER").ok
+    # the persisted state agrees
+    b.restart()
+    assert user_rows(b)[3][0] == ""
+    # a name another ID has is refused (logins look users up by name), the
+    # same name on the same ID is fine
+    r = b.ipmitool("user", "set", "name", "6", "admin")
+    assert not r.ok, r
+    r = raw(b, 6, 0x45, 6, *b"admin".ljust(16, b"\0"))
+    assert rsp_code(r) == 0xCC, r
+    assert user_rows(b)[6][0] == ""
+    ok(b.ipmitool("user", "set", "name", "2", "admin"))
+    ok(b.ipmitool("mc", "info"))
 
 
 def test_pyghmi_users(bmc_factory):
