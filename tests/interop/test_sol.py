@@ -649,3 +649,49 @@ def test_sol_on_second_listener(bmc_factory):
     finally:
         child.close(force=True)
     assert child.exitstatus == 0, child.before
+
+
+# --------------------------------------------------------------------------
+# who may read the console history (OEM parameters C0h/C1h)
+
+
+def history_cc(b, param="0xc0", **kw):
+    r = b.ipmitool("raw", "0x0c", "0x22", "0x01", param, "0", "0", **kw)
+    m = re.search(r"rsp=0x([0-9a-f]{2})", r.text)
+    return 0 if r.ok else (int(m.group(1), 16) if m else None), r
+
+
+def test_history_needs_what_sol_activation_needs(bmc_factory):
+    """The history is the host console: a session reads it only when it
+    could activate SOL (user payload access, SOL privilege, an RMCP+ session
+    with the protection SOL forces)."""
+    b = bmc_factory()
+    user = dict(user="user", password="user", priv="USER")
+    cc, r = history_cc(b, **user)
+    assert cc == 0, r
+    cc, r = history_cc(b, "0xc1", **user)
+    assert cc == 0, r
+    # IPMI 1.5 has no confidentiality (and no SOL): refused, even for admin
+    cc, r = history_cc(b, intf="lan", **user)
+    assert cc == 0xD5, r
+    cc, r = history_cc(b, "0xc1", intf="lan")
+    assert cc == 0xD5, r
+    # the user's SOL payload disabled: refused on any session
+    r = b.ipmitool("sol", "payload", "disable", "1", "4")
+    assert r.ok, r
+    cc, r = history_cc(b, **user)
+    assert cc == 0xD4, r
+    cc, r = history_cc(b, "0xc1", **user)
+    assert cc == 0xD4, r
+    assert "console history refused to user 4" in b.stderr()
+    # the other parameters stay readable for that user
+    r = b.ipmitool("raw", "0x0c", "0x22", "0x01", "0x01", "0", "0", **user)
+    assert r.ok, r
+    # SOL privilege raised to operator: a USER session may not read it
+    r = b.ipmitool("sol", "payload", "enable", "1", "4")
+    assert r.ok, r
+    assert history_cc(b, **user)[0] == 0
+    r = b.ipmitool("sol", "set", "privilege-level", "operator")
+    assert r.ok, r
+    assert history_cc(b, **user)[0] == 0xD4
+    assert history_cc(b)[0] == 0
