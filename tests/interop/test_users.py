@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SYS_PYTHON, run
+from conftest import SYS_PYTHON, load_board, run, write_board
 
 PW20 = "0123456789abcdefghij"
 
@@ -486,3 +486,39 @@ def test_corrupt_lockout_file(bmc_factory):
     b.start()
     assert "lockout is corrupt; moved to lockout.corrupt" in b.stderr(), b.stderr_tail()
     ok(b.ipmitool("mc", "info"))
+
+
+def test_passwords_only_over_encrypted_sessions(bmc_factory, tmp_path):
+    """Set User Password carries the password: a LAN session without
+    encryption (IPMI 1.5, RMCP+ suite 2) gets D5h and nothing changes;
+    lanplus with suites 3 and 17 (AES-CBC) works."""
+    board = load_board()
+    board["lan"]["cipher_suites"] = [2, 3, 17]      # 2: integrity, no confidentiality
+    b = bmc_factory(board=write_board(tmp_path, board))
+    make_user(b, 5, "alice", "secret")
+    r = b.ipmitool("user", "set", "password", "5", "leaked", intf="lan", authtype="MD5")
+    assert not r.ok, r
+    r = b.ipmitool("raw", "6", "0x47", "5", "2", *["0x41"] * 16, intf="lan", authtype="MD5")
+    assert rsp_code(r) == 0xD5, r
+    r = b.ipmitool("raw", "6", "0x47", "5", "2", *["0x41"] * 16, cipher=2)
+    assert rsp_code(r) == 0xD5, r
+    # the password "test" operation carries it too
+    r = b.ipmitool("user", "test", "5", "16", "secret", intf="lan", authtype="MD5")
+    assert "Success" not in r.out, r
+    assert "refused on session" in b.stderr() and "not encrypted" in b.stderr()
+    # nothing changed: the old password still logs in, the new one does not
+    ok(b.ipmitool("mc", "info", user="alice", password="secret", priv="USER"))
+    assert not b.ipmitool("mc", "info", user="alice", password="leaked", priv="USER").ok
+    assert "leaked" not in b.stderr()
+    # encrypted sessions: fine
+    for cipher in (3, 17):
+        pw = f"new{cipher}"
+        ok(b.ipmitool("user", "set", "password", "5", pw, cipher=cipher))
+        ok(b.ipmitool("mc", "info", user="alice", password=pw, priv="USER"))
+    # FreeIPMI over IPMI 1.5 cannot commit a password either; over LAN_2_0 it can
+    conf = tmp_path / "pw.conf"
+    conf.write_text("Section User5\n\tPassword viafreeipmi\nEndSection\n")
+    assert not b.freeipmi("ipmi-config", "--commit", f"--filename={conf}", driver="LAN",
+                          cipher=None).ok
+    ok(b.freeipmi("ipmi-config", "--commit", f"--filename={conf}"))
+    ok(b.ipmitool("mc", "info", user="alice", password="viafreeipmi", priv="USER"))
