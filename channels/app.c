@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* App netfn (06h): device identity, GUIDs, channels, and the table. */
+#include "channels/users.h"
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "chassis/watchdog.h"
@@ -136,6 +137,7 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x4f] = IPMI_CMD(sol_cmd_channel_payload_version, PRIV_USER, 2, 2, 0, "Get Channel Payload Version"),
 	[0x52] = IPMI_CMD(i2c_cmd_master_write_read, PRIV_OPERATOR, 3, 255, 0, "Master Write-Read"),
 	[0x54] = IPMI_CMD(lan_get_cipher_suites, PRIV_NONE, 3, 3, CMD_F_LAN_ONLY, "Get Channel Cipher Suites"),
+	[0x56] = IPMI_CMD(users_cmd_channel_keys, PRIV_ADMIN, 3, 255, CMD_F_CONFIDENTIAL, "Set Channel Security Keys"),
 	[0x58] = IPMI_CMD(kcs_cmd_set_sysinfo, PRIV_ADMIN, 2, 18, 0, "Set System Info Parameters"),
 	[0x59] = IPMI_CMD(kcs_cmd_get_sysinfo, PRIV_USER, 4, 4, 0, "Get System Info Parameters"),
 };

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "channels/users.h"
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "lan/crypto.h"
@@ -70,7 +71,7 @@ int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	types |= l->auth_none ? 1 << AUTHTYPE_NONE : 0;
 	types |= l->auth_md5 ? 1 << AUTHTYPE_MD5 : 0;
 	types |= l->auth_password ? 1 << AUTHTYPE_PASSWORD : 0;
-	status |= l->kg_set ? 0x20 : 0;
+	status |= users_kg(&bmc->users) ? 0x20 : 0;
 	status |= c->vol.per_msg_auth_off ? 0x10 : 0;
 	status |= c->vol.user_auth_off ? 0x08 : 0;
 	/* Non-null names, null name with a password, anonymous. */

@@ -260,23 +260,90 @@ def test_null_user_authcap(bmc_factory):
     assert not b.ipmitool("mc", "info", user="", password="anonpw", priv="USER").ok
 
 
-def test_corrupt_users_file(bmc_factory):
-    b = bmc_factory()
-    ok(b.ipmitool("user", "set", "name", "5", "alice"))
+def corrupt_and_restart(b, content=None):
     b.stop_and_check()
     users = Path(b.state_dir) / "users"
     data = bytearray(users.read_bytes())
-    data[len(data) // 2] ^= 0x40
+    if content is None:
+        data[len(data) // 2] ^= 0x40
+    else:
+        data = bytearray(content)
     users.write_bytes(bytes(data))
     b.proc = None
     b.returncode = None
     b.start()
+    return bytes(data)
+
+
+def test_corrupt_users_file(bmc_factory):
+    """A corrupt users file never brings the factory users back silently:
+    LAN logins are refused and the log says how to recover; the documented
+    step (delete users.corrupt, restart) brings the board's users back."""
+    b = bmc_factory()
+    ok(b.ipmitool("user", "set", "name", "5", "alice"))
+    ok(b.ipmitool("user", "set", "password", "2", "changedpw"))
+    data = corrupt_and_restart(b)
     err = b.stderr()
-    assert re.search(r"users cannot be decrypted.*moved to users\.corrupt, using the board's users",
+    assert re.search(r"users cannot be decrypted.*moved to users\.corrupt\. LAN LOGINS ARE REFUSED",
                      err), err
-    assert (Path(b.state_dir) / "users.corrupt").read_bytes() == bytes(data)
-    rows = user_rows(b)
-    assert rows[5][0] == "" and rows[2][0] == "admin", rows
+    assert "delete users.corrupt" in err and "NOT restored automatically" in err, err
+    assert (Path(b.state_dir) / "users.corrupt").read_bytes() == data
+    assert not (Path(b.state_dir) / "users").exists()
+    # neither the factory password nor the one set before gets in, on any path
+    for pw in ("password", "changedpw"):
+        assert not b.ipmitool("mc", "info", password=pw).ok
+        assert not b.ipmitool("mc", "info", password=pw, intf="lan", authtype="MD5").ok
+    assert "user state was corrupt and has not been recovered" in b.stderr()
+    # a restart changes nothing
+    b.restart()
+    assert not b.ipmitool("mc", "info").ok
+    # the documented recovery step: remove users.corrupt (a deliberate act), restart
+    b.stop_and_check()
+    (Path(b.state_dir) / "users.corrupt").unlink()
+    b.proc = None
+    b.returncode = None
+    b.start()
+    ok(b.ipmitool("mc", "info"))
+    assert user_rows(b)[5][0] == "", user_rows(b)
+
+
+def test_corrupt_users_recovered_in_band(bmc_factory, tmp_path):
+    """In-band (the host interface needs no login) an administrator sets a
+    user up: that is the new state and LAN logins work again, for it only."""
+    import tempfile
+    from kcsclient import FakeVM
+    sockdir = Path(tempfile.mkdtemp(prefix="bk-", dir="/tmp"))
+    board = load_board()
+    board["kcs"] = {"backend": "extern", "listen": f"unix:{sockdir}/kcs.sock"}
+    b = bmc_factory(board=write_board(tmp_path, board))
+    corrupt_and_restart(b, b"garbage")
+    assert "state: users is malformed" in b.stderr()
+    assert not b.ipmitool("mc", "info").ok
+    vm = FakeVM(str(sockdir / "kcs.sock"))
+    try:
+        cc, _ = vm.request(6, 0x45, bytes([2]) + b"rescue".ljust(16, b"\0"))
+        assert cc == 0
+        cc, _ = vm.request(6, 0x47, bytes([2, 2]) + b"rescuepw".ljust(16, b"\0"))
+        assert cc == 0
+        cc, _ = vm.request(6, 0x47, bytes([2, 1]))
+        assert cc == 0
+        cc, _ = vm.request(6, 0x43, bytes([0x90 | 1, 2, 4]))
+        assert cc == 0
+    finally:
+        vm.close()
+    assert "recovered by an administrator" in b.stderr()
+    ok(b.ipmitool("mc", "info", user="rescue", password="rescuepw"))
+    assert not b.ipmitool("mc", "info").ok       # admin/password stays gone
+    b.restart()
+    ok(b.ipmitool("mc", "info", user="rescue", password="rescuepw"))
+
+
+def test_state_dir_made_0700(bmc_factory, tmp_path):
+    state = tmp_path / "widestate"
+    state.mkdir(mode=0o755)
+    os.chmod(state, 0o755)
+    b = bmc_factory(state_dir=state)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
     ok(b.ipmitool("mc", "info"))
 
 
