@@ -381,8 +381,12 @@ void sol_deactivate(struct sol *sol, bool notify)
 {
 	if (!sol->s)
 		return;
+	/* IPMI 2.0 15.9: status bit 4, "SOL deactivating".  The packet also
+	 * NACKs the console's last packet (nothing more will be accepted):
+	 * pyghmi reports the deactivation only on a NACK of its own packet. */
 	if (notify)
-		sol_send(sol, 0, 0, 0, SOL_ST_DEACTIVATING, NULL, 0);
+		sol_send(sol, 0, sol->in_seq, 0,
+			 SOL_ST_DEACTIVATING | (sol->in_seq ? SOL_ST_NACK : 0), NULL, 0);
 	log_info("sol: payload deactivated (session %u)", sol->s->handle);
 	sol->s = NULL;
 	sol->sid = 0;

@@ -695,3 +695,89 @@ def test_history_needs_what_sol_activation_needs(bmc_factory):
     assert r.ok, r
     assert history_cc(b, **user)[0] == 0xD4
     assert history_cc(b)[0] == 0
+
+
+def test_deactivated_console_is_told_ipmitool_exits(host):
+    """Session B (an administrator) deactivates A's payload: A's console
+    gets a SOL packet with "SOL deactivating" (status bit 4) and its session
+    is closed, so A's ipmitool, which ignores the bit, ends on its keepalive
+    instead of sitting "operational" for ever."""
+    # the raw console sees the status bit (and a NACK of its last packet)
+    c, _ = raw_console(host)
+    try:
+        raw_login(c)
+        c.type("echo before\r")
+        c.expect("before\r\n")
+        r = host.ipmitool("sol", "deactivate")
+        assert r.ok, r
+        c.pump(lambda k: any(st & 0x10 for st in k.statuses), 5)
+        st = [s for s in c.statuses if s & 0x10]
+        assert st and st[0] & 0x40, c.statuses
+    finally:
+        c.close()
+    assert "its SOL payload was deactivated by session" in host.stderr()
+    # ipmitool: ends by itself (its keepalive finds the session gone)
+    argv = ["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(host.port), "-U", "admin",
+            "-P", "password", "-N", "1", "-R", "1", "sol", "activate"]
+    a = spawn(argv, host, timeout=15)
+    try:
+        a.expect(r"\[SOL Session operational")
+        r = host.ipmitool("sol", "deactivate")
+        assert r.ok, r
+        i = a.expect(["No response to keepalive", "SOL session closed by BMC",
+                      pexpect.EOF, pexpect.TIMEOUT], timeout=150)
+        assert i in (0, 1, 2), a.before
+        a.expect(pexpect.EOF, timeout=60)
+    finally:
+        a.close(force=True)
+    # the payload is free: a new console activates at once
+    c, _ = raw_console(host)
+    c.deactivate()
+    c.close()
+
+
+PYGHMI_KICKED = r"""
+import sys, time
+from pyghmi.ipmi import console
+got, errors = [], []
+def handler(data):
+    if isinstance(data, dict):
+        errors.append(str(data))
+    elif isinstance(data, (bytes, str)):
+        got.append(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
+c = console.Console(bmc=sys.argv[1], userid="admin", password="password",
+                    iohandler=handler, port=int(sys.argv[2]))
+t_end = time.time() + 20
+sent = False
+while time.time() < t_end and not errors:
+    console.session.Session.wait_for_rsp(0.2)
+    if not sent and c.connected:
+        c.send_data("\recho pyghmi-here\r")
+        sent = True
+    if "pyghmi-here\r\n" in "".join(got) and sent is True:
+        print("READY", flush=True)
+        sent = "announced"
+print("ERRORS", errors, flush=True)
+"""
+
+
+def test_pyghmi_console_sees_deactivation(host):
+    import subprocess
+    p = subprocess.Popen([SYS_PYTHON, "-c", PYGHMI_KICKED, HOST, str(host.port)],
+                         stdout=subprocess.PIPE, text=True, env=host.client_env())
+    try:
+        line = ""
+        t_end = time.monotonic() + 30
+        while "READY" not in line and time.monotonic() < t_end:
+            line = p.stdout.readline()
+            if not line:
+                break
+        assert "READY" in line, line
+        r = host.ipmitool("sol", "deactivate")
+        assert r.ok, r
+        out, _ = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert "Remote IPMI console disconnected" in out, out
