@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* App netfn (06h): device identity, GUIDs, channels, and the table. */
+#include "channels/users.h"
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "chassis/watchdog.h"
@@ -127,7 +128,7 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x44] = IPMI_CMD(users_cmd_get_access, PRIV_OPERATOR, 2, 2, 0, "Get User Access"),
 	[0x45] = IPMI_CMD(users_cmd_set_name, PRIV_ADMIN, 17, 17, 0, "Set User Name"),
 	[0x46] = IPMI_CMD(users_cmd_get_name, PRIV_OPERATOR, 1, 1, 0, "Get User Name"),
-	[0x47] = IPMI_CMD(users_cmd_set_password, PRIV_ADMIN, 2, 22, 0, "Set User Password"),
+	[0x47] = IPMI_CMD(users_cmd_set_password, PRIV_ADMIN, 2, 22, CMD_F_CONFIDENTIAL, "Set User Password"),
 	[0x48] = IPMI_CMD(sol_cmd_activate_payload, PRIV_USER, 6, 6, CMD_F_LAN_ONLY, "Activate Payload"),
 	[0x49] = IPMI_CMD(sol_cmd_deactivate_payload, PRIV_USER, 6, 6, CMD_F_LAN_ONLY, "Deactivate Payload"),
 	[0x4a] = IPMI_CMD(sol_cmd_payload_status, PRIV_USER, 1, 1, 0, "Get Payload Activation Status"),
@@ -138,6 +139,7 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x4f] = IPMI_CMD(sol_cmd_channel_payload_version, PRIV_USER, 2, 2, 0, "Get Channel Payload Version"),
 	[0x52] = IPMI_CMD(i2c_cmd_master_write_read, PRIV_OPERATOR, 3, 255, 0, "Master Write-Read"),
 	[0x54] = IPMI_CMD(lan_get_cipher_suites, PRIV_NONE, 3, 3, CMD_F_LAN_ONLY, "Get Channel Cipher Suites"),
+	[0x56] = IPMI_CMD(users_cmd_channel_keys, PRIV_ADMIN, 3, 255, CMD_F_CONFIDENTIAL, "Set Channel Security Keys"),
 	[0x58] = IPMI_CMD(kcs_cmd_set_sysinfo, PRIV_ADMIN, 2, 18, 0, "Set System Info Parameters"),
 	[0x59] = IPMI_CMD(kcs_cmd_get_sysinfo, PRIV_USER, 4, 4, 0, "Get System Info Parameters"),
 };

@@ -169,3 +169,8 @@ bool seq_window_accept(struct seq_window *w, uint32_t seq)
 	}
 	return false;
 }
+
+bool session_confidential(const struct session *s)
+{
+	return s->v20 && s->conf_alg != 0;	/* 0: confidentiality "none" */
+}

@@ -100,6 +100,10 @@ unsigned session_expire(struct session_table *t, uint64_t now);
 unsigned session_count_active(const struct session_table *t);
 void session_clear(struct session_table *t);
 
+/* Whether the session's packets are encrypted (RMCP+ with a
+ * confidentiality algorithm; IPMI 1.5 sessions never are). */
+bool session_confidential(const struct session *s);
+
 /* Sliding window of 32: accept a number not yet seen within the 32 below
  * the highest, or up to 16 above it.  Returns true (and records it) when
  * the number is acceptable. */

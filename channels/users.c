@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "channels/users.h"
 #include "daemon/bmc.h"
@@ -31,6 +32,12 @@
 #define USER_REC (1 + CFG_NAME_MAX + CFG_PASSWORD_MAX + CHANNEL_MAX * USER_CH_REC)
 #define USERS_PLAIN_MAX (1 + CFG_MAX_USERS * USER_REC)
 #define USERS_FILE_MAX (USERS_HDR_LEN + CRYPTO_SEAL_NONCE + CRYPTO_SEAL_TAG + USERS_PLAIN_MAX)
+
+#define KEYS_FILE "keys"
+#define KEYS_MAGIC "BKEY"
+#define KEYS_VERSION 1
+#define KEYS_PLAIN_LEN (1 + 2 * CFG_PASSWORD_MAX)
+#define KEYS_FILE_LEN (USERS_HDR_LEN + CRYPTO_SEAL_NONCE + CRYPTO_SEAL_TAG + KEYS_PLAIN_LEN)
 
 #define PW16 16
 
@@ -177,11 +184,137 @@ static void user_write(struct wbuf *w, const struct user *u)
 	}
 }
 
+/* Write name as magic, version, nonce, tag, plain sealed under the device
+ * key (magic and version are the additional authenticated data). */
+static int seal_write(const struct users *us, const char *name, const char *magic,
+		      uint8_t version, const uint8_t *plain, size_t len, uint8_t *file, size_t cap)
+{
+	struct wbuf f = wb_init(file, cap);
+	uint8_t *nonce, *tag, *ct;
+	int r;
+
+	wb_bytes(&f, magic, 4);
+	wb_u8(&f, version);
+	nonce = wb_reserve(&f, CRYPTO_SEAL_NONCE);
+	tag = wb_reserve(&f, CRYPTO_SEAL_TAG);
+	ct = wb_reserve(&f, len);
+	if (!ct)
+		return -EOVERFLOW;
+	r = crypto_random(nonce, CRYPTO_SEAL_NONCE);
+	if (r == 0)
+		r = crypto_seal(us->seal_key, nonce, file, USERS_HDR_LEN, plain, len, ct, tag);
+	if (r == 0)
+		r = store_write(us->dirfd, name, file, f.len);
+	return r;
+}
+
+/* The channel security keys: flags (bit 0 K_R locked, bit 1 K_G locked),
+ * K_R, K_G. */
+static int keys_save(const struct users *us)
+{
+	uint8_t plain[KEYS_PLAIN_LEN], file[KEYS_FILE_LEN];
+	struct wbuf p = wb_init(plain, sizeof(plain));
+	int r;
+
+	if (us->dirfd < 0)
+		return 0;
+	wb_u8(&p, (us->keys.kr_locked ? 1 : 0) | (us->keys.kg_locked ? 2 : 0));
+	wb_bytes(&p, us->keys.kr, sizeof(us->keys.kr));
+	wb_bytes(&p, us->keys.kg, sizeof(us->keys.kg));
+	r = wb_ok(&p) ? seal_write(us, KEYS_FILE, KEYS_MAGIC, KEYS_VERSION, plain, p.len, file,
+				   sizeof(file)) : -EOVERFLOW;
+	explicit_bzero(plain, sizeof(plain));
+	explicit_bzero(file, sizeof(file));
+	return r;
+}
+
+static int keys_parse(struct users *us, const uint8_t *buf, size_t len)
+{
+	uint8_t plain[KEYS_PLAIN_LEN], nonce[CRYPTO_SEAL_NONCE], tag[CRYPTO_SEAL_TAG], magic[4];
+	struct rbuf r = rb_init(buf, len), p;
+	struct channel_keys k;
+	uint8_t version, flags;
+	int ret;
+
+	rb_copy(&r, magic, sizeof(magic));
+	version = rb_u8(&r);
+	rb_copy(&r, nonce, sizeof(nonce));
+	rb_copy(&r, tag, sizeof(tag));
+	if (!rb_ok(&r) || memcmp(magic, KEYS_MAGIC, 4) != 0 || rb_left(&r) != KEYS_PLAIN_LEN)
+		return -EBADMSG;
+	if (version != KEYS_VERSION)
+		return -EPROTONOSUPPORT;
+	ret = crypto_open(us->seal_key, nonce, buf, USERS_HDR_LEN, r.p, KEYS_PLAIN_LEN, plain, tag);
+	if (ret < 0)
+		return ret == -EBADMSG ? -EKEYREJECTED : ret;
+	p = rb_init(plain, sizeof(plain));
+	flags = rb_u8(&p);
+	k = (struct channel_keys){ .kr_locked = flags & 1, .kg_locked = flags & 2 };
+	rb_copy(&p, k.kr, sizeof(k.kr));
+	rb_copy(&p, k.kg, sizeof(k.kg));
+	ret = rb_done(&p) && !(flags & ~3) ? 0 : -EBADMSG;
+	if (ret == 0)
+		us->keys = k;
+	explicit_bzero(&k, sizeof(k));
+	explicit_bzero(plain, sizeof(plain));
+	return ret;
+}
+
+static const char *load_problem(int r);
+static void move_aside(int dirfd, const char *name);
+
+static void recovery_start(struct users *us, const char *what)
+{
+	us->recovery = true;
+	log_error("state: %s. LAN LOGINS ARE REFUSED until an administrator recovers: change "
+		  "the users in-band over the host interface (KCS needs no login; e.g. "
+		  "'ipmitool -I open user set name/password, user enable, user priv'), which "
+		  "writes new state files; or, to start again from the board file's users, "
+		  "delete users.corrupt (and keys.corrupt) in the state directory and restart "
+		  "bmcd. The factory users are NOT restored automatically.", what);
+}
+
+/* First boot (no file): K_G from the board, written at once; after that the
+ * file is authoritative.  A corrupt file: recovery, no K_G guessed. */
+static int keys_load(struct users *us, const struct board_config *cfg)
+{
+	uint8_t buf[KEYS_FILE_LEN + 1];
+	ssize_t n = store_read(us->dirfd, KEYS_FILE, buf, sizeof(buf));
+	char what[160];
+	int r;
+
+	if (n == -ENOENT && faccessat(us->dirfd, KEYS_FILE ".corrupt", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		recovery_start(us, KEYS_FILE " is missing and " KEYS_FILE ".corrupt is present");
+		return 0;
+	}
+	if (n == -ENOENT) {
+		if (cfg->lan.kg_set)
+			memcpy(us->keys.kg, cfg->lan.kg, sizeof(us->keys.kg));
+		r = keys_save(us);
+		return r < 0 ? log_error_errno(r, "state: cannot write %s", KEYS_FILE) : 0;
+	}
+	r = n < 0 ? (int)n : keys_parse(us, buf, (size_t)n);
+	explicit_bzero(buf, sizeof(buf));
+	if (r == 0)
+		return 0;
+	snprintf(what, sizeof(what), "%s %s; moved to %s.corrupt", KEYS_FILE, load_problem(r),
+		 KEYS_FILE);
+	move_aside(us->dirfd, KEYS_FILE);
+	recovery_start(us, what);
+	return 0;
+}
+
+const uint8_t *users_kg(const struct users *us)
+{
+	static const uint8_t zero[CFG_PASSWORD_MAX];
+
+	return memcmp(us->keys.kg, zero, sizeof(zero)) ? us->keys.kg : NULL;
+}
+
 static int users_save(const struct users *us)
 {
 	uint8_t plain[USERS_PLAIN_MAX], file[USERS_FILE_MAX];
-	struct wbuf p = wb_init(plain, sizeof(plain)), f = wb_init(file, sizeof(file));
-	uint8_t *nonce, *tag, *ct;
+	struct wbuf p = wb_init(plain, sizeof(plain));
 	int r = -EOVERFLOW;
 
 	if (us->dirfd < 0)
@@ -189,20 +322,11 @@ static int users_save(const struct users *us)
 	wb_u8(&p, (uint8_t)us->max);
 	for (unsigned id = 1; id <= us->max; id++)
 		user_write(&p, &us->u[id]);
-	wb_bytes(&f, USERS_MAGIC, 4);
-	wb_u8(&f, USERS_VERSION);
-	nonce = wb_reserve(&f, CRYPTO_SEAL_NONCE);
-	tag = wb_reserve(&f, CRYPTO_SEAL_TAG);
-	ct = wb_reserve(&f, p.len);
-	if (!wb_ok(&p) || !ct)
-		goto out;
-	r = crypto_random(nonce, CRYPTO_SEAL_NONCE);
-	if (r == 0)
-		r = crypto_seal(us->seal_key, nonce, file, USERS_HDR_LEN, plain, p.len, ct, tag);
-	if (r == 0)
-		r = store_write(us->dirfd, USERS_FILE, file, f.len);
-out:
+	if (wb_ok(&p))
+		r = seal_write(us, USERS_FILE, USERS_MAGIC, USERS_VERSION, plain, p.len, file,
+			       sizeof(file));
 	explicit_bzero(plain, sizeof(plain));
+	explicit_bzero(file, sizeof(file));
 	return r;
 }
 
@@ -324,8 +448,16 @@ static int users_load(struct users *us, const struct board_config *cfg)
 {
 	static uint8_t buf[USERS_FILE_MAX];
 	ssize_t n = store_read(us->dirfd, USERS_FILE, buf, sizeof(buf));
+	char what[200];
 	int r;
 
+	for (unsigned id = 1; id <= CFG_MAX_USERS; id++)
+		user_clear(&us->u[id]);
+	if (n == -ENOENT && faccessat(us->dirfd, USERS_FILE ".corrupt", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* A restart after a corrupt file: still no users to trust. */
+		recovery_start(us, USERS_FILE " is missing and " USERS_FILE ".corrupt is present");
+		return 0;
+	}
 	if (n == -ENOENT)
 		return users_reseed(us, cfg, "first boot");
 	r = n < 0 ? (int)n : users_parse(us, buf, (size_t)n);
@@ -334,11 +466,11 @@ static int users_load(struct users *us, const struct board_config *cfg)
 		log_info("state: users loaded from %s", USERS_FILE);
 		return 0;
 	}
-	log_error("state: %s %s%s%s; moved to %s.corrupt, using the board's users",
-		  USERS_FILE, load_problem(r), n < 0 ? ": " : "", n < 0 ? strerror(-r) : "",
-		  USERS_FILE);
+	snprintf(what, sizeof(what), "%s %s%s%s; moved to %s.corrupt", USERS_FILE, load_problem(r),
+		 n < 0 ? ": " : "", n < 0 ? strerror(-r) : "", USERS_FILE);
 	move_aside(us->dirfd, USERS_FILE);
-	return users_reseed(us, cfg, "users file replaced");
+	recovery_start(us, what);
+	return 0;
 }
 
 /* The device key: made on first boot, 0600 in the (0700) state dir. */
@@ -539,6 +671,8 @@ int users_init(struct users *us, const struct board_config *cfg, const struct ch
 	us->max = cfg->max_users >= 1 && cfg->max_users <= CFG_MAX_USERS ? cfg->max_users : 15;
 	if (dirfd < 0) {
 		users_seed(us, cfg);
+		if (cfg->lan.kg_set)
+			memcpy(us->keys.kg, cfg->lan.kg, sizeof(us->keys.kg));
 		return 0;
 	}
 	r = key_load(us);
@@ -546,6 +680,8 @@ int users_init(struct users *us, const struct board_config *cfg, const struct ch
 		return r;
 	r = users_load(us, cfg);
 	if (r == 0)
+		r = keys_load(us, cfg);
+	if (r == 0 && !us->recovery)
 		lockout_load(us);
 	return r;
 }
@@ -558,10 +694,31 @@ void users_done(struct users *us)
 
 /* Apply a change made to *u (a copy was taken in *old): save, or put the
  * old state back.  Returns a completion code. */
+/* An administrator changed the table or the keys (in-band: nobody can log
+ * in over the LAN meanwhile): what is there now is the state. */
+static int recovery_end(struct users *us)
+{
+	int r;
+
+	if (!us->recovery)
+		return 0;
+	r = users_save(us);
+	if (r == 0)
+		r = keys_save(us);
+	if (r < 0)
+		return r;
+	us->recovery = false;
+	log_notice("state: recovered by an administrator: new %s and %s written; LAN logins "
+		   "allowed again", USERS_FILE, KEYS_FILE);
+	return 0;
+}
+
 static int user_commit(struct users *us, struct user *u, struct user *old)
 {
 	int r = users_save(us);
 
+	if (r == 0)
+		r = recovery_end(us);
 	if (r < 0) {
 		*u = *old;
 		log_error_errno(r, "state: cannot write %s", USERS_FILE);
@@ -574,6 +731,12 @@ static int user_commit(struct users *us, struct user *u, struct user *old)
 
 uint8_t users_login_find(const struct users *us, uint8_t channel, const uint8_t *name, size_t len)
 {
+	if (us->recovery) {
+		log_error("login: refused: the user state was corrupt and has not been recovered "
+			  "(see the start-up log: recover in-band over KCS, or delete users.corrupt "
+			  "and restart)");
+		return 0;
+	}
 	if (len == 0)
 		return us->max >= 1 && user_may_login(&us->u[1], channel) ? 1 : 0;
 	if (len > CFG_NAME_MAX)
@@ -840,6 +1003,16 @@ static int name_check(const uint8_t *p)
 	return (int)len;
 }
 
+/* Another user ID already has this name (logins look users up by name). */
+static bool name_taken(const struct users *us, uint8_t uid, const uint8_t *name, size_t len)
+{
+	for (unsigned id = 2; id <= us->max; id++)
+		if (id != uid && strnlen(us->u[id].name, CFG_NAME_MAX) == len &&
+		    memcmp(us->u[id].name, name, len) == 0)
+			return true;
+	return false;
+}
+
 int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = &bmc->users;
@@ -847,19 +1020,34 @@ int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 	int len = name_check(req->data + 1);
 	char n[4 * CFG_NAME_MAX + 1];
 	struct user *u, old;
+	bool was_locked;
+	int cc;
 
 	if ((req->data[0] & 0xc0) || !uid_ok(us, uid) || len < 0)
 		return CC_INVALID_FIELD;
 	if (uid == 1)
 		return len == 0 ? CC_OK : CC_INVALID_FIELD;	/* the null user's name is fixed */
-	if (len == 0)
+	if (len > 0 && name_taken(us, uid, req->data + 1, (size_t)len))
 		return CC_INVALID_FIELD;
 	u = &us->u[uid];
 	old = *u;
-	memset(u->name, 0, sizeof(u->name));
-	memcpy(u->name, req->data + 1, (size_t)len);
-	log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
-	return user_commit(us, u, &old);
+	was_locked = u->locked;
+	if (len == 0) {
+		/* An all-NUL name deletes the user (pyghmi user_delete(),
+		 * FreeIPMI "Username="): the slot goes back to unused, with
+		 * no password, disabled and NO ACCESS everywhere. */
+		uname(us, uid, n);
+		user_clear(u);
+		log_notice("user %u \"%s\" deleted (name cleared, disabled, password wiped)", uid, n);
+	} else {
+		memset(u->name, 0, sizeof(u->name));
+		memcpy(u->name, req->data + 1, (size_t)len);
+		log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
+	}
+	cc = user_commit(us, u, &old);
+	if (cc == CC_OK && was_locked && !u->locked)
+		lockout_save(us);	/* a locked user that was deleted is no longer locked */
+	return cc;
 }
 
 int users_cmd_get_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
@@ -929,4 +1117,83 @@ int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct w
 	if (cc == CC_OK && unlocked)
 		lockout_save(us);
 	return cc;
+}
+
+/* ---- Set Channel Security Keys (06:56, IPMI 2.0 22.25) ------------------------- */
+
+enum {
+	KEYS_OP_READ = 0,
+	KEYS_OP_SET = 1,
+	KEYS_OP_LOCK = 2,
+};
+
+enum {
+	CC_KEY_LOCKED = 0x80,		/* cannot set: the key is locked */
+	CC_KEY_TOO_SHORT = 0x81,	/* insufficient key bytes */
+	CC_KEY_TOO_LONG = 0x82,		/* too many key bytes */
+};
+
+enum {
+	KEY_LOCKED = 0x01,
+	KEY_UNLOCKED = 0x02,
+};
+
+int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct users *us = &bmc->users;
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t chb = rb_u8(&r), op = rb_u8(&r), id = rb_u8(&r);
+	uint8_t ch = ipmi_req_channel(req, chb & 0x0f);
+	size_t klen = rb_left(&r);
+	const char *kname = id ? "K_G" : "K_R";
+	struct channel_keys old;
+	uint8_t *key;
+	bool *locked;
+	int e;
+
+	if ((chb & 0xf0) || op > KEYS_OP_LOCK || id > 1)
+		return CC_INVALID_FIELD;
+	if (ch != bmc->cfg.lan.channel)
+		return CC_INVALID_FIELD;
+	key = id ? us->keys.kg : us->keys.kr;
+	locked = id ? &us->keys.kg_locked : &us->keys.kr_locked;
+	if (op != KEYS_OP_SET && klen)
+		return CC_REQ_LEN;
+	if (op == KEYS_OP_READ) {
+		wb_u8(rsp, *locked ? KEY_LOCKED : KEY_UNLOCKED);
+		wb_bytes(rsp, key, CFG_PASSWORD_MAX);
+		return CC_OK;
+	}
+	if (op == KEYS_OP_SET && *locked)
+		return CC_KEY_LOCKED;
+	if (op == KEYS_OP_SET && klen == 0)
+		return CC_KEY_TOO_SHORT;
+	if (klen > CFG_PASSWORD_MAX)
+		return CC_KEY_TOO_LONG;
+	old = us->keys;
+	if (op == KEYS_OP_SET) {
+		memset(key, 0, CFG_PASSWORD_MAX);
+		rb_copy(&r, key, klen);		/* zero padded, as clients pad -k */
+	} else {
+		*locked = true;
+	}
+	e = keys_save(us);
+	if (e == 0)
+		e = recovery_end(us);
+	if (e < 0) {
+		us->keys = old;
+		explicit_bzero(&old, sizeof(old));
+		log_error_errno(e, "state: cannot write %s", KEYS_FILE);
+		return CC_UNSPECIFIED;
+	}
+	explicit_bzero(&old, sizeof(old));
+	if (op == KEYS_OP_LOCK)
+		log_notice("channel %u: %s locked (it can no longer be changed over IPMI)", ch, kname);
+	else if (id == 1)
+		log_notice("channel %u: K_G %s", ch, users_kg(us) ? "set" : "cleared (all zero: "
+			   "logins use the user's key)");
+	else
+		log_notice("channel %u: K_R set", ch);
+	wb_u8(rsp, *locked ? KEY_LOCKED : KEY_UNLOCKED);
+	return CC_OK;
 }

@@ -47,12 +47,27 @@ struct user {
 	uint64_t locked_until_usec;	/* 0 while locked: until re-enabled */
 };
 
+/* The channel security keys (Set Channel Security Keys, IPMI 2.0 22.25)
+ * of the LAN channel, kept sealed in the "keys" state file. */
+struct channel_keys {
+	uint8_t kr[CFG_PASSWORD_MAX];	/* K_R: stored and reported, never used
+					 * (RAKP random numbers come from RAND_bytes) */
+	uint8_t kg[CFG_PASSWORD_MAX];	/* K_G, all zero: not set (K_UID is used) */
+	bool kr_locked, kg_locked;
+};
+
 struct users {
 	unsigned max;			/* user IDs 1..max */
 	struct user u[CFG_MAX_USERS + 1];	/* [0] unused */
 	int dirfd;			/* state directory; < 0: nothing is saved */
 	uint8_t seal_key[USERS_KEY_LEN];
 	const struct channels *channels;
+	struct channel_keys keys;
+	/* The users (or keys) file was corrupt: LAN logins are refused until
+	 * an administrator changes the table in-band (KCS), or removes
+	 * users.corrupt and restarts for the board's users.  Never the
+	 * factory users silently. */
+	bool recovery;
 };
 
 struct bmc;
@@ -67,6 +82,8 @@ int users_init(struct users *us, const struct board_config *cfg, const struct ch
 	       int dirfd);
 /* Wipe every secret. */
 void users_done(struct users *us);
+/* K_G when one is set (not all zero), else NULL. */
+const uint8_t *users_kg(const struct users *us);
 
 /* --- For the LAN channel ---------------------------------------------------- */
 
@@ -116,3 +133,4 @@ int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int users_cmd_get_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
+int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

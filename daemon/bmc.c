@@ -225,6 +225,11 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	if (r < 0)
 		return log_error_errno(r, "channels");
 	r = users_init(&bmc->users, cfg, &bmc->channels, bmc->state_fd);
+	/* The seed passwords and K_G now live (sealed) in the user store:
+	 * no copy stays in the configuration for the daemon's lifetime. */
+	for (unsigned id = 0; id <= CFG_MAX_USERS; id++)
+		explicit_bzero(bmc->cfg.users[id].password, sizeof(bmc->cfg.users[id].password));
+	explicit_bzero(bmc->cfg.lan.kg, sizeof(bmc->cfg.lan.kg));
 	if (r < 0)
 		return r;
 	bmc_volatile_defaults(bmc);

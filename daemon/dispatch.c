@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "channels/session.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 
@@ -50,6 +51,15 @@ uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 		return CC_INVALID_CMD;
 	if (req->priv < c->priv)
 		return CC_INSUFFICIENT_PRIV;
+	/* Passwords and keys never cross the LAN in clear: an IPMI 1.5
+	 * session, or RMCP+ without confidentiality, may not send them.
+	 * In-band (no session) is fine. */
+	if ((c->flags & CMD_F_CONFIDENTIAL) && req->session && !session_confidential(req->session)) {
+		log_notice("%s (%02x:%02x) refused on session %u: it carries secrets and the "
+			   "session is not encrypted", c->name, req->netfn, req->cmd,
+			   req->session->handle);
+		return CC_NOT_IN_STATE;
+	}
 	if (req->len < c->min_len || req->len > c->max_len)
 		return CC_REQ_LEN;
 

@@ -93,6 +93,8 @@ typedef int (*ipmi_handler)(struct bmc *bmc, const struct ipmi_req *req, struct 
 enum {
 	CMD_F_LAN_ONLY = 1 << 0,	/* session management: LAN channels only */
 	CMD_F_SYSIF_ONLY = 1 << 1,	/* message flags, Get Message...: the host's system interface only */
+	CMD_F_CONFIDENTIAL = 1 << 2,	/* carries a secret (password, key): on a LAN session only
+					 * with confidentiality (RMCP+ with encryption), else D5h */
 };
 
 struct ipmi_cmd {
@@ -123,7 +125,8 @@ extern const struct ipmi_cmd storage_cmds[256];
 extern const struct ipmi_cmd sensor_cmds[256];
 extern const struct ipmi_cmd dcmi_cmds[256];	/* group extension, body DCh (dcmi/) */
 
-/* Look up, check (C1h, D4h, C7h in that order), run.  Returns the
+/* Look up, check (C1h, D4h, D5h for a secret-bearing command on a LAN
+ * session without encryption, C7h; in that order), run.  Returns the
  * completion code; rsp holds the response data (empty unless cc == 0 or the
  * handler asked to keep data). */
 uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

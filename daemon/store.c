@@ -38,7 +38,16 @@ int store_open_dir(const char *path)
 	if (r < 0)
 		return r;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* 0700 even when it already existed with a wider mode: it holds the
+	 * sealed users, their device key and the K_G store. */
+	if (fchmod(fd, 0700) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 ssize_t store_read(int dirfd, const char *name, void *buf, size_t cap)

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Open (creating it and its parents, mode 0700) the state directory. fd or -errno. */
+/* Open (creating it and its parents) the state directory and make it mode
+ * 0700, also when it already existed.  fd or -errno. */
 int store_open_dir(const char *path);
 /* Read up to cap bytes of 'name'.  Returns the length, -ENOENT, -EFBIG if
  * longer than cap, or -errno. */

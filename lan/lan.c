@@ -593,6 +593,27 @@ static int lan_on_readable(sd_event_source *src, int fd, uint32_t revents, void 
 	return 0;
 }
 
+/* The port the socket is bound to (the endpoint's, unless it asked for 0). */
+static uint16_t endpoint_port(int fd, const struct cfg_endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const struct sockaddr_storage *a = &ep->addr;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		a = &ss;
+	if (a->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)a)->sin_port);
+}
+
+uint16_t lan_session_port(const struct session *s)
+{
+	const struct lan_sock *sock = s ? s->lan_sock : NULL;
+
+	return sock ? sock->port : 0;
+}
+
 static int lan_bind(struct lan *lan, const struct cfg_endpoint *ep)
 {
 	struct lan_sock *sock = &lan->socks[lan->n_socks];
@@ -610,6 +631,7 @@ static int lan_bind(struct lan *lan, const struct cfg_endpoint *ep)
 	}
 	sock->lan = lan;
 	sock->fd = fd;
+	sock->port = endpoint_port(fd, ep);
 	r = sd_event_add_io(lan->bmc->ev, &sock->src, fd, EPOLLIN, lan_on_readable, sock);
 	if (r < 0) {
 		close(fd);

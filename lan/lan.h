@@ -25,6 +25,10 @@ void lan_reap_handshakes(struct bmc *bmc, uint64_t now);
  * active RMCP+ session, -EMSGSIZE if the payload does not fit. */
 int lan_session_send(struct session *s, uint8_t payload_type, const void *buf, size_t len);
 
+/* The local UDP port of the socket a session's console talks to (the one
+ * its RMCP+ handshake arrived on); 0 if it has none. */
+uint16_t lan_session_port(const struct session *s);
+
 #define LAN_MAX_PAYLOAD 512
 
 /* Deliver inbound payloads of this type (other than IPMI messages, type 0)

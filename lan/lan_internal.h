@@ -70,6 +70,7 @@ struct lan_pending_open {
 struct lan_sock {
 	struct lan *lan;
 	int fd;
+	uint16_t port;			/* the local UDP port it is bound to */
 	sd_event_source *src;
 };
 

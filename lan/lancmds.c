@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "channels/users.h"
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "lan/crypto.h"
@@ -78,7 +79,7 @@ int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	/* The IPMI 1.5 types enabled (LAN parameter 2) at the level asked. */
 	types = lanconf_auth_enables(bmc, priv) &
 		(1 << AUTHTYPE_NONE | 1 << AUTHTYPE_MD5 | 1 << AUTHTYPE_PASSWORD);
-	status |= l->kg_set ? 0x20 : 0;
+	status |= users_kg(&bmc->users) ? 0x20 : 0;
 	status |= c->vol.per_msg_auth_off ? 0x10 : 0;
 	status |= c->vol.user_auth_off ? 0x08 : 0;
 	/* Non-null names, null name with a password, anonymous. */
@@ -147,6 +148,7 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 	s->ulen = (uint8_t)ulen;
 	s->peer = pkt->peer;
 	s->peerlen = pkt->peerlen;
+	s->lan_sock = pkt->sock;
 	if (crypto_random(s->challenge, sizeof(s->challenge)) < 0) {
 		session_free(s);
 		return CC_UNSPECIFIED;

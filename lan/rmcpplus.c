@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "channels/users.h"
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
@@ -566,7 +567,9 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		session_free(s);
 		return;
 	}
-	key = bmc->cfg.lan.kg_set ? bmc->cfg.lan.kg : lan_user_key(lan, s->user_id);
+	key = users_kg(&bmc->users);
+	if (!key)
+		key = lan_user_key(lan, s->user_id);
 	klen = rakp_sik(s->auth_alg, key, CFG_PASSWORD_MAX, s->rm, s->rc, s->role, s->user, s->ulen, s->sik);
 	s->key_len = (uint8_t)klen;
 	rakp_kn(s->auth_alg, s->sik, klen, 1, s->k1);

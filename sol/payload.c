@@ -68,6 +68,7 @@ int sol_cmd_deactivate_payload(struct bmc *bmc, const struct ipmi_req *req, stru
 	struct rbuf r = rb_init(req->data, req->len);
 	uint8_t type = rb_u8(&r) & 0x3f, inst = rb_u8(&r) & 0x0f;
 	struct sol *sol = bmc->sol;
+	struct session *old;
 
 	if (!sol)
 		return CC_NOT_PRESENT;
@@ -76,9 +77,19 @@ int sol_cmd_deactivate_payload(struct bmc *bmc, const struct ipmi_req *req, stru
 	if (!sol->s)
 		return CC_PAYLOAD_ACTIVE;	/* 80h: already deactivated */
 	/* Its own session may always end it; another needs administrator. */
-	if (sol->s != req->session && req->priv < PRIV_ADMIN)
+	old = sol->s;
+	if (old != req->session && req->priv < PRIV_ADMIN)
 		return CC_INSUFFICIENT_PRIV;
-	sol_deactivate(sol, sol->s != req->session);
+	sol_deactivate(sol, old != req->session);
+	/* A console whose payload another session took away is told (the
+	 * "deactivating" packet) and its session is closed: ipmitool 1.8.19
+	 * ignores the status bit and would sit "operational" for ever on a
+	 * live session; with it closed, its keepalive fails and it exits. */
+	if (old != req->session) {
+		log_notice("sol: session %u closed: its SOL payload was deactivated by session %u",
+			   old->handle, req->session ? req->session->handle : 0);
+		session_free(old);
+	}
 	return CC_OK;
 }
 

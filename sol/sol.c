@@ -381,8 +381,12 @@ void sol_deactivate(struct sol *sol, bool notify)
 {
 	if (!sol->s)
 		return;
+	/* IPMI 2.0 15.9: status bit 4, "SOL deactivating".  The packet also
+	 * NACKs the console's last packet (nothing more will be accepted):
+	 * pyghmi reports the deactivation only on a NACK of its own packet. */
 	if (notify)
-		sol_send(sol, 0, 0, 0, SOL_ST_DEACTIVATING, NULL, 0);
+		sol_send(sol, 0, sol->in_seq, 0,
+			 SOL_ST_DEACTIVATING | (sol->in_seq ? SOL_ST_NACK : 0), NULL, 0);
 	log_info("sol: payload deactivated (session %u)", sol->s->handle);
 	sol->s = NULL;
 	sol->sid = 0;
@@ -413,9 +417,14 @@ void sol_power_event(struct sol *sol, enum power_event ev)
 uint16_t sol_session_port(struct sol *sol, const struct session *s)
 {
 	const struct cfg_lan *lan = &sol->bmc->cfg.lan;
+	uint16_t port = lan_session_port(s);
 
-	/* The endpoint of the session's address family (the board or
-	 * --listen); the console keeps talking to the port it used. */
+	/* The port of the socket the session's console talks to: ipmitool
+	 * refuses any other (and with several --listen endpoints the first
+	 * one's port is not it).  Outside a LAN session (KCS): the first
+	 * endpoint's. */
+	if (port)
+		return port;
 	for (unsigned i = 0; i < lan->n_listen; i++) {
 		const struct sockaddr_storage *a = &lan->listen[i].addr;
 

@@ -7,10 +7,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "channels/session.h"
+#include "channels/users.h"
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "lan/crypto.h"
 #include "sol/sol_internal.h"
 
 #define PARAM_REVISION 0x11
@@ -253,6 +256,27 @@ static void get_history(struct sol *sol, uint8_t param, unsigned block, struct w
 	wb_bytes(rsp, buf, n);
 }
 
+/* The console history is what the SOL payload would show, so a LAN session
+ * reads it only if it could activate SOL: SOL enabled, the user's SOL
+ * payload access, the SOL privilege level (D4h otherwise), and an RMCP+
+ * session with the protection parameter 2 forces (D5h otherwise: IPMI 1.5
+ * sessions never qualify).  Outside a session (KCS) it is readable. */
+static int history_access(struct bmc *bmc, const struct ipmi_req *req)
+{
+	const struct sol *sol = bmc->sol;
+	const struct session *s = req->session;
+
+	if (!s)
+		return CC_OK;
+	if (!sol->cfg.enabled || req->priv < sol->cfg.priv ||
+	    !users_payload_allowed(&bmc->users, s->user_id, req->channel, SOL_PAYLOAD_TYPE))
+		return CC_INSUFFICIENT_PRIV;
+	if (!s->v20 || (sol->cfg.force_enc && s->conf_alg == CONF_NONE) ||
+	    (sol->cfg.force_auth && s->integ_alg == INTEG_NONE))
+		return CC_NOT_IN_STATE;
+	return CC_OK;
+}
+
 int sol_cmd_get_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
@@ -267,6 +291,17 @@ int sol_cmd_get_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 		return CC_INVALID_FIELD;
 	if (param > 8 && param != PARAM_HISTORY_INFO && param != PARAM_HISTORY_READ)
 		return CC_PARAM_UNSUPPORTED;
+	if (param == PARAM_HISTORY_INFO || param == PARAM_HISTORY_READ) {
+		int cc = history_access(bmc, req);
+
+		if (cc != CC_OK) {
+			log_notice("sol: console history refused to user %u (session %u): %s",
+				   req->session->user_id, req->session->handle,
+				   cc == CC_NOT_IN_STATE ? "session without the protection SOL requires"
+							 : "no SOL access");
+			return cc;
+		}
+	}
 	wb_u8(rsp, PARAM_REVISION);
 	if (ch & 0x80)
 		return CC_OK;	/* parameter revision only */

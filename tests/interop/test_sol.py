@@ -617,3 +617,167 @@ def test_console_history_readable_over_oem_parameter(host):
         text += bytes(int(x, 16) for x in r.out.split())[5:]
     assert len(text) == held
     assert b"BLAST-END" in text or b"sim login: " in text or b"# " in text
+
+
+# --------------------------------------------------------------------------
+# several listeners; a console told its payload is gone
+
+
+def test_sol_on_second_listener(bmc_factory):
+    """With two --listen endpoints, Activate Payload and SOL parameter 8
+    report the port the session came in on (ipmitool refuses any other:
+    "BMC requests SOL session on different port")."""
+    from conftest import free_udp_port
+    p2 = free_udp_port()
+    b = bmc_factory(extra_args=("--listen", f"{HOST}:{p2}"))
+    argv = ["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(p2), "-U", "admin",
+            "-P", "password", "-N", "1", "-R", "2"]
+    r = run(argv + ["raw", "0x0c", "0x22", "0x01", "0x08", "0", "0"], env=b.client_env())
+    assert r.ok, r
+    got = bytes(int(x, 16) for x in r.out.split())
+    assert int.from_bytes(got[1:3], "little") == p2, (r, p2, b.port)
+    # the first listener still reports its own port
+    r = b.ipmitool("raw", "0x0c", "0x22", "0x01", "0x08", "0", "0")
+    got = bytes(int(x, 16) for x in r.out.split())
+    assert int.from_bytes(got[1:3], "little") == b.port, r
+    child = spawn(argv + ["sol", "activate"], b, timeout=15)
+    try:
+        i = child.expect([r"\[SOL Session operational", "different port", pexpect.EOF])
+        assert i == 0, child.before
+        child.send("\r~.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+
+
+# --------------------------------------------------------------------------
+# who may read the console history (OEM parameters C0h/C1h)
+
+
+def history_cc(b, param="0xc0", **kw):
+    r = b.ipmitool("raw", "0x0c", "0x22", "0x01", param, "0", "0", **kw)
+    m = re.search(r"rsp=0x([0-9a-f]{2})", r.text)
+    return 0 if r.ok else (int(m.group(1), 16) if m else None), r
+
+
+def test_history_needs_what_sol_activation_needs(bmc_factory):
+    """The history is the host console: a session reads it only when it
+    could activate SOL (user payload access, SOL privilege, an RMCP+ session
+    with the protection SOL forces)."""
+    b = bmc_factory()
+    user = dict(user="user", password="user", priv="USER")
+    cc, r = history_cc(b, **user)
+    assert cc == 0, r
+    cc, r = history_cc(b, "0xc1", **user)
+    assert cc == 0, r
+    # IPMI 1.5 has no confidentiality (and no SOL): refused, even for admin
+    cc, r = history_cc(b, intf="lan", **user)
+    assert cc == 0xD5, r
+    cc, r = history_cc(b, "0xc1", intf="lan")
+    assert cc == 0xD5, r
+    # the user's SOL payload disabled: refused on any session
+    r = b.ipmitool("sol", "payload", "disable", "1", "4")
+    assert r.ok, r
+    cc, r = history_cc(b, **user)
+    assert cc == 0xD4, r
+    cc, r = history_cc(b, "0xc1", **user)
+    assert cc == 0xD4, r
+    assert "console history refused to user 4" in b.stderr()
+    # the other parameters stay readable for that user
+    r = b.ipmitool("raw", "0x0c", "0x22", "0x01", "0x01", "0", "0", **user)
+    assert r.ok, r
+    # SOL privilege raised to operator: a USER session may not read it
+    r = b.ipmitool("sol", "payload", "enable", "1", "4")
+    assert r.ok, r
+    assert history_cc(b, **user)[0] == 0
+    r = b.ipmitool("sol", "set", "privilege-level", "operator")
+    assert r.ok, r
+    assert history_cc(b, **user)[0] == 0xD4
+    assert history_cc(b)[0] == 0
+
+
+def test_deactivated_console_is_told_ipmitool_exits(host):
+    """Session B (an administrator) deactivates A's payload: A's console
+    gets a SOL packet with "SOL deactivating" (status bit 4) and its session
+    is closed, so A's ipmitool, which ignores the bit, ends on its keepalive
+    instead of sitting "operational" for ever."""
+    # the raw console sees the status bit (and a NACK of its last packet)
+    c, _ = raw_console(host)
+    try:
+        raw_login(c)
+        c.type("echo before\r")
+        c.expect("before\r\n")
+        r = host.ipmitool("sol", "deactivate")
+        assert r.ok, r
+        c.pump(lambda k: any(st & 0x10 for st in k.statuses), 5)
+        st = [s for s in c.statuses if s & 0x10]
+        assert st and st[0] & 0x40, c.statuses
+    finally:
+        c.close()
+    assert "its SOL payload was deactivated by session" in host.stderr()
+    # ipmitool: ends by itself (its keepalive finds the session gone)
+    argv = ["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(host.port), "-U", "admin",
+            "-P", "password", "-N", "1", "-R", "1", "sol", "activate"]
+    a = spawn(argv, host, timeout=15)
+    try:
+        a.expect(r"\[SOL Session operational")
+        r = host.ipmitool("sol", "deactivate")
+        assert r.ok, r
+        i = a.expect(["No response to keepalive", "SOL session closed by BMC",
+                      pexpect.EOF, pexpect.TIMEOUT], timeout=150)
+        assert i in (0, 1, 2), a.before
+        a.expect(pexpect.EOF, timeout=60)
+    finally:
+        a.close(force=True)
+    # the payload is free: a new console activates at once
+    c, _ = raw_console(host)
+    c.deactivate()
+    c.close()
+
+
+PYGHMI_KICKED = r"""
+import sys, time
+from pyghmi.ipmi import console
+got, errors = [], []
+def handler(data):
+    if isinstance(data, dict):
+        errors.append(str(data))
+    elif isinstance(data, (bytes, str)):
+        got.append(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
+c = console.Console(bmc=sys.argv[1], userid="admin", password="password",
+                    iohandler=handler, port=int(sys.argv[2]))
+t_end = time.time() + 20
+sent = False
+while time.time() < t_end and not errors:
+    console.session.Session.wait_for_rsp(0.2)
+    if not sent and c.connected:
+        c.send_data("\recho pyghmi-here\r")
+        sent = True
+    if "pyghmi-here\r\n" in "".join(got) and sent is True:
+        print("READY", flush=True)
+        sent = "announced"
+print("ERRORS", errors, flush=True)
+"""
+
+
+def test_pyghmi_console_sees_deactivation(host):
+    import subprocess
+    p = subprocess.Popen([SYS_PYTHON, "-c", PYGHMI_KICKED, HOST, str(host.port)],
+                         stdout=subprocess.PIPE, text=True, env=host.client_env())
+    try:
+        line = ""
+        t_end = time.monotonic() + 30
+        while "READY" not in line and time.monotonic() < t_end:
+            line = p.stdout.readline()
+            if not line:
+                break
+        assert "READY" in line, line
+        r = host.ipmitool("sol", "deactivate")
+        assert r.ok, r
+        out, _ = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert "Remote IPMI console disconnected" in out, out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SYS_PYTHON, run
+from conftest import SYS_PYTHON, load_board, run, write_board
 
 PW20 = "0123456789abcdefghij"
 
@@ -181,7 +181,9 @@ def test_bad_input(bmc):
     cases = [
         # Set User Name: NUL in the middle, all NUL, > 16 bytes, ID 0, past max, user 1
         ((6, 0x45, 5, *b"ev\0e".ljust(16, b"\0")), 0xCC),
-        ((6, 0x45, 5, *([0] * 16)), 0xCC),
+        # (an all-NUL name deletes the user: test_user_delete_*)
+        # a name another ID already has
+        ((6, 0x45, 5, *b"admin".ljust(16, b"\0")), 0xCC),
         ((6, 0x45, 5, *b"a" * 17), 0xC7),
         ((6, 0x45, 0, *b"zero".ljust(16, b"\0")), 0xCC),
         ((6, 0x45, 16, *b"past".ljust(16, b"\0")), 0xCC),
@@ -258,23 +260,90 @@ def test_null_user_authcap(bmc_factory):
     assert not b.ipmitool("mc", "info", user="", password="anonpw", priv="USER").ok
 
 
-def test_corrupt_users_file(bmc_factory):
-    b = bmc_factory()
-    ok(b.ipmitool("user", "set", "name", "5", "alice"))
+def corrupt_and_restart(b, content=None):
     b.stop_and_check()
     users = Path(b.state_dir) / "users"
     data = bytearray(users.read_bytes())
-    data[len(data) // 2] ^= 0x40
+    if content is None:
+        data[len(data) // 2] ^= 0x40
+    else:
+        data = bytearray(content)
     users.write_bytes(bytes(data))
     b.proc = None
     b.returncode = None
     b.start()
+    return bytes(data)
+
+
+def test_corrupt_users_file(bmc_factory):
+    """A corrupt users file never brings the factory users back silently:
+    LAN logins are refused and the log says how to recover; the documented
+    step (delete users.corrupt, restart) brings the board's users back."""
+    b = bmc_factory()
+    ok(b.ipmitool("user", "set", "name", "5", "alice"))
+    ok(b.ipmitool("user", "set", "password", "2", "changedpw"))
+    data = corrupt_and_restart(b)
     err = b.stderr()
-    assert re.search(r"users cannot be decrypted.*moved to users\.corrupt, using the board's users",
+    assert re.search(r"users cannot be decrypted.*moved to users\.corrupt\. LAN LOGINS ARE REFUSED",
                      err), err
-    assert (Path(b.state_dir) / "users.corrupt").read_bytes() == bytes(data)
-    rows = user_rows(b)
-    assert rows[5][0] == "" and rows[2][0] == "admin", rows
+    assert "delete users.corrupt" in err and "NOT restored automatically" in err, err
+    assert (Path(b.state_dir) / "users.corrupt").read_bytes() == data
+    assert not (Path(b.state_dir) / "users").exists()
+    # neither the factory password nor the one set before gets in, on any path
+    for pw in ("password", "changedpw"):
+        assert not b.ipmitool("mc", "info", password=pw).ok
+        assert not b.ipmitool("mc", "info", password=pw, intf="lan", authtype="MD5").ok
+    assert "user state was corrupt and has not been recovered" in b.stderr()
+    # a restart changes nothing
+    b.restart()
+    assert not b.ipmitool("mc", "info").ok
+    # the documented recovery step: remove users.corrupt (a deliberate act), restart
+    b.stop_and_check()
+    (Path(b.state_dir) / "users.corrupt").unlink()
+    b.proc = None
+    b.returncode = None
+    b.start()
+    ok(b.ipmitool("mc", "info"))
+    assert user_rows(b)[5][0] == "", user_rows(b)
+
+
+def test_corrupt_users_recovered_in_band(bmc_factory, tmp_path):
+    """In-band (the host interface needs no login) an administrator sets a
+    user up: that is the new state and LAN logins work again, for it only."""
+    import tempfile
+    from kcsclient import FakeVM
+    sockdir = Path(tempfile.mkdtemp(prefix="bk-", dir="/tmp"))
+    board = load_board()
+    board["kcs"] = {"backend": "extern", "listen": f"unix:{sockdir}/kcs.sock"}
+    b = bmc_factory(board=write_board(tmp_path, board))
+    corrupt_and_restart(b, b"garbage")
+    assert "state: users is malformed" in b.stderr()
+    assert not b.ipmitool("mc", "info").ok
+    vm = FakeVM(str(sockdir / "kcs.sock"))
+    try:
+        cc, _ = vm.request(6, 0x45, bytes([2]) + b"rescue".ljust(16, b"\0"))
+        assert cc == 0
+        cc, _ = vm.request(6, 0x47, bytes([2, 2]) + b"rescuepw".ljust(16, b"\0"))
+        assert cc == 0
+        cc, _ = vm.request(6, 0x47, bytes([2, 1]))
+        assert cc == 0
+        cc, _ = vm.request(6, 0x43, bytes([0x90 | 1, 2, 4]))
+        assert cc == 0
+    finally:
+        vm.close()
+    assert "recovered by an administrator" in b.stderr()
+    ok(b.ipmitool("mc", "info", user="rescue", password="rescuepw"))
+    assert not b.ipmitool("mc", "info").ok       # admin/password stays gone
+    b.restart()
+    ok(b.ipmitool("mc", "info", user="rescue", password="rescuepw"))
+
+
+def test_state_dir_made_0700(bmc_factory, tmp_path):
+    state = tmp_path / "widestate"
+    state.mkdir(mode=0o755)
+    os.chmod(state, 0o755)
+    b = bmc_factory(state_dir=state)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
     ok(b.ipmitool("mc", "info"))
 
 
@@ -318,6 +387,56 @@ assert c.set_user_password(7, password='carolpw2')
 u = c.get_users()
 print(u[7]['name'], u[7]['access']['privilege_level'], u[2]['name'])
 """
+
+
+PYGHMI_DELETE = """
+import sys
+from pyghmi.ipmi import command
+c = command.Command(bmc='127.0.0.1', userid='admin', password='password', port=int(sys.argv[1]))
+assert c.create_user(uid=7, name='carol', password='carolpw', privilege_level='user')
+print('created', c.get_users()[7]['name'])
+assert c.user_delete(7)
+print('deleted', 7 not in c.get_users())
+"""
+
+
+def test_user_delete_pyghmi(bmc_factory):
+    """pyghmi's user_delete() sets a 16-byte all-NUL name (and tries all
+    FFh when that gets CCh): the user is gone, its login refused."""
+    b = bmc_factory()
+    r = ok(run([SYS_PYTHON, "-c", PYGHMI_DELETE, str(b.port)], timeout=60, env=b.client_env()))
+    assert "created carol" in r.out and "deleted True" in r.out, r
+    assert "user 7 \"carol\" deleted" in b.stderr()
+    assert user_rows(b)[7][0] == "", user_rows(b)
+    assert not b.ipmitool("mc", "info", user="carol", password="carolpw", priv="USER").ok
+    # the slot is unused again: disabled, NO ACCESS, no password
+    r = ok(b.ipmitool("channel", "getaccess", "1", "7"))
+    assert re.search(r"Enable Status\s*:\s*disabled", r.out), r
+    assert re.search(r"Privilege Level\s*:\s*NO ACCESS", r.out), r
+    r = b.ipmitool("user", "test", "7", "16", "carolpw")
+    assert "password incorrect" in r.text, r
+
+
+def test_user_delete_freeipmi_and_duplicate_name(bmc_factory):
+    b = bmc_factory()
+    make_user(b, 3, "bob", "bobpw")
+    ok(b.ipmitool("mc", "info", user="bob", password="bobpw", priv="USER"))
+    # FreeIPMI deletes with an empty Username (sent as 16 NUL bytes)
+    ok(b.freeipmi("ipmi-config", "--commit", "--key-pair=User3:Username="))
+    assert user_rows(b)[3][0] == "", user_rows(b)
+    assert not b.ipmitool("mc", "info", user="bob", password="bobpw", priv="USER").ok
+    # the persisted state agrees
+    b.restart()
+    assert user_rows(b)[3][0] == ""
+    # a name another ID has is refused (logins look users up by name), the
+    # same name on the same ID is fine
+    r = b.ipmitool("user", "set", "name", "6", "admin")
+    assert not r.ok, r
+    r = raw(b, 6, 0x45, 6, *b"admin".ljust(16, b"\0"))
+    assert rsp_code(r) == 0xCC, r
+    assert user_rows(b)[6][0] == ""
+    ok(b.ipmitool("user", "set", "name", "2", "admin"))
+    ok(b.ipmitool("mc", "info"))
 
 
 def test_pyghmi_users(bmc_factory):
@@ -434,3 +553,39 @@ def test_corrupt_lockout_file(bmc_factory):
     b.start()
     assert "lockout is corrupt; moved to lockout.corrupt" in b.stderr(), b.stderr_tail()
     ok(b.ipmitool("mc", "info"))
+
+
+def test_passwords_only_over_encrypted_sessions(bmc_factory, tmp_path):
+    """Set User Password carries the password: a LAN session without
+    encryption (IPMI 1.5, RMCP+ suite 2) gets D5h and nothing changes;
+    lanplus with suites 3 and 17 (AES-CBC) works."""
+    board = load_board()
+    board["lan"]["cipher_suites"] = [2, 3, 17]      # 2: integrity, no confidentiality
+    b = bmc_factory(board=write_board(tmp_path, board))
+    make_user(b, 5, "alice", "secret")
+    r = b.ipmitool("user", "set", "password", "5", "leaked", intf="lan", authtype="MD5")
+    assert not r.ok, r
+    r = b.ipmitool("raw", "6", "0x47", "5", "2", *["0x41"] * 16, intf="lan", authtype="MD5")
+    assert rsp_code(r) == 0xD5, r
+    r = b.ipmitool("raw", "6", "0x47", "5", "2", *["0x41"] * 16, cipher=2)
+    assert rsp_code(r) == 0xD5, r
+    # the password "test" operation carries it too
+    r = b.ipmitool("user", "test", "5", "16", "secret", intf="lan", authtype="MD5")
+    assert "Success" not in r.out, r
+    assert "refused on session" in b.stderr() and "not encrypted" in b.stderr()
+    # nothing changed: the old password still logs in, the new one does not
+    ok(b.ipmitool("mc", "info", user="alice", password="secret", priv="USER"))
+    assert not b.ipmitool("mc", "info", user="alice", password="leaked", priv="USER").ok
+    assert "leaked" not in b.stderr()
+    # encrypted sessions: fine
+    for cipher in (3, 17):
+        pw = f"new{cipher}"
+        ok(b.ipmitool("user", "set", "password", "5", pw, cipher=cipher))
+        ok(b.ipmitool("mc", "info", user="alice", password=pw, priv="USER"))
+    # FreeIPMI over IPMI 1.5 cannot commit a password either; over LAN_2_0 it can
+    conf = tmp_path / "pw.conf"
+    conf.write_text("Section User5\n\tPassword viafreeipmi\nEndSection\n")
+    assert not b.freeipmi("ipmi-config", "--commit", f"--filename={conf}", driver="LAN",
+                          cipher=None).ok
+    ok(b.freeipmi("ipmi-config", "--commit", f"--filename={conf}"))
+    ok(b.ipmitool("mc", "info", user="alice", password="viafreeipmi", priv="USER"))

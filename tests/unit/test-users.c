@@ -3,7 +3,8 @@
  * The user table and channel access: commands through the dispatcher
  * (completion codes, nothing changed on refusal), the sealed users file
  * (no password in clear, key 0600, survives a restart, a corrupt or
- * undecryptable file is moved aside and the board's users come back),
+ * undecryptable file is moved aside and LAN logins are refused until an
+ * administrator recovers — never the board's users silently),
  * channel access persistence, and the bad-password lockout on a fake clock.
  */
 #include <errno.h>
@@ -127,7 +128,14 @@ static void test_names(void)
 	CHECK(set_name(5, "alice", 5) == CC_OK);
 	CHECK(CMD(0x46, 5) == CC_OK && memcmp(last, "alice\0", 6) == 0);
 	CHECK(set_name(5, "bo\0b", 4) == CC_INVALID_FIELD);		/* NUL in the middle */
-	CHECK(set_name(5, "", 0) == CC_INVALID_FIELD);			/* all NUL */
+	CHECK(set_name(6, "alice", 5) == CC_INVALID_FIELD);		/* another ID has it */
+	CHECK(set_name(5, "alice", 5) == CC_OK);			/* its own name again */
+	/* All NUL: the user is deleted (pyghmi user_delete, FreeIPMI Username=). */
+	CHECK(set_name(7, "tmp", 3) == CC_OK && password(7, 2, false, "tmppw") == CC_OK);
+	CHECK(set_name(7, "", 0) == CC_OK);
+	CHECK(CMD(0x46, 7) == CC_OK && last[0] == 0);
+	CHECK(password(7, 3, false, "tmppw") == 0x80);			/* password wiped */
+	CHECK(CMD(0x44, 1, 7) == CC_OK && (last[1] & 0xc0) == 0x80 && (last[3] & 0x0f) == 0x0f);
 	CHECK(set_name(5, "tab\there", 8) == CC_INVALID_FIELD);
 	CHECK(set_name(0, "x", 1) == CC_INVALID_FIELD);
 	CHECK(set_name(16, "x", 1) == CC_INVALID_FIELD);
@@ -229,6 +237,19 @@ static void test_persistence(void)
 	CHECK(users_priv_limit(&bmc.users, 3, 1) == PRIV_OPERATOR);
 }
 
+/* The documented way back to the board's users: remove the corrupt copies
+ * (and whatever was written since) and start again. */
+static void factory_restart(void)
+{
+	unlinkat(bmc.state_fd, "users.corrupt", 0);
+	unlinkat(bmc.state_fd, "keys.corrupt", 0);
+	unlinkat(bmc.state_fd, "users", 0);
+	unlinkat(bmc.state_fd, "keys", 0);
+	restart();
+	CHECK(!bmc.users.recovery);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
+}
+
 static void test_corrupt(void)
 {
 	static uint8_t buf[16384];
@@ -239,33 +260,58 @@ static void test_corrupt(void)
 	buf[n / 2] ^= 0x01;	/* one bit flipped in the sealed data */
 	CHECK(store_write(bmc.state_fd, "users", buf, (size_t)n) == 0);
 	restart();
-	CHECK(exists("users.corrupt") && exists("users"));
+	/* Moved aside, nothing written, nobody logs in: not the factory admin. */
+	CHECK(exists("users.corrupt") && !exists("users"));
+	CHECK(bmc.users.recovery);
 	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
-	CHECK(unlinkat(bmc.state_fd, "users.corrupt", 0) == 0);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	CHECK(users_auth_status(&bmc.users, 1) == 0);
+	/* A restart does not bring the board's users back either. */
+	restart();
+	CHECK(bmc.users.recovery);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	/* In-band recovery: an administrator's change ends it; what it set is
+	 * the state now. */
+	CHECK(set_name(2, "root", 4) == CC_OK);
+	CHECK(!bmc.users.recovery && exists("users") && exists("keys"));
+	CHECK(password(2, 2, false, "newpw") == CC_OK && CMD(0x47, 2, 1) == CC_OK);
+	CHECK(CMD(0x43, 0x90 | 1, 2, PRIV_ADMIN) == CC_OK);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"root", 4) == 2);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	restart();
+	CHECK(!bmc.users.recovery);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"root", 4) == 2);
+	factory_restart();
 
-	/* Another device key: the file cannot be opened. */
+	/* Another device key: the file cannot be opened (nor the keys file). */
 	CHECK(set_name(5, "alice", 5) == CC_OK);
 	memset(key, 0x5a, sizeof(key));
 	CHECK(store_write(bmc.state_fd, "users.key", key, sizeof(key)) == 0);
 	restart();
-	CHECK(exists("users.corrupt"));
+	CHECK(exists("users.corrupt") && exists("keys.corrupt") && bmc.users.recovery);
 	CHECK(CMD(0x46, 5) == CC_OK && last[0] == 0);
-	CHECK(unlinkat(bmc.state_fd, "users.corrupt", 0) == 0);
+	factory_restart();
 
 	/* Garbage and a short file. */
 	CHECK(store_write(bmc.state_fd, "users", "hello", 5) == 0);
 	restart();
-	CHECK(exists("users.corrupt"));
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
-	CHECK(unlinkat(bmc.state_fd, "users.corrupt", 0) == 0);
-	/* A key file of the wrong length is replaced (and moved aside). */
+	CHECK(exists("users.corrupt") && bmc.users.recovery);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	factory_restart();
+	/* A key file of the wrong length is replaced (and moved aside): the
+	 * old users file then cannot be opened. */
 	CHECK(store_write(bmc.state_fd, "users.key", "short", 5) == 0);
 	restart();
-	CHECK(exists("users.key.corrupt") && exists("users.corrupt"));
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
+	CHECK(exists("users.key.corrupt") && exists("users.corrupt") && bmc.users.recovery);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
 	unlinkat(bmc.state_fd, "users.key.corrupt", 0);
-	unlinkat(bmc.state_fd, "users.corrupt", 0);
+	factory_restart();
+	/* A corrupt keys file alone: recovery too (K_G is not guessed). */
+	CHECK(store_write(bmc.state_fd, "keys", "garbage", 7) == 0);
+	restart();
+	CHECK(exists("keys.corrupt") && bmc.users.recovery);
+	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	factory_restart();
 }
 
 static void test_lockout(void)
