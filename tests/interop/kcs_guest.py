@@ -64,10 +64,12 @@ acpid -f -c /etc/acpi >/dev/null 2>&1 &
 i=0
 while [ ! -e /dev/ipmi0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 stty -F /dev/ttyS1 raw -echo 115200
-# A non-interactive read loop: no prompt, no line editing, no echo.
-setsid sh -c 'while read -r line; do eval "$line"; done </dev/ttyS1 >/dev/ttyS1 2>&1' &
+# A non-interactive read loop: no prompt, no line editing, no echo.  It
+# says ready itself, once it holds the port open: bytes that reach a serial
+# port nobody has open are dropped (a command's first word was lost so).
+setsid sh -c 'echo "BMCD-GUEST-READY $(cut -d" " -f1 /proc/uptime)"
+	while read -r line; do eval "$line"; done' </dev/ttyS1 >/dev/ttyS1 2>&1 &
 echo "bmcd-guest: ready at $(cut -d' ' -f1 /proc/uptime) s, $(ls /dev/ipmi0 2>&1)"
-echo "BMCD-GUEST-READY $(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS1
 while :; do sleep 3600; done
 """
 
