@@ -107,7 +107,7 @@ static void parse_source(struct pctx *c, json_object *obj, const char *base, str
 {
 	static const char *const keys[] = {
 		"kind", "value", "swing", "name", "device", "channel", "bus", "address",
-		"register", "width", "byte_order", "signed", "scale", "offset", NULL
+		"register", "width", "byte_order", "signed", "scale", "offset", "off", "settle_s", NULL
 	};
 	static const char *const kinds[] = { "sim", "hwmon", "i2c", NULL };
 	static const char *const orders[] = { "big", "little", NULL };
@@ -134,7 +134,18 @@ static void parse_source(struct pctx *c, json_object *obj, const char *base, str
 	if (s->src == SRC_SIM) {
 		cfg_get_number(c, src, path, "value", -1e6, 1e6, &s->sim_value);
 		cfg_get_number(c, src, path, "swing", 0, 1e6, &s->sim_swing);
+		s->sim_has_off = cfg_get_number(c, src, path, "off", -1e6, 1e6, &s->sim_off);
+		cfg_get_number(c, src, path, "settle_s", 0, 3600, &s->sim_settle_s);
+		if (s->sim_has_off && !s->threshold)
+			cfg_report(c, path, "\"off\": only a threshold sensor follows the host's power");
 		return;
+	}
+	for (const char *const *key = (const char *const[]){ "off", "settle_s", NULL }; *key; key++) {
+		char p2[PATH_LEN];
+		json_object *v;
+
+		if (cfg_find(c, src, path, *key, false, p2, &v))
+			cfg_report(c, p2, "only a sim source follows the host's power");
 	}
 	s->scale = 1;
 	if (s->src == SRC_HWMON) {
