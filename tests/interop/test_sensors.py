@@ -250,9 +250,9 @@ def test_freeipmi_sensors_and_thresholds(bmc):
 
 
 def test_freeipmi_sensors_config_checkout(bmc_factory, tmp_path):
-    # ipmi-sensors-config does not bridge: it would configure the BMC's
-    # sensor of the same number for a satellite's record (docs/bridging.md),
-    # so this board has no satellites.
+    # ipmi-sensors-config does not bridge: it would ask the BMC for a
+    # satellite record's sensor number and get "not present"
+    # (docs/bridging.md), so this board has no satellites.
     board = load_board()
     board.pop("ipmb")
     b = bmc_factory(board=write_board(tmp_path, board))
