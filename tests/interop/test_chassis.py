@@ -190,6 +190,19 @@ def test_ipmipower_on_then_off(fresh_bmc):
     assert "host power good: on" not in b.stderr()
 
 
+def test_ipmipower_refused_action_is_not_ok(fresh_bmc):
+    """A reset with the host off is refused (D5h): ipmipower over IPMI 1.5
+    says "operation invalid" and fails; over RMCP+, ipmipower 1.6.10 prints
+    nothing for any error code of Chassis Control (its own quirk), but never
+    "ok"."""
+    b = fresh_bmc
+    r = b.freeipmi("ipmipower", "--reset", driver="LAN")
+    assert not r.ok and re.search(r":\s*operation invalid\s*$", r.out, re.M), r
+    r = b.freeipmi("ipmipower", "--reset")
+    assert not re.search(r":\s*ok\s*$", r.out, re.M), r
+    assert b.power_status()[0] == "off"
+
+
 def test_power_reset_while_powering_on(fresh_bmc):
     """A reset while the host starts is accepted (it starts from reset
     anyway) and the host comes up, with no fault."""
