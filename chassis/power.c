@@ -5,6 +5,11 @@
 #include "chassis/power.h"
 #include "daemon/log.h"
 
+/* After the forced off's long press the machine waits this much more before
+ * it counts the press as over: a power on that follows is then a new press
+ * after the line was released, not more of the same one. */
+#define POWER_RELEASE_GAP_MS 100
+
 const char *power_state_name(enum power_state s)
 {
 	switch (s) {
@@ -77,7 +82,7 @@ static int power_start_off(struct power *p, bool cycle, enum restart_cause cause
 	p->pending_cause = cause;
 	p->off_pressing = true;
 	power_set_state(p, POWER_POWERING_OFF);
-	return power_arm(p, p->t.force_off_ms);
+	return power_arm(p, p->t.force_off_ms + POWER_RELEASE_GAP_MS);
 }
 
 /* Power good is low and the forced off's press has ended: off, or on with

@@ -118,7 +118,7 @@ static void rig_in(struct rig *r, enum power_state s)
 		rig_init(r, true);
 		CHECK(power_request(&r->power, POWER_ACTION_CYCLE, RESTART_CHASSIS_CMD) == 0);
 		pg(r, false);
-		run_for(r, timing.force_off_ms + 40);	/* the long press ends */
+		run_for(r, timing.force_off_ms + 200);	/* the long press ends */
 		break;
 	}
 	CHECK(r->power.state == s);
@@ -180,7 +180,7 @@ static void test_abort_power_on(void)
 	rig_in(&r, POWER_POWERING_ON);
 	CHECK(power_request(&r.power, POWER_ACTION_OFF, RESTART_CHASSIS_CMD) == 0);
 	CHECK(r.host.presses[BUTTON_POWER] == 2 && r.host.last_ms[BUTTON_POWER] == timing.force_off_ms);
-	run_for(&r, timing.force_off_ms + 40);
+	run_for(&r, timing.force_off_ms + 200);
 	CHECK(r.power.state == POWER_OFF && !r.power.fault && r.faults == 0);
 	rig_done(&r);
 
@@ -189,7 +189,7 @@ static void test_abort_power_on(void)
 	CHECK(power_request(&r.power, POWER_ACTION_OFF, RESTART_CHASSIS_CMD) == 0);
 	pg(&r, true);
 	CHECK(r.power.state == POWER_POWERING_OFF && r.power.on);
-	run_for(&r, timing.force_off_ms + 40);
+	run_for(&r, timing.force_off_ms + 200);
 	CHECK(r.power.state == POWER_POWERING_OFF);	/* press over, power good still high */
 	pg(&r, false);
 	CHECK(r.power.state == POWER_OFF && !r.power.fault);
@@ -205,7 +205,7 @@ static void test_merged_actions(void)
 	CHECK(power_request(&r.power, POWER_ACTION_ON, RESTART_CHASSIS_CMD) == 0);
 	pg(&r, false);
 	CHECK(r.power.state == POWER_POWERING_OFF);
-	run_for(&r, timing.force_off_ms + 40);
+	run_for(&r, timing.force_off_ms + 200);
 	CHECK(r.power.state == POWER_POWERING_ON && r.host.presses[BUTTON_POWER] == 2);
 	pg(&r, true);
 	CHECK(r.power.state == POWER_ON && r.power.last_on_by_ipmi);
@@ -216,7 +216,7 @@ static void test_merged_actions(void)
 	CHECK(power_request(&r.power, POWER_ACTION_ON, RESTART_CHASSIS_CMD) == 0);
 	CHECK(power_request(&r.power, POWER_ACTION_OFF, RESTART_CHASSIS_CMD) == 0);
 	pg(&r, false);
-	run_for(&r, timing.force_off_ms + 40);
+	run_for(&r, timing.force_off_ms + 200);
 	CHECK(r.power.state == POWER_OFF && r.host.presses[BUTTON_POWER] == 1);
 	rig_done(&r);
 
@@ -232,7 +232,7 @@ static void test_merged_actions(void)
 	r.power.t.cycle_interval_ms = 0;
 	CHECK(power_request(&r.power, POWER_ACTION_CYCLE, RESTART_CHASSIS_CMD) == 0);
 	pg(&r, false);
-	run_for(&r, timing.force_off_ms + 40);
+	run_for(&r, timing.force_off_ms + 200);
 	CHECK(r.power.state == POWER_POWERING_ON);
 	rig_done(&r);
 
