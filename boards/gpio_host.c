@@ -34,8 +34,7 @@ struct gpio_host {
 	struct power *power;
 	struct gpiod_line *line[SIG_COUNT];	/* NULL: not wired */
 	sd_event_source *io[SIG_COUNT];		/* inputs' event fds */
-	sd_event_source *release;		/* end of the current press */
-	enum gpio_sig pressed;
+	sd_event_source *release[SIG_IDENTIFY];	/* end of each button's press */
 	bool pg;				/* last power-good level reported */
 	bool post;				/* last POST-complete level */
 	unsigned nmi_ms;			/* the board's NMI pulse */
@@ -150,10 +149,16 @@ static int gpio_set(struct gpio_host *h, enum gpio_sig s, bool asserted)
 static int gpio_released(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct gpio_host *h = userdata;
-	int r = gpio_set(h, h->pressed, false);
 
-	if (r < 0)
-		log_error_errno(r, "gpio host: release %s", sig_key[h->pressed]);
+	for (int s = 0; s < SIG_IDENTIFY; s++) {
+		int r;
+
+		if (h->release[s] != src)
+			continue;
+		r = gpio_set(h, (enum gpio_sig)s, false);
+		if (r < 0)
+			log_error_errno(r, "gpio host: release %s", sig_key[s]);
+	}
 	return 0;
 }
 
@@ -168,20 +173,21 @@ static int gpio_press(void *ctx, enum host_button b, unsigned ms)
 		return -ENOTSUP;
 	if (s == SIG_NMI)
 		ms = h->nmi_ms;
-	if (h->release && sd_event_source_get_enabled(h->release, NULL) > 0)
-		return -EBUSY;
 	sd_event_now(h->ev, CLOCK_MONOTONIC, &now);
-	h->release = sd_event_source_disable_unref(h->release);
-	r = sd_event_add_time(h->ev, &h->release, CLOCK_MONOTONIC, now + ms * 1000ULL, 1000,
+	/* A button still held stays asserted: its release moves to ms from
+	 * now. */
+	h->release[s] = sd_event_source_disable_unref(h->release[s]);
+	r = sd_event_add_time(h->ev, &h->release[s], CLOCK_MONOTONIC, now + ms * 1000ULL, 1000,
 			      gpio_released, h);
-	if (r < 0)
-		return r;
-	r = gpio_set(h, s, true);
 	if (r < 0) {
-		h->release = sd_event_source_disable_unref(h->release);
+		gpio_set(h, s, false);
 		return r;
 	}
-	h->pressed = s;
+	r = gpio_set(h, s, true);
+	if (r < 0) {
+		h->release[s] = sd_event_source_disable_unref(h->release[s]);
+		return r;
+	}
 	log_debug("gpio host: %s asserted for %u ms", sig_key[s], ms);
 	return 0;
 }
@@ -295,7 +301,8 @@ struct gpio_host *gpio_host_free(struct gpio_host *h)
 {
 	if (!h)
 		return NULL;
-	sd_event_source_disable_unref(h->release);
+	for (int s = 0; s < SIG_IDENTIFY; s++)
+		sd_event_source_disable_unref(h->release[s]);
 	for (int s = 0; s < SIG_COUNT; s++) {
 		sd_event_source_disable_unref(h->io[s]);
 		if (h->line[s]) {

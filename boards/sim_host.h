@@ -4,7 +4,8 @@
  * reset buttons.  A short power-button press starts it (power good after
  * power_on_ms) or asks its OS to shut down (power good drops after
  * soft_off_ms); holding the button at least SIM_FORCE_OFF_HOLD_MS forces it
- * off (power good drops power_off_ms after the hold threshold).
+ * off (power good drops power_off_ms after the release), and stops a start
+ * still under way (power good never rises).  Each button is its own line.
  */
 #pragma once
 

@@ -348,13 +348,15 @@ static bool bootopt_expires(const struct bootopt_saved *s)
 	       !(s->valid_clearing & BOOTOPT_KEEP_NO_TIMEOUT);
 }
 
-/* A Chassis Control (re)start is under way: power on, or a power cycle. */
+/* A Chassis Control (re)start is under way: power on, a power cycle, or a
+ * power on asked while the host goes down. */
 static bool chassis_boot_pending(const struct power *p)
 {
 	if (!p || p->pending_cause != RESTART_CHASSIS_CMD)
 		return false;
 	return p->state == POWER_POWERING_ON || p->state == POWER_CYCLE_WAIT ||
-	       (p->state == POWER_POWERING_OFF && p->cycle_pending);
+	       ((p->state == POWER_POWERING_OFF || p->state == POWER_SOFT_OFF) &&
+		(p->cycle_pending || p->on_pending));
 }
 
 static int bootopt_on_timeout(sd_event_source *src, uint64_t usec, void *userdata);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Chassis netfn (00h) handlers. */
 #include <errno.h>
+#include <string.h>
 
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
@@ -8,11 +9,59 @@
 
 static int chassis_get_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	wb_u8(rsp, 0x02);	/* provides front panel lockout */
-	wb_u8(rsp, 0x20);	/* FRU info device address: the BMC */
-	wb_u8(rsp, 0x20);	/* SDR device */
-	wb_u8(rsp, 0x20);	/* SEL device */
-	wb_u8(rsp, 0x20);	/* system management device */
+	const struct chassis *c = &bmc->chassis;
+
+	/* Flags (default: front panel lockout), then the FRU info, SDR, SEL
+	 * and system management device addresses (default: the BMC, 20h);
+	 * the bridge device address only once one was set. */
+	wb_u8(rsp, c->cap_flags);
+	wb_bytes(rsp, c->cap_addr, sizeof(c->cap_addr));
+	if (c->cap_bridge_set)
+		wb_u8(rsp, c->cap_bridge);
+	return CC_OK;
+}
+
+static int chassis_set_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct chassis *c = &bmc->chassis;
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t flags = rb_u8(&r), addr[4], bridge = 0;
+	bool has_bridge;
+
+	rb_copy(&r, addr, sizeof(addr));
+	has_bridge = rb_left(&r) > 0;
+	if (has_bridge)
+		bridge = rb_u8(&r);
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (flags & ~CHASSIS_CAP_SETTABLE_FLAGS)
+		return CC_INVALID_FIELD;
+	/* 8-bit slave addresses: bit 0 is the read/write bit, always 0. */
+	for (size_t i = 0; i < sizeof(addr); i++)
+		if (addr[i] & 1)
+			return CC_INVALID_FIELD;
+	if (bridge & 1)
+		return CC_INVALID_FIELD;
+	c->cap_flags = flags;
+	memcpy(c->cap_addr, addr, sizeof(addr));
+	c->cap_bridge_set = has_bridge;
+	c->cap_bridge = has_bridge ? bridge : 0x20;
+	chassis_save(bmc);
+	log_info("chassis capabilities: flags %02x, FRU %02x, SDR %02x, SEL %02x, SM %02x", flags,
+		 addr[0], addr[1], addr[2], addr[3]);
+	return CC_OK;
+}
+
+static int chassis_set_cycle_interval(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
+	struct chassis *c = &bmc->chassis;
+
+	c->cycle_interval_set = true;
+	c->cycle_interval_s = req->data[0];
+	/* Taken by the next power cycle's wait (not one already waiting). */
+	bmc->power.t.cycle_interval_ms = c->cycle_interval_s * 1000u;
+	chassis_save(bmc);
+	log_info("power cycle interval: %u s", c->cycle_interval_s);
 	return CC_OK;
 }
 
@@ -138,10 +187,12 @@ const struct ipmi_cmd chassis_cmds[256] = {
 	[0x01] = IPMI_CMD(chassis_get_status, PRIV_USER, 0, 0, 0, "Get Chassis Status"),
 	[0x02] = IPMI_CMD(chassis_control, PRIV_OPERATOR, 1, 1, 0, "Chassis Control"),
 	[0x04] = IPMI_CMD(chassis_identify, PRIV_OPERATOR, 0, 2, 0, "Chassis Identify"),
+	[0x05] = IPMI_CMD(chassis_set_capabilities, PRIV_ADMIN, 5, 6, 0, "Set Chassis Capabilities"),
 	[0x06] = IPMI_CMD(chassis_set_policy, PRIV_OPERATOR, 1, 1, 0, "Set Power Restore Policy"),
 	[0x07] = IPMI_CMD(chassis_restart_cause, PRIV_USER, 0, 0, 0, "Get System Restart Cause"),
 	[0x08] = IPMI_CMD(chassis_set_boot_options, PRIV_OPERATOR, 1, 18, 0, "Set System Boot Options"),
 	[0x09] = IPMI_CMD(chassis_get_boot_options, PRIV_OPERATOR, 3, 3, 0, "Get System Boot Options"),
 	[0x0a] = IPMI_CMD(chassis_front_panel, PRIV_ADMIN, 1, 1, 0, "Set Front Panel Enables"),
+	[0x0b] = IPMI_CMD(chassis_set_cycle_interval, PRIV_OPERATOR, 1, 1, 0, "Set Power Cycle Interval"),
 	[0x0f] = IPMI_CMD(chassis_poh, PRIV_USER, 0, 0, 0, "Get POH Counter"),
 };

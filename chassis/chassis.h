@@ -16,6 +16,11 @@
 
 struct bmc;
 
+/* Chassis capabilities flags (Get/Set Chassis Capabilities): bit 1 front
+ * panel lockout, bit 0 intrusion sensor are settable; the rest reserved. */
+#define CHASSIS_CAP_SETTABLE_FLAGS 0x03
+#define CHASSIS_CAP_DEFAULT_FLAGS 0x02
+
 struct chassis {
 	enum cfg_restore_policy policy;
 	bool was_on;			/* power state before bmcd last stopped */
@@ -25,6 +30,12 @@ struct chassis {
 	uint8_t front_panel;		/* Set Front Panel Enables: bits set = disabled */
 	uint8_t identify;		/* 0 off, 1 timed, 2 forced on */
 	uint8_t restart_channel;	/* channel of the command behind the last restart */
+	bool cycle_interval_set;	/* Set Power Cycle Interval was used (else: the board's) */
+	uint8_t cycle_interval_s;	/* its value, seconds (0: no wait) */
+	uint8_t cap_flags;		/* Set Chassis Capabilities: bit 1 front panel lockout, bit 0 intrusion */
+	uint8_t cap_addr[4];		/* FRU info, SDR, SEL, system management device addresses */
+	bool cap_bridge_set;		/* a bridge device address was set (Get reports it) */
+	uint8_t cap_bridge;
 	sd_event_source *identify_timer;
 	sd_event_source *poh_timer;
 };
@@ -34,5 +45,7 @@ struct chassis {
 int chassis_init(struct bmc *bmc);
 void chassis_done(struct bmc *bmc);
 void chassis_on_power_event(struct bmc *bmc, enum power_event ev, enum restart_cause cause);
+/* Persist the state now (after a Set command changed it). */
+void chassis_save(struct bmc *bmc);
 /* Minutes of power-on time, including the current on-period. */
 uint32_t chassis_poh_minutes(struct bmc *bmc);

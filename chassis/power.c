@@ -5,6 +5,11 @@
 #include "chassis/power.h"
 #include "daemon/log.h"
 
+/* After the forced off's long press the machine waits this much more before
+ * it counts the press as over: a power on that follows is then a new press
+ * after the line was released, not more of the same one. */
+#define POWER_RELEASE_GAP_MS 100
+
 const char *power_state_name(enum power_state s)
 {
 	switch (s) {
@@ -59,8 +64,48 @@ static int power_start_on(struct power *p)
 
 	if (r < 0)
 		return r;
+	p->cycle_pending = p->on_pending = false;
 	power_set_state(p, POWER_POWERING_ON);
 	return power_arm(p, p->t.press_ms + p->t.on_timeout_ms);
+}
+
+/* A forced off: the long press.  It also aborts a power-on under way (the
+ * button, if still held from the short press, is held on). */
+static int power_start_off(struct power *p, bool cycle, enum restart_cause cause)
+{
+	int r = p->ops->press(p->ctx, BUTTON_POWER, p->t.force_off_ms);
+
+	if (r < 0)
+		return r;
+	p->cycle_pending = cycle;
+	p->on_pending = false;
+	p->pending_cause = cause;
+	p->off_pressing = true;
+	power_set_state(p, POWER_POWERING_OFF);
+	return power_arm(p, p->t.force_off_ms + POWER_RELEASE_GAP_MS);
+}
+
+/* Power good is low and the forced off's press has ended: off, or on with
+ * the next step (a power cycle's wait, a power on asked meanwhile). */
+static void power_off_done(struct power *p)
+{
+	power_disarm(p);
+	if (p->on_pending) {
+		if (power_start_on(p) < 0) {
+			p->fault = true;
+			power_set_state(p, POWER_OFF);
+		}
+		return;
+	}
+	if (p->cycle_pending) {
+		power_set_state(p, POWER_CYCLE_WAIT);
+		if (power_arm(p, p->t.cycle_interval_ms) < 0) {
+			p->cycle_pending = false;
+			power_set_state(p, POWER_OFF);
+		}
+		return;
+	}
+	power_set_state(p, POWER_OFF);
 }
 
 static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata)
@@ -69,9 +114,9 @@ static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 
 	switch (p->state) {
 	case POWER_CYCLE_WAIT:
-		p->cycle_pending = false;
 		if (power_start_on(p) < 0) {
 			p->fault = true;
+			p->cycle_pending = false;
 			power_set_state(p, POWER_OFF);
 		}
 		return 0;
@@ -83,14 +128,24 @@ static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 		power_notify(p, POWER_EV_FAULT, p->pending_cause);
 		return 0;
 	case POWER_POWERING_OFF:
+		if (p->off_pressing) {
+			/* The long press has ended. */
+			p->off_pressing = false;
+			if (!p->on)
+				power_off_done(p);
+			else if (power_arm(p, p->t.off_timeout_ms) < 0)
+				log_error("host power: cannot arm the power-off timeout");
+			return 0;
+		}
 		log_error("host power: still on %u ms after a forced off", p->t.off_timeout_ms);
 		p->fault = true;
-		p->cycle_pending = false;
+		p->cycle_pending = p->on_pending = false;
 		power_set_state(p, p->on ? POWER_ON : POWER_OFF);
 		power_notify(p, POWER_EV_FAULT, p->pending_cause);
 		return 0;
 	case POWER_SOFT_OFF:
 		log_warning("host power: the OS did not shut down within %u ms", p->t.soft_timeout_ms);
+		p->on_pending = false;
 		power_set_state(p, p->on ? POWER_ON : POWER_OFF);
 		return 0;
 	default:
@@ -100,6 +155,7 @@ static int power_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 
 void power_good_changed(struct power *p, bool on)
 {
+	enum restart_cause cause;
 	bool requested;
 
 	if (p->on == on)
@@ -107,76 +163,159 @@ void power_good_changed(struct power *p, bool on)
 	p->on = on;
 	requested = p->state != POWER_ON && p->state != POWER_OFF;
 	log_info("host power good: %s%s", on ? "on" : "off", requested ? "" : " (not requested: front panel or host)");
+	if (p->state == POWER_POWERING_OFF) {
+		/* A forced off under way: power good may rise (a power-on it
+		 * aborted came up first) or fall before the press ends; the
+		 * machine leaves this state once both are done. */
+		if (on) {
+			p->last_on_by_ipmi = p->pending_cause == RESTART_CHASSIS_CMD;
+			power_notify(p, POWER_EV_ON, p->pending_cause);
+			return;
+		}
+		if (!p->off_pressing)
+			power_off_done(p);
+		power_notify(p, POWER_EV_OFF, p->pending_cause);
+		return;
+	}
 	power_disarm(p);
 	if (on) {
-		enum restart_cause cause = p->state == POWER_POWERING_ON || p->state == POWER_CYCLE_WAIT
-						   ? p->pending_cause : RESTART_POWER_BUTTON;
-
+		cause = p->state == POWER_POWERING_ON || p->state == POWER_CYCLE_WAIT ? p->pending_cause
+										     : RESTART_POWER_BUTTON;
 		p->fault = false;
+		p->cycle_pending = p->on_pending = false;
 		p->last_on_by_ipmi = cause == RESTART_CHASSIS_CMD;
 		power_set_state(p, POWER_ON);
 		power_notify(p, POWER_EV_ON, cause);
 		return;
 	}
-	if (p->cycle_pending) {
-		power_set_state(p, POWER_CYCLE_WAIT);
-		if (power_arm(p, p->t.cycle_interval_ms) < 0)
+	cause = requested ? p->pending_cause : RESTART_POWER_BUTTON;
+	if (p->state == POWER_SOFT_OFF && p->on_pending) {
+		/* Power on was asked while the OS shut down. */
+		if (power_start_on(p) < 0) {
+			p->fault = true;
 			power_set_state(p, POWER_OFF);
-		power_notify(p, POWER_EV_OFF, p->pending_cause);
+		}
+		power_notify(p, POWER_EV_OFF, cause);
 		return;
 	}
+	p->cycle_pending = p->on_pending = false;
 	power_set_state(p, POWER_OFF);
-	power_notify(p, POWER_EV_OFF, requested ? p->pending_cause : RESTART_POWER_BUTTON);
+	power_notify(p, POWER_EV_OFF, cause);
 }
 
+static int power_reset(struct power *p, enum restart_cause cause)
+{
+	int r;
+
+	log_info("host power: reset");
+	r = p->ops->press(p->ctx, BUTTON_RESET, p->t.reset_ms);
+	if (r == 0)
+		power_notify(p, POWER_EV_RESET, cause);
+	return r;
+}
+
+static int power_diag(struct power *p)
+{
+	log_info("host power: diagnostic interrupt");
+	return p->ops->press(p->ctx, BUTTON_NMI, p->t.press_ms);
+}
+
+/* The table in docs/commands.md ("Chassis Control") is this function. */
 int power_request(struct power *p, enum power_action a, enum restart_cause cause)
 {
 	int r;
 
-	if (p->state != POWER_ON && p->state != POWER_OFF) {
-		/* A forced off overrides a pending soft off. */
-		if (!(p->state == POWER_SOFT_OFF && a == POWER_ACTION_OFF))
-			return -EAGAIN;
-	}
-	switch (a) {
-	case POWER_ACTION_ON:
-		if (p->on)
+	if (a > POWER_ACTION_SOFT)
+		return -EINVAL;
+	switch (p->state) {
+	case POWER_OFF:
+		if (a == POWER_ACTION_OFF)
 			return 0;
+		if (a != POWER_ACTION_ON)
+			return -ENOTSUP;
 		p->pending_cause = cause;
 		return power_start_on(p);
-	case POWER_ACTION_OFF:
-	case POWER_ACTION_CYCLE:
-		if (!p->on)
-			return a == POWER_ACTION_OFF ? 0 : -ENOTSUP;
-		r = p->ops->press(p->ctx, BUTTON_POWER, p->t.force_off_ms);
-		if (r < 0)
-			return r;
-		p->cycle_pending = a == POWER_ACTION_CYCLE;
-		p->pending_cause = cause;
-		power_set_state(p, POWER_POWERING_OFF);
-		return power_arm(p, p->t.force_off_ms + p->t.off_timeout_ms);
-	case POWER_ACTION_SOFT:
-		if (!p->on)
+	case POWER_ON:
+		switch (a) {
+		case POWER_ACTION_ON:
+			return 0;
+		case POWER_ACTION_OFF:
+		case POWER_ACTION_CYCLE:
+			return power_start_off(p, a == POWER_ACTION_CYCLE, cause);
+		case POWER_ACTION_SOFT:
+			r = p->ops->press(p->ctx, BUTTON_POWER, p->t.press_ms);
+			if (r < 0)
+				return r;
+			p->pending_cause = cause;
+			p->on_pending = false;
+			power_set_state(p, POWER_SOFT_OFF);
+			return power_arm(p, p->t.press_ms + p->t.soft_timeout_ms);
+		case POWER_ACTION_RESET:
+			return power_reset(p, cause);
+		case POWER_ACTION_DIAG:
+			return power_diag(p);
+		}
+		break;
+	case POWER_POWERING_ON:
+		switch (a) {
+		case POWER_ACTION_ON:
+		case POWER_ACTION_RESET:	/* the host starts from reset anyway */
+			return 0;
+		case POWER_ACTION_OFF:
+		case POWER_ACTION_CYCLE:
+			return power_start_off(p, a == POWER_ACTION_CYCLE, cause);
+		default:			/* soft off, NMI: no OS running yet */
 			return -ENOTSUP;
-		r = p->ops->press(p->ctx, BUTTON_POWER, p->t.press_ms);
-		if (r < 0)
-			return r;
-		p->pending_cause = cause;
-		power_set_state(p, POWER_SOFT_OFF);
-		return power_arm(p, p->t.press_ms + p->t.soft_timeout_ms);
-	case POWER_ACTION_RESET:
-		if (!p->on)
+		}
+	case POWER_POWERING_OFF:
+		switch (a) {
+		case POWER_ACTION_OFF:
+		case POWER_ACTION_SOFT:
+			p->cycle_pending = p->on_pending = false;
+			return 0;
+		case POWER_ACTION_ON:
+		case POWER_ACTION_CYCLE:
+			p->on_pending = a == POWER_ACTION_ON;
+			p->cycle_pending = a == POWER_ACTION_CYCLE;
+			p->pending_cause = cause;
+			return 0;
+		default:			/* reset, NMI: the host is going down */
 			return -ENOTSUP;
-		log_info("host power: reset");
-		r = p->ops->press(p->ctx, BUTTON_RESET, p->t.reset_ms);
-		if (r == 0)
-			power_notify(p, POWER_EV_RESET, cause);
-		return r;
-	case POWER_ACTION_DIAG:
-		if (!p->on)
+		}
+	case POWER_SOFT_OFF:
+		switch (a) {
+		case POWER_ACTION_OFF:
+		case POWER_ACTION_CYCLE:
+			return power_start_off(p, a == POWER_ACTION_CYCLE, cause);
+		case POWER_ACTION_ON:
+			p->on_pending = true;
+			p->pending_cause = cause;
+			return 0;
+		case POWER_ACTION_SOFT:
+			p->on_pending = false;
+			return 0;
+		case POWER_ACTION_DIAG:
+			return power_diag(p);
+		default:			/* reset: the OS is shutting down */
 			return -ENOTSUP;
-		log_info("host power: diagnostic interrupt");
-		return p->ops->press(p->ctx, BUTTON_NMI, p->t.press_ms);
+		}
+	case POWER_CYCLE_WAIT:
+		switch (a) {
+		case POWER_ACTION_ON:
+			p->pending_cause = cause;
+			return power_start_on(p);
+		case POWER_ACTION_OFF:
+		case POWER_ACTION_SOFT:
+			power_disarm(p);
+			p->cycle_pending = false;
+			power_set_state(p, POWER_OFF);
+			return 0;
+		case POWER_ACTION_CYCLE:
+		case POWER_ACTION_RESET:	/* the host starts from reset anyway */
+			return 0;
+		default:
+			return -ENOTSUP;
+		}
 	}
 	return -EINVAL;
 }

@@ -20,7 +20,10 @@ enum host_button {
 /* Board ops: what a host backend provides. */
 struct host_ops {
 	const char *name;
-	/* Assert the button's line for ms milliseconds (asynchronously). */
+	/* Assert the button's line for ms milliseconds (asynchronously).
+	 * Buttons are independent lines; pressing a button that is still
+	 * held keeps it held and releases it ms from now (one longer press,
+	 * as a finger holding the button on). */
 	int (*press)(void *ctx, enum host_button b, unsigned ms);
 	/* Current level of the power-good input: 1, 0, or -errno. */
 	int (*power_good)(void *ctx);
@@ -32,7 +35,7 @@ enum power_state {
 	POWER_OFF,
 	POWER_ON,
 	POWER_POWERING_ON,	/* button pressed, waiting for power good */
-	POWER_POWERING_OFF,	/* forced off: long press, waiting for power good to drop */
+	POWER_POWERING_OFF,	/* forced off: long press, until it ends and power good is low */
 	POWER_SOFT_OFF,		/* ACPI request: short press, waiting for the OS */
 	POWER_CYCLE_WAIT,	/* off during a power cycle, waiting to power on */
 };
@@ -91,6 +94,8 @@ struct power {
 	bool on;			/* last power-good level seen */
 	bool fault;			/* last transition failed */
 	bool cycle_pending;		/* power on after the cycle interval */
+	bool on_pending;		/* power on as soon as the forced off ends */
+	bool off_pressing;		/* the forced off's long press is still held */
 	bool last_on_by_ipmi;		/* last power on came from a command */
 	bool last_off_by_fault;
 	enum restart_cause pending_cause;	/* of the transition in progress */
@@ -103,9 +108,11 @@ struct power {
 int power_init(struct power *p, sd_event *ev, const struct host_ops *ops, void *ctx,
 	       const struct power_timing *t);
 void power_done(struct power *p);
-/* Start an action on behalf of 'cause'.  0, or -EAGAIN (busy with another
- * transition) or -ENOTSUP (not possible in this state: e.g. reset while
- * off). */
+/* Start an action on behalf of 'cause'.  Every state answers every action
+ * at once (docs/commands.md has the table): 0 (started, or merged with the
+ * transition under way so that the host ends as the last action asked), or
+ * -ENOTSUP (not possible in this state: e.g. reset while off), or the
+ * backend's error. */
 int power_request(struct power *p, enum power_action a, enum restart_cause cause);
 /* The backend calls this on every power-good edge. */
 void power_good_changed(struct power *p, bool on);

@@ -11,11 +11,15 @@
 #include "sel/sel.h"
 
 #define CHASSIS_FILE "chassis"
-#define CHASSIS_VERSION 1
+#define CHASSIS_VERSION 2
 #define POH_SAVE_INTERVAL_USEC (10ULL * 60 * 1000000)	/* flash wear: every 10 min */
 
-/* On flash: version, policy, was_on, front panel, POH minutes (LE32). */
-#define CHASSIS_FILE_LEN 8
+/* On flash: version, policy, was_on, front panel, POH minutes (LE32); from
+ * version 2 on: power cycle interval set (0/1) and seconds, then the
+ * chassis capabilities: flags, FRU, SDR, SEL, SM addresses, bridge set
+ * (0/1) and bridge address.  Version 1 files (8 bytes) still load. */
+#define CHASSIS_FILE_V1_LEN 8
+#define CHASSIS_FILE_LEN 17
 
 uint32_t chassis_poh_minutes(struct bmc *bmc)
 {
@@ -27,7 +31,7 @@ uint32_t chassis_poh_minutes(struct bmc *bmc)
 	return c->poh_minutes + (uint32_t)((now - c->on_since_usec) / 60000000ULL);
 }
 
-static void chassis_save(struct bmc *bmc)
+void chassis_save(struct bmc *bmc)
 {
 	const struct chassis *c = &bmc->chassis;
 	uint8_t buf[CHASSIS_FILE_LEN];
@@ -39,6 +43,12 @@ static void chassis_save(struct bmc *bmc)
 	wb_u8(&w, bmc->power.on);
 	wb_u8(&w, c->front_panel);
 	wb_le32(&w, chassis_poh_minutes(bmc));
+	wb_u8(&w, c->cycle_interval_set);
+	wb_u8(&w, c->cycle_interval_s);
+	wb_u8(&w, c->cap_flags);
+	wb_bytes(&w, c->cap_addr, sizeof(c->cap_addr));
+	wb_u8(&w, c->cap_bridge_set);
+	wb_u8(&w, c->cap_bridge);
 	r = store_write(bmc->state_fd, CHASSIS_FILE, buf, w.len);
 	if (r < 0)
 		log_error_errno(r, "state: cannot write %s", CHASSIS_FILE);
@@ -50,10 +60,14 @@ static void chassis_load(struct bmc *bmc)
 	uint8_t buf[CHASSIS_FILE_LEN];
 	ssize_t n = store_read(bmc->state_fd, CHASSIS_FILE, buf, sizeof(buf));
 	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
-	uint8_t version, policy, was_on, fp;
+	uint8_t version, policy, was_on, fp, ci_set = 0, ci = 0, flags = CHASSIS_CAP_DEFAULT_FLAGS;
+	uint8_t addr[4] = { 0x20, 0x20, 0x20, 0x20 }, br_set = 0, br = 0x20;
 	uint32_t poh;
 
 	c->policy = bmc->cfg.host.restore_policy;
+	c->cap_flags = flags;
+	memcpy(c->cap_addr, addr, sizeof(addr));
+	c->cap_bridge = br;
 	if (n == -ENOENT)
 		return;
 	version = rb_u8(&r);
@@ -61,8 +75,17 @@ static void chassis_load(struct bmc *bmc)
 	was_on = rb_u8(&r);
 	fp = rb_u8(&r);
 	poh = rb_le32(&r);
-	if (n < 0 || !rb_done(&r) || version != CHASSIS_VERSION || policy > RESTORE_ALWAYS_ON ||
-	    was_on > 1 || (fp & 0xf0)) {
+	if (version >= 2) {
+		ci_set = rb_u8(&r);
+		ci = rb_u8(&r);
+		flags = rb_u8(&r);
+		rb_copy(&r, addr, sizeof(addr));
+		br_set = rb_u8(&r);
+		br = rb_u8(&r);
+	}
+	if (n < 0 || !rb_done(&r) || version < 1 || version > CHASSIS_VERSION ||
+	    policy > RESTORE_ALWAYS_ON || was_on > 1 || (fp & 0xf0) || ci_set > 1 ||
+	    (flags & ~CHASSIS_CAP_SETTABLE_FLAGS) || br_set > 1) {
 		log_warning("state: %s is corrupt; using the board's defaults", CHASSIS_FILE);
 		return;
 	}
@@ -70,6 +93,14 @@ static void chassis_load(struct bmc *bmc)
 	c->was_on = was_on;
 	c->front_panel = fp;
 	c->poh_minutes = poh;
+	c->cycle_interval_set = ci_set;
+	c->cycle_interval_s = ci;
+	c->cap_flags = flags;
+	memcpy(c->cap_addr, addr, sizeof(addr));
+	c->cap_bridge_set = br_set;
+	c->cap_bridge = br;
+	if (ci_set)
+		bmc->power.t.cycle_interval_ms = ci * 1000u;
 }
 
 static int chassis_poh_tick(sd_event_source *src, uint64_t usec, void *userdata)

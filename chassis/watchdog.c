@@ -209,8 +209,8 @@ static void wdt_run_action(struct watchdog *wd, unsigned action)
 		return;
 	}
 	r = power_request(wd->power, map[action], RESTART_WATCHDOG);
-	if (r == -EAGAIN)
-		log_warning("watchdog: host power busy (%s), %s skipped",
+	if (r == -ENOTSUP)
+		log_warning("watchdog: host power %s, %s skipped",
 			    power_state_name(wd->power->state), watchdog_action_name(action));
 	else if (r < 0)
 		log_error_errno(r, "watchdog: %s failed", watchdog_action_name(action));

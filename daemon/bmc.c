@@ -198,6 +198,7 @@ static void bmc_on_power_event(void *userdata, enum power_event ev, enum restart
 
 	log_debug("power event %d, cause %d", ev, cause);
 	chassis_on_power_event(bmc, ev, cause);
+	sensors_host_power(&bmc->sensors, bmc->power.on);
 	watchdog_on_power_event(&bmc->wdt, ev);
 	bootopt_power_event(&bmc->bootopt, ev, cause);
 	sol_power_event(bmc->sol, ev);
@@ -285,6 +286,7 @@ int bmc_init(struct bmc *bmc, sd_event *ev, const struct board_config *cfg, cons
 	sim_host_attach(bmc->sim, &bmc->power);
 	bmc->power.notify = bmc_on_power_event;
 	bmc->power.notify_userdata = bmc;
+	sensors_host_power(&bmc->sensors, bmc->power.on);
 	watchdog_init(&bmc->wdt, ev, &bmc->power);
 	if (bmc->kcs) {
 		bmc->wdt.on_pretimeout = bmc_on_pretimeout;

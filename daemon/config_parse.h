@@ -67,9 +67,12 @@ int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const cha
 
 /* Sections parsed next to their subsystems. */
 void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-/* The "sensors" array of obj (path parent) into list (at most max). */
+/* The "sensors" array of obj (path parent) into list (at most max).  A
+ * satellite's list passes the BMC's own sensors (bmc, n_bmc): their numbers
+ * are refused, and skipped when numbering. */
 void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
-			struct cfg_sensor *list, unsigned max, unsigned *count);
+			struct cfg_sensor *list, unsigned max, unsigned *count,
+			const struct cfg_sensor *bmc, unsigned n_bmc);
 void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void pef_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);

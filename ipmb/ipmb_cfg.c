@@ -188,7 +188,9 @@ static void parse_satellite(struct pctx *c, json_object *o, const char *base, st
 		sat->manufacturer = (uint32_t)n;
 	if (cfg_get_int(c, o, base, "product_id", 0, 0xffff, &n))
 		sat->product = (uint16_t)n;
-	sensors_parse_list(c, o, base, sat->sensors, IPMB_SAT_SENSORS_MAX, &sat->n_sensors);
+	/* Numbers apart from the BMC's own: see docs/bridging.md. */
+	sensors_parse_list(c, o, base, sat->sensors, IPMB_SAT_SENSORS_MAX, &sat->n_sensors, cfg->sensors,
+			   cfg->n_sensors);
 	check_names(c, base, cfg, sat);
 	if (ok)
 		m->n_sats++;

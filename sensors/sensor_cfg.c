@@ -107,7 +107,7 @@ static void parse_source(struct pctx *c, json_object *obj, const char *base, str
 {
 	static const char *const keys[] = {
 		"kind", "value", "swing", "name", "device", "channel", "bus", "address",
-		"register", "width", "byte_order", "signed", "scale", "offset", NULL
+		"register", "width", "byte_order", "signed", "scale", "offset", "off", "settle_s", NULL
 	};
 	static const char *const kinds[] = { "sim", "hwmon", "i2c", NULL };
 	static const char *const orders[] = { "big", "little", NULL };
@@ -134,7 +134,18 @@ static void parse_source(struct pctx *c, json_object *obj, const char *base, str
 	if (s->src == SRC_SIM) {
 		cfg_get_number(c, src, path, "value", -1e6, 1e6, &s->sim_value);
 		cfg_get_number(c, src, path, "swing", 0, 1e6, &s->sim_swing);
+		s->sim_has_off = cfg_get_number(c, src, path, "off", -1e6, 1e6, &s->sim_off);
+		cfg_get_number(c, src, path, "settle_s", 0, 3600, &s->sim_settle_s);
+		if (s->sim_has_off && !s->threshold)
+			cfg_report(c, path, "\"off\": only a threshold sensor follows the host's power");
 		return;
+	}
+	for (const char *const *key = (const char *const[]){ "off", "settle_s", NULL }; *key; key++) {
+		char p2[PATH_LEN];
+		json_object *v;
+
+		if (cfg_find(c, src, path, *key, false, p2, &v))
+			cfg_report(c, p2, "only a sim source follows the host's power");
 	}
 	s->scale = 1;
 	if (s->src == SRC_HWMON) {
@@ -222,7 +233,8 @@ static bool analog_type(uint8_t type)
 }
 
 static void parse_sensor(struct pctx *c, json_object *obj, const char *list_path, size_t idx,
-			 struct cfg_sensor *list, unsigned *count, uint32_t used[8])
+			 struct cfg_sensor *list, unsigned *count, uint32_t used[8],
+			 const struct cfg_sensor *bmc, unsigned n_bmc)
 {
 	static const char *const keys[] = {
 		"name", "number", "type", "event_type", "entity", "entity_instance", "units",
@@ -246,6 +258,16 @@ static void parse_sensor(struct pctx *c, json_object *obj, const char *list_path
 		if (used[n / 32] & 1u << n % 32)
 			cfg_report(c, base, "sensor number %d is used twice", (int)n);
 		used[n / 32] |= 1u << n % 32;
+		for (unsigned i = 0; i < n_bmc; i++) {
+			if (bmc[i].number != n)
+				continue;
+			/* A client that reads it without bridging would get
+			 * the BMC's sensor instead. */
+			cfg_path_key(path, base, "number");
+			cfg_report(c, path, "sensor number %d is the BMC's own (sensors[%u] \"%s\"); "
+				   "a satellite's sensors need numbers the BMC does not use", (int)n, i,
+				   bmc[i].name);
+		}
 	}
 	if (!get_code(c, obj, base, "type", sensor_types, 0, 0xff, "a sensor type", &s->type)) {
 		json_object *v;
@@ -293,11 +315,12 @@ static void parse_sensor(struct pctx *c, json_object *obj, const char *list_path
 }
 
 void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
-			struct cfg_sensor *list, unsigned max, unsigned *count)
+			struct cfg_sensor *list, unsigned max, unsigned *count,
+			const struct cfg_sensor *bmc, unsigned n_bmc)
 {
 	char path[PATH_LEN];
 	json_object *arr;
-	uint32_t used[8] = { 0 };
+	uint32_t used[8] = { 0 }, taken[8] = { 0 };
 	uint8_t next = 1;
 
 	*count = 0;
@@ -309,15 +332,23 @@ void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
 		return;
 	}
 	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		parse_sensor(c, json_object_array_get_idx(arr, i), path, i, list, count, used);
-	/* Sensors without a number get the lowest free ones, in order. */
+		parse_sensor(c, json_object_array_get_idx(arr, i), path, i, list, count, used, bmc, n_bmc);
+	/* Sensors without a number get the lowest free ones, in order (and
+	 * a satellite's none of the BMC's). */
+	memcpy(taken, used, sizeof(taken));
+	for (unsigned i = 0; i < n_bmc; i++)
+		taken[bmc[i].number / 32] |= 1u << bmc[i].number % 32;
 	for (unsigned i = 0; i < *count; i++) {
 		if (list[i].number)
 			continue;
-		while (next <= SENSOR_NUM_BOARD_MAX && (used[next / 32] & 1u << next % 32))
+		while (next <= SENSOR_NUM_BOARD_MAX && (taken[next / 32] & 1u << next % 32))
 			next++;
+		if (next > SENSOR_NUM_BOARD_MAX) {
+			cfg_report(c, path, "no sensor number left for \"%s\"", list[i].name);
+			break;
+		}
 		list[i].number = next;
-		used[next / 32] |= 1u << next % 32;
+		taken[next / 32] |= 1u << next % 32;
 	}
 }
 
@@ -342,5 +373,5 @@ void sensors_parse_config(struct pctx *c, json_object *root, struct board_config
 		else
 			memcpy(cfg->sim_dir, str, len + 1);
 	}
-	sensors_parse_list(c, root, "", cfg->sensors, SENSOR_NUM_BOARD_MAX, &cfg->n_sensors);
+	sensors_parse_list(c, root, "", cfg->sensors, SENSOR_NUM_BOARD_MAX, &cfg->n_sensors, NULL, 0);
 }

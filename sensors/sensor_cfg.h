@@ -42,6 +42,9 @@ struct cfg_sensor {
 	/* sim */
 	double sim_value;		/* threshold: centre value; discrete: initial state mask */
 	double sim_swing;		/* threshold: +/- amplitude of the slow wave */
+	bool sim_has_off;		/* threshold: follows the host's power ("off") */
+	double sim_off;			/* ... the value with the host off (no wave) */
+	double sim_settle_s;		/* ... time constant of the move, s (0: at once) */
 	/* hwmon */
 	char hwmon_name[32];		/* the hwmon device's "name", e.g. "lm75" */
 	char hwmon_device[32];		/* optional: its device, e.g. "8-004d" */

@@ -56,13 +56,62 @@ static int read_number_at(int dirfd, const char *path, double *out)
 	return *end ? -EBADMSG : 0;
 }
 
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A sim sensor's level on its current move: 1 at its host-on value, 0 at
+ * its off value, approaching the target with time constant settle_s. */
+static double sim_seg_level(const struct sensor *s, uint64_t t)
+{
+	double target = s->sim_seg_on ? 1.0 : 0.0;
+	double tau = s->cfg->sim_settle_s;
+
+	if (tau <= 0 || t <= s->sim_seg_usec)
+		return tau <= 0 ? target : s->sim_level0;
+	return target + (s->sim_level0 - target) * exp(-(double)(t - s->sim_seg_usec) / 1e6 / tau);
+}
+
+static double sim_level(struct sensor *s, uint64_t now)
+{
+	const struct sensors *h = s->owner->host ? s->owner->host : s->owner;
+
+	if (h->host_gen == 0)
+		return 1.0;
+	if (s->sim_gen != h->host_gen) {
+		/* The first state known is where the sensor already is; a
+		 * later change starts a move from where it had got to. */
+		s->sim_level0 = s->sim_gen == 0 || h->host_gen == 1 ? (h->host_on ? 1.0 : 0.0)
+								   : sim_seg_level(s, h->host_usec);
+		s->sim_seg_on = h->host_on;
+		s->sim_seg_usec = h->host_usec;
+		s->sim_gen = h->host_gen;
+	}
+	return sim_seg_level(s, now);
+}
+
+void sensors_host_power(struct sensors *ss, bool on)
+{
+	if (ss->host_gen && ss->host_on == on)
+		return;
+	ss->host_on = on;
+	ss->host_usec = mono_usec();
+	ss->host_gen++;
+	if (!ss->host_gen)
+		ss->host_gen = 2;	/* wrapped: 0 and 1 mean "start" */
+}
+
 /* The override file a test (or an operator playing with the sim board)
  * writes: <sim dir>/<sensor name>.  -ENOENT: none, use the wave. */
 static int sim_read(struct sensor *s, double *v)
 {
 	const struct cfg_sensor *c = s->cfg;
-	struct timespec ts;
-	double period;
+	double period, wave, level;
+	uint64_t now;
 	int r = -ENOENT;
 
 	if (s->owner->sim_fd >= 0)
@@ -75,9 +124,17 @@ static int sim_read(struct sensor *s, double *v)
 	}
 	/* A slow wave, each sensor with its own period so they do not move
 	 * in step. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = mono_usec();
 	period = 60.0 + 7.0 * s->number;
-	*v = c->sim_value + c->sim_swing * sin(2 * M_PI * (double)ts.tv_sec / period);
+	wave = c->sim_swing * sin(2 * M_PI * (double)(now / 1000000) / period);
+	if (!c->sim_has_off) {
+		*v = c->sim_value + wave;
+		return 0;
+	}
+	/* With the host off the sensor moves to its off value, and the
+	 * wave (the host's load) dies away with it. */
+	level = sim_level(s, now);
+	*v = c->sim_off + (c->sim_value - c->sim_off) * level + wave * level;
 	return 0;
 }
 
@@ -479,6 +536,7 @@ int sensors_init_list(struct sensors *ss, const struct sensors *main, const stru
 	*ss = (struct sensors){
 		.ev = main->ev, .hwmon_root = main->hwmon_root, .evr_addr = 0x20, .evr_lun = 0,
 		.sim_fd = main->sim_fd >= 0 ? fcntl(main->sim_fd, F_DUPFD_CLOEXEC, 0) : -1,
+		.host = main,
 	};
 	return sensors_setup_all(ss, list, n);
 }

@@ -46,6 +46,12 @@ struct sensor {
 	uint16_t asserted;		/* event offsets asserted now */
 	uint16_t deasserted;		/* deassertions since the last re-arm */
 	sd_event_source *timer;
+	/* sim with "off": the move between the off (0) and on (1) values
+	 * since the host power change the sensor last took in */
+	unsigned sim_gen;		/* that change (struct sensors host_gen) */
+	bool sim_seg_on;		/* moving toward on */
+	uint64_t sim_seg_usec;		/* since (CLOCK_MONOTONIC) */
+	double sim_level0;		/* from this level */
 	char path[256];			/* hwmon: the resolved *_input file */
 	int i2c_fd;
 };
@@ -64,6 +70,12 @@ struct sensors {
 	uint8_t evr_addr, evr_lun;	/* Set/Get Event Receiver; FFh: no events */
 	sensor_event_fn emit;
 	void *emit_userdata;
+	/* The host's power (power good), which sim sensors with an "off"
+	 * value follow; a satellite's list reads its main list's. */
+	const struct sensors *host;	/* NULL: this one */
+	bool host_on;
+	uint64_t host_usec;		/* of the last change (CLOCK_MONOTONIC) */
+	unsigned host_gen;		/* 0: not known yet (sensors read as on) */
 };
 
 int sensors_init(struct sensors *ss, sd_event *ev, const struct board_config *cfg, int state_fd);
@@ -76,6 +88,9 @@ void sensors_done(struct sensors *ss);
  * IPMI go back to the board file's. */
 void sensors_reset_volatile(struct sensors *ss);
 struct sensor *sensors_find(struct sensors *ss, uint8_t number);
+/* The host's power good changed (or, the first time, is known): sim
+ * sensors with an "off" value move toward it from now. */
+void sensors_host_power(struct sensors *ss, bool on);
 /* Poll one sensor now (tests, and the timer). */
 void sensor_poll(struct sensor *s);
 /* Threshold changes made over IPMI: re-evaluate at once. */

@@ -189,14 +189,14 @@ def test_host_send_message_answer_in_get_message(host_bmc):
 
 def test_bridged_commands_keep_the_sessions_privilege(bmc):
     # a USER session reads a satellite's sensor, but may not set its thresholds
-    r = ok(bmc.ipmitool("-b", "7", "-t", "0x72", "raw", "0x04", "0x2d", "0x01",
+    r = ok(bmc.ipmitool("-b", "7", "-t", "0x72", "raw", "0x04", "0x2d", "0x80",
                         user="user", password="user", priv="USER"))
     assert raw_bytes(r)[0] > 0
-    set_thr = ["-b", "7", "-t", "0x72", "raw", "0x04", "0x26", "0x01", "0x08",
+    set_thr = ["-b", "7", "-t", "0x72", "raw", "0x04", "0x26", "0x80", "0x08",
                "0", "0", "0", "0xa0", "0", "0"]
     r = bmc.ipmitool(*set_thr, user="user", password="user", priv="USER")
     assert_cc(r, 0xD4)
-    ok(bmc.ipmitool("-b", "7", "-t", "0x72", "raw", "0x04", "0x27", "0x01",
+    ok(bmc.ipmitool("-b", "7", "-t", "0x72", "raw", "0x04", "0x27", "0x80",
                     user="operator", password="operator", priv="OPERATOR"))
 
 
@@ -210,3 +210,53 @@ def test_freeipmi_bridges_satellite_sensors(bmc):
     r = ok(bmc.freeipmi("ipmi-sensors", "--no-header-output", "--comma-separated-output", sdr=True))
     rows = {l.split(",")[1]: l.split(",")[3] for l in r.out.splitlines() if l.count(",") >= 4}
     assert rows.get("Blade7 Temp") == "N/A" and rows.get("CPU0 Temp") not in (None, "N/A"), r.out
+
+
+PYGHMI_READING = """
+import json, sys
+from pyghmi.ipmi import command
+c = command.Command(bmc=sys.argv[1], port=int(sys.argv[2]), userid="admin", password="password")
+try:
+    r = c.get_sensor_reading(sys.argv[3])
+    print(json.dumps({"value": r.value}))
+except Exception as e:
+    print(json.dumps({"error": str(e)}))
+"""
+
+
+def test_satellite_sensors_unbridged_are_not_the_bmcs(bmc):
+    """The satellites' sensor numbers are none of the BMC's: a client that
+    reads them without bridging (pyghmi; FreeIPMI's threshold read) gets
+    "not present", never another sensor's value or thresholds."""
+    import json
+    from conftest import HOST, SYS_PYTHON, run
+    own = {s["number"] for s in BOARD["sensors"] if "number" in s} | set(range(1, len(BOARD["sensors"]) + 1))
+    for sat in BOARD["ipmb"]["satellites"]:
+        for s in sat.get("sensors", []):
+            assert s["number"] not in own, (sat["name"], s)
+    for name in ("Blade7 Temp", "Shelf Temp"):
+        r = ok(run([SYS_PYTHON, "-c", PYGHMI_READING, HOST, str(bmc.port), name], timeout=60))
+        got = json.loads(r.out)
+        assert "not present" in got.get("error", ""), (name, got)
+    r = ok(bmc.freeipmi("ipmi-sensors", "--output-sensor-thresholds", "--no-header-output",
+                        "--comma-separated-output", sdr=True))
+    rows = {l.split(",")[1]: l.split(",") for l in r.out.splitlines() if l.count(",") > 5}
+    # ID,Name,Type,Reading,Units,LNR,LC,LNC,UNC,UC,UNR,Event
+    for name in ("Blade7 Temp", "Blade7 12V", "Shelf Temp"):
+        assert rows[name][5:11] == ["N/A"] * 6, rows[name]
+    assert rows["CPU0 Temp"][8] == "85.00", rows["CPU0 Temp"]
+
+
+def test_board_refuses_a_satellite_sensor_with_a_bmc_number(tmp_path):
+    from conftest import BMCD, run
+    board = load_board()
+    board["ipmb"]["satellites"][0]["sensors"][1]["number"] = 3
+    r = run([str(BMCD), "--check-config", "--board", str(write_board(tmp_path, board))])
+    assert not r.ok
+    assert ('ipmb.satellites[0].sensors[1].number: sensor number 3 is the BMC\'s own '
+            '(sensors[2] "Inlet Temp")') in r.text, r
+    # without numbers, a satellite's sensors get free ones, apart from the BMC's
+    for s in board["ipmb"]["satellites"][0]["sensors"]:
+        s.pop("number")
+    r = run([str(BMCD), "--check-config", "--board", str(write_board(tmp_path, board))])
+    assert r.ok, r

@@ -2,12 +2,13 @@
 applied as after AC loss), restart cause, POH counter, identify, front
 panel enables, capabilities; and busy/invalid chassis control."""
 
+import re
 import struct
 import time
 
 import pytest
 
-from conftest import Bmcd
+from conftest import Bmcd, assert_cc
 
 
 def status_field(b, name):
@@ -137,15 +138,196 @@ def test_bad_chassis_requests(bmc, raw, code):
     assert not r.ok and f"rsp={code}" in r.text, r
 
 
-def test_control_while_transition_in_progress(fresh_bmc):
-    assert fresh_bmc.ipmitool("chassis", "power", "on").ok
-    # Powering on takes the sim host 1.5 s: another request now is busy (C0h).
-    r = fresh_bmc.ipmitool("raw", "0x00", "0x02", "0x00")
-    assert not r.ok and "rsp=0xc0" in r.text, r
-    fresh_bmc.wait_power("on")
-    # Nothing got confused: it can be switched off normally.
-    assert fresh_bmc.ipmitool("chassis", "power", "off").ok
-    fresh_bmc.wait_power("off")
+def control(b, action):
+    """Chassis Control through ipmitool raw: the completion code."""
+    r = b.ipmitool("raw", "0x00", "0x02", f"0x{action:02x}")
+    if r.ok:
+        return 0
+    m = re.search(r"rsp=0x([0-9a-f]{2})", r.text)
+    assert m, r
+    return int(m.group(1), 16)
+
+
+def wait_log(b, text, count=1, deadline=40):
+    """Wait until bmcd's log holds `text` at least `count` times."""
+    t_end = time.monotonic() + deadline
+    while b.stderr().count(text) < count:
+        if time.monotonic() > t_end:
+            pytest.fail(f"{text!r} x{count} not in bmcd's log within {deadline}s:\n"
+                        f"{b.stderr_tail(30)}", pytrace=False)
+        time.sleep(0.1)
+
+
+OFF, ON, CYCLE, RESET, DIAG, SOFT = range(6)
+D5 = 0xd5
+
+
+def test_power_on_then_off_at_once_ipmitool(fresh_bmc):
+    """`power off` right after `power on` (the host still starting) is
+    accepted and aborts the start: the host ends off."""
+    b = fresh_bmc
+    r = b.ipmitool("chassis", "power", "on")
+    assert r.ok and "Up/On" in r.out, r
+    r = b.ipmitool("chassis", "power", "off")
+    assert r.ok and "Down/Off" in r.out, r
+    wait_log(b, "host power: powering off -> off")
+    assert b.power_status()[0] == "off"
+    assert status_field(b, "Power Control Fault") == "false"
+    assert "host power good: on" not in b.stderr()
+
+
+def test_ipmipower_on_then_off(fresh_bmc):
+    """FreeIPMI ipmipower --on then --off: both say ok and the host ends off
+    (a busy answer used to make --off print nothing and do nothing)."""
+    b = fresh_bmc
+    r = b.freeipmi("ipmipower", "--on")
+    assert r.ok and re.search(r":\s*ok\s*$", r.out, re.M), r
+    r = b.freeipmi("ipmipower", "--off")
+    assert r.ok and re.search(r":\s*ok\s*$", r.out, re.M), r
+    wait_log(b, "host power: powering off -> off")
+    r = b.freeipmi("ipmipower", "--stat")
+    assert r.ok and re.search(r":\s*off\s*$", r.out, re.M), r
+    assert "host power good: on" not in b.stderr()
+
+
+def test_ipmipower_refused_action_is_not_ok(fresh_bmc):
+    """A reset with the host off is refused (D5h): ipmipower over IPMI 1.5
+    says "operation invalid" and fails; over RMCP+, ipmipower 1.6.10 prints
+    nothing for any error code of Chassis Control (its own quirk), but never
+    "ok"."""
+    b = fresh_bmc
+    r = b.freeipmi("ipmipower", "--reset", driver="LAN")
+    assert not r.ok and re.search(r":\s*operation invalid\s*$", r.out, re.M), r
+    r = b.freeipmi("ipmipower", "--reset")
+    assert not re.search(r":\s*ok\s*$", r.out, re.M), r
+    assert b.power_status()[0] == "off"
+
+
+def test_power_reset_while_powering_on(fresh_bmc):
+    """A reset while the host starts is accepted (it starts from reset
+    anyway) and the host comes up, with no fault."""
+    b = fresh_bmc
+    assert b.ipmitool("chassis", "power", "on").ok
+    r = b.ipmitool("chassis", "power", "reset")
+    assert r.ok and "Reset" in r.out, r
+    b.wait_power("on")
+    assert status_field(b, "Power Control Fault") == "false"
+    assert "host power: powering on -> on" in b.stderr()
+
+
+def slow_board(tmp_path, **host):
+    from conftest import load_board, write_board
+    board = load_board()
+    board["host"].update(host)
+    return write_board(tmp_path, board)
+
+
+def test_control_table_from_off_and_powering_on(bmc_factory, tmp_path):
+    """The rows "off" and "powering on" of docs/commands.md's table, on a
+    host that takes 20 s to start (so the state holds while we ask)."""
+    b = bmc_factory(board=slow_board(tmp_path, power_on_ms=20000))
+    assert [control(b, a) for a in (CYCLE, RESET, SOFT, DIAG, OFF)] == [D5, D5, D5, D5, 0]
+    assert control(b, ON) == 0
+    wait_log(b, "host power: off -> powering on")
+    # on again, reset: merged with the start; soft off, NMI: no OS yet
+    assert [control(b, a) for a in (ON, RESET, SOFT, DIAG)] == [0, 0, D5, D5]
+    assert "host power: powering on ->" not in b.stderr()
+    # a forced off aborts the start
+    assert control(b, OFF) == 0
+    wait_log(b, "host power: powering on -> powering off")
+    wait_log(b, "host power: powering off -> off")
+    assert "sim host: start stopped by a forced off" in b.stderr()
+    assert b.power_status()[0] == "off"
+    assert "host power good: on" not in b.stderr()
+    assert status_field(b, "Power Control Fault") == "false"
+
+
+def test_control_table_from_on_soft_off_powering_off_cycle_wait(bmc_factory, tmp_path):
+    """The rows "on", "soft off", "powering off" and "cycle wait": a host
+    that starts on, holds reset 5 s, takes 20 s to shut its OS down, and 3 s
+    (after a 3 s long press) to go off; a 30 s power cycle interval."""
+    b = bmc_factory(board=slow_board(tmp_path, initially_on=True, reset_ms=5000,
+                                     soft_off_ms=20000, power_off_ms=3000))
+    assert b.power_status()[0] == "on"
+    assert b.ipmitool("raw", "0x00", "0x0b", "30").ok
+    # on: on is nothing to do; a reset held 5 s blocks neither another
+    # reset nor an NMI
+    assert [control(b, a) for a in (ON, RESET, RESET, DIAG)] == [0, 0, 0, 0]
+    wait_log(b, "sim host: reset (1)", deadline=30)
+    # soft off: another soft off and power on are taken (on: power on again
+    # once the OS is down), NMI too; reset is not (the OS is going down)
+    assert control(b, SOFT) == 0
+    wait_log(b, "host power: on -> soft off")
+    assert [control(b, a) for a in (SOFT, ON, RESET, DIAG)] == [0, 0, D5, 0]
+    assert "host power: soft off ->" not in b.stderr()
+    # a forced off overrides the soft off at once
+    assert control(b, OFF) == 0
+    wait_log(b, "host power: soft off -> powering off")
+    # powering off: reset and NMI refused; on, cycle and off change what
+    # follows; the last one asked (cycle) wins
+    assert [control(b, a) for a in (RESET, DIAG, ON, OFF, CYCLE)] == [D5, D5, 0, 0, 0]
+    assert "host power: powering off ->" not in b.stderr()
+    wait_log(b, "host power: powering off -> cycle wait")
+    assert b.power_status()[0] == "off"
+    # cycle wait (30 s): NMI refused, reset and cycle merged; power on
+    # starts the host at once
+    assert [control(b, a) for a in (DIAG, RESET, CYCLE)] == [D5, 0, 0]
+    assert "host power: cycle wait ->" not in b.stderr()
+    assert control(b, ON) == 0
+    wait_log(b, "host power: cycle wait -> powering on")
+    b.wait_power("on")
+    assert status_field(b, "Power Control Fault") == "false"
+    # cycle wait again: off cancels the cycle
+    assert control(b, CYCLE) == 0
+    wait_log(b, "host power: powering off -> cycle wait", count=2)
+    assert control(b, OFF) == 0
+    wait_log(b, "host power: cycle wait -> off")
+    assert b.power_status()[0] == "off"
+
+
+def test_power_cycle_interval(bmc_factory, tmp_path):
+    """Set Power Cycle Interval (00:0Bh): the next power cycle keeps the
+    host off at least that long; the value survives a restart."""
+    b = bmc_factory(state_dir=tmp_path / "state")
+    assert b.ipmitool("raw", "0x00", "0x0b", "6").ok
+    assert_cc(b.ipmitool("raw", "0x00", "0x0b"), 0xc7)
+    assert_cc(b.ipmitool("raw", "0x00", "0x0b", "1", "2"), 0xc7)
+    assert_cc(b.ipmitool("raw", "0x00", "0x0b", "1", user="user", password="user", priv="USER"),
+              0xd4)
+    b.restart()
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+    t0 = time.monotonic()
+    assert b.ipmitool("chassis", "power", "cycle").ok
+    b.wait_power("off")
+    b.wait_power("on", deadline=40)
+    # off for at least the interval (a loaded machine only makes it longer)
+    assert time.monotonic() - t0 >= 6, b.stderr_tail()
+    assert "host power: cycle wait -> powering on" in b.stderr()
+
+
+def test_set_chassis_capabilities(bmc_factory, tmp_path):
+    """Set Chassis Capabilities (00:05h): lengths 5 or 6, reserved flag bits
+    and odd addresses refused; Get reports what was set, also after a
+    restart."""
+    b = bmc_factory(state_dir=tmp_path / "state")
+    for short in (("0x00",), ("0x00", "0x20", "0x20", "0x20"),
+                  ("0x00", "0x20", "0x20", "0x20", "0x20", "0x20", "0x20")):
+        assert_cc(b.ipmitool("raw", "0x00", "0x05", *short), 0xc7)
+    assert_cc(b.ipmitool("raw", "0x00", "0x05", "0x04", "0x20", "0x20", "0x20", "0x20"), 0xcc)
+    assert_cc(b.ipmitool("raw", "0x00", "0x05", "0x01", "0x21", "0x20", "0x20", "0x20"), 0xcc)
+    assert_cc(b.ipmitool("raw", "0x00", "0x05", "0x01", "0x20", "0x20", "0x20", "0x20",
+                         user="operator", password="operator", priv="OPERATOR"), 0xd4)
+    assert b.ipmitool("raw", "0x00", "0x05", "0x01", "0x22", "0x24", "0x26", "0x28").ok
+    r = b.ipmitool("raw", "0x00", "0x00")
+    assert r.ok and [int(x, 16) for x in r.out.split()] == [0x01, 0x22, 0x24, 0x26, 0x28], r
+    assert b.ipmitool("raw", "0x00", "0x05", "0x03", "0x20", "0x20", "0x20", "0x20", "0x2a").ok
+    b.restart()
+    r = b.ipmitool("raw", "0x00", "0x00")
+    assert r.ok and [int(x, 16) for x in r.out.split()] == [0x03, 0x20, 0x20, 0x20, 0x20, 0x2a], r
+    # FreeIPMI decodes it too
+    r = b.freeipmi("ipmi-chassis", "--get-chassis-capabilities")
+    assert r.ok and re.search(r"Intrusion sensor\s*:\s*provided", r.out, re.I), r
 
 
 def test_diag_interrupt(fresh_bmc):

@@ -1,14 +1,17 @@
 """DCMI 1.5 (group extension netfn 2Ch, body DCh) through real clients:
 ipmitool `dcmi`, FreeIPMI `ipmi-dcmi` and Prometheus' ipmi_exporter with its
 dcmi collector.  The sim board's system power is PSU1 + PSU2 Input Power
-(boards/sim.json "dcmi"); tests move them through the sim override files."""
+(boards/sim.json "dcmi"); tests move them through the sim override files.
+With the sim host off they read 0 W and the host's temperatures sit at
+their "off" values, so readings against the board's values use a daemon
+whose host is on from the start (bmc_on)."""
 
 import re
 import time
 
 import pytest
 
-from conftest import HOST, assert_cc, load_board, ok, raw, raw_bytes, run, write_board
+from conftest import HOST, Bmcd, assert_cc, load_board, ok, raw, raw_bytes, run, write_board
 from test_prometheus import metric, run_exporter, scrape
 from test_sensors import clear_sim, set_sim
 
@@ -57,12 +60,27 @@ def field(text, name):
     return m.group(1).strip()
 
 
+def board_host_on():
+    board = load_board()
+    board["host"]["initially_on"] = True
+    return board
+
+
+@pytest.fixture(scope="module")
+def bmc_on(tmp_path_factory):
+    """A daemon whose sim host is on from the start (read-only tests)."""
+    d = tmp_path_factory.mktemp("bmc-on")
+    b = Bmcd(board=write_board(d, board_host_on()), workdir=d).start()
+    yield b
+    b.stop_and_check()
+
+
 # --------------------------------------------------------------------------
 # ipmitool
 
 
 def test_default_power_sensors_are_the_power_supplies(bmc_factory, tmp_path):
-    board = load_board()
+    board = board_host_on()
     del board["dcmi"]
     b = bmc_factory(board=write_board(tmp_path, board))
     r = wait_for(lambda: (lambda r: r if "Active" in r.out else None)(
@@ -80,15 +98,52 @@ def test_ipmitool_discover(bmc):
         assert re.search(rf"^\s+{group}$", r.out, re.M), r
 
 
-def test_ipmitool_power_reading(bmc):
+def test_ipmitool_power_reading(bmc_on):
     want = sum(sensor(n)["source"]["value"] for n in PSU)
     slack = sum(sensor(n)["source"]["swing"] for n in PSU) + 8
-    p = wait_for(lambda: (lambda p: p if p["active"] else None)(power_reading(bmc)),
+    p = wait_for(lambda: (lambda p: p if p["active"] else None)(power_reading(bmc_on)),
                  "power measurement active")
     assert abs(p["cur"] - want) <= slack, p
     assert p["min"] <= p["avg"] <= p["max"], p
     assert p["min"] <= p["cur"] <= p["max"], p
     assert 1 <= p["period_s"] <= 60, p
+
+
+def psu_sdr_watts(b):
+    """The PSU input power sensors in `ipmitool sdr list`, in watts."""
+    r = ok(b.ipmitool("sdr", "list"))
+    out = {}
+    for line in r.out.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 3 and parts[0] in PSU:
+            m = re.match(r"(\d+) Watts", parts[1])
+            out[parts[0]] = int(m.group(1)) if m else None
+    assert out.keys() == set(PSU), r
+    return out
+
+
+def test_power_reading_is_zero_with_the_host_off(fresh_bmc):
+    """The sim host off draws nothing: DCMI power reading and the PSU input
+    power sensors say 0 W; with the host on, they draw again."""
+    b = fresh_bmc
+    assert b.power_status()[0] == "off"
+    p = wait_for(lambda: (lambda p: p if p["active"] else None)(power_reading(b)),
+                 "power measurement active")
+    assert p["cur"] == 0 and p["max"] == 0, p
+    assert psu_sdr_watts(b) == {n: 0 for n in PSU}
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+    p = wait_for(lambda: (lambda p: p if p["cur"] > 100 else None)(power_reading(b)),
+                 "instantaneous power above 100 W")
+    w = wait_for(lambda: (lambda w: w if all(v > 50 for v in w.values()) else None)(
+        psu_sdr_watts(b)), "both PSUs above 50 W")
+    slack = sum(sensor(n)["source"]["swing"] for n in PSU) + 8
+    assert abs(p["cur"] - sum(sensor(n)["source"]["value"] for n in PSU)) <= slack, p
+    # and back to 0 W once it is off again
+    assert b.ipmitool("chassis", "power", "off").ok
+    b.wait_power("off")
+    wait_for(lambda: power_reading(b)["cur"] == 0, "instantaneous power 0 W")
+    wait_for(lambda: psu_sdr_watts(b) == {n: 0 for n in PSU}, "PSUs at 0 W")
 
 
 def test_power_reading_follows_the_power_sensors(fresh_bmc):
@@ -108,8 +163,8 @@ def test_power_reading_follows_the_power_sensors(fresh_bmc):
         clear_sim(b, n)
 
 
-def test_ipmitool_get_temp_reading(bmc):
-    r = ok(bmc.ipmitool("dcmi", "get_temp_reading"))
+def test_ipmitool_get_temp_reading(bmc_on):
+    r = ok(bmc_on.ipmitool("dcmi", "get_temp_reading"))
     rows = re.findall(r"^(Inlet|CPU|Baseboard)\S*.*?\t\t(\d+)\t\t([+-]\d+) C", r.out, re.M)
     got = {(g, int(i)): int(t) for g, i, t in rows}
     want = {("Inlet", 1): "Inlet Temp", ("CPU", 1): "CPU0 Temp", ("CPU", 2): "CPU1 Temp",
@@ -199,7 +254,8 @@ def test_power_limit_exceeded_powers_the_host_off(fresh_bmc):
 # FreeIPMI
 
 
-def test_freeipmi_system_power_statistics(bmc):
+def test_freeipmi_system_power_statistics(bmc_on):
+    bmc = bmc_on
     r = wait_for(lambda: (lambda r: r if "Active" in r.out else None)(
         ok(dcmi(bmc, "--get-system-power-statistics"))), "power measurement active")
     cur = int(field(r.out, "Current Power").split()[0])
@@ -338,7 +394,8 @@ def dcmi_exporter(tmp_path):
     yield from run_exporter(tmp_path, ["dcmi"])
 
 
-def test_ipmi_exporter_dcmi_collector(bmc, dcmi_exporter, tmp_path):
+def test_ipmi_exporter_dcmi_collector(bmc_on, dcmi_exporter, tmp_path):
+    bmc = bmc_on
     text = scrape(dcmi_exporter, f"{HOST}:{bmc.port}")
     assert metric(text, "ipmi_up", 'collector="dcmi"') == 1, \
         f"{text}\n{(tmp_path / 'exporter.log').read_text()}"

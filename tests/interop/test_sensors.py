@@ -96,19 +96,33 @@ def step_of(s):
 # Reading
 
 
-def test_sdr_list_shows_every_board_sensor_with_its_reading(bmc):
-    rows, r = sdr_rows(bmc, "list", "all")
+def expected_range(s, host_on):
+    """Where a sim sensor reads once settled: its wave with the host on; its
+    "off" value (no wave) with the host off, if it has one."""
+    src = s["source"]
+    if not host_on and "off" in src:
+        return src["off"] - step_of(s), src["off"] + step_of(s)
+    return (src["value"] - src.get("swing", 0) - step_of(s),
+            src["value"] + src.get("swing", 0) + step_of(s))
+
+
+def check_sdr_readings(b, host_on):
+    rows, r = sdr_rows(b, "list", "all")
     for s in board_sensors():
         assert s["name"] in rows, f"{s['name']} missing\n{r}"
     for s in threshold_sensors():
         value, status = rows[s["name"]]
-        src = s["source"]
         v = number(value)
         assert v is not None, f"{s['name']}: no number in {value!r}\n{r}"
-        lo = src["value"] - src.get("swing", 0) - step_of(s)
-        hi = src["value"] + src.get("swing", 0) + step_of(s)
+        lo, hi = expected_range(s, host_on)
         assert lo <= v <= hi, f"{s['name']}: {v} not in {lo}..{hi}\n{r}"
         assert status == "ok", r
+    return r
+
+
+def test_sdr_list_shows_every_board_sensor_with_its_reading(bmc):
+    # the shared daemon's sim host is off
+    r = check_sdr_readings(bmc, host_on=False)
     # The BMC's own event-only sensors and its MC locator are in the
     # repository too.
     assert "Watchdog" in r.out and "Event Log" in r.out and "BMC" in r.out, r
@@ -166,8 +180,53 @@ def test_sensor_list_shows_the_board_thresholds(bmc):
 def test_sensor_get_reports_a_reading_and_thresholds(bmc):
     r = ok(bmc.ipmitool("sensor", "get", "FAN3"))
     assert "Sensor Type (Threshold)  : Fan" in r.out, r
-    assert re.search(r"Sensor Reading\s*:\s*5[0-9]00 \(\+/- 0\) RPM", r.out), r
+    m = re.search(r"Sensor Reading\s*:\s*(\d+) \(\+/- 0\) RPM", r.out)
+    assert m, r
+    lo, hi = expected_range(next(s for s in board_sensors() if s["name"] == "FAN3"), host_on=False)
+    assert lo <= int(m.group(1)) <= hi, r
     assert re.search(r"Lower Critical\s*:\s*500\.000", r.out), r
+
+
+def test_sim_sensors_follow_the_host_power(bmc_factory, tmp_path):
+    """The sim board's host temperatures, fans and power supplies follow
+    the simulated host: at their board values while it is on, moving toward
+    their "off" values (ambient, slow fans, 0 W) once it is off.  This
+    board makes the moves take seconds rather than the sim board's tens."""
+    board = load_board()
+    board["host"]["initially_on"] = True
+    for s in board["sensors"]:
+        if "settle_s" in s["source"]:
+            s["source"]["settle_s"] = 2
+    b = bmc_factory(board=write_board(tmp_path, board))
+    check_sdr_readings(b, host_on=True)
+    assert b.ipmitool("chassis", "power", "off").ok
+    b.wait_power("off")
+    cpu0 = next(s for s in board["sensors"] if s["name"] == "CPU0 Temp")
+    inlet = next(s for s in board["sensors"] if s["name"] == "Inlet Temp")
+    # falls toward ambient: below the midpoint, then settled
+    mid = (cpu0["source"]["value"] - cpu0["source"]["swing"] + cpu0["source"]["off"]) / 2
+    wait_for(lambda: number(sdr_rows(b, "list")[0]["CPU0 Temp"][0]) < mid, f"CPU0 Temp below {mid}",
+             deadline=60)
+    wait_for(lambda: number(sdr_rows(b, "list")[0]["FAN1"][0]) < 3000, "FAN1 below 3000 RPM",
+             deadline=60)
+
+    def settled():
+        try:
+            check_sdr_readings(b, host_on=False)
+            return True
+        except AssertionError:
+            return False
+    wait_for(settled, "every sim sensor at its off value", deadline=60)
+    # the ambient (inlet) temperature does not follow the host
+    assert "off" not in inlet["source"]
+    # pyghmi sees the same
+    r = pyghmi_reading(b, "PSU1 Input Power")
+    assert r.get("value") == 0, r
+    # on again: they come back
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+    wait_for(lambda: number(sdr_rows(b, "list")[0]["CPU0 Temp"][0]) > mid, f"CPU0 Temp above {mid}",
+             deadline=60)
 
 
 def test_freeipmi_sensors_and_thresholds(bmc):
@@ -191,9 +250,9 @@ def test_freeipmi_sensors_and_thresholds(bmc):
 
 
 def test_freeipmi_sensors_config_checkout(bmc_factory, tmp_path):
-    # ipmi-sensors-config does not bridge: it would configure the BMC's
-    # sensor of the same number for a satellite's record (docs/bridging.md),
-    # so this board has no satellites.
+    # ipmi-sensors-config does not bridge: it would ask the BMC for a
+    # satellite record's sensor number and get "not present"
+    # (docs/bridging.md), so this board has no satellites.
     board = load_board()
     board.pop("ipmb")
     b = bmc_factory(board=write_board(tmp_path, board))
@@ -216,6 +275,25 @@ PYGHMI_SENSORS = textwrap.dedent("""
                        "states": s.states, "type": s.type}
     print(json.dumps(out))
 """)
+
+
+PYGHMI_READING = textwrap.dedent("""
+    import json, sys
+    from pyghmi.ipmi import command
+    c = command.Command(bmc=sys.argv[1], port=int(sys.argv[2]), userid="admin",
+                        password="password")
+    try:
+        r = c.get_sensor_reading(sys.argv[3])
+        print(json.dumps({"value": r.value, "unavailable": r.unavailable}))
+    except Exception as e:
+        print(json.dumps({"error": str(e)}))
+""")
+
+
+def pyghmi_reading(b, name):
+    """pyghmi's get_sensor_reading(name): {"value"...} or {"error": ...}."""
+    r = ok(run([SYS_PYTHON, "-c", PYGHMI_READING, HOST, str(b.port), name], timeout=60))
+    return json.loads(r.out)
 
 
 def test_pyghmi_get_sensor_data(bmc):
