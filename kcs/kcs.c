@@ -179,6 +179,7 @@ int kcs_init(struct bmc *bmc)
 		return log_error_errno(-ENOMEM, "kcs");
 	k->bmc = bmc;
 	bmc->kcs = k;
+	kcs_sysinfo_load(k);
 	bmc->sel.on_event = kcs_on_event;
 	bmc->sel.on_event_userdata = k;
 	switch (c->backend) {

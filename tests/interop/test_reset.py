@@ -267,3 +267,70 @@ def test_sysinfo_set_in_progress_reserved_bits_get_cch(fresh_bmc):
     assert not r.ok and rsp_code(r) == 0x81, r        # already in progress
     ok(raw(b, 0x06, 0x58, 0x00, 0x00))
     assert raw_bytes(ok(raw(b, 0x06, 0x59, 0x00, 0x00, 0x00, 0x00))) == bytes([0x11, 0x00])
+
+
+# --------------------------------------------------------------------------
+# System Info Parameters 1-3, 6, 7 are non-volatile: kept in the state
+# directory (file "sysinfo"); 4 and 5 are not.
+
+
+def sysinfo_block0(b, param):
+    data = raw_bytes(ok(raw(b, 0x06, 0x59, 0x00, param, 0x00, 0x00)))
+    assert len(data) == 18 and data[0] == 0x11 and data[1] == 0x00, data.hex()
+    return data[2:]
+
+
+def system_info(b):
+    """FreeIPMI bmc-info --get-system-info: {field: value}."""
+    r = ok(b.freeipmi("bmc-info", "--get-system-info"))
+    return {k.strip(): v.strip() for k, v in
+            (line.split(":", 1) for line in r.out.splitlines() if ":" in line)}
+
+
+def test_system_info_survives_a_restart(fresh_bmc):
+    b = fresh_bmc
+    url = "https://bmc.example.test/a/path/longer/than/one/block.html"
+    ok(b.ipmitool("mc", "setsysinfo", "system_name", "bmcd-persist-host"))
+    ok(b.ipmitool("mc", "setsysinfo", "primary_os_name", "Debian 12"))
+    ok(b.ipmitool("mc", "setsysinfo", "os_name", "Linux 6.1"))
+    ok(b.freeipmi("bmc-device", "--set-system-firmware-version=fw-9.8.7"))
+    ok(b.freeipmi("bmc-device", "--set-present-os-version-number=6.1.0"))
+    ok(b.freeipmi("bmc-device", f"--set-bmc-url={url}"))
+    ok(b.freeipmi("bmc-device", "--set-base-os-hypervisor-url=http://hv.example.test/"))
+    before = system_info(b)
+    assert before["System Name"] == "bmcd-persist-host" and before["BMC URL"] == url, before
+    b.restart()
+    after = system_info(b)
+    # Non-volatile (1-3, 6, 7) kept; OS name (4) and present OS version
+    # (5) are volatile: gone, as after a cold reset.
+    for key in ("System Firmware Version", "System Name", "Primary Operating System Name",
+                "BMC URL", "Base OS/Hypervisor URL"):
+        assert after[key] == before[key], (key, after)
+    assert after["Operating System Name"] == "" and after["Present OS Version Number"] == "", after
+    assert ok(b.ipmitool("mc", "getsysinfo", "system_name")).out.strip() == "bmcd-persist-host"
+    assert ok(b.ipmitool("mc", "getsysinfo", "os_name")).out.strip() == ""
+    assert sysinfo_block0(b, 0x04) == bytes(16)
+
+
+def test_corrupt_system_info_file_is_logged_and_ignored(fresh_bmc):
+    b = fresh_bmc
+    ok(b.ipmitool("mc", "setsysinfo", "system_name", "before-corruption"))
+    b.stop_and_check()
+    path = b.state_dir / "sysinfo"
+    assert path.exists()
+    good = path.read_bytes()
+    for bad in (good[:-1], b"BSYI\x02" + good[5:], b"XXXX" + good[4:], b""):
+        path.write_bytes(bad)
+        b.proc = None
+        b.returncode = None
+        b.start()
+        assert "sysinfo is corrupt" in b.stderr(), b.stderr_tail()
+        assert ok(b.ipmitool("mc", "getsysinfo", "system_name")).out.strip() == ""
+        b.stop_and_check()
+    # A Set writes a good file again.
+    b.proc = None
+    b.returncode = None
+    b.start()
+    ok(b.ipmitool("mc", "setsysinfo", "system_name", "after-corruption"))
+    b.restart()
+    assert ok(b.ipmitool("mc", "getsysinfo", "system_name")).out.strip() == "after-corruption"
