@@ -330,7 +330,7 @@ int pef_cmd_set_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	switch (p) {
 	case P_SET_IN_PROGRESS:
 		NEED(1);
-		if ((d[0] & 3) == 3)
+		if ((d[0] & 0xfc) || (d[0] & 3) == 3)	/* 7:2 and 11b reserved */
 			return CC_INVALID_FIELD;
 		if ((d[0] & 3) == 1 && pef->set_in_progress == 1)
 			return CC_SET_IN_PROGRESS;

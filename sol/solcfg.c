@@ -154,6 +154,8 @@ static int set_param(struct sol *sol, uint8_t param, struct rbuf *r)
 	case 0:
 		if (!rb_done(r))
 			return CC_REQ_LEN;
+		if (a & 0xfc)		/* bits 7:2 reserved */
+			return CC_INVALID_FIELD;
 		switch (a & 3) {
 		case 0:
 			sol->set_in_progress = 0;

@@ -270,6 +270,45 @@ def test_sysinfo_set_in_progress_reserved_bits_get_cch(fresh_bmc):
 
 
 # --------------------------------------------------------------------------
+# Parameter 0 (set in progress) of the other configuration commands: bits
+# 7:2 and the value 11b are reserved (CCh).  Each entry: how to write parameter 0 with one
+# data byte, and how to read it back (the value's offset in the response).
+
+LAN_CH = 1
+
+SET_IN_PROGRESS = {
+    "sol": (lambda v: (0x0C, 0x21, LAN_CH, 0x00, v), (0x0C, 0x22, LAN_CH, 0x00, 0x00, 0x00), 1),
+    "pef": (lambda v: (0x04, 0x12, 0x00, v), (0x04, 0x13, 0x00, 0x00, 0x00), 1),
+    "lan": (lambda v: (0x0C, 0x01, LAN_CH, 0x00, v), (0x0C, 0x02, LAN_CH, 0x00, 0x00, 0x00), 1),
+    "bootopt": (lambda v: (0x00, 0x08, 0x00, v), (0x00, 0x09, 0x00, 0x00, 0x00), 2),
+}
+
+
+def set_in_progress(b, which):
+    _, get, at = SET_IN_PROGRESS[which]
+    data = raw_bytes(ok(raw(b, *get)))
+    assert len(data) == at + 1, (which, data.hex())
+    return data[at]
+
+
+@pytest.mark.parametrize("which", sorted(SET_IN_PROGRESS))
+def test_set_in_progress_reserved_bits_get_cch(fresh_bmc, which):
+    b = fresh_bmc
+    setter = SET_IN_PROGRESS[which][0]
+    for value in (0x03, 0x04, 0x05, 0x80, 0xFD):
+        r = raw(b, *setter(value))
+        assert not r.ok and rsp_code(r) == 0xCC, (which, hex(value), r)
+        assert set_in_progress(b, which) == 0x00, (which, hex(value))
+    # The defined values still work: 01b, then 01b again is refused, 00b.
+    ok(raw(b, *setter(0x01)))
+    assert set_in_progress(b, which) == 0x01
+    r = raw(b, *setter(0x01))
+    assert not r.ok and rsp_code(r) == 0x81, (which, r)
+    ok(raw(b, *setter(0x00)))
+    assert set_in_progress(b, which) == 0x00
+
+
+# --------------------------------------------------------------------------
 # System Info Parameters 1-3, 6, 7 are non-volatile: kept in the state
 # directory (file "sysinfo"); 4 and 5 are not.
 
