@@ -142,6 +142,7 @@ void kcs_reset_volatile(struct kcs *k)
 {
 	if (!k)
 		return;
+	kcs_host_reset(k);	/* receive queue, event buffer, flags */
 	k->sysinfo_set_in_progress = 0;
 	memset(k->sysinfo[SYSINFO_OS_NAME], 0, sizeof(k->sysinfo[SYSINFO_OS_NAME]));
 	memset(k->sysinfo[SYSINFO_OS_VERSION], 0, sizeof(k->sysinfo[SYSINFO_OS_VERSION]));
