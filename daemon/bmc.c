@@ -111,6 +111,9 @@ static int bmc_on_reset(sd_event_source *src, void *userdata)
 		watchdog_reset_volatile(&bmc->wdt);
 		sensors_reset_volatile(&bmc->sensors);
 		kcs_reset_volatile(bmc->kcs);
+		lanconf_reset_volatile(bmc);
+		sol_reset_volatile(bmc->sol);
+		pef_reset_volatile(&bmc->pef);
 	}
 	bmc_volatile_defaults(bmc);
 	return 0;

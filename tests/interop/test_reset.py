@@ -271,7 +271,8 @@ def test_sysinfo_set_in_progress_reserved_bits_get_cch(fresh_bmc):
 
 # --------------------------------------------------------------------------
 # Parameter 0 (set in progress) of the other configuration commands: bits
-# 7:2 and the value 11b are reserved (CCh).  Each entry: how to write parameter 0 with one
+# 7:2 and the value 11b are reserved (CCh), and a cold reset ends a set in
+# progress ("set complete").  Each entry: how to write parameter 0 with one
 # data byte, and how to read it back (the value's offset in the response).
 
 LAN_CH = 1
@@ -306,6 +307,80 @@ def test_set_in_progress_reserved_bits_get_cch(fresh_bmc, which):
     assert not r.ok and rsp_code(r) == 0x81, (which, r)
     ok(raw(b, *setter(0x00)))
     assert set_in_progress(b, which) == 0x00
+
+
+@pytest.mark.parametrize("client", ["ipmitool", "freeipmi"])
+def test_cold_reset_ends_every_set_in_progress(fresh_bmc, client):
+    b = fresh_bmc
+    for which, (setter, _, _) in SET_IN_PROGRESS.items():
+        ok(raw(b, *setter(0x01)))
+        assert set_in_progress(b, which) == 0x01, which
+    warm_reset(b, client)
+    for which in SET_IN_PROGRESS:
+        assert set_in_progress(b, which) == 0x01, f"{which}: a warm reset keeps it"
+    cold_reset(b, client)
+    for which in SET_IN_PROGRESS:
+        assert set_in_progress(b, which) == 0x00, which
+    # And a new set can start (no 81h left over).
+    for which, (setter, _, _) in SET_IN_PROGRESS.items():
+        ok(raw(b, *setter(0x01)))
+
+
+def sol_info(b):
+    r = ok(b.ipmitool("sol", "info"))
+    return {k.strip(): v.strip() for k, _, v in (l.partition(":") for l in r.out.splitlines()) if _}
+
+
+def test_cold_reset_returns_sol_volatile_bit_rate_to_the_non_volatile_one(fresh_bmc):
+    b = fresh_bmc
+    ok(b.ipmitool("sol", "set", "non-volatile-bit-rate", "57.6"))
+    ok(b.ipmitool("sol", "set", "volatile-bit-rate", "19.2"))
+    assert sol_info(b)["Volatile Bit Rate (kbps)"] == "19.2"
+    warm_reset(b)
+    assert sol_info(b)["Volatile Bit Rate (kbps)"] == "19.2"
+    cold_reset(b)
+    info = sol_info(b)
+    assert info["Volatile Bit Rate (kbps)"] == "57.6", info
+    assert info["Non-Volatile Bit Rate (kbps)"] == "57.6", info
+
+
+# --------------------------------------------------------------------------
+# PEF's volatile state
+
+
+def postpone_left(b):
+    return raw_bytes(ok(raw(b, 0x04, 0x11, 0xFF)))[0]
+
+
+def pef_string(b, set_sel):
+    """Alert string set_sel, block 1 (PEF parameter 13)."""
+    data = raw_bytes(ok(raw(b, 0x04, 0x13, 0x0D, set_sel, 0x01)))
+    assert len(data) == 19 and data[1] == set_sel and data[2] == 1, data.hex()
+    return data[3:].rstrip(b"\x00")
+
+
+def test_cold_reset_ends_pef_postponement_and_volatile_alert_string(fresh_bmc):
+    b = fresh_bmc
+    # FEh: PEF disabled until re-armed; the countdown reads FEh.
+    assert raw_bytes(ok(raw(b, 0x04, 0x11, 0xFE))) == bytes([0xFE])
+    assert postpone_left(b) == 0xFE
+    # Alert string 0 is volatile, string 1 is not (Set PEF parameter 13:
+    # set selector, block 1, text).
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x00, 0x01, *b"volatile"))
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x01, 0x01, *b"kept"))
+    assert pef_string(b, 0) == b"volatile"
+    warm_reset(b)
+    assert postpone_left(b) == 0xFE
+    assert pef_string(b, 0) == b"volatile"
+    cold_reset(b)
+    assert postpone_left(b) == 0x00
+    assert pef_string(b, 0) == b""
+    assert pef_string(b, 1) == b"kept"
+    # A postponement of 200 s is ended too.
+    assert raw_bytes(ok(raw(b, 0x04, 0x11, 200))) == bytes([200])
+    assert 1 <= postpone_left(b) <= 200
+    cold_reset(b, "freeipmi")
+    assert postpone_left(b) == 0x00
 
 
 # --------------------------------------------------------------------------
