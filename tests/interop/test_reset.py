@@ -383,6 +383,17 @@ def test_cold_reset_ends_pef_postponement_and_volatile_alert_string(fresh_bmc):
     assert postpone_left(b) == 0x00
 
 
+def test_pef_alert_string_0_is_not_restored_by_a_restart(fresh_bmc):
+    """Alert string 0 is volatile: the pef file holds it, but a restart
+    (like a cold reset) starts without it; string 1 is kept."""
+    b = fresh_bmc
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x00, 0x01, *b"volatile"))
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x01, 0x01, *b"kept"))
+    b.restart()
+    assert pef_string(b, 0) == b""
+    assert pef_string(b, 1) == b"kept"
+
+
 # --------------------------------------------------------------------------
 # System Info Parameters 1-3, 6, 7 are non-volatile: kept in the state
 # directory (file "sysinfo"); 4 and 5 are not.
