@@ -617,6 +617,19 @@ static int set_netif(struct bmc *bmc, struct in_addr addr, uint8_t prefix)
 	return lanconf_schedule(bmc);
 }
 
+void lanconf_reset_volatile(struct bmc *bmc)
+{
+	struct lanconf *lc = &bmc->lanconf;
+
+	/* "Set complete", as if written: bmcd has no rollback, so changes
+	 * held back by "set in progress" are applied (docs/lan-config.md). */
+	if (lc->set_in_progress != 1)
+		return;
+	lc->set_in_progress = 0;
+	if (lc->pending_addr || lc->pending_gw || lc->pending_vlan || lc->pending_dhcp)
+		lanconf_schedule(bmc);
+}
+
 void lanconf_done(struct bmc *bmc)
 {
 	struct lanconf *lc = &bmc->lanconf;

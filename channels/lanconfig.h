@@ -59,6 +59,8 @@ struct lanconf {
 
 int lanconf_init(struct bmc *bmc);
 void lanconf_done(struct bmc *bmc);
+/* Cold reset: parameter 0 back to "set complete", pending changes applied. */
+void lanconf_reset_volatile(struct bmc *bmc);
 /* The highest privilege a session on cipher suite 'id' may have; PRIV_NONE
  * (0) when the suite is marked unused or not offered. */
 uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id);

@@ -112,6 +112,9 @@ static int bmc_on_reset(sd_event_source *src, void *userdata)
 		sensors_reset_volatile(&bmc->sensors);
 		kcs_reset_volatile(bmc->kcs);
 		acpi_reset(&bmc->acpi);
+		lanconf_reset_volatile(bmc);
+		sol_reset_volatile(bmc->sol);
+		pef_reset_volatile(&bmc->pef);
 	}
 	bmc_volatile_defaults(bmc);
 	return 0;

@@ -142,6 +142,7 @@ void kcs_reset_volatile(struct kcs *k)
 {
 	if (!k)
 		return;
+	kcs_host_reset(k);	/* receive queue, event buffer, flags */
 	k->sysinfo_set_in_progress = 0;
 	memset(k->sysinfo[SYSINFO_OS_NAME], 0, sizeof(k->sysinfo[SYSINFO_OS_NAME]));
 	memset(k->sysinfo[SYSINFO_OS_VERSION], 0, sizeof(k->sysinfo[SYSINFO_OS_VERSION]));
@@ -179,6 +180,7 @@ int kcs_init(struct bmc *bmc)
 		return log_error_errno(-ENOMEM, "kcs");
 	k->bmc = bmc;
 	bmc->kcs = k;
+	kcs_sysinfo_load(k);
 	bmc->sel.on_event = kcs_on_event;
 	bmc->sel.on_event_userdata = k;
 	switch (c->backend) {

@@ -43,8 +43,10 @@ void kcs_watchdog_pretimeout(struct kcs *k);
 void kcs_host_reset(struct kcs *k);
 /* Host power events: a reset or power off is kcs_host_reset(). */
 void kcs_power_event(struct kcs *k, enum power_event ev);
-/* Cold reset: System Info Parameters back to "set complete", the volatile
- * strings (OS name, present OS version) cleared; the others stay. */
+/* Cold reset: the receive message queue, event message buffer and message
+ * flags emptied (as kcs_host_reset), System Info Parameters back to "set
+ * complete", the volatile strings (OS name, present OS version) cleared;
+ * the others (kept in the state dir, file "sysinfo") stay. */
 void kcs_reset_volatile(struct kcs *k);
 
 /* BMC Global Enables changed: the host's interrupts follow the receive

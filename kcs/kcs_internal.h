@@ -58,6 +58,9 @@ struct kcs {
 	uint64_t requests;		/* answered, for the log */
 };
 
+/* The non-volatile system info parameters from the state dir (a corrupt
+ * file is logged and ignored). */
+void kcs_sysinfo_load(struct kcs *k);
 /* Recompute the flags and move SMS_ATN to match. */
 void kcs_update_atn(struct kcs *k);
 /* Queue a message for the host (Get Message): 0 or -ENOBUFS. */

@@ -10,12 +10,68 @@
 
 #include "daemon/bmc.h"
 #include "daemon/log.h"
+#include "daemon/store.h"
 #include "ipmb/ipmb.h"
 #include "kcs/kcs_internal.h"
 
 #define CC_DATA_NOT_AVAILABLE 0x80	/* Get Message / Read Event Message Buffer: empty */
 #define CC_PARAM_NOT_SUPPORTED 0x80	/* Get/Set System Info Parameters */
 #define SYSINFO_REV 0x11
+
+/* The non-volatile parameters (all but 0, 4 and 5) in the state dir:
+ * magic, version, then each one's 16 blocks in this order. */
+#define SYSINFO_FILE "sysinfo"
+#define SYSINFO_MAGIC "BSYI"
+#define SYSINFO_FILE_VERSION 1
+static const uint8_t sysinfo_saved[] = { 1, 2, 3, 6, 7 };
+#define SYSINFO_FILE_LEN (4 + 1 + sizeof(sysinfo_saved) * SYSINFO_BLOCKS * 16)
+
+static bool sysinfo_is_saved(uint8_t param)
+{
+	return memchr(sysinfo_saved, param, sizeof(sysinfo_saved)) != NULL;
+}
+
+static int sysinfo_save(const struct kcs *k)
+{
+	uint8_t buf[SYSINFO_FILE_LEN];
+	struct wbuf w = wb_init(buf, sizeof(buf));
+
+	if (k->bmc->state_fd < 0)
+		return 0;	/* no state directory: kept in memory only */
+	wb_bytes(&w, SYSINFO_MAGIC, 4);
+	wb_u8(&w, SYSINFO_FILE_VERSION);
+	for (size_t i = 0; i < sizeof(sysinfo_saved); i++)
+		wb_bytes(&w, k->sysinfo[sysinfo_saved[i]], sizeof(k->sysinfo[0]));
+	if (!wb_ok(&w) || w.len != sizeof(buf))
+		return -EOVERFLOW;
+	return store_write(k->bmc->state_fd, SYSINFO_FILE, buf, w.len);
+}
+
+void kcs_sysinfo_load(struct kcs *k)
+{
+	uint8_t buf[SYSINFO_FILE_LEN];
+	ssize_t n;
+
+	if (k->bmc->state_fd < 0)
+		return;
+	n = store_read(k->bmc->state_fd, SYSINFO_FILE, buf, sizeof(buf));
+	if (n == -ENOENT)
+		return;
+	if (n < 0) {
+		log_warning_errno((int)n, "state: %s is unreadable; system info parameters empty",
+				  SYSINFO_FILE);
+		return;
+	}
+	if ((size_t)n != sizeof(buf) || memcmp(buf, SYSINFO_MAGIC, 4) != 0 ||
+	    buf[4] != SYSINFO_FILE_VERSION) {
+		log_warning("state: %s is corrupt or from another version; system info parameters empty",
+			    SYSINFO_FILE);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(sysinfo_saved); i++)
+		memcpy(k->sysinfo[sysinfo_saved[i]], buf + 5 + i * sizeof(k->sysinfo[0]),
+		       sizeof(k->sysinfo[0]));
+}
 
 int kcs_cmd_clear_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
@@ -168,7 +224,7 @@ int kcs_cmd_read_event_buffer(struct bmc *bmc, const struct ipmi_req *req, struc
 int kcs_cmd_set_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct kcs *k = bmc->kcs;
-	uint8_t param = req->data[0], set;
+	uint8_t param = req->data[0], set, old[16];
 
 	if (param == 0) {
 		if (req->len != 2)
@@ -189,8 +245,19 @@ int kcs_cmd_set_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 	set = req->data[1];
 	if (set >= SYSINFO_BLOCKS)
 		return CC_PARAM_OUT_OF_RANGE;
+	memcpy(old, k->sysinfo[param][set], 16);
 	memset(k->sysinfo[param][set], 0, 16);
 	memcpy(k->sysinfo[param][set], req->data + 2, req->len - 2);
+	/* Non-volatile ones are written first; nothing changes if that fails. */
+	if (sysinfo_is_saved(param) && memcmp(old, k->sysinfo[param][set], 16) != 0) {
+		int r = sysinfo_save(k);
+
+		if (r < 0) {
+			memcpy(k->sysinfo[param][set], old, 16);
+			log_error_errno(r, "state: cannot write %s", SYSINFO_FILE);
+			return CC_UNSPECIFIED;
+		}
+	}
 	if (set == 0)
 		log_info("kcs: system info parameter %u set by %s", param,
 			 req->channel == IPMI_CHANNEL_SYSIF ? "the host" : "a remote console");

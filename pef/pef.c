@@ -117,6 +117,9 @@ static void load(struct pef *pef)
 		return;
 	}
 	memcpy(&pef->c, buf + 8, sizeof(pef->c));
+	/* Alert string 0 and its key are volatile (the file has them). */
+	memset(pef->c.str_key[0], 0, sizeof(pef->c.str_key[0]));
+	memset(pef->c.str[0], 0, sizeof(pef->c.str[0]));
 }
 
 /* ------------------------------------------------------------------ */
@@ -265,6 +268,21 @@ static int on_postpone(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+void pef_reset_volatile(struct pef *pef)
+{
+	/* Alerts waiting for PET Acknowledge are not re-sent (their
+	 * retries are volatile), Alert Immediate has no status. */
+	pet_done(pef);
+	pef->immediate_status = ALERT_ST_NONE;
+	pef->set_in_progress = 0;
+	memset(pef->c.str_key[0], 0, sizeof(pef->c.str_key[0]));
+	memset(pef->c.str[0], 0, sizeof(pef->c.str[0]));
+	/* The postpone timer (or FEh, "disabled until re-armed") is
+	 * volatile: PEF runs again, and the events it held, logged in the
+	 * SEL after the last processed one, go through the filters now. */
+	postpone_end(pef);
+}
+
 /* ------------------------------------------------------------------ */
 /* Commands                                                            */
 
@@ -330,7 +348,7 @@ int pef_cmd_set_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	switch (p) {
 	case P_SET_IN_PROGRESS:
 		NEED(1);
-		if ((d[0] & 3) == 3)
+		if ((d[0] & 0xfc) || (d[0] & 3) == 3)	/* 7:2 and 11b reserved */
 			return CC_INVALID_FIELD;
 		if ((d[0] & 3) == 1 && pef->set_in_progress == 1)
 			return CC_SET_IN_PROGRESS;

@@ -102,6 +102,11 @@ struct pef {
 
 int pef_init(struct bmc *bmc, struct pef *pef);
 void pef_done(struct pef *pef);
+/* Cold reset: parameter 0 back to "set complete", the postpone timer
+ * ended (held events processed), pending alert retries and the Alert
+ * Immediate status dropped, volatile alert string 0 cleared; the
+ * configuration (the "pef" file) stays. */
+void pef_reset_volatile(struct pef *pef);
 /* A new SEL event record (16 bytes, record ID and timestamp filled in). */
 void pef_on_event(void *userdata, const uint8_t rec[16]);
 

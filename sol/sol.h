@@ -21,6 +21,10 @@ int sol_init(struct bmc *bmc);
 void sol_done(struct bmc *bmc);
 /* The host's power changed (the simulated console boots on ON/RESET). */
 void sol_power_event(struct sol *sol, enum power_event ev);
+/* Cold reset: configuration parameter 0 back to "set complete", the
+ * volatile bit rate (6) back to the non-volatile one (5); the others are
+ * non-volatile and stay. */
+void sol_reset_volatile(struct sol *sol);
 /* sessions.on_free hook (userdata = struct sol): a freed session loses its
  * payload. */
 void sol_on_session_free(void *userdata, struct session *s);

@@ -148,6 +148,17 @@ int sol_channel(struct bmc *bmc, const struct ipmi_req *req, uint8_t ch)
 	return ch == bmc->cfg.lan.channel ? ch : -1;
 }
 
+void sol_reset_volatile(struct sol *sol)
+{
+	if (!sol)
+		return;
+	sol->set_in_progress = 0;
+	if (sol->cfg.v_rate != sol->cfg.nv_rate) {	/* param 6: back to param 5 */
+		sol->cfg.v_rate = sol->cfg.nv_rate;
+		sol_apply_rate(sol);
+	}
+}
+
 static int set_param(struct sol *sol, uint8_t param, struct rbuf *r)
 {
 	struct sol_config *c = &sol->cfg;
@@ -157,6 +168,8 @@ static int set_param(struct sol *sol, uint8_t param, struct rbuf *r)
 	case 0:
 		if (!rb_done(r))
 			return CC_REQ_LEN;
+		if (a & 0xfc)		/* bits 7:2 reserved */
+			return CC_INVALID_FIELD;
 		switch (a & 3) {
 		case 0:
 			sol->set_in_progress = 0;

@@ -166,3 +166,40 @@ def test_power_commands_reach_the_vm_only_on_qemu_host(kcs_bmc):
     b.wait_power("on")
     vm._pump(0.5)
     assert not any(c[:1] in (b"\x03", b"\x04", b"\x09") for c in vm.controls)
+
+
+def test_cold_reset_empties_queue_event_buffer_and_flags(kcs_bmc):
+    """A cold reset (IPMI 2.0 20.2) restarts the BMC as if power-cycled: a
+    message queued for the host and an event in the event message buffer
+    are gone, the message flags are clear and SMS_ATN drops; a warm reset
+    keeps them."""
+    b, vm = kcs_bmc()
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+
+    def fill():
+        vm.controls.clear()
+        r = b.ipmitool("raw", "0x06", "0x34", "0x0f", "0x11", "0x22", "0x33")
+        assert r.ok, r
+        r = b.ipmitool("raw", "0x04", "0x02", "0x04", "0x05", "0x07", "0x6f", "0x00", "0xff", "0xff")
+        assert r.ok, r
+        assert vm.wait_control(ATTN) or vm.wait_control(ATTN_IRQ), vm.controls
+        assert vm.request(APP, 0x31) == (0, b"\x03")
+
+    fill()
+    r = b.ipmitool("mc", "reset", "warm")
+    assert r.ok, r
+    assert vm.request(APP, 0x31) == (0, b"\x03")
+    vm.controls.clear()
+    r = b.ipmitool("mc", "reset", "cold")
+    assert r.ok, r
+    assert vm.wait_control(NOATTN), vm.controls
+    assert vm.request(APP, 0x31) == (0, b"\x00")
+    assert vm.request(APP, 0x33)[0] == 0x80         # Get Message: queue empty
+    assert vm.request(APP, 0x35)[0] == 0x80         # Read Event Message Buffer: empty
+    # Both still work afterwards (FreeIPMI's cold reset this time).
+    fill()
+    r = b.freeipmi("bmc-device", "--cold-reset")
+    assert r.ok, r
+    assert vm.wait_control(NOATTN), vm.controls
+    assert vm.request(APP, 0x31) == (0, b"\x00")

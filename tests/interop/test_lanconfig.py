@@ -508,3 +508,57 @@ def test_dhcp_address_from_dnsmasq(two_namespaces, tmp_path):
     err = (tmp_path / "bmcd.stderr").read_text()
     assert "runtime error" not in err and "AddressSanitizer" not in err, err
     assert "DHCP bound on bmcnic" in err and "DHCP client started on bmcnic" in err, err
+
+
+def test_cold_reset_applies_changes_held_by_set_in_progress(two_namespaces, tmp_path):
+    """A cold reset while "set in progress" is active goes to "set complete"
+    (IPMI 2.0 table 23-4, parameter 0); bmcd has no rollback, so an address
+    written inside the set and not yet on the NIC is applied, as writing
+    00b would (docs/lan-config.md).  A warm reset leaves the set open."""
+    a, c = two_namespaces
+    board = load_board()
+    board["lan"]["listen"] = ["0.0.0.0:623"]
+    board["lan"]["interface"] = "bmcnic"
+    bpath = tmp_path / "board.json"
+    bpath.write_text(json.dumps(board))
+    stderr = open(tmp_path / "bmcd.stderr", "w")
+    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+
+    def ipmitool(host, *args):
+        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
+                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+    try:
+        assert wait_answer(ipmitool, "198.51.100.2").ok
+        assert ipmitool("198.51.100.2", "raw", "0x0c", "0x01", "1", "0", "1").ok
+        # IP address 198.51.100.9, inside the set: read back, not applied.
+        r = ipmitool("198.51.100.2", "raw", "0x0c", "0x01", "1", "3", "198", "51", "100", "9")
+        assert r.ok, r
+        r = ipmitool("198.51.100.2", "raw", "0x0c", "0x02", "1", "3", "0", "0")
+        assert r.ok and r.out.split() == ["11", "c6", "33", "64", "09"], r
+        assert "198.51.100.2/24" in ip("-n", a, "-4", "addr", "show", "bmcnic")
+        r = ipmitool("198.51.100.2", "mc", "reset", "warm")
+        assert r.ok, r
+        r = ipmitool("198.51.100.2", "raw", "0x0c", "0x02", "1", "0", "0", "0")
+        assert r.ok and r.out.split() == ["11", "01"], r
+        assert "198.51.100.2/24" in ip("-n", a, "-4", "addr", "show", "bmcnic")
+        r = ipmitool("198.51.100.2", "mc", "reset", "cold")
+        assert r.ok, r
+        deadline = time.monotonic() + 10
+        while "198.51.100.9/24" not in ip("-n", a, "-4", "addr", "show", "bmcnic"):
+            assert time.monotonic() < deadline, ip("-n", a, "-4", "addr", "show", "bmcnic")
+            time.sleep(0.2)
+        r = wait_answer(ipmitool, "198.51.100.9")
+        assert r.ok, r
+        r = ipmitool("198.51.100.9", "raw", "0x0c", "0x02", "1", "0", "0", "0")
+        assert r.ok and r.out.split() == ["11", "00"], r
+        # What the NIC has is what bmcd reports.
+        r = ipmitool("198.51.100.9", "lan", "print", "1")
+        assert r.ok and "198.51.100.9" in r.out, r
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        stderr.close()
+    err = (tmp_path / "bmcd.stderr").read_text()
+    assert proc.returncode == 0, err
+    assert "runtime error" not in err and "AddressSanitizer" not in err, err

@@ -260,3 +260,29 @@ def test_postpone_timer_holds_events(pef_bmc, trapd):
     d = raw_bytes(raw(b, 0x04, 0x15))
     last_sel, last_bmc = d[4] | d[5] << 8, d[8] | d[9] << 8
     assert last_bmc == last_sel, d
+
+
+def test_cold_reset_drops_alert_retries_and_runs_postponed_events(pef_bmc, trapd):
+    """PEF's volatile state (IPMI 2.0 20.2: a cold reset is a restart): an
+    Alert Immediate waiting for its acknowledgement is forgotten (status
+    00h, a new one may start), and events held by the postpone timer go
+    through the filters (a trap is sent) once the reset ends the timer."""
+    b = pef_bmc
+    ok(b.ipmitool("lan", "alert", "set", "1", "1", "ack", "on"))
+    ok(b.ipmitool("lan", "alert", "set", "1", "1", "time", "10"))
+    ok(b.ipmitool("lan", "alert", "set", "1", "1", "retry", "7"))
+    event = (0x41, 0x04, 0x04, 0x0C, 0x01, 0x52, 0x20, 0x20)
+    ok(alert_immediate(b, 0, event=event))
+    assert raw_bytes(alert_immediate(b, 1))[0] == 0xFF          # waiting for PET Acknowledge
+    # Postponed for 200 s: an upper critical temperature event is held.
+    assert raw_bytes(raw(b, 0x04, 0x11, 200)) == [200]
+    ok(b.ipmitool("event", "1"))
+    assert not [t for t in trapd.traps() if t[2] >> 16 == 0x01], "sent while postponed"
+    ok(b.ipmitool("mc", "reset", "cold"))
+    wait_for(lambda: [t for t in trapd.traps() if t[2] >> 16 == 0x01], "the postponed trap")
+    assert raw_bytes(raw(b, 0x04, 0x11, 0xFF)) == [0x00]
+    assert raw_bytes(alert_immediate(b, 1))[0] == 0x00
+    ok(alert_immediate(b, 0, event=event))                       # not 81h: none in progress
+    # The configuration stayed.
+    r = ok(b.ipmitool("lan", "alert", "print", "1", "1"))
+    assert re.search(r"Number of Retries\s*:\s*7", r.out), r

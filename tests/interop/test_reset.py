@@ -267,3 +267,195 @@ def test_sysinfo_set_in_progress_reserved_bits_get_cch(fresh_bmc):
     assert not r.ok and rsp_code(r) == 0x81, r        # already in progress
     ok(raw(b, 0x06, 0x58, 0x00, 0x00))
     assert raw_bytes(ok(raw(b, 0x06, 0x59, 0x00, 0x00, 0x00, 0x00))) == bytes([0x11, 0x00])
+
+
+# --------------------------------------------------------------------------
+# Parameter 0 (set in progress) of the other configuration commands: bits
+# 7:2 and the value 11b are reserved (CCh), and a cold reset ends a set in
+# progress ("set complete").  Each entry: how to write parameter 0 with one
+# data byte, and how to read it back (the value's offset in the response).
+
+LAN_CH = 1
+
+SET_IN_PROGRESS = {
+    "sol": (lambda v: (0x0C, 0x21, LAN_CH, 0x00, v), (0x0C, 0x22, LAN_CH, 0x00, 0x00, 0x00), 1),
+    "pef": (lambda v: (0x04, 0x12, 0x00, v), (0x04, 0x13, 0x00, 0x00, 0x00), 1),
+    "lan": (lambda v: (0x0C, 0x01, LAN_CH, 0x00, v), (0x0C, 0x02, LAN_CH, 0x00, 0x00, 0x00), 1),
+    "bootopt": (lambda v: (0x00, 0x08, 0x00, v), (0x00, 0x09, 0x00, 0x00, 0x00), 2),
+}
+
+
+def set_in_progress(b, which):
+    _, get, at = SET_IN_PROGRESS[which]
+    data = raw_bytes(ok(raw(b, *get)))
+    assert len(data) == at + 1, (which, data.hex())
+    return data[at]
+
+
+@pytest.mark.parametrize("which", sorted(SET_IN_PROGRESS))
+def test_set_in_progress_reserved_bits_get_cch(fresh_bmc, which):
+    b = fresh_bmc
+    setter = SET_IN_PROGRESS[which][0]
+    for value in (0x03, 0x04, 0x05, 0x80, 0xFD):
+        r = raw(b, *setter(value))
+        assert not r.ok and rsp_code(r) == 0xCC, (which, hex(value), r)
+        assert set_in_progress(b, which) == 0x00, (which, hex(value))
+    # The defined values still work: 01b, then 01b again is refused, 00b.
+    ok(raw(b, *setter(0x01)))
+    assert set_in_progress(b, which) == 0x01
+    r = raw(b, *setter(0x01))
+    assert not r.ok and rsp_code(r) == 0x81, (which, r)
+    ok(raw(b, *setter(0x00)))
+    assert set_in_progress(b, which) == 0x00
+
+
+@pytest.mark.parametrize("client", ["ipmitool", "freeipmi"])
+def test_cold_reset_ends_every_set_in_progress(fresh_bmc, client):
+    b = fresh_bmc
+    for which, (setter, _, _) in SET_IN_PROGRESS.items():
+        ok(raw(b, *setter(0x01)))
+        assert set_in_progress(b, which) == 0x01, which
+    warm_reset(b, client)
+    for which in SET_IN_PROGRESS:
+        assert set_in_progress(b, which) == 0x01, f"{which}: a warm reset keeps it"
+    cold_reset(b, client)
+    for which in SET_IN_PROGRESS:
+        assert set_in_progress(b, which) == 0x00, which
+    # And a new set can start (no 81h left over).
+    for which, (setter, _, _) in SET_IN_PROGRESS.items():
+        ok(raw(b, *setter(0x01)))
+
+
+def sol_info(b):
+    r = ok(b.ipmitool("sol", "info"))
+    return {k.strip(): v.strip() for k, _, v in (l.partition(":") for l in r.out.splitlines()) if _}
+
+
+def test_cold_reset_returns_sol_volatile_bit_rate_to_the_non_volatile_one(fresh_bmc):
+    b = fresh_bmc
+    ok(b.ipmitool("sol", "set", "non-volatile-bit-rate", "57.6"))
+    ok(b.ipmitool("sol", "set", "volatile-bit-rate", "19.2"))
+    assert sol_info(b)["Volatile Bit Rate (kbps)"] == "19.2"
+    warm_reset(b)
+    assert sol_info(b)["Volatile Bit Rate (kbps)"] == "19.2"
+    cold_reset(b)
+    info = sol_info(b)
+    assert info["Volatile Bit Rate (kbps)"] == "57.6", info
+    assert info["Non-Volatile Bit Rate (kbps)"] == "57.6", info
+
+
+# --------------------------------------------------------------------------
+# PEF's volatile state
+
+
+def postpone_left(b):
+    return raw_bytes(ok(raw(b, 0x04, 0x11, 0xFF)))[0]
+
+
+def pef_string(b, set_sel):
+    """Alert string set_sel, block 1 (PEF parameter 13)."""
+    data = raw_bytes(ok(raw(b, 0x04, 0x13, 0x0D, set_sel, 0x01)))
+    assert len(data) == 19 and data[1] == set_sel and data[2] == 1, data.hex()
+    return data[3:].rstrip(b"\x00")
+
+
+def test_cold_reset_ends_pef_postponement_and_volatile_alert_string(fresh_bmc):
+    b = fresh_bmc
+    # FEh: PEF disabled until re-armed; the countdown reads FEh.
+    assert raw_bytes(ok(raw(b, 0x04, 0x11, 0xFE))) == bytes([0xFE])
+    assert postpone_left(b) == 0xFE
+    # Alert string 0 is volatile, string 1 is not (Set PEF parameter 13:
+    # set selector, block 1, text).
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x00, 0x01, *b"volatile"))
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x01, 0x01, *b"kept"))
+    assert pef_string(b, 0) == b"volatile"
+    warm_reset(b)
+    assert postpone_left(b) == 0xFE
+    assert pef_string(b, 0) == b"volatile"
+    cold_reset(b)
+    assert postpone_left(b) == 0x00
+    assert pef_string(b, 0) == b""
+    assert pef_string(b, 1) == b"kept"
+    # A postponement of 200 s is ended too.
+    assert raw_bytes(ok(raw(b, 0x04, 0x11, 200))) == bytes([200])
+    assert 1 <= postpone_left(b) <= 200
+    cold_reset(b, "freeipmi")
+    assert postpone_left(b) == 0x00
+
+
+def test_pef_alert_string_0_is_not_restored_by_a_restart(fresh_bmc):
+    """Alert string 0 is volatile: the pef file holds it, but a restart
+    (like a cold reset) starts without it; string 1 is kept."""
+    b = fresh_bmc
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x00, 0x01, *b"volatile"))
+    ok(raw(b, 0x04, 0x12, 0x0D, 0x01, 0x01, *b"kept"))
+    b.restart()
+    assert pef_string(b, 0) == b""
+    assert pef_string(b, 1) == b"kept"
+
+
+# --------------------------------------------------------------------------
+# System Info Parameters 1-3, 6, 7 are non-volatile: kept in the state
+# directory (file "sysinfo"); 4 and 5 are not.
+
+
+def sysinfo_block0(b, param):
+    data = raw_bytes(ok(raw(b, 0x06, 0x59, 0x00, param, 0x00, 0x00)))
+    assert len(data) == 18 and data[0] == 0x11 and data[1] == 0x00, data.hex()
+    return data[2:]
+
+
+def system_info(b):
+    """FreeIPMI bmc-info --get-system-info: {field: value}."""
+    r = ok(b.freeipmi("bmc-info", "--get-system-info"))
+    return {k.strip(): v.strip() for k, v in
+            (line.split(":", 1) for line in r.out.splitlines() if ":" in line)}
+
+
+def test_system_info_survives_a_restart(fresh_bmc):
+    b = fresh_bmc
+    url = "https://bmc.example.test/a/path/longer/than/one/block.html"
+    ok(b.ipmitool("mc", "setsysinfo", "system_name", "bmcd-persist-host"))
+    ok(b.ipmitool("mc", "setsysinfo", "primary_os_name", "Debian 12"))
+    ok(b.ipmitool("mc", "setsysinfo", "os_name", "Linux 6.1"))
+    ok(b.freeipmi("bmc-device", "--set-system-firmware-version=fw-9.8.7"))
+    ok(b.freeipmi("bmc-device", "--set-present-os-version-number=6.1.0"))
+    ok(b.freeipmi("bmc-device", f"--set-bmc-url={url}"))
+    ok(b.freeipmi("bmc-device", "--set-base-os-hypervisor-url=http://hv.example.test/"))
+    before = system_info(b)
+    assert before["System Name"] == "bmcd-persist-host" and before["BMC URL"] == url, before
+    b.restart()
+    after = system_info(b)
+    # Non-volatile (1-3, 6, 7) kept; OS name (4) and present OS version
+    # (5) are volatile: gone, as after a cold reset.
+    for key in ("System Firmware Version", "System Name", "Primary Operating System Name",
+                "BMC URL", "Base OS/Hypervisor URL"):
+        assert after[key] == before[key], (key, after)
+    assert after["Operating System Name"] == "" and after["Present OS Version Number"] == "", after
+    assert ok(b.ipmitool("mc", "getsysinfo", "system_name")).out.strip() == "bmcd-persist-host"
+    assert ok(b.ipmitool("mc", "getsysinfo", "os_name")).out.strip() == ""
+    assert sysinfo_block0(b, 0x04) == bytes(16)
+
+
+def test_corrupt_system_info_file_is_logged_and_ignored(fresh_bmc):
+    b = fresh_bmc
+    ok(b.ipmitool("mc", "setsysinfo", "system_name", "before-corruption"))
+    b.stop_and_check()
+    path = b.state_dir / "sysinfo"
+    assert path.exists()
+    good = path.read_bytes()
+    for bad in (good[:-1], b"BSYI\x02" + good[5:], b"XXXX" + good[4:], b""):
+        path.write_bytes(bad)
+        b.proc = None
+        b.returncode = None
+        b.start()
+        assert "sysinfo is corrupt" in b.stderr(), b.stderr_tail()
+        assert ok(b.ipmitool("mc", "getsysinfo", "system_name")).out.strip() == ""
+        b.stop_and_check()
+    # A Set writes a good file again.
+    b.proc = None
+    b.returncode = None
+    b.start()
+    ok(b.ipmitool("mc", "setsysinfo", "system_name", "after-corruption"))
+    b.restart()
+    assert ok(b.ipmitool("mc", "getsysinfo", "system_name")).out.strip() == "after-corruption"
