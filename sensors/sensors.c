@@ -429,7 +429,15 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
 
 	sensor_poll(s);
 	sd_event_now(s->owner->ev, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(src, now + (uint64_t)s->cfg->poll_ms * 1000);
+	/* After the first poll the sensors spread out by number, so 200 of
+	 * them do not all wake together. */
+	now += (uint64_t)s->cfg->poll_ms * 1000;
+	if (!s->polled) {
+		now += (uint64_t)(s->number % 50) * 2000;
+		sd_event_source_set_time_accuracy(src, ACCURACY_USEC);
+	}
+	s->polled = true;
+	sd_event_source_set_time(src, now);
 	sd_event_source_set_enabled(src, SD_EVENT_ON);
 	return 0;
 }
@@ -477,11 +485,12 @@ static int sensor_setup(struct sensors *ss, struct sensor *s, const struct cfg_s
 		return -EINVAL;
 	}
 	sensor_board_settings(s);
-	/* The first poll runs at once, then every poll_ms, spread by the
-	 * sensor number so 200 sensors do not all wake together. */
-	r = sd_event_add_time_relative(ss->ev, &s->timer, CLOCK_MONOTONIC,
-				       1000 + (uint64_t)(s->number % 50) * 2000, ACCURACY_USEC,
-				       on_timer, s);
+	/* Every sensor's first poll runs at once, in the loop's first
+	 * iterations, before a client can have logged in and asked for a
+	 * reading (a delayed first poll left satellite sensors 128 and up
+	 * "reading unavailable" for up to 100 ms after start); then every
+	 * poll_ms, spread by number (on_timer). */
+	r = sd_event_add_time_relative(ss->ev, &s->timer, CLOCK_MONOTONIC, 1000, 1, on_timer, s);
 	if (r < 0)
 		return log_error_errno(r, "sensor %s: timer", c->name);
 	return 0;

@@ -34,6 +34,7 @@ struct sensor {
 	uint8_t raw;			/* threshold: last reading */
 	uint16_t state;			/* discrete: asserted states */
 	bool valid;			/* a reading was taken since start */
+	bool polled;			/* the first poll (at start) is done */
 	bool unavailable;		/* the last read failed */
 	bool scanning;			/* Set Sensor Event Enable bit 6 */
 	bool events;			/* bit 7 */
