@@ -35,6 +35,17 @@ const char *ipmi_priv_name(enum ipmi_priv priv)
 	return "invalid";
 }
 
+/* A command with a list of exact lengths takes only those. */
+static bool ipmi_len_listed(const struct ipmi_cmd *c, size_t len)
+{
+	if (!c->lens[0])
+		return true;
+	for (size_t i = 0; i < sizeof(c->lens) && c->lens[i]; i++)
+		if (c->lens[i] == len)
+			return true;
+	return false;
+}
+
 uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct ipmi_cmd *c;
@@ -60,7 +71,7 @@ uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 			   req->session->handle);
 		return CC_NOT_IN_STATE;
 	}
-	if (req->len < c->min_len || req->len > c->max_len)
+	if (req->len < c->min_len || req->len > c->max_len || !ipmi_len_listed(c, req->len))
 		return CC_REQ_LEN;
 
 	r = c->fn(bmc, req, rsp);

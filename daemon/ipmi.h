@@ -103,10 +103,18 @@ struct ipmi_cmd {
 	uint8_t min_len;		/* request data length limits, inclusive */
 	uint8_t max_len;
 	uint8_t flags;
+	/* Commands with several exact valid lengths (Set User Password: 2, 18
+	 * or 22) list them here (IPMI_CMD_LENS); any other length is C7h.  All
+	 * zero: every length in min_len..max_len is valid. */
+	uint8_t lens[4];
 	const char *name;
 };
 
 #define IPMI_CMD(f, p, lo, hi, fl, nm) { .fn = (f), .priv = (p), .min_len = (lo), .max_len = (hi), .flags = (fl), .name = (nm) }
+/* A command valid at exactly the lengths given (one to four of them, none
+ * zero): IPMI_CMD_LENS(fn, PRIV_ADMIN, 0, "Set User Password", 2, 18, 22). */
+#define IPMI_CMD_LENS(f, p, fl, nm, ...) { .fn = (f), .priv = (p), .min_len = 1, .max_len = IPMI_MAX_REQ, \
+	.flags = (fl), .lens = { __VA_ARGS__ }, .name = (nm) }
 
 struct ipmi_netfn {
 	uint8_t netfn;
