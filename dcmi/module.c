@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon/bmc.h"
+#include "daemon/config_parse.h"
+#include "daemon/module.h"
+
+static const char *const dcmi_keys[] = { "dcmi", NULL };
+
+const struct bmc_module dcmi_module = {
+	.name = "dcmi",
+	/* board file */
+	.keys = dcmi_keys,
+	.parse = dcmi_parse_config,
+	/* life, commands, events */
+};

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon/bmc.h"
+#include "daemon/config_parse.h"
+#include "daemon/module.h"
+
+static const char *const ipmb_keys[] = { "ipmb", NULL };
+
+const struct bmc_module ipmb_module = {
+	.name = "ipmb",
+	/* board file */
+	.keys = ipmb_keys,
+	.parse = ipmb_parse_config,
+	/* life, commands, events */
+};
