@@ -182,17 +182,23 @@ static int chassis_poh(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 	return CC_OK;
 }
 
-const struct ipmi_cmd chassis_cmds[256] = {
-	[0x00] = IPMI_CMD(chassis_get_capabilities, PRIV_USER, 0, 0, 0, "Get Chassis Capabilities"),
-	[0x01] = IPMI_CMD(chassis_get_status, PRIV_USER, 0, 0, 0, "Get Chassis Status"),
-	[0x02] = IPMI_CMD(chassis_control, PRIV_OPERATOR, 1, 1, 0, "Chassis Control"),
-	[0x04] = IPMI_CMD(chassis_identify, PRIV_OPERATOR, 0, 2, 0, "Chassis Identify"),
-	[0x05] = IPMI_CMD(chassis_set_capabilities, PRIV_ADMIN, 5, 6, 0, "Set Chassis Capabilities"),
-	[0x06] = IPMI_CMD(chassis_set_policy, PRIV_OPERATOR, 1, 1, 0, "Set Power Restore Policy"),
-	[0x07] = IPMI_CMD(chassis_restart_cause, PRIV_USER, 0, 0, 0, "Get System Restart Cause"),
-	[0x08] = IPMI_CMD(chassis_set_boot_options, PRIV_OPERATOR, 1, 18, 0, "Set System Boot Options"),
-	[0x09] = IPMI_CMD(chassis_get_boot_options, PRIV_OPERATOR, 3, 3, 0, "Get System Boot Options"),
-	[0x0a] = IPMI_CMD(chassis_front_panel, PRIV_ADMIN, 1, 1, 0, "Set Front Panel Enables"),
-	[0x0b] = IPMI_CMD(chassis_set_cycle_interval, PRIV_OPERATOR, 1, 1, 0, "Set Power Cycle Interval"),
-	[0x0f] = IPMI_CMD(chassis_poh, PRIV_USER, 0, 0, 0, "Get POH Counter"),
+const struct ipmi_cmd chassis_cmds[] = {
+	IPMI_CMD(NETFN_CHASSIS, 0x00, chassis_get_capabilities, PRIV_USER, 0, 0, 0, "Get Chassis Capabilities"),
+	IPMI_CMD(NETFN_CHASSIS, 0x01, chassis_get_status, PRIV_USER, 0, 0, 0, "Get Chassis Status"),
+	IPMI_CMD(NETFN_CHASSIS, 0x02, chassis_control, PRIV_OPERATOR, 1, 1, 0, "Chassis Control"),
+	IPMI_CMD(NETFN_CHASSIS, 0x04, chassis_identify, PRIV_OPERATOR, 0, 2, 0, "Chassis Identify"),
+	IPMI_CMD(NETFN_CHASSIS, 0x05, chassis_set_capabilities, PRIV_ADMIN, 5, 6, 0, "Set Chassis Capabilities"),
+	IPMI_CMD(NETFN_CHASSIS, 0x06, chassis_set_policy, PRIV_OPERATOR, 1, 1, 0, "Set Power Restore Policy"),
+	IPMI_CMD(NETFN_CHASSIS, 0x07, chassis_restart_cause, PRIV_USER, 0, 0, 0, "Get System Restart Cause"),
+	IPMI_CMD(NETFN_CHASSIS, 0x08, chassis_set_boot_options, PRIV_OPERATOR, 1, 18, 0, "Set System Boot Options"),
+	IPMI_CMD(NETFN_CHASSIS, 0x09, chassis_get_boot_options, PRIV_OPERATOR, 3, 3, 0, "Get System Boot Options"),
+	IPMI_CMD(NETFN_CHASSIS, 0x0a, chassis_front_panel, PRIV_ADMIN, 1, 1, 0, "Set Front Panel Enables"),
+	IPMI_CMD(NETFN_CHASSIS, 0x0b, chassis_set_cycle_interval, PRIV_OPERATOR, 1, 1, 0, "Set Power Cycle Interval"),
+	IPMI_CMD(NETFN_CHASSIS, 0x0f, chassis_poh, PRIV_USER, 0, 0, 0, "Get POH Counter"),
+	IPMI_CMD(NETFN_APP, 0x06, acpi_cmd_set, PRIV_ADMIN, 2, 2, 0, "Set ACPI Power State"),
+	IPMI_CMD(NETFN_APP, 0x07, acpi_cmd_get, PRIV_USER, 0, 0, 0, "Get ACPI Power State"),
+	IPMI_CMD(NETFN_APP, 0x22, watchdog_cmd_reset, PRIV_OPERATOR, 0, 0, 0, "Reset Watchdog Timer"),
+	IPMI_CMD(NETFN_APP, 0x24, watchdog_cmd_set, PRIV_OPERATOR, 6, 6, 0, "Set Watchdog Timer"),
+	IPMI_CMD(NETFN_APP, 0x25, watchdog_cmd_get, PRIV_USER, 0, 0, 0, "Get Watchdog Timer"),
+	{ 0 },
 };

@@ -2,23 +2,41 @@
 #include "channels/session.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "daemon/module.h"
 
-const struct ipmi_netfn ipmi_netfns[] = {
-	{ NETFN_CHASSIS, "chassis", chassis_cmds },
-	{ NETFN_SENSOR, "sensor/event", sensor_cmds },
-	{ NETFN_APP, "app", app_cmds },
-	{ NETFN_STORAGE, "storage", storage_cmds },
-	{ NETFN_TRANSPORT, "transport", transport_cmds },
-	{ NETFN_GROUP, "group extension", dcmi_cmds },
-	{ 0, NULL, NULL },
-};
+const struct ipmi_cmd *ipmi_find(const struct ipmi_cmd *list, uint8_t netfn, uint8_t cmd)
+{
+	for (const struct ipmi_cmd *c = list; c && c->fn; c++)
+		if (c->netfn == netfn && c->cmd == cmd)
+			return c;
+	return NULL;
+}
 
 const struct ipmi_cmd *ipmi_lookup(uint8_t netfn, uint8_t cmd)
 {
-	for (const struct ipmi_netfn *n = ipmi_netfns; n->cmds; n++)
-		if (n->netfn == netfn)
-			return n->cmds[cmd].fn ? &n->cmds[cmd] : NULL;
+	for (const struct bmc_module *const *m = bmc_modules; *m; m++) {
+		const struct ipmi_cmd *c = ipmi_find((*m)->cmds, netfn, cmd);
+
+		if (c)
+			return c;
+	}
 	return NULL;
+}
+
+const char *ipmi_netfn_name(uint8_t netfn)
+{
+	switch (netfn & 0xfe) {
+	case NETFN_CHASSIS: return "chassis";
+	case NETFN_BRIDGE: return "bridge";
+	case NETFN_SENSOR: return "sensor/event";
+	case NETFN_APP: return "app";
+	case NETFN_FIRMWARE: return "firmware";
+	case NETFN_STORAGE: return "storage";
+	case NETFN_TRANSPORT: return "transport";
+	case NETFN_GROUP: return "group extension";
+	case NETFN_OEM: return "oem";
+	}
+	return "other";
 }
 
 const char *ipmi_priv_name(enum ipmi_priv priv)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
+#include "daemon/ipmi.h"
 #include "daemon/module.h"
 
 static const char *const identity_keys[] = { "name", "identity", NULL };
@@ -10,4 +11,5 @@ const struct bmc_module identity_module = {
 	/* board file */
 	.keys = identity_keys,
 	/* life, commands, events */
+	.cmds = identity_cmds,
 };

@@ -98,7 +98,9 @@ enum {
 };
 
 struct ipmi_cmd {
-	ipmi_handler fn;		/* NULL: command not supported (C1h) */
+	uint8_t netfn;			/* even: the request netfn */
+	uint8_t cmd;
+	ipmi_handler fn;		/* NULL: the end of a module's list */
 	uint8_t priv;			/* minimum privilege (enum ipmi_priv) */
 	uint8_t min_len;		/* request data length limits, inclusive */
 	uint8_t max_len;
@@ -110,28 +112,17 @@ struct ipmi_cmd {
 	const char *name;
 };
 
-#define IPMI_CMD(f, p, lo, hi, fl, nm) { .fn = (f), .priv = (p), .min_len = (lo), .max_len = (hi), .flags = (fl), .name = (nm) }
+/* One entry of a module's command list: IPMI_CMD(NETFN_APP, 0x01, fn, PRIV_USER, 0, 0, 0, "Get Device ID"). */
+#define IPMI_CMD(nf, c, f, p, lo, hi, fl, nm) { .netfn = (nf), .cmd = (c), .fn = (f), .priv = (p), .min_len = (lo), .max_len = (hi), .flags = (fl), .name = (nm) }
 /* A command valid at exactly the lengths given (one to four of them, none
- * zero): IPMI_CMD_LENS(fn, PRIV_ADMIN, 0, "Set User Password", 2, 18, 22). */
-#define IPMI_CMD_LENS(f, p, fl, nm, ...) { .fn = (f), .priv = (p), .min_len = 1, .max_len = IPMI_MAX_REQ, \
+ * zero): IPMI_CMD_LENS(NETFN_APP, 0x47, fn, PRIV_ADMIN, 0, "Set User Password", 2, 18, 22). */
+#define IPMI_CMD_LENS(nf, c, f, p, fl, nm, ...) { .netfn = (nf), .cmd = (c), .fn = (f), .priv = (p), .min_len = 1, .max_len = IPMI_MAX_REQ, \
 	.flags = (fl), .lens = { __VA_ARGS__ }, .name = (nm) }
 
-struct ipmi_netfn {
-	uint8_t netfn;
-	const char *name;
-	const struct ipmi_cmd *cmds;	/* 256 entries, indexed by cmd */
-};
-
-/* Every netfn table, terminated by .cmds == NULL.  Defined in dispatch.c. */
-extern const struct ipmi_netfn ipmi_netfns[];
-
-/* Per-netfn tables, each defined next to its handlers. */
-extern const struct ipmi_cmd app_cmds[256];
-extern const struct ipmi_cmd chassis_cmds[256];
-extern const struct ipmi_cmd transport_cmds[256];
-extern const struct ipmi_cmd storage_cmds[256];
-extern const struct ipmi_cmd sensor_cmds[256];
-extern const struct ipmi_cmd dcmi_cmds[256];	/* group extension, body DCh (dcmi/) */
+/* The command lists defined next to their static handlers; the others
+ * live in their module's module.c.  Each ends with an entry whose fn is NULL. */
+extern const struct ipmi_cmd identity_cmds[], channels_cmds[], chassis_cmds[], dcmi_cmds[],
+	sel_cmds[], sensors_cmds[];
 
 /* Look up, check (C1h, D4h, D5h for a secret-bearing command on a LAN
  * session without encryption, C7h; in that order), run.  Returns the
@@ -143,5 +134,10 @@ uint8_t ipmi_dispatch(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
  * two's complement of the byte sum, so that data + checksum sums to 0. */
 uint8_t ipmi_checksum(const uint8_t *p, size_t n);
 
+/* The command every module answers as netfn/cmd (the first listed), or NULL;
+ * ipmi_find() looks in one list only. */
 const struct ipmi_cmd *ipmi_lookup(uint8_t netfn, uint8_t cmd);
+const struct ipmi_cmd *ipmi_find(const struct ipmi_cmd *list, uint8_t netfn, uint8_t cmd);
+/* "app", "chassis"... for logs; "other" for the rest. */
+const char *ipmi_netfn_name(uint8_t netfn);
 const char *ipmi_priv_name(enum ipmi_priv priv);

@@ -805,21 +805,22 @@ static int cmd_get_conf(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 /* ------------------------------------------------------------------ */
 
 /* Lengths include the group extension byte. */
-const struct ipmi_cmd dcmi_cmds[256] = {
-	[0x01] = IPMI_CMD(cmd_get_capability, PRIV_USER, 2, 2, 0, "Get DCMI Capability Info"),
-	[0x02] = IPMI_CMD(cmd_get_power_reading, PRIV_USER, 4, 4, 0, "Get Power Reading"),
-	[0x03] = IPMI_CMD(cmd_get_power_limit, PRIV_USER, 3, 3, 0, "Get Power Limit"),
-	[0x04] = IPMI_CMD(cmd_set_power_limit, PRIV_OPERATOR, 15, 15, 0, "Set Power Limit"),
-	[0x05] = IPMI_CMD(cmd_activate_power_limit, PRIV_OPERATOR, 4, 4, 0,
+const struct ipmi_cmd dcmi_cmds[] = {
+	IPMI_CMD(NETFN_GROUP, 0x01, cmd_get_capability, PRIV_USER, 2, 2, 0, "Get DCMI Capability Info"),
+	IPMI_CMD(NETFN_GROUP, 0x02, cmd_get_power_reading, PRIV_USER, 4, 4, 0, "Get Power Reading"),
+	IPMI_CMD(NETFN_GROUP, 0x03, cmd_get_power_limit, PRIV_USER, 3, 3, 0, "Get Power Limit"),
+	IPMI_CMD(NETFN_GROUP, 0x04, cmd_set_power_limit, PRIV_OPERATOR, 15, 15, 0, "Set Power Limit"),
+	IPMI_CMD(NETFN_GROUP, 0x05, cmd_activate_power_limit, PRIV_OPERATOR, 4, 4, 0,
 			  "Activate/Deactivate Power Limit"),
-	[0x06] = IPMI_CMD(cmd_get_asset_tag, PRIV_USER, 3, 3, 0, "Get Asset Tag"),
-	[0x07] = IPMI_CMD(cmd_get_sensor_info, PRIV_USER, 5, 5, 0, "Get DCMI Sensor Info"),
-	[0x08] = IPMI_CMD(cmd_set_asset_tag, PRIV_OPERATOR, 3, 3 + XFER_MAX, 0, "Set Asset Tag"),
-	[0x09] = IPMI_CMD(cmd_get_mc_id, PRIV_USER, 3, 3, 0,
+	IPMI_CMD(NETFN_GROUP, 0x06, cmd_get_asset_tag, PRIV_USER, 3, 3, 0, "Get Asset Tag"),
+	IPMI_CMD(NETFN_GROUP, 0x07, cmd_get_sensor_info, PRIV_USER, 5, 5, 0, "Get DCMI Sensor Info"),
+	IPMI_CMD(NETFN_GROUP, 0x08, cmd_set_asset_tag, PRIV_OPERATOR, 3, 3 + XFER_MAX, 0, "Set Asset Tag"),
+	IPMI_CMD(NETFN_GROUP, 0x09, cmd_get_mc_id, PRIV_USER, 3, 3, 0,
 			  "Get Management Controller Identifier String"),
-	[0x0a] = IPMI_CMD(cmd_set_mc_id, PRIV_ADMIN, 3, 3 + XFER_MAX, 0,
+	IPMI_CMD(NETFN_GROUP, 0x0a, cmd_set_mc_id, PRIV_ADMIN, 3, 3 + XFER_MAX, 0,
 			  "Set Management Controller Identifier String"),
-	[0x10] = IPMI_CMD(cmd_get_temperatures, PRIV_USER, 5, 5, 0, "Get Temperature Readings"),
-	[0x12] = IPMI_CMD(cmd_set_conf, PRIV_ADMIN, 4, 5, 0, "Set DCMI Configuration Parameters"),
-	[0x13] = IPMI_CMD(cmd_get_conf, PRIV_USER, 3, 3, 0, "Get DCMI Configuration Parameters"),
+	IPMI_CMD(NETFN_GROUP, 0x10, cmd_get_temperatures, PRIV_USER, 5, 5, 0, "Get Temperature Readings"),
+	IPMI_CMD(NETFN_GROUP, 0x12, cmd_set_conf, PRIV_ADMIN, 4, 5, 0, "Set DCMI Configuration Parameters"),
+	IPMI_CMD(NETFN_GROUP, 0x13, cmd_get_conf, PRIV_USER, 3, 3, 0, "Get DCMI Configuration Parameters"),
+	{ 0 },
 };

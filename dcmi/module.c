@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
+#include "daemon/ipmi.h"
 #include "daemon/module.h"
 
 static const char *const dcmi_keys[] = { "dcmi", NULL };
@@ -11,4 +12,5 @@ const struct bmc_module dcmi_module = {
 	.keys = dcmi_keys,
 	.parse = dcmi_parse_config,
 	/* life, commands, events */
+	.cmds = dcmi_cmds,
 };

@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
+#include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "fru/fru.h"
 
 static const char *const fru_keys[] = { "fru", NULL };
+
+const struct ipmi_cmd fru_cmds[] = {
+	IPMI_CMD(NETFN_STORAGE, 0x10, fru_cmd_area_info, PRIV_USER, 1, 1, 0, "Get FRU Inventory Area Info"),
+	IPMI_CMD(NETFN_STORAGE, 0x11, fru_cmd_read, PRIV_USER, 4, 4, 0, "Read FRU Data"),
+	IPMI_CMD(NETFN_STORAGE, 0x12, fru_cmd_write, PRIV_OPERATOR, 4, IPMI_MAX_REQ, 0, "Write FRU Data"),
+	{ 0 },
+};
 
 const struct bmc_module fru_module = {
 	.name = "fru",
@@ -11,4 +20,5 @@ const struct bmc_module fru_module = {
 	.keys = fru_keys,
 	.parse = fru_parse_config,
 	/* life, commands, events */
+	.cmds = fru_cmds,
 };

@@ -166,7 +166,7 @@ static bool sat_sensor_cmd(uint8_t cmd)
 static int run_sensor_cmd(struct sat *s, uint8_t priv, uint8_t lun, uint8_t cmd, const uint8_t *d,
 			  size_t len, struct wbuf *w)
 {
-	const struct ipmi_cmd *c = &sensor_cmds[cmd];
+	const struct ipmi_cmd *c = ipmi_find(sensors_cmds, NETFN_SENSOR, cmd);
 	struct ipmi_req req = {
 		.channel = s->cfg->channel,
 		.priv = priv,
@@ -179,7 +179,7 @@ static int run_sensor_cmd(struct sat *s, uint8_t priv, uint8_t lun, uint8_t cmd,
 	};
 	int r;
 
-	if (!c->fn)
+	if (!c)
 		return CC_INVALID_CMD;
 	if (priv < c->priv)
 		return CC_INSUFFICIENT_PRIV;

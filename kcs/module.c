@@ -1,9 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
+#include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "kcs/kcs.h"
 
 static const char *const kcs_keys[] = { "kcs", NULL };
+
+const struct ipmi_cmd kcs_cmds[] = {
+	IPMI_CMD(NETFN_APP, 0x30, kcs_cmd_clear_msg_flags, PRIV_USER, 1, 1, CMD_F_SYSIF_ONLY, "Clear Message Flags"),
+	IPMI_CMD(NETFN_APP, 0x31, kcs_cmd_get_msg_flags, PRIV_USER, 0, 0, CMD_F_SYSIF_ONLY, "Get Message Flags"),
+	IPMI_CMD(NETFN_APP, 0x33, kcs_cmd_get_message, PRIV_USER, 0, 0, CMD_F_SYSIF_ONLY, "Get Message"),
+	IPMI_CMD(NETFN_APP, 0x34, kcs_cmd_send_message, PRIV_USER, 1, 255, 0, "Send Message"),
+	IPMI_CMD(NETFN_APP, 0x35, kcs_cmd_read_event_buffer, PRIV_USER, 0, 0, CMD_F_SYSIF_ONLY, "Read Event Message Buffer"),
+	IPMI_CMD(NETFN_APP, 0x58, kcs_cmd_set_sysinfo, PRIV_ADMIN, 2, 18, 0, "Set System Info Parameters"),
+	IPMI_CMD(NETFN_APP, 0x59, kcs_cmd_get_sysinfo, PRIV_USER, 4, 4, 0, "Get System Info Parameters"),
+	{ 0 },
+};
 
 const struct bmc_module kcs_module = {
 	.name = "kcs",
@@ -11,4 +24,5 @@ const struct bmc_module kcs_module = {
 	.keys = kcs_keys,
 	.parse = kcs_parse_config,
 	/* life, commands, events */
+	.cmds = kcs_cmds,
 };

@@ -1,13 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
+#include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "lan/lancmds.h"
 
 static const char *const lan_keys[] = { "lan", NULL };
+
+const struct ipmi_cmd lan_cmds[] = {
+	IPMI_CMD(NETFN_APP, 0x38, lan_get_auth_caps, PRIV_NONE, 2, 2, CMD_F_LAN_ONLY, "Get Channel Authentication Capabilities"),
+	IPMI_CMD(NETFN_APP, 0x39, lan_get_session_challenge, PRIV_NONE, 17, 17, CMD_F_LAN_ONLY, "Get Session Challenge"),
+	IPMI_CMD(NETFN_APP, 0x3a, lan_activate_session, PRIV_NONE, 22, 22, CMD_F_LAN_ONLY, "Activate Session"),
+	IPMI_CMD(NETFN_APP, 0x3b, lan_set_session_priv, PRIV_CALLBACK, 1, 1, CMD_F_LAN_ONLY, "Set Session Privilege Level"),
+	IPMI_CMD(NETFN_APP, 0x3c, lan_close_session, PRIV_CALLBACK, 4, 5, CMD_F_LAN_ONLY, "Close Session"),
+	IPMI_CMD(NETFN_APP, 0x3d, lan_get_session_info, PRIV_USER, 1, 5, 0, "Get Session Info"),
+	IPMI_CMD(NETFN_APP, 0x54, lan_get_cipher_suites, PRIV_NONE, 3, 3, CMD_F_LAN_ONLY, "Get Channel Cipher Suites"),
+	IPMI_CMD(NETFN_TRANSPORT, 0x04, lan_get_statistics, PRIV_USER, 2, 2, 0, "Get IP/UDP/RMCP Statistics"),
+	{ 0 },
+};
 
 const struct bmc_module lan_module = {
 	.name = "lan",
 	/* board file */
 	.keys = lan_keys,
 	/* life, commands, events */
+	.cmds = lan_cmds,
 };

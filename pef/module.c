@@ -1,9 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
+#include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "pef/pef.h"
 
 static const char *const pef_keys[] = { "pef", NULL };
+
+const struct ipmi_cmd pef_cmds[] = {
+	IPMI_CMD(NETFN_SENSOR, 0x10, pef_cmd_capabilities, PRIV_USER, 0, 0, 0, "Get PEF Capabilities"),
+	IPMI_CMD(NETFN_SENSOR, 0x11, pef_cmd_postpone, PRIV_ADMIN, 1, 1, 0, "Arm PEF Postpone Timer"),
+	IPMI_CMD(NETFN_SENSOR, 0x12, pef_cmd_set_param, PRIV_ADMIN, 1, 64, 0, "Set PEF Configuration Parameters"),
+	IPMI_CMD(NETFN_SENSOR, 0x13, pef_cmd_get_param, PRIV_OPERATOR, 3, 3, 0, "Get PEF Configuration Parameters"),
+	IPMI_CMD(NETFN_SENSOR, 0x14, pef_cmd_set_last_id, PRIV_ADMIN, 3, 3, 0, "Set Last Processed Event ID"),
+	IPMI_CMD(NETFN_SENSOR, 0x15, pef_cmd_get_last_id, PRIV_ADMIN, 0, 0, 0, "Get Last Processed Event ID"),
+	IPMI_CMD(NETFN_SENSOR, 0x16, pef_cmd_alert_immediate, PRIV_ADMIN, 3, 11, 0, "Alert Immediate"),
+	IPMI_CMD(NETFN_SENSOR, 0x17, pef_cmd_pet_ack, PRIV_USER, 12, 12, 0, "PET Acknowledge"),
+	{ 0 },
+};
 
 const struct bmc_module pef_module = {
 	.name = "pef",
@@ -11,4 +25,5 @@ const struct bmc_module pef_module = {
 	.keys = pef_keys,
 	.parse = pef_parse_config,
 	/* life, commands, events */
+	.cmds = pef_cmds,
 };

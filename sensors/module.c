@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
+#include "daemon/ipmi.h"
 #include "daemon/module.h"
 
 static const char *const sensors_keys[] = { "sensors", "hwmon_root", "sim_dir", NULL };
@@ -11,4 +12,5 @@ const struct bmc_module sensors_module = {
 	.keys = sensors_keys,
 	.parse = sensors_parse_config,
 	/* life, commands, events */
+	.cmds = sensors_cmds,
 };
