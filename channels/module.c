@@ -3,15 +3,51 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "channels/session.h"
+#include "channels/channel.h"
+#include "daemon/log.h"
+#include <string.h>
 #include "channels/lanconfig.h"
 #include "channels/users.h"
+
+static int channels_module_init(struct bmc *bmc)
+{
+	int r = channels_init(&bmc->channels, &bmc->cfg, bmc->state_fd);
+
+	return r < 0 ? log_error_errno(r, "channels") : 0;
+}
+
+static void channels_module_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		channels_reset_volatile(&bmc->channels);
+}
 
 const struct bmc_module channels_module = {
 	.name = "channels",
 	/* board file */
 	/* life, commands, events */
 	.cmds = channels_cmds,
+	.init = channels_module_init,
+	.reset = channels_module_reset,
 };
+
+static int users_module_init(struct bmc *bmc)
+{
+	int r = users_init(&bmc->users, &bmc->cfg, &bmc->channels, bmc->state_fd);
+
+	/* The seed passwords and K_G now live (sealed) in the user store:
+	 * no copy stays in the configuration for the daemon's lifetime. */
+	for (unsigned id = 0; id <= CFG_MAX_USERS; id++)
+		explicit_bzero(bmc->cfg.users[id].password, sizeof(bmc->cfg.users[id].password));
+	explicit_bzero(bmc->cfg.lan.kg, sizeof(bmc->cfg.lan.kg));
+	return r;
+}
+
+static void users_module_done(struct bmc *bmc)
+{
+	users_done(&bmc->users);
+}
 
 static const char *const users_keys[] = { "users", "max_users", NULL };
 
@@ -31,13 +67,65 @@ const struct bmc_module users_module = {
 	.keys = users_keys,
 	/* life, commands, events */
 	.cmds = users_cmds,
+	.init = users_module_init,
+	.done = users_module_done,
 };
+
+static void sessions_on_free(void *userdata, struct session *s)
+{
+	bmc_modules_on_session_free(userdata, s);
+}
+
+static void sessions_on_unproven(void *userdata, struct session *s)
+{
+	bmc_modules_on_session_unproven(userdata, s);
+}
+
+static int sessions_init(struct bmc *bmc)
+{
+	int r = session_table_init(&bmc->sessions, bmc->cfg.lan.max_sessions,
+				   bmc->cfg.lan.session_timeout_s);
+
+	if (r < 0)
+		return log_error_errno(r, "sessions");
+	bmc->sessions.on_free = sessions_on_free;
+	bmc->sessions.userdata = bmc;
+	bmc->sessions.on_unproven = sessions_on_unproven;
+	bmc->sessions.unproven_userdata = bmc;
+	return 0;
+}
+
+static void sessions_done(struct bmc *bmc)
+{
+	session_table_free(&bmc->sessions);
+}
+
+static void sessions_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		session_clear(&bmc->sessions);
+}
+
+static void sessions_tick(struct bmc *bmc, uint64_t now)
+{
+	session_expire(&bmc->sessions, now);
+}
 
 const struct bmc_module sessions_module = {
 	.name = "sessions",
 	/* board file */
 	/* life, commands, events */
+	.init = sessions_init,
+	.done = sessions_done,
+	.reset = sessions_reset,
+	.tick = sessions_tick,
 };
+
+static void lanconf_module_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		lanconf_reset_volatile(bmc);
+}
 
 const struct ipmi_cmd lanconf_cmds[] = {
 	IPMI_CMD(NETFN_TRANSPORT, 0x01, lanconf_set, PRIV_ADMIN, 3, 2 + 18, 0, "Set LAN Configuration Parameters"),
@@ -50,4 +138,7 @@ const struct bmc_module lanconf_module = {
 	/* board file */
 	/* life, commands, events */
 	.cmds = lanconf_cmds,
+	.init = lanconf_init,
+	.done = lanconf_done,
+	.reset = lanconf_module_reset,
 };

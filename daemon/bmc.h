@@ -64,8 +64,9 @@ struct bmc {
 	struct dcmi dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
 	struct pef pef;			/* event filtering and alerts (pef/) */
 	struct ipmb *ipmb;		/* IPMB channels, bridging, satellites (ipmb/) */
-	sd_event_source *watchdog;
-	sd_event_source *expiry;
+	unsigned modules_up;		/* bmc_modules[0..modules_up) are running */
+	sd_event_source *watchdog;	/* systemd's watchdog (main.c) */
+	sd_event_source *tick;		/* once a second: every module's tick */
 	sd_event_source *reset;		/* deferred cold/warm reset */
 	bool cold_reset;
 };

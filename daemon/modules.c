@@ -2,11 +2,13 @@
 /*
  * The one list of bmcd's subsystems, in init order: a module comes after
  * every module it uses (sdr after sensors and ipmb, whose records it holds;
- * lan after everything its commands reach).  The board-file sections are
+ * chassis after the host whose power it sequences; lan after everything its
+ * commands reach).  Done runs in reverse.  The board-file sections are
  * parsed in this order too, so a section may check names defined by an
  * earlier one (dcmi and i2c name sensors and FRUs).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "daemon/bmc.h"
 #include "daemon/log.h"
@@ -23,13 +25,13 @@ const struct bmc_module *const bmc_modules[] = {
 	&users_module,		/* channels/users.c */
 	&sel_module,		/* sel/ */
 	&fru_module,		/* fru/ */
-	&sensors_module,	/* sensors/ */
-	&ipmb_module,		/* ipmb/: IPMB channels, bridging, satellites */
-	&sdr_module,		/* sdr/: the repository made from sensors and satellites */
 	&sessions_module,	/* channels/session.c */
 	&kcs_module,		/* kcs/: the host's system interface */
 	&pef_module,		/* pef/ */
 	&host_module,		/* boards/: the host backend and its power sequencing */
+	&sensors_module,	/* sensors/: after the host, to start from its power state */
+	&ipmb_module,		/* ipmb/: IPMB channels, bridging, satellites */
+	&sdr_module,		/* sdr/: the repository made from sensors and satellites */
 	&chassis_module,	/* chassis/: chassis, watchdog, boot options, ACPI */
 	&dcmi_module,		/* dcmi/ */
 	&lanconf_module,	/* channels/lanconfig.c: LAN configuration parameters */
@@ -38,3 +40,67 @@ const struct bmc_module *const bmc_modules[] = {
 	&i2c_module,		/* i2c/: Master Write-Read */
 	NULL,
 };
+
+/* Modules that are up: [0, modules_up).  Events reach only those, so a
+ * module is never told of anything before its init or after its done. */
+#define EACH_UP(m, bmc) \
+	for (const struct bmc_module *const *m = bmc_modules; m < bmc_modules + (bmc)->modules_up; m++)
+
+int bmc_modules_init(struct bmc *bmc)
+{
+	bmc->modules_up = 0;
+	for (const struct bmc_module *const *m = bmc_modules; *m; m++) {
+		int r = (*m)->init ? (*m)->init(bmc) : 0;
+
+		if (r < 0) {
+			log_error("%s: cannot start (%s)", (*m)->name, strerror(-r));
+			/* What it did set up before failing, then the others. */
+			if ((*m)->done)
+				(*m)->done(bmc);
+			bmc_modules_done(bmc);
+			return r;
+		}
+		bmc->modules_up++;
+	}
+	return 0;
+}
+
+void bmc_modules_done(struct bmc *bmc)
+{
+	while (bmc->modules_up > 0) {
+		const struct bmc_module *m = bmc_modules[--bmc->modules_up];
+
+		if (m->done)
+			m->done(bmc);
+	}
+}
+
+void bmc_modules_reset(struct bmc *bmc, bool cold)
+{
+	EACH_UP(m, bmc)
+		if ((*m)->reset)
+			(*m)->reset(bmc, cold);
+}
+
+void bmc_modules_tick(struct bmc *bmc, uint64_t now_usec)
+{
+	EACH_UP(m, bmc)
+		if ((*m)->tick)
+			(*m)->tick(bmc, now_usec);
+}
+
+/* Event fan-out: each listener in module order. */
+#define FANOUT(hook, decl, ...) \
+	void bmc_modules_##hook decl \
+	{ \
+		EACH_UP(m, bmc) \
+			if ((*m)->hook) \
+				(*m)->hook(__VA_ARGS__); \
+	}
+
+FANOUT(on_power, (struct bmc *bmc, enum power_event ev, enum restart_cause cause), bmc, ev, cause)
+FANOUT(on_sel_event, (struct bmc *bmc, const uint8_t rec[16]), bmc, rec)
+FANOUT(on_sensor_event, (struct bmc *bmc, const struct sensor_event *e), bmc, e)
+FANOUT(on_session_free, (struct bmc *bmc, struct session *s), bmc, s)
+FANOUT(on_session_unproven, (struct bmc *bmc, struct session *s), bmc, s)
+FANOUT(on_pretimeout, (struct bmc *bmc), bmc)

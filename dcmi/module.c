@@ -3,6 +3,9 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "dcmi/dcmi.h"
+
+
 
 static const char *const dcmi_keys[] = { "dcmi", NULL };
 
@@ -13,4 +16,6 @@ const struct bmc_module dcmi_module = {
 	.parse = dcmi_parse_config,
 	/* life, commands, events */
 	.cmds = dcmi_cmds,
+	.init = dcmi_init,
+	.done = dcmi_done,
 };

@@ -3,7 +3,20 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "daemon/log.h"
 #include "fru/fru.h"
+
+static int fru_module_init(struct bmc *bmc)
+{
+	int r = fru_init(&bmc->fru, &bmc->cfg, bmc->state_fd);
+
+	return r < 0 ? log_error_errno(r, "fru") : 0;
+}
+
+static void fru_module_done(struct bmc *bmc)
+{
+	fru_done(&bmc->fru);
+}
 
 static const char *const fru_keys[] = { "fru", NULL };
 
@@ -21,4 +34,6 @@ const struct bmc_module fru_module = {
 	.parse = fru_parse_config,
 	/* life, commands, events */
 	.cmds = fru_cmds,
+	.init = fru_module_init,
+	.done = fru_module_done,
 };

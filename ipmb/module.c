@@ -3,6 +3,9 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "ipmb/ipmb.h"
+
+
 
 static const char *const ipmb_keys[] = { "ipmb", NULL };
 
@@ -12,4 +15,6 @@ const struct bmc_module ipmb_module = {
 	.keys = ipmb_keys,
 	.parse = ipmb_parse_config,
 	/* life, commands, events */
+	.init = ipmb_init,
+	.done = ipmb_done,
 };

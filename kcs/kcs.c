@@ -181,8 +181,6 @@ int kcs_init(struct bmc *bmc)
 	k->bmc = bmc;
 	bmc->kcs = k;
 	kcs_sysinfo_load(k);
-	bmc->sel.on_event = kcs_on_event;
-	bmc->sel.on_event_userdata = k;
 	switch (c->backend) {
 	case KCS_NONE:
 		return 0;
@@ -210,7 +208,6 @@ void kcs_done(struct bmc *bmc)
 		return;
 	if (k->ops)
 		k->ops->free(k->be);
-	bmc->sel.on_event = NULL;
 	free(k);
 	bmc->kcs = NULL;
 }

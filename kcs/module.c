@@ -5,6 +5,29 @@
 #include "daemon/module.h"
 #include "kcs/kcs.h"
 
+static void kcs_module_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		kcs_reset_volatile(bmc->kcs);
+}
+
+static void kcs_module_on_power(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
+{
+	kcs_power_event(bmc->kcs, ev);
+}
+
+/* Every event the BMC logs goes to the host's event message buffer. */
+static void kcs_module_on_sel_event(struct bmc *bmc, const uint8_t rec[16])
+{
+	if (bmc->kcs)
+		kcs_on_event(bmc->kcs, rec);
+}
+
+static void kcs_module_on_pretimeout(struct bmc *bmc)
+{
+	kcs_watchdog_pretimeout(bmc->kcs);
+}
+
 static const char *const kcs_keys[] = { "kcs", NULL };
 
 const struct ipmi_cmd kcs_cmds[] = {
@@ -25,4 +48,10 @@ const struct bmc_module kcs_module = {
 	.parse = kcs_parse_config,
 	/* life, commands, events */
 	.cmds = kcs_cmds,
+	.init = kcs_init,
+	.done = kcs_done,
+	.reset = kcs_module_reset,
+	.on_power = kcs_module_on_power,
+	.on_sel_event = kcs_module_on_sel_event,
+	.on_pretimeout = kcs_module_on_pretimeout,
 };

@@ -170,9 +170,9 @@ static bool lan_handshake_counted(const struct lan *lan, const struct session *s
 	return slot < LAN_MAX_SESSIONS && lan->rakp_counted[slot] == s->bmc_sid;
 }
 
-static void lan_on_unproven(void *userdata, struct session *s)
+void lan_session_unproven(struct lan *lan, struct session *s)
 {
-	lan_count_bad_handshake(userdata, s);
+	lan_count_bad_handshake(lan, s);
 }
 
 bool lan_half_open_room(struct lan_pkt *pkt)
@@ -655,8 +655,6 @@ int lan_open(struct bmc *bmc, struct lan **ret)
 		free(lan);
 		return log_error_errno(-EIO, "lan: no random key");
 	}
-	bmc->sessions.on_unproven = lan_on_unproven;
-	bmc->sessions.unproven_userdata = lan;
 	for (unsigned i = 0; i < bmc->cfg.lan.n_listen; i++) {
 		r = lan_bind(lan, &bmc->cfg.lan.listen[i]);
 		if (r < 0) {
@@ -672,10 +670,6 @@ struct lan *lan_free(struct lan *lan)
 {
 	if (!lan)
 		return NULL;
-	if (lan->bmc->sessions.unproven_userdata == lan) {
-		lan->bmc->sessions.on_unproven = NULL;
-		lan->bmc->sessions.unproven_userdata = NULL;
-	}
 	explicit_bzero(lan->open_key, sizeof(lan->open_key));
 	for (unsigned i = 0; i < lan->n_socks; i++) {
 		sd_event_source_disable_unref(lan->socks[i].src);

@@ -13,6 +13,8 @@ struct session;
  * Logs its own errors. */
 int lan_open(struct bmc *bmc, struct lan **ret);
 struct lan *lan_free(struct lan *lan);
+/* A session freed after RAKP 2 without being proven: a failed login. */
+void lan_session_unproven(struct lan *lan, struct session *s);
 /* Handshakes left after RAKP2 for the half-open timeout are freed (each
  * counts as a bad password for its user: consoles check RAKP2 themselves
  * and stop), and rate-limited refusal lines are summed up.  Called once a

@@ -3,7 +3,31 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "lan/lan.h"
 #include "lan/lancmds.h"
+
+static int lan_module_init(struct bmc *bmc)
+{
+	return lan_open(bmc, &bmc->lan);
+}
+
+static void lan_module_done(struct bmc *bmc)
+{
+	bmc->lan = lan_free(bmc->lan);
+}
+
+static void lan_module_tick(struct bmc *bmc, uint64_t now)
+{
+	lan_reap_handshakes(bmc, now);
+}
+
+/* A session that got as far as RAKP 2 and was never proven counts as a
+ * failed login. */
+static void lan_module_on_unproven(struct bmc *bmc, struct session *s)
+{
+	if (bmc->lan)
+		lan_session_unproven(bmc->lan, s);
+}
 
 static const char *const lan_keys[] = { "lan", NULL };
 
@@ -25,4 +49,8 @@ const struct bmc_module lan_module = {
 	.keys = lan_keys,
 	/* life, commands, events */
 	.cmds = lan_cmds,
+	.init = lan_module_init,
+	.done = lan_module_done,
+	.tick = lan_module_tick,
+	.on_session_unproven = lan_module_on_unproven,
 };

@@ -5,6 +5,28 @@
 #include "daemon/module.h"
 #include "pef/pef.h"
 
+static int pef_module_init(struct bmc *bmc)
+{
+	return pef_init(bmc, &bmc->pef);
+}
+
+static void pef_module_done(struct bmc *bmc)
+{
+	pef_done(&bmc->pef);
+}
+
+static void pef_module_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		pef_reset_volatile(&bmc->pef);
+}
+
+/* Every event the BMC logs goes through the event filters. */
+static void pef_module_on_sel_event(struct bmc *bmc, const uint8_t rec[16])
+{
+	pef_on_event(&bmc->pef, rec);
+}
+
 static const char *const pef_keys[] = { "pef", NULL };
 
 const struct ipmi_cmd pef_cmds[] = {
@@ -26,4 +48,8 @@ const struct bmc_module pef_module = {
 	.parse = pef_parse_config,
 	/* life, commands, events */
 	.cmds = pef_cmds,
+	.init = pef_module_init,
+	.done = pef_module_done,
+	.reset = pef_module_reset,
+	.on_sel_event = pef_module_on_sel_event,
 };

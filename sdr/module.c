@@ -3,7 +3,44 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "ipmb/ipmb.h"
+#include "daemon/log.h"
+#include <stdlib.h>
 #include "sdr/sdr.h"
+
+/* The repository is made from the board's sensors and FRUs and the
+ * satellites' records, then kept on flash with what was added over IPMI. */
+static int sdr_module_init(struct bmc *bmc)
+{
+	enum { RECS_MAX = CFG_MAX_SENSORS + CFG_MAX_FRUS + 8 + IPMB_SATELLITES_MAX * (IPMB_SAT_SENSORS_MAX + 1) };
+	uint8_t *rec[RECS_MAX] = { NULL };
+	uint8_t len[RECS_MAX];
+	int n, k, r;
+
+	n = sdr_generate(&bmc->sensors, &bmc->cfg, rec, len, RECS_MAX);
+	k = n < 0 ? 0 : ipmb_sdr_records(bmc->ipmb, rec + n, len + n, RECS_MAX - (unsigned)n);
+	if (k < 0) {
+		for (int i = 0; i < RECS_MAX; i++)
+			free(rec[i]);
+		return log_error_errno(k, "sdr: satellites");
+	}
+	n = n < 0 ? n : n + k;
+	r = n < 0 ? n : sdr_init(&bmc->sdr, bmc->state_fd, rec, len, (unsigned)n, sel_time(&bmc->sel));
+	for (int i = 0; i < n; i++)
+		free(rec[i]);
+	return r < 0 ? log_error_errno(r, "sdr") : 0;
+}
+
+static void sdr_module_done(struct bmc *bmc)
+{
+	sdr_done(&bmc->sdr);
+}
+
+static void sdr_module_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		sdr_reset_volatile(&bmc->sdr);
+}
 
 const struct ipmi_cmd sdr_cmds[] = {
 	IPMI_CMD(NETFN_STORAGE, 0x20, sdr_cmd_repo_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Info"),
@@ -23,4 +60,7 @@ const struct bmc_module sdr_module = {
 	/* board file */
 	/* life, commands, events */
 	.cmds = sdr_cmds,
+	.init = sdr_module_init,
+	.done = sdr_module_done,
+	.reset = sdr_module_reset,
 };

@@ -3,6 +3,46 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "sensors/sensors.h"
+#include "daemon/log.h"
+
+static void sensors_module_emit(void *userdata, const struct sensor *s, bool deassert,
+				uint8_t ed1, uint8_t ed2, uint8_t ed3)
+{
+	struct sensor_event e = { .sensor = s, .deassert = deassert, .ed1 = ed1, .ed2 = ed2, .ed3 = ed3 };
+
+	bmc_modules_on_sensor_event(userdata, &e);
+}
+
+/* After the host module: the sensors that read only with the host on start
+ * from its present state. */
+static int sensors_module_init(struct bmc *bmc)
+{
+	int r = sensors_init(&bmc->sensors, bmc->ev, &bmc->cfg, bmc->state_fd);
+
+	if (r < 0)
+		return log_error_errno(r, "sensors");
+	bmc->sensors.emit = sensors_module_emit;
+	bmc->sensors.emit_userdata = bmc;
+	sensors_host_power(&bmc->sensors, bmc->power.on);
+	return 0;
+}
+
+static void sensors_module_done(struct bmc *bmc)
+{
+	sensors_done(&bmc->sensors);
+}
+
+static void sensors_module_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		sensors_reset_volatile(&bmc->sensors);
+}
+
+static void sensors_on_power(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
+{
+	sensors_host_power(&bmc->sensors, bmc->power.on);
+}
 
 static const char *const sensors_keys[] = { "sensors", "hwmon_root", "sim_dir", NULL };
 
@@ -13,4 +53,8 @@ const struct bmc_module sensors_module = {
 	.parse = sensors_parse_config,
 	/* life, commands, events */
 	.cmds = sensors_cmds,
+	.init = sensors_module_init,
+	.done = sensors_module_done,
+	.reset = sensors_module_reset,
+	.on_power = sensors_on_power,
 };

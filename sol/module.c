@@ -5,6 +5,23 @@
 #include "daemon/module.h"
 #include "sol/sol.h"
 
+static void sol_module_reset(struct bmc *bmc, bool cold)
+{
+	if (cold)
+		sol_reset_volatile(bmc->sol);
+}
+
+static void sol_module_on_power(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
+{
+	sol_power_event(bmc->sol, ev);
+}
+
+/* A closed session loses its SOL payload. */
+static void sol_module_on_session_free(struct bmc *bmc, struct session *s)
+{
+	sol_on_session_free(bmc->sol, s);
+}
+
 static const char *const sol_keys[] = { "sol", NULL };
 
 const struct ipmi_cmd sol_cmds[] = {
@@ -27,4 +44,9 @@ const struct bmc_module sol_module = {
 	.keys = sol_keys,
 	/* life, commands, events */
 	.cmds = sol_cmds,
+	.init = sol_init,
+	.done = sol_done,
+	.reset = sol_module_reset,
+	.on_power = sol_module_on_power,
+	.on_session_free = sol_module_on_session_free,
 };

@@ -452,7 +452,7 @@ static int sol_open_uart(struct sol *sol)
 	if (!strcmp(c->uart, "socket"))
 		return uart_open_socket(c->socket, &sol->uart);
 	if (!strcmp(c->uart, "sim") || (!c->uart[0] && !strcmp(bmc->cfg.host.backend, "sim")))
-		return sim_console_open(sol->ev, bmc->sim && sim_host_ops.power_good(bmc->sim) > 0,
+		return sim_console_open(sol->ev, bmc->power.on,
 					&sol->uart);
 	log_notice("sol: no UART configured: the SOL console is silent");
 	return 0;
@@ -506,10 +506,6 @@ void sol_done(struct bmc *bmc)
 	sol_deactivate(sol, false);
 	if (bmc->lan)
 		lan_set_payload_handler(bmc->lan, SOL_PAYLOAD_TYPE, NULL, NULL);
-	if (bmc->sessions.userdata == sol) {
-		bmc->sessions.on_free = NULL;
-		bmc->sessions.userdata = NULL;
-	}
 	sd_event_source_disable_unref(sol->retry);
 	sd_event_source_disable_unref(sol->accum);
 	sd_event_source_disable_unref(sol->uart_io);
