@@ -33,20 +33,9 @@ static int sim_start(struct bmc *bmc, const struct power_timing *t)
 	return 0;
 }
 
-static void sim_stop(struct bmc *bmc)
-{
-	bmc->sim = sim_host_free(bmc->sim);
-}
-
-static void qemu_stop(struct bmc *bmc)
-{
-	bmc->qhost = qemu_host_free(bmc->qhost);
-}
-
-static void gpio_stop(struct bmc *bmc)
-{
-	bmc->ghost = gpio_host_free(bmc->ghost);
-}
+MODULE_HOOK(sim_stop, bmc->sim = sim_host_free(bmc->sim))
+MODULE_HOOK(qemu_stop, bmc->qhost = qemu_host_free(bmc->qhost))
+MODULE_HOOK(gpio_stop, bmc->ghost = gpio_host_free(bmc->ghost))
 
 static const struct host_backend host_backends[] = {
 	{ "sim", sim_start, sim_stop },

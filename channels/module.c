@@ -17,11 +17,7 @@ static int channels_module_init(struct bmc *bmc)
 	return r < 0 ? log_error_errno(r, "channels") : 0;
 }
 
-static void channels_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		channels_reset_volatile(&bmc->channels);
-}
+MODULE_COLD_RESET(channels_module_reset, channels_reset_volatile(&bmc->channels))
 
 const struct bmc_module channels_module = {
 	.name = "channels",
@@ -44,10 +40,7 @@ static int users_module_init(struct bmc *bmc)
 	return r;
 }
 
-static void users_module_done(struct bmc *bmc)
-{
-	users_done(&bmc->users);
-}
+MODULE_HOOK(users_module_done, users_done(&bmc->users))
 
 static const char *const users_keys[] = { "users", "max_users", NULL };
 
@@ -95,16 +88,8 @@ static int sessions_init(struct bmc *bmc)
 	return 0;
 }
 
-static void sessions_done(struct bmc *bmc)
-{
-	session_table_free(&bmc->sessions);
-}
-
-static void sessions_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		session_clear(&bmc->sessions);
-}
+MODULE_HOOK(sessions_done, session_table_free(&bmc->sessions))
+MODULE_COLD_RESET(sessions_reset, session_clear(&bmc->sessions))
 
 static void sessions_tick(struct bmc *bmc, uint64_t now)
 {
@@ -121,11 +106,7 @@ const struct bmc_module sessions_module = {
 	.tick = sessions_tick,
 };
 
-static void lanconf_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		lanconf_reset_volatile(bmc);
-}
+MODULE_COLD_RESET(lanconf_module_reset, lanconf_reset_volatile(bmc))
 
 const struct ipmi_cmd lanconf_cmds[] = {
 	IPMI_CMD(NETFN_TRANSPORT, 0x01, lanconf_set, PRIV_ADMIN, 3, 2 + 18, 0, "Set LAN Configuration Parameters"),

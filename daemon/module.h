@@ -67,6 +67,18 @@ struct bmc_module {
 	void (*on_pretimeout)(struct bmc *bmc);
 };
 
+/* Hooks whose whole body is one call, for a module.c to define in a line
+ * each: MODULE_COLD_RESET(sel_reset, sel_reset_volatile(&bmc->sel)).  The
+ * call sees bmc and the hook's other arguments (cold, ev, cause, rec, s). */
+#define MODULE_HOOK(name, call) \
+	static void name(struct bmc *bmc) { call; }
+#define MODULE_COLD_RESET(name, call) \
+	static void name(struct bmc *bmc, bool cold) { if (cold) call; }
+#define MODULE_ON_POWER(name, call) \
+	static void name(struct bmc *bmc, enum power_event ev, enum restart_cause cause) { call; }
+#define MODULE_ON_SEL_EVENT(name, call) \
+	static void name(struct bmc *bmc, const uint8_t rec[16]) { call; }
+
 /* Every module, in init order, ended by NULL. */
 extern const struct bmc_module *const bmc_modules[];
 

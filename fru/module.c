@@ -13,10 +13,7 @@ static int fru_module_init(struct bmc *bmc)
 	return r < 0 ? log_error_errno(r, "fru") : 0;
 }
 
-static void fru_module_done(struct bmc *bmc)
-{
-	fru_done(&bmc->fru);
-}
+MODULE_HOOK(fru_module_done, fru_done(&bmc->fru))
 
 static const char *const fru_keys[] = { "fru", NULL };
 

@@ -5,16 +5,8 @@
 #include "daemon/module.h"
 #include "kcs/kcs.h"
 
-static void kcs_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		kcs_reset_volatile(bmc->kcs);
-}
-
-static void kcs_module_on_power(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
-{
-	kcs_power_event(bmc->kcs, ev);
-}
+MODULE_COLD_RESET(kcs_module_reset, kcs_reset_volatile(bmc->kcs))
+MODULE_ON_POWER(kcs_module_on_power, kcs_power_event(bmc->kcs, ev))
 
 /* Every event the BMC logs goes to the host's event message buffer. */
 static void kcs_module_on_sel_event(struct bmc *bmc, const uint8_t rec[16])
@@ -23,10 +15,7 @@ static void kcs_module_on_sel_event(struct bmc *bmc, const uint8_t rec[16])
 		kcs_on_event(bmc->kcs, rec);
 }
 
-static void kcs_module_on_pretimeout(struct bmc *bmc)
-{
-	kcs_watchdog_pretimeout(bmc->kcs);
-}
+MODULE_HOOK(kcs_module_on_pretimeout, kcs_watchdog_pretimeout(bmc->kcs))
 
 static const char *const kcs_keys[] = { "kcs", NULL };
 

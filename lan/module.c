@@ -11,10 +11,7 @@ static int lan_module_init(struct bmc *bmc)
 	return lan_open(bmc, &bmc->lan);
 }
 
-static void lan_module_done(struct bmc *bmc)
-{
-	bmc->lan = lan_free(bmc->lan);
-}
+MODULE_HOOK(lan_module_done, bmc->lan = lan_free(bmc->lan))
 
 static void lan_module_tick(struct bmc *bmc, uint64_t now)
 {

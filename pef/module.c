@@ -10,22 +10,11 @@ static int pef_module_init(struct bmc *bmc)
 	return pef_init(bmc, &bmc->pef);
 }
 
-static void pef_module_done(struct bmc *bmc)
-{
-	pef_done(&bmc->pef);
-}
-
-static void pef_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		pef_reset_volatile(&bmc->pef);
-}
+MODULE_HOOK(pef_module_done, pef_done(&bmc->pef))
+MODULE_COLD_RESET(pef_module_reset, pef_reset_volatile(&bmc->pef))
 
 /* Every event the BMC logs goes through the event filters. */
-static void pef_module_on_sel_event(struct bmc *bmc, const uint8_t rec[16])
-{
-	pef_on_event(&bmc->pef, rec);
-}
+MODULE_ON_SEL_EVENT(pef_module_on_sel_event, pef_on_event(&bmc->pef, rec))
 
 static const char *const pef_keys[] = { "pef", NULL };
 

@@ -31,16 +31,8 @@ static int sdr_module_init(struct bmc *bmc)
 	return r < 0 ? log_error_errno(r, "sdr") : 0;
 }
 
-static void sdr_module_done(struct bmc *bmc)
-{
-	sdr_done(&bmc->sdr);
-}
-
-static void sdr_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		sdr_reset_volatile(&bmc->sdr);
-}
+MODULE_HOOK(sdr_module_done, sdr_done(&bmc->sdr))
+MODULE_COLD_RESET(sdr_module_reset, sdr_reset_volatile(&bmc->sdr))
 
 const struct ipmi_cmd sdr_cmds[] = {
 	IPMI_CMD(NETFN_STORAGE, 0x20, sdr_cmd_repo_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Info"),

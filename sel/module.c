@@ -23,16 +23,8 @@ static int sel_module_init(struct bmc *bmc)
 	return 0;
 }
 
-static void sel_module_done(struct bmc *bmc)
-{
-	sel_done(&bmc->sel);
-}
-
-static void sel_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		sel_reset_volatile(&bmc->sel);
-}
+MODULE_HOOK(sel_module_done, sel_done(&bmc->sel))
+MODULE_COLD_RESET(sel_module_reset, sel_reset_volatile(&bmc->sel))
 
 /* A sensor event, to the BMC as its own event receiver: into the SEL when
  * SEL logging is enabled. */

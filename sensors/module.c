@@ -28,21 +28,9 @@ static int sensors_module_init(struct bmc *bmc)
 	return 0;
 }
 
-static void sensors_module_done(struct bmc *bmc)
-{
-	sensors_done(&bmc->sensors);
-}
-
-static void sensors_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		sensors_reset_volatile(&bmc->sensors);
-}
-
-static void sensors_on_power(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
-{
-	sensors_host_power(&bmc->sensors, bmc->power.on);
-}
+MODULE_HOOK(sensors_module_done, sensors_done(&bmc->sensors))
+MODULE_COLD_RESET(sensors_module_reset, sensors_reset_volatile(&bmc->sensors))
+MODULE_ON_POWER(sensors_on_power, sensors_host_power(&bmc->sensors, bmc->power.on))
 
 static const char *const sensors_keys[] = { "sensors", "hwmon_root", "sim_dir", NULL };
 

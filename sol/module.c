@@ -5,16 +5,8 @@
 #include "daemon/module.h"
 #include "sol/sol.h"
 
-static void sol_module_reset(struct bmc *bmc, bool cold)
-{
-	if (cold)
-		sol_reset_volatile(bmc->sol);
-}
-
-static void sol_module_on_power(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
-{
-	sol_power_event(bmc->sol, ev);
-}
+MODULE_COLD_RESET(sol_module_reset, sol_reset_volatile(bmc->sol))
+MODULE_ON_POWER(sol_module_on_power, sol_power_event(bmc->sol, ev))
 
 /* A closed session loses its SOL payload. */
 static void sol_module_on_session_free(struct bmc *bmc, struct session *s)
