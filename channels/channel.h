@@ -91,6 +91,6 @@ const struct lockout_policy *channel_lockout(const struct channels *c, uint8_t n
  * 0, -ENOENT (no such session channel) or -errno from the store. */
 int channel_set_lockout(struct channels *c, uint8_t n, const struct lockout_policy *p);
 
-/* App netfn handlers (listed in app_cmds). */
+/* App netfn handlers (listed in channels_cmds, channels/app.c). */
 int channel_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int channel_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

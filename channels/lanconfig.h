@@ -69,7 +69,7 @@ uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id);
  * enables at privilege level priv (1 callback .. 5 OEM); 0 for others. */
 uint8_t lanconf_auth_enables(const struct bmc *bmc, uint8_t priv);
 
-/* Transport netfn handlers, listed in transport_cmds. */
+/* Transport netfn handlers, listed in lanconf_cmds (channels/module.c). */
 struct ipmi_req;
 struct wbuf;
 int lanconf_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

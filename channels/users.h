@@ -127,7 +127,7 @@ uint16_t users_payload_access(const struct users *us, uint8_t uid, uint8_t chann
 /* Turn bits on or off and save.  0, -EINVAL (bad uid or channel) or -errno. */
 int users_set_payload_access(struct users *us, uint8_t uid, uint8_t channel, uint16_t bits, bool on);
 
-/* --- App netfn handlers (listed in app_cmds) -------------------------------- */
+/* --- App netfn handlers (listed in users_cmds, channels/module.c) -------- */
 int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

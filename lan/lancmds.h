@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* App-netfn commands that manage LAN sessions; listed in app_cmds. */
+/* App-netfn commands that manage LAN sessions; listed in lan_cmds (lan/module.c). */
 #pragma once
 
 #include "daemon/ipmi.h"
@@ -11,7 +11,7 @@ int lan_set_session_priv(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 int lan_close_session(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int lan_get_session_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 int lan_get_cipher_suites(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
-/* Transport netfn: Get IP/UDP/RMCP Statistics (listed in transport_cmds). */
+/* Transport netfn: Get IP/UDP/RMCP Statistics (listed in lan_cmds). */
 int lan_get_statistics(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 
 /* The channel number a request names: 0Eh means the one it arrived on. */
