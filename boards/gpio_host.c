@@ -341,10 +341,10 @@ int gpio_host_power_init(struct bmc *bmc, const struct power_timing *base)
 	t.press_ms = g->power_pulse_ms;
 	t.force_off_ms = g->force_off_ms;
 	t.reset_ms = g->reset_pulse_ms;
-	r = power_init(&bmc->power, bmc->ev, &gpio_host_ops, h, &t);
+	r = power_init(bmc->power, bmc->ev, &gpio_host_ops, h, &t);
 	if (r < 0)
 		return r;
-	h->power = &bmc->power;
+	h->power = bmc->power;
 	log_info("gpio host: power good is %d%s", h->pg,
 		 h->line[SIG_POST] ? (h->post ? ", POST complete" : ", POST not complete") : "");
 	return 0;

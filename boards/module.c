@@ -3,6 +3,7 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "chassis/power.h"
 #include <errno.h>
 #include <string.h>
 
@@ -26,10 +27,10 @@ static int sim_start(struct bmc *bmc, const struct power_timing *t)
 	bmc->sim = sim_host_new(bmc->ev, &bmc->cfg.host);
 	if (!bmc->sim)
 		return -ENOMEM;
-	r = power_init(&bmc->power, bmc->ev, &sim_host_ops, bmc->sim, t);
+	r = power_init(bmc->power, bmc->ev, &sim_host_ops, bmc->sim, t);
 	if (r < 0)
 		return r;
-	sim_host_attach(bmc->sim, &bmc->power);
+	sim_host_attach(bmc->sim, bmc->power);
 	return 0;
 }
 
@@ -78,8 +79,8 @@ static int host_init(struct bmc *bmc)
 	r = be->start(bmc, &t);
 	if (r < 0)
 		return log_error_errno(r, "host power");
-	bmc->power.notify = power_changed;
-	bmc->power.notify_userdata = bmc;
+	bmc->power->notify = power_changed;
+	bmc->power->notify_userdata = bmc;
 	return 0;
 }
 
@@ -87,7 +88,7 @@ static int host_init(struct bmc *bmc)
  * A backend that failed half-way is freed all the same. */
 static void host_done(struct bmc *bmc)
 {
-	power_done(&bmc->power);
+	power_done(bmc->power);
 	for (size_t i = 0; i < sizeof(host_backends) / sizeof(host_backends[0]); i++)
 		host_backends[i].stop(bmc);
 }
@@ -99,6 +100,7 @@ const struct bmc_module host_module = {
 	/* board file */
 	.keys = host_keys,
 	/* life, commands, events */
+	MODULE_PART(power),
 	.init = host_init,
 	.done = host_done,
 };

@@ -391,9 +391,9 @@ int qemu_host_power_init(struct bmc *bmc, const struct power_timing *base)
 		return -EIO;
 	t.force_off_ms = QEMU_FORCE_OFF_HOLD_MS;
 	t.off_timeout_ms = stop + 5000;
-	r = power_init(&bmc->power, bmc->ev, &qemu_host_ops, bmc->qhost, &t);
+	r = power_init(bmc->power, bmc->ev, &qemu_host_ops, bmc->qhost, &t);
 	if (r < 0)
 		return r;
-	qemu_host_attach(bmc->qhost, &bmc->power);
+	qemu_host_attach(bmc->qhost, bmc->power);
 	return 0;
 }

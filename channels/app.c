@@ -2,6 +2,7 @@
 /* App netfn (06h): device identity, GUIDs, channels, and the table. */
 #include "channels/users.h"
 #include "daemon/bmc.h"
+#include "channels/session.h"
 #include "daemon/ipmi.h"
 #include "chassis/watchdog.h"
 #include "daemon/log.h"
@@ -79,7 +80,7 @@ static int app_get_global_enables(struct bmc *bmc, const struct ipmi_req *req, s
 static int app_get_channel_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	uint8_t ch = ipmi_req_channel(req, req->data[0]);
-	const struct channel *c = channel_get(&bmc->channels, ch);
+	const struct channel *c = channel_get(bmc->channels, ch);
 
 	if ((req->data[0] & 0xf0) || !c)
 		return CC_INVALID_FIELD;
@@ -87,7 +88,7 @@ static int app_get_channel_info(struct bmc *bmc, const struct ipmi_req *req, str
 	wb_u8(rsp, c->medium);
 	wb_u8(rsp, c->protocol);
 	wb_u8(rsp, c->sessions ? (uint8_t)(c->sessions << 6 |
-					   (session_count_active(&bmc->sessions) & 0x3f)) : 0x00);
+					   (session_count_active(bmc->sessions) & 0x3f)) : 0x00);
 	wb_u8(rsp, IPMI_IANA & 0xff);
 	wb_u8(rsp, (IPMI_IANA >> 8) & 0xff);
 	wb_u8(rsp, 0);

@@ -6,6 +6,7 @@
 
 #include "channels/channel.h"
 #include "daemon/bmc.h"
+#include "chassis/power.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
@@ -68,7 +69,7 @@ const struct lockout_policy *channel_lockout(const struct channels *c, uint8_t n
 
 bool channel_accepts_sessions(const struct bmc *bmc, uint8_t n)
 {
-	const struct channel *ch = channel_get(&bmc->channels, n);
+	const struct channel *ch = channel_get(bmc->channels, n);
 
 	if (!ch || !ch->sessions)
 		return false;
@@ -78,7 +79,7 @@ bool channel_accepts_sessions(const struct bmc *bmc, uint8_t n)
 		return true;
 	case CH_MODE_PREBOOT:
 		/* bmcd cannot see the host's firmware: "pre-boot" is "off". */
-		return bmc->power.state == POWER_OFF;
+		return bmc->power->state == POWER_OFF;
 	default:
 		return false;
 	}
@@ -266,9 +267,9 @@ static int access_channel(const struct bmc *bmc, const struct ipmi_req *req, uin
 	if (req->data[0] & 0xf0)
 		return CC_INVALID_FIELD;
 	*n = ipmi_req_channel(req, req->data[0]);
-	if (!channel_get(&bmc->channels, *n))
+	if (!channel_get(bmc->channels, *n))
 		return CC_INVALID_FIELD;
-	if (!channel_has_sessions(&bmc->channels, *n))
+	if (!channel_has_sessions(bmc->channels, *n))
 		return CC_CH_NOT_SUPPORTED;
 	return 0;
 }
@@ -291,7 +292,7 @@ int channel_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct w
 		return CC_CH_MODE_UNSUPPORTED;
 	if (set_lim && !priv_limit_ok(lim & 0x0f))
 		return CC_INVALID_FIELD;
-	ch = ch_mut(&bmc->channels, n);
+	ch = ch_mut(bmc->channels, n);
 	nv = ch->nv;
 	vol = ch->vol;
 	if (set_acc) {
@@ -307,7 +308,7 @@ int channel_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct w
 		struct channel_access old = ch->nv;
 
 		ch->nv = nv;
-		r = channels_save(&bmc->channels);
+		r = channels_save(bmc->channels);
 		if (r < 0) {
 			ch->nv = old;
 			log_error_errno(r, "state: cannot write %s", CHANNELS_FILE);
@@ -332,7 +333,7 @@ int channel_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct w
 	cc = access_channel(bmc, req, &n);
 	if (cc)
 		return cc;
-	ch = channel_get(&bmc->channels, n);
+	ch = channel_get(bmc->channels, n);
 	a = which == CHA_WHICH_NV ? &ch->nv : &ch->vol;
 	wb_u8(rsp, access_byte(a));
 	wb_u8(rsp, a->priv_limit & 0x0f);

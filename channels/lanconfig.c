@@ -41,14 +41,14 @@ uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id)
 {
 	if (id >= 32 || !(bmc->cfg.lan.cipher_suites & (1u << id)))
 		return PRIV_NONE;
-	return bmc->lanconf.suite_priv[id];
+	return bmc->lanconf->suite_priv[id];
 }
 
 uint8_t lanconf_auth_enables(const struct bmc *bmc, uint8_t priv)
 {
 	if (priv < PRIV_CALLBACK || priv > PRIV_OEM)
 		return 0;
-	return bmc->lanconf.auth_enables[priv - PRIV_CALLBACK];
+	return bmc->lanconf->auth_enables[priv - PRIV_CALLBACK];
 }
 
 static uint8_t auth_support(const struct bmc *bmc)
@@ -62,7 +62,7 @@ static uint8_t auth_support(const struct bmc *bmc)
 
 static void lanconf_save(struct bmc *bmc)
 {
-	const struct lanconf *lc = &bmc->lanconf;
+	const struct lanconf *lc = bmc->lanconf;
 	struct netif_state st;
 	uint8_t buf[256];
 	struct wbuf w = wb_init(buf, sizeof(buf));
@@ -99,7 +99,7 @@ static void lanconf_save(struct bmc *bmc)
  * the saved IPv4 settings. */
 static bool lanconf_load(struct bmc *bmc, struct in_addr *addr, uint8_t *prefix, struct in_addr *gw)
 {
-	struct lanconf *lc = &bmc->lanconf, t = *lc;
+	struct lanconf *lc = bmc->lanconf, t = *lc;
 	uint8_t buf[256];
 	ssize_t n = store_read(bmc->state_fd, LANCONF_FILE, buf, sizeof(buf));
 	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
@@ -184,7 +184,7 @@ static const char *dhcp_client(bool *busybox)
 
 static void dhcp_event(struct bmc *bmc, char *line)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	char event[16], ip_s[16], mask_s[16], gw_s[16];
 	struct in_addr ip = { 0 }, mask = { 0 }, gw = { 0 };
 	unsigned long lease = 0;
@@ -225,7 +225,7 @@ static void dhcp_event(struct bmc *bmc, char *line)
 
 static void dhcp_stop(struct bmc *bmc)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 
 	lc->dhcp_src = sd_event_source_disable_unref(lc->dhcp_src);
 	if (lc->dhcp_fd >= 0)
@@ -244,7 +244,7 @@ static void dhcp_stop(struct bmc *bmc)
 static int dhcp_on_output(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct bmc *bmc = userdata;
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	ssize_t n = 0;
 	char *nl;
 
@@ -283,7 +283,7 @@ static int dhcp_on_output(sd_event_source *src, int fd, uint32_t revents, void *
 
 static int dhcp_start(struct bmc *bmc)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	char active[16], hook[64];
 	const char *argv[16];
 	posix_spawn_file_actions_t fa;
@@ -363,7 +363,7 @@ static int dhcp_start(struct bmc *bmc)
 /* Start or stop the DHCP client to match the IP address source. */
 static void dhcp_update(struct bmc *bmc)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 
 	if (lc->ip_source == 2)
 		dhcp_start(bmc);
@@ -385,7 +385,7 @@ static int lanconf_apply_vlan(struct lanconf *lc)
 
 int lanconf_init(struct bmc *bmc)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	struct in_addr addr = { 0 }, gw = { 0 };
 	uint8_t prefix = 0, at;
 	int r;
@@ -431,7 +431,7 @@ int lanconf_init(struct bmc *bmc)
 
 static int get_param(struct bmc *bmc, uint8_t p, uint8_t set, struct wbuf *rsp)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	struct netif_state st;
 	struct in_addr mask;
 	uint16_t port;
@@ -507,7 +507,7 @@ static int get_param(struct bmc *bmc, uint8_t p, uint8_t set, struct wbuf *rsp)
 		}
 		break;
 	case P_BAD_PW: {
-		const struct lockout_policy *lp = channel_lockout(&bmc->channels, bmc->cfg.lan.channel);
+		const struct lockout_policy *lp = channel_lockout(bmc->channels, bmc->cfg.lan.channel);
 
 		wb_u8(rsp, lp && lp->audit ? 1 : 0);
 		wb_u8(rsp, lp ? lp->threshold : 0);
@@ -556,7 +556,7 @@ int lanconf_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 static int lanconf_apply(sd_event_source *src, void *userdata)
 {
 	struct bmc *bmc = userdata;
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	int r;
 
 	lc->apply = sd_event_source_disable_unref(lc->apply);
@@ -593,7 +593,7 @@ static int lanconf_apply(sd_event_source *src, void *userdata)
 
 static int lanconf_schedule(struct bmc *bmc)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 
 	if (!lc->nif.ifname[0])
 		return lanconf_apply(NULL, bmc) == 0 ? CC_OK : CC_UNSPECIFIED;
@@ -607,7 +607,7 @@ static int lanconf_schedule(struct bmc *bmc)
 
 static int set_netif(struct bmc *bmc, struct in_addr addr, uint8_t prefix)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 
 	log_notice("lan config: %s: address %s/%u set over IPMI", lc->nif.ifname[0] ? lc->nif.ifname : "(no NIC)",
 		   inet_ntoa(addr), prefix);
@@ -619,7 +619,7 @@ static int set_netif(struct bmc *bmc, struct in_addr addr, uint8_t prefix)
 
 void lanconf_reset_volatile(struct bmc *bmc)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 
 	/* "Set complete", as if written: bmcd has no rollback, so changes
 	 * held back by "set in progress" are applied (docs/lan-config.md). */
@@ -632,7 +632,7 @@ void lanconf_reset_volatile(struct bmc *bmc)
 
 void lanconf_done(struct bmc *bmc)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 
 	if (lc->apply)
 		lanconf_apply(NULL, bmc);
@@ -641,7 +641,7 @@ void lanconf_done(struct bmc *bmc)
 
 static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	struct netif_state st;
 	struct in_addr a;
 	uint8_t v, set, b[18];
@@ -776,7 +776,7 @@ static int set_param(struct bmc *bmc, uint8_t p, struct rbuf *r)
 		lp.lockout_10s = rb_le16(r);
 		if (v & 0xfe)
 			return CC_INVALID_FIELD;
-		return channel_set_lockout(&bmc->channels, bmc->cfg.lan.channel, &lp) < 0 ? CC_UNSPECIFIED : CC_OK;
+		return channel_set_lockout(bmc->channels, bmc->cfg.lan.channel, &lp) < 0 ? CC_UNSPECIFIED : CC_OK;
 	}
 	case P_AUTH_SUPPORT: case P_MAC: case P_PRIMARY_PORT: case P_NDEST: case P_NSUITES:
 	case P_SUITES: case P_IPV6_SUPPORT: case P_IPV6_STATUS:
@@ -804,7 +804,7 @@ static int param_len(uint8_t p)
 
 int lanconf_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct lanconf *lc = &bmc->lanconf;
+	struct lanconf *lc = bmc->lanconf;
 	struct rbuf r = rb_init(req->data, req->len);
 	uint8_t chb = rb_u8(&r), p = rb_u8(&r);
 	uint8_t ch = (chb & 0x0f) == IPMI_CHANNEL_CURRENT ? req->channel : chb & 0x0f;

@@ -12,17 +12,18 @@
 
 static int channels_module_init(struct bmc *bmc)
 {
-	int r = channels_init(&bmc->channels, &bmc->cfg, bmc->state_fd);
+	int r = channels_init(bmc->channels, &bmc->cfg, bmc->state_fd);
 
 	return r < 0 ? log_error_errno(r, "channels") : 0;
 }
 
-MODULE_COLD_RESET(channels_module_reset, channels_reset_volatile(&bmc->channels))
+MODULE_COLD_RESET(channels_module_reset, channels_reset_volatile(bmc->channels))
 
 const struct bmc_module channels_module = {
 	.name = "channels",
 	/* board file */
 	/* life, commands, events */
+	MODULE_PART(channels),
 	.cmds = channels_cmds,
 	.init = channels_module_init,
 	.reset = channels_module_reset,
@@ -30,7 +31,7 @@ const struct bmc_module channels_module = {
 
 static int users_module_init(struct bmc *bmc)
 {
-	int r = users_init(&bmc->users, &bmc->cfg, &bmc->channels, bmc->state_fd);
+	int r = users_init(bmc->users, &bmc->cfg, bmc->channels, bmc->state_fd);
 
 	/* The seed passwords and K_G now live (sealed) in the user store:
 	 * no copy stays in the configuration for the daemon's lifetime. */
@@ -40,7 +41,7 @@ static int users_module_init(struct bmc *bmc)
 	return r;
 }
 
-MODULE_HOOK(users_module_done, users_done(&bmc->users))
+MODULE_HOOK(users_module_done, users_done(bmc->users))
 
 static const char *const users_keys[] = { "users", "max_users", NULL };
 
@@ -59,6 +60,7 @@ const struct bmc_module users_module = {
 	/* board file */
 	.keys = users_keys,
 	/* life, commands, events */
+	MODULE_PART(users),
 	.cmds = users_cmds,
 	.init = users_module_init,
 	.done = users_module_done,
@@ -76,30 +78,31 @@ static void sessions_on_unproven(void *userdata, struct session *s)
 
 static int sessions_init(struct bmc *bmc)
 {
-	int r = session_table_init(&bmc->sessions, bmc->cfg.lan.max_sessions,
+	int r = session_table_init(bmc->sessions, bmc->cfg.lan.max_sessions,
 				   bmc->cfg.lan.session_timeout_s);
 
 	if (r < 0)
 		return log_error_errno(r, "sessions");
-	bmc->sessions.on_free = sessions_on_free;
-	bmc->sessions.userdata = bmc;
-	bmc->sessions.on_unproven = sessions_on_unproven;
-	bmc->sessions.unproven_userdata = bmc;
+	bmc->sessions->on_free = sessions_on_free;
+	bmc->sessions->userdata = bmc;
+	bmc->sessions->on_unproven = sessions_on_unproven;
+	bmc->sessions->unproven_userdata = bmc;
 	return 0;
 }
 
-MODULE_HOOK(sessions_done, session_table_free(&bmc->sessions))
-MODULE_COLD_RESET(sessions_reset, session_clear(&bmc->sessions))
+MODULE_HOOK(sessions_done, session_table_free(bmc->sessions))
+MODULE_COLD_RESET(sessions_reset, session_clear(bmc->sessions))
 
 static void sessions_tick(struct bmc *bmc, uint64_t now)
 {
-	session_expire(&bmc->sessions, now);
+	session_expire(bmc->sessions, now);
 }
 
 const struct bmc_module sessions_module = {
 	.name = "sessions",
 	/* board file */
 	/* life, commands, events */
+	MODULE_PART(sessions),
 	.init = sessions_init,
 	.done = sessions_done,
 	.reset = sessions_reset,
@@ -118,6 +121,7 @@ const struct bmc_module lanconf_module = {
 	.name = "lanconf",
 	/* board file */
 	/* life, commands, events */
+	MODULE_PART(lanconf),
 	.cmds = lanconf_cmds,
 	.init = lanconf_init,
 	.done = lanconf_done,

@@ -942,13 +942,13 @@ static uint8_t enabled_count(const struct users *us)
 
 int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct users *us = &bmc->users;
+	const struct users *us = bmc->users;
 	uint8_t ch = ipmi_req_channel(req, req->data[0]), uid = req->data[1] & 0x3f;
 	const struct user_access *a;
 
 	if ((req->data[0] & 0xf0) || (req->data[1] & 0xc0))
 		return CC_INVALID_FIELD;
-	if (!channel_has_sessions(&bmc->channels, ch) || !uid_ok(us, uid))
+	if (!channel_has_sessions(bmc->channels, ch) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
 	a = &us->u[uid].ch[ch];
 	wb_u8(rsp, (uint8_t)us->max & 0x3f);
@@ -961,7 +961,7 @@ int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 
 int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct users *us = &bmc->users;
+	struct users *us = bmc->users;
 	uint8_t b0 = req->data[0], uid = req->data[1] & 0x3f, priv = req->data[2] & 0x0f;
 	uint8_t ch = ipmi_req_channel(req, b0 & 0x0f);
 	struct user *u, old;
@@ -971,7 +971,7 @@ int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		return CC_INVALID_FIELD;
 	if (req->len > 3 && (req->data[3] & 0xf0))
 		return CC_INVALID_FIELD;
-	if (!channel_has_sessions(&bmc->channels, ch) || !uid_ok(us, uid))
+	if (!channel_has_sessions(bmc->channels, ch) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
 	u = &us->u[uid];
 	old = *u;
@@ -1015,7 +1015,7 @@ static bool name_taken(const struct users *us, uint8_t uid, const uint8_t *name,
 
 int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct users *us = &bmc->users;
+	struct users *us = bmc->users;
 	uint8_t uid = req->data[0] & 0x3f;
 	int len = name_check(req->data + 1);
 	char n[4 * CFG_NAME_MAX + 1];
@@ -1052,7 +1052,7 @@ int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 
 int users_cmd_get_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct users *us = &bmc->users;
+	const struct users *us = bmc->users;
 	uint8_t uid = req->data[0] & 0x3f;
 	uint8_t name[CFG_NAME_MAX] = { 0 };
 
@@ -1072,7 +1072,7 @@ static int password_test(const struct user *u, bool pw20, const uint8_t *pw)
 
 int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct users *us = &bmc->users;
+	struct users *us = bmc->users;
 	uint8_t uid = req->data[0] & 0x3f, op = req->data[1] & 0x03;
 	bool pw20 = req->data[0] & 0x80;
 	size_t pwlen = pw20 ? CFG_PASSWORD_MAX : PW16;
@@ -1140,7 +1140,7 @@ enum {
 
 int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct users *us = &bmc->users;
+	struct users *us = bmc->users;
 	struct rbuf r = rb_init(req->data, req->len);
 	uint8_t chb = rb_u8(&r), op = rb_u8(&r), id = rb_u8(&r);
 	uint8_t ch = ipmi_req_channel(req, chb & 0x0f);

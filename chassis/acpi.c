@@ -54,7 +54,7 @@ int acpi_cmd_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 	uint8_t s = sys & 0x7f, d = dev & 0x7f;
 	bool set_sys = (sys & ACPI_SET) && s != ACPI_NO_CHANGE;
 	bool set_dev = (dev & ACPI_SET) && d != ACPI_NO_CHANGE;
-	struct acpi *a = &bmc->acpi;
+	struct acpi *a = bmc->acpi;
 
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
@@ -75,9 +75,9 @@ int acpi_cmd_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 
 int acpi_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct acpi *a = &bmc->acpi;
+	const struct acpi *a = bmc->acpi;
 
-	wb_u8(rsp, a->sys_set ? a->sys : bmc->power.on ? ACPI_S0_G0 : ACPI_S5_G2);
+	wb_u8(rsp, a->sys_set ? a->sys : bmc->power->on ? ACPI_S0_G0 : ACPI_S5_G2);
 	wb_u8(rsp, a->dev_set ? a->dev : ACPI_STATE_UNKNOWN);
 	return CC_OK;
 }

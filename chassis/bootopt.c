@@ -564,14 +564,14 @@ int chassis_set_boot_options(struct bmc *bmc, const struct ipmi_req *req, struct
 {
 	struct rbuf r = rb_init(req->data, req->len);
 
-	return bootopt_cc(bootopt_set(&bmc->bootopt, &r));
+	return bootopt_cc(bootopt_set(bmc->bootopt, &r));
 }
 
 int chassis_get_boot_options(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
 
-	return bootopt_cc(bootopt_get(&bmc->bootopt, &r, rsp));
+	return bootopt_cc(bootopt_get(bmc->bootopt, &r, rsp));
 }
 
 /* ---- life ------------------------------------------------------------- */

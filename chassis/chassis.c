@@ -4,12 +4,16 @@
 #include <string.h>
 
 #include "daemon/bmc.h"
+#include "channels/session.h"
+#include "chassis/bootopt.h"
+#include "chassis/chassis.h"
+#include "chassis/power.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 
 static int chassis_get_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct chassis *c = &bmc->chassis;
+	const struct chassis *c = bmc->chassis;
 
 	/* Flags (default: front panel lockout), then the FRU info, SDR, SEL
 	 * and system management device addresses (default: the BMC, 20h);
@@ -23,7 +27,7 @@ static int chassis_get_capabilities(struct bmc *bmc, const struct ipmi_req *req,
 
 static int chassis_set_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct chassis *c = &bmc->chassis;
+	struct chassis *c = bmc->chassis;
 	struct rbuf r = rb_init(req->data, req->len);
 	uint8_t flags = rb_u8(&r), addr[4], bridge = 0;
 	bool has_bridge;
@@ -54,12 +58,12 @@ static int chassis_set_capabilities(struct bmc *bmc, const struct ipmi_req *req,
 
 static int chassis_set_cycle_interval(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct chassis *c = &bmc->chassis;
+	struct chassis *c = bmc->chassis;
 
 	c->cycle_interval_set = true;
 	c->cycle_interval_s = req->data[0];
 	/* Taken by the next power cycle's wait (not one already waiting). */
-	bmc->power.t.cycle_interval_ms = c->cycle_interval_s * 1000u;
+	bmc->power->t.cycle_interval_ms = c->cycle_interval_s * 1000u;
 	chassis_save(bmc);
 	log_info("power cycle interval: %u s", c->cycle_interval_s);
 	return CC_OK;
@@ -67,8 +71,8 @@ static int chassis_set_cycle_interval(struct bmc *bmc, const struct ipmi_req *re
 
 static int chassis_get_status(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct power *p = &bmc->power;
-	const struct chassis *c = &bmc->chassis;
+	const struct power *p = bmc->power;
+	const struct chassis *c = bmc->chassis;
 	uint8_t state = 0, last = 0;
 
 	state |= p->on ? 0x01 : 0;
@@ -93,7 +97,7 @@ static int chassis_control(struct bmc *bmc, const struct ipmi_req *req, struct w
 
 	if ((req->data[0] & 0xf0) || action > POWER_ACTION_SOFT)
 		return CC_INVALID_FIELD;
-	r = power_request(&bmc->power, action, RESTART_CHASSIS_CMD);
+	r = power_request(bmc->power, action, RESTART_CHASSIS_CMD);
 	if (r == -EAGAIN || r == -EBUSY)
 		return CC_NODE_BUSY;	/* a transition or a button press under way */
 	if (r == -ENOTSUP)
@@ -102,7 +106,7 @@ static int chassis_control(struct bmc *bmc, const struct ipmi_req *req, struct w
 		log_error_errno(r, "chassis control %u", action);
 		return CC_UNSPECIFIED;
 	}
-	bmc->chassis.restart_channel = req->channel;
+	bmc->chassis->restart_channel = req->channel;
 	log_info("chassis control %u by user %u", action, req->session ? req->session->user_id : 0);
 	return CC_OK;
 }
@@ -111,16 +115,16 @@ static int identify_off(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct bmc *bmc = userdata;
 
-	bmc->chassis.identify = 0;
-	if (bmc->power.ops->identify)
-		bmc->power.ops->identify(bmc->power.ctx, false);
+	bmc->chassis->identify = 0;
+	if (bmc->power->ops->identify)
+		bmc->power->ops->identify(bmc->power->ctx, false);
 	log_info("chassis identify: off");
 	return 0;
 }
 
 static int chassis_identify(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct chassis *c = &bmc->chassis;
+	struct chassis *c = bmc->chassis;
 	struct rbuf r = rb_init(req->data, req->len);
 	unsigned interval = req->len >= 1 ? rb_u8(&r) : 15;
 	uint8_t force = req->len >= 2 ? rb_u8(&r) : 0;
@@ -131,8 +135,8 @@ static int chassis_identify(struct bmc *bmc, const struct ipmi_req *req, struct 
 		return CC_INVALID_FIELD;
 	c->identify_timer = sd_event_source_disable_unref(c->identify_timer);
 	c->identify = force ? 2 : interval ? 1 : 0;
-	if (bmc->power.ops->identify)
-		bmc->power.ops->identify(bmc->power.ctx, c->identify != 0);
+	if (bmc->power->ops->identify)
+		bmc->power->ops->identify(bmc->power->ctx, c->identify != 0);
 	log_info("chassis identify: %s", force ? "on" : interval ? "timed" : "off");
 	if (c->identify == 1) {
 		ret = sd_event_add_time(bmc->ev, &c->identify_timer, CLOCK_MONOTONIC,
@@ -149,9 +153,9 @@ static int chassis_set_policy(struct bmc *bmc, const struct ipmi_req *req, struc
 
 	if (p > 3)
 		return CC_INVALID_FIELD;
-	if (p != 3 && p != bmc->chassis.policy) {
-		bmc->chassis.policy = p;
-		chassis_on_power_event(bmc, bmc->power.on ? POWER_EV_ON : POWER_EV_OFF, RESTART_UNKNOWN);
+	if (p != 3 && p != bmc->chassis->policy) {
+		bmc->chassis->policy = p;
+		chassis_on_power_event(bmc, bmc->power->on ? POWER_EV_ON : POWER_EV_OFF, RESTART_UNKNOWN);
 		log_info("power restore policy: %s",
 			 p == RESTORE_ALWAYS_ON ? "always-on" : p == RESTORE_PREVIOUS ? "previous" : "always-off");
 	}
@@ -161,8 +165,8 @@ static int chassis_set_policy(struct bmc *bmc, const struct ipmi_req *req, struc
 
 static int chassis_restart_cause(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	wb_u8(rsp, bmc->power.restart_cause & 0x0f);
-	wb_u8(rsp, bmc->chassis.restart_channel);
+	wb_u8(rsp, bmc->power->restart_cause & 0x0f);
+	wb_u8(rsp, bmc->chassis->restart_channel);
 	return CC_OK;
 }
 
@@ -170,8 +174,8 @@ static int chassis_front_panel(struct bmc *bmc, const struct ipmi_req *req, stru
 {
 	if (req->data[0] & 0xf0)
 		return CC_INVALID_FIELD;
-	bmc->chassis.front_panel = req->data[0];
-	chassis_on_power_event(bmc, bmc->power.on ? POWER_EV_ON : POWER_EV_OFF, RESTART_UNKNOWN);
+	bmc->chassis->front_panel = req->data[0];
+	chassis_on_power_event(bmc, bmc->power->on ? POWER_EV_ON : POWER_EV_OFF, RESTART_UNKNOWN);
 	return CC_OK;
 }
 
@@ -195,10 +199,5 @@ const struct ipmi_cmd chassis_cmds[] = {
 	IPMI_CMD(NETFN_CHASSIS, 0x0a, chassis_front_panel, PRIV_ADMIN, 1, 1, 0, "Set Front Panel Enables"),
 	IPMI_CMD(NETFN_CHASSIS, 0x0b, chassis_set_cycle_interval, PRIV_OPERATOR, 1, 1, 0, "Set Power Cycle Interval"),
 	IPMI_CMD(NETFN_CHASSIS, 0x0f, chassis_poh, PRIV_USER, 0, 0, 0, "Get POH Counter"),
-	IPMI_CMD(NETFN_APP, 0x06, acpi_cmd_set, PRIV_ADMIN, 2, 2, 0, "Set ACPI Power State"),
-	IPMI_CMD(NETFN_APP, 0x07, acpi_cmd_get, PRIV_USER, 0, 0, 0, "Get ACPI Power State"),
-	IPMI_CMD(NETFN_APP, 0x22, watchdog_cmd_reset, PRIV_OPERATOR, 0, 0, 0, "Reset Watchdog Timer"),
-	IPMI_CMD(NETFN_APP, 0x24, watchdog_cmd_set, PRIV_OPERATOR, 6, 6, 0, "Set Watchdog Timer"),
-	IPMI_CMD(NETFN_APP, 0x25, watchdog_cmd_get, PRIV_USER, 0, 0, 0, "Get Watchdog Timer"),
 	{ 0 },
 };

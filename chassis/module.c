@@ -1,62 +1,106 @@
 /* SPDX-License-Identifier: MIT */
+/* The chassis folder's modules: the watchdog, boot options, chassis control
+ * and status, the ACPI power state.  All come after the host module, whose
+ * power sequencing they act on. */
+#include "chassis/acpi.h"
+#include "chassis/bootopt.h"
+#include "chassis/chassis.h"
+#include "chassis/power.h"
+#include "chassis/watchdog.h"
 #include "daemon/bmc.h"
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
-#include "daemon/module.h"
 #include "daemon/log.h"
+#include "daemon/module.h"
 
-static void chassis_on_pretimeout(void *userdata)
+static void watchdog_pretimeout(void *userdata)
 {
 	bmc_modules_on_pretimeout(userdata);
 }
 
-/* After the host module: the watchdog, boot options and chassis state
- * act on its power sequencing. */
-static int chassis_module_init(struct bmc *bmc)
+static int watchdog_module_init(struct bmc *bmc)
 {
-	int r;
-
-	watchdog_init(&bmc->wdt, bmc->ev, &bmc->power);
-	bmc->wdt.on_pretimeout = chassis_on_pretimeout;
-	bmc->wdt.pretimeout_userdata = bmc;
-	bmc->wdt.sel = &bmc->sel;
-	r = bootopt_init(&bmc->bootopt, bmc->ev, bmc->state_fd, &bmc->power, BOOTOPT_VALID_TIMEOUT_USEC);
-	if (r < 0)
-		return log_error_errno(r, "boot options");
-	return chassis_init(bmc);
+	watchdog_init(bmc->wdt, bmc->ev, bmc->power);
+	bmc->wdt->on_pretimeout = watchdog_pretimeout;
+	bmc->wdt->pretimeout_userdata = bmc;
+	bmc->wdt->sel = bmc->sel;
+	return 0;
 }
 
-static void chassis_module_done(struct bmc *bmc)
+MODULE_HOOK(watchdog_module_done, watchdog_done(bmc->wdt))
+MODULE_COLD_RESET(watchdog_module_reset, watchdog_reset_volatile(bmc->wdt))
+MODULE_ON_POWER(watchdog_module_on_power, watchdog_on_power_event(bmc->wdt, ev))
+
+static const struct ipmi_cmd watchdog_cmds[] = {
+	IPMI_CMD(NETFN_APP, 0x22, watchdog_cmd_reset, PRIV_OPERATOR, 0, 0, 0, "Reset Watchdog Timer"),
+	IPMI_CMD(NETFN_APP, 0x24, watchdog_cmd_set, PRIV_OPERATOR, 6, 6, 0, "Set Watchdog Timer"),
+	IPMI_CMD(NETFN_APP, 0x25, watchdog_cmd_get, PRIV_USER, 0, 0, 0, "Get Watchdog Timer"),
+	{ 0 },
+};
+
+const struct bmc_module watchdog_module = {
+	.name = "watchdog",
+	/* board file */
+	/* life, commands, events */
+	MODULE_PART(wdt),
+	.cmds = watchdog_cmds,
+	.init = watchdog_module_init,
+	.done = watchdog_module_done,
+	.reset = watchdog_module_reset,
+	.on_power = watchdog_module_on_power,
+};
+
+static int bootopt_module_init(struct bmc *bmc)
 {
-	chassis_done(bmc);
-	bootopt_done(&bmc->bootopt);
-	watchdog_done(&bmc->wdt);
+	int r = bootopt_init(bmc->bootopt, bmc->ev, bmc->state_fd, bmc->power, BOOTOPT_VALID_TIMEOUT_USEC);
+
+	return r < 0 ? log_error_errno(r, "boot options") : 0;
 }
 
-static void chassis_module_reset(struct bmc *bmc, bool cold)
-{
-	if (!cold)
-		return;
-	bootopt_reset_volatile(&bmc->bootopt);
-	watchdog_reset_volatile(&bmc->wdt);
-	acpi_reset(&bmc->acpi);
-}
+MODULE_HOOK(bootopt_module_done, bootopt_done(bmc->bootopt))
+MODULE_COLD_RESET(bootopt_module_reset, bootopt_reset_volatile(bmc->bootopt))
+MODULE_ON_POWER(bootopt_module_on_power, bootopt_power_event(bmc->bootopt, ev, cause))
 
-static void chassis_module_on_power(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
-{
-	chassis_on_power_event(bmc, ev, cause);
-	watchdog_on_power_event(&bmc->wdt, ev);
-	bootopt_power_event(&bmc->bootopt, ev, cause);
-	acpi_power_event(&bmc->acpi, ev);
-}
+/* Its commands are the chassis netfn's (chassis/chassis.c). */
+const struct bmc_module bootopt_module = {
+	.name = "bootopt",
+	/* board file */
+	/* life, commands, events */
+	MODULE_PART(bootopt),
+	.init = bootopt_module_init,
+	.done = bootopt_module_done,
+	.reset = bootopt_module_reset,
+	.on_power = bootopt_module_on_power,
+};
+
+MODULE_ON_POWER(chassis_module_on_power, chassis_on_power_event(bmc, ev, cause))
 
 const struct bmc_module chassis_module = {
 	.name = "chassis",
 	/* board file */
 	/* life, commands, events */
+	MODULE_PART(chassis),
 	.cmds = chassis_cmds,
-	.init = chassis_module_init,
-	.done = chassis_module_done,
-	.reset = chassis_module_reset,
+	.init = chassis_init,
+	.done = chassis_done,
 	.on_power = chassis_module_on_power,
+};
+
+MODULE_COLD_RESET(acpi_module_reset, acpi_reset(bmc->acpi))
+MODULE_ON_POWER(acpi_module_on_power, acpi_power_event(bmc->acpi, ev))
+
+static const struct ipmi_cmd acpi_cmds[] = {
+	IPMI_CMD(NETFN_APP, 0x06, acpi_cmd_set, PRIV_ADMIN, 2, 2, 0, "Set ACPI Power State"),
+	IPMI_CMD(NETFN_APP, 0x07, acpi_cmd_get, PRIV_USER, 0, 0, 0, "Get ACPI Power State"),
+	{ 0 },
+};
+
+const struct bmc_module acpi_module = {
+	.name = "acpi",
+	/* board file */
+	/* life, commands, events */
+	MODULE_PART(acpi),
+	.cmds = acpi_cmds,
+	.reset = acpi_module_reset,
+	.on_power = acpi_module_on_power,
 };

@@ -23,7 +23,7 @@
 
 uint32_t chassis_poh_minutes(struct bmc *bmc)
 {
-	const struct chassis *c = &bmc->chassis;
+	const struct chassis *c = bmc->chassis;
 	uint64_t now = bmc_now(bmc);
 
 	if (!c->on_since_usec || now < c->on_since_usec)
@@ -33,14 +33,14 @@ uint32_t chassis_poh_minutes(struct bmc *bmc)
 
 void chassis_save(struct bmc *bmc)
 {
-	const struct chassis *c = &bmc->chassis;
+	const struct chassis *c = bmc->chassis;
 	uint8_t buf[CHASSIS_FILE_LEN];
 	struct wbuf w = wb_init(buf, sizeof(buf));
 	int r;
 
 	wb_u8(&w, CHASSIS_VERSION);
 	wb_u8(&w, c->policy);
-	wb_u8(&w, bmc->power.on);
+	wb_u8(&w, bmc->power->on);
 	wb_u8(&w, c->front_panel);
 	wb_le32(&w, chassis_poh_minutes(bmc));
 	wb_u8(&w, c->cycle_interval_set);
@@ -56,7 +56,7 @@ void chassis_save(struct bmc *bmc)
 
 static void chassis_load(struct bmc *bmc)
 {
-	struct chassis *c = &bmc->chassis;
+	struct chassis *c = bmc->chassis;
 	uint8_t buf[CHASSIS_FILE_LEN];
 	ssize_t n = store_read(bmc->state_fd, CHASSIS_FILE, buf, sizeof(buf));
 	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
@@ -100,14 +100,14 @@ static void chassis_load(struct bmc *bmc)
 	c->cap_bridge_set = br_set;
 	c->cap_bridge = br;
 	if (ci_set)
-		bmc->power.t.cycle_interval_ms = ci * 1000u;
+		bmc->power->t.cycle_interval_ms = ci * 1000u;
 }
 
 static int chassis_poh_tick(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct bmc *bmc = userdata;
 
-	if (bmc->power.on)
+	if (bmc->power->on)
 		chassis_save(bmc);
 	sd_event_source_set_time(src, bmc_now(bmc) + POH_SAVE_INTERVAL_USEC);
 	return 0;
@@ -115,7 +115,7 @@ static int chassis_poh_tick(sd_event_source *src, uint64_t usec, void *userdata)
 
 void chassis_on_power_event(struct bmc *bmc, enum power_event ev, enum restart_cause cause)
 {
-	struct chassis *c = &bmc->chassis;
+	struct chassis *c = bmc->chassis;
 
 	switch (ev) {
 	case POWER_EV_ON:
@@ -134,8 +134,8 @@ void chassis_on_power_event(struct bmc *bmc, enum power_event ev, enum restart_c
 		/* Power Unit, sensor-specific: 05h the unit did not respond to a
 		 * request to turn on; 06h a power unit failure (it would not
 		 * turn off). */
-		if (sel_add_event(&bmc->sel, SEL_GEN_BMC, 0x09, SENSOR_NUM_POWER_UNIT, 0x6f,
-				  bmc->power.on ? 0x06 : 0x05, 0xff, 0xff) < 0)
+		if (sel_add_event(bmc->sel, SEL_GEN_BMC, 0x09, SENSOR_NUM_POWER_UNIT, 0x6f,
+				  bmc->power->on ? 0x06 : 0x05, 0xff, 0xff) < 0)
 			log_error("chassis: cannot log the power fault in the SEL");
 		break;
 	case POWER_EV_RESET:
@@ -145,14 +145,14 @@ void chassis_on_power_event(struct bmc *bmc, enum power_event ev, enum restart_c
 
 int chassis_init(struct bmc *bmc)
 {
-	struct chassis *c = &bmc->chassis;
+	struct chassis *c = bmc->chassis;
 	enum restart_cause cause;
 	bool on;
 	int r;
 
 	*c = (struct chassis){ 0 };
 	chassis_load(bmc);
-	if (bmc->power.on)
+	if (bmc->power->on)
 		c->on_since_usec = bmc_now(bmc);
 	r = sd_event_add_time_relative(bmc->ev, &c->poh_timer, CLOCK_MONOTONIC, POH_SAVE_INTERVAL_USEC,
 				       1000000, chassis_poh_tick, bmc);
@@ -162,13 +162,13 @@ int chassis_init(struct bmc *bmc)
 
 	/* bmcd starting is the BMC's view of AC power coming back. */
 	on = c->policy == RESTORE_ALWAYS_ON || (c->policy == RESTORE_PREVIOUS && c->was_on);
-	c->ac_failed = c->was_on && !bmc->power.on;
-	if (!on || bmc->power.on)
+	c->ac_failed = c->was_on && !bmc->power->on;
+	if (!on || bmc->power->on)
 		return 0;
 	cause = c->policy == RESTORE_ALWAYS_ON ? RESTART_AC_ALWAYS_ON : RESTART_AC_PREVIOUS;
 	log_info("power restore policy %s: powering the host on",
 		 c->policy == RESTORE_ALWAYS_ON ? "always-on" : "previous");
-	r = power_request(&bmc->power, POWER_ACTION_ON, cause);
+	r = power_request(bmc->power, POWER_ACTION_ON, cause);
 	if (r < 0)
 		log_error_errno(r, "power restore policy: cannot power on");
 	return 0;
@@ -176,7 +176,7 @@ int chassis_init(struct bmc *bmc)
 
 void chassis_done(struct bmc *bmc)
 {
-	struct chassis *c = &bmc->chassis;
+	struct chassis *c = bmc->chassis;
 
 	if (c->poh_timer)
 		chassis_save(bmc);

@@ -5,6 +5,7 @@
 
 #include "chassis/watchdog.h"
 #include "daemon/bmc.h"
+#include "channels/session.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "sel/sel.h"
@@ -359,7 +360,7 @@ static unsigned req_user(const struct ipmi_req *req)
 
 int watchdog_cmd_reset(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	int r = watchdog_reset(&bmc->wdt);
+	int r = watchdog_reset(bmc->wdt);
 
 	if (r == -ENODATA)
 		return WDT_CC_UNINITIALIZED;
@@ -367,8 +368,8 @@ int watchdog_cmd_reset(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 		return CC_NOT_IN_STATE;
 	if (r < 0)
 		return CC_UNSPECIFIED;
-	log_debug("watchdog: reset by user %u, %u.%u s", req_user(req), bmc->wdt.initial / 10,
-		  bmc->wdt.initial % 10);
+	log_debug("watchdog: reset by user %u, %u.%u s", req_user(req), bmc->wdt->initial / 10,
+		  bmc->wdt->initial % 10);
 	return CC_OK;
 }
 
@@ -384,18 +385,18 @@ int watchdog_cmd_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *r
 	s.countdown = rb_le16(&r);
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
-	if (watchdog_set(&bmc->wdt, &s) < 0)
+	if (watchdog_set(bmc->wdt, &s) < 0)
 		return CC_INVALID_FIELD;
 	log_info("watchdog: set by user %u: %s, action %s, pre-timeout %s %u s, countdown %u.%u s%s",
 		 req_user(req), watchdog_use_name(s.use & WDT_USE_MASK),
 		 watchdog_action_name(s.actions & WDT_ACTION_MASK),
 		 watchdog_pre_name((s.actions & WDT_PRE_MASK) >> WDT_PRE_SHIFT), s.pretimeout_s,
-		 s.countdown / 10, s.countdown % 10, bmc->wdt.running ? ", running" : "");
+		 s.countdown / 10, s.countdown % 10, bmc->wdt->running ? ", running" : "");
 	return CC_OK;
 }
 
 int watchdog_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	watchdog_get(&bmc->wdt, rsp);
+	watchdog_get(bmc->wdt, rsp);
 	return CC_OK;
 }

@@ -1,39 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * struct bmc owns the event loop, the board configuration, the subsystems
- * and every event source.  Handlers receive it as their first argument.
+ * struct bmc is one BMC: the event loop, the board configuration, the state
+ * directory and, for each module (daemon/modules.c), a pointer to its state,
+ * which the module allocates in its init and frees in its done.  Handlers
+ * receive it as their first argument and include the headers of the
+ * subsystems they use.
  */
 #pragma once
 
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "channels/lanconfig.h"
-#include "channels/channel.h"
-#include "channels/session.h"
-#include "channels/users.h"
-#include "chassis/acpi.h"
-#include "chassis/bootopt.h"
-#include "chassis/chassis.h"
-#include "chassis/power.h"
-#include "chassis/watchdog.h"
 #include "daemon/config.h"
-#include "dcmi/dcmi.h"
-#include "fru/fru.h"
-#include "pef/pef.h"
-#include "sdr/sdr.h"
-#include "sel/sel.h"
-#include "sensors/sensors.h"
+#include "daemon/forward.h"
 
 /* Get Device ID "additional device support": chassis, SEL, FRU inventory,
  * SDR repository, sensor device. */
 #define BMC_DEVICE_SUPPORT 0x8f
-
-struct lan;
-struct sim_host;
-struct qemu_host;
-struct kcs;
-struct sol;
 
 struct bmc {
 	sd_event *ev;
@@ -42,27 +25,27 @@ struct bmc {
 	uint8_t system_guid[16];	/* wire order, as Get System GUID sends it */
 	uint8_t device_guid[16];
 	uint8_t global_enables;		/* Get/Set BMC Global Enables */
-	struct session_table sessions;
-	struct channels channels;	/* channel table and access (channels/channel.c) */
-	struct users users;		/* user table (channels/users.c) */
+	struct session_table *sessions;
+	struct channels *channels;	/* channel table and access (channels/channel.c) */
+	struct users *users;		/* user table (channels/users.c) */
 	struct lan *lan;
-	struct power power;
-	struct chassis chassis;
-	struct lanconf lanconf;
-	struct bootopt bootopt;		/* Set/Get System Boot Options */
-	struct watchdog wdt;		/* IPMI BMC watchdog (App 22h-25h), not the systemd one */
-	struct acpi acpi;		/* Set/Get ACPI Power State (chassis/acpi.c) */
+	struct power *power;		/* power sequencing (chassis/power.c) */
+	struct chassis *chassis;
+	struct lanconf *lanconf;
+	struct bootopt *bootopt;		/* Set/Get System Boot Options */
+	struct watchdog *wdt;		/* IPMI BMC watchdog (App 22h-25h), not the systemd one */
+	struct acpi *acpi;		/* Set/Get ACPI Power State (chassis/acpi.c) */
 	struct sim_host *sim;
 	struct qemu_host *qhost;	/* host backend "qemu" (boards/qemu_host.c) */
 	struct gpio_host *ghost;	/* host backend "gpio" (boards/gpio_host.c) */
 	struct kcs *kcs;		/* the host's system interface (kcs/) */
 	struct sol *sol;		/* Serial over LAN (sol/) */
-	struct sel sel;			/* System Event Log (sel/) */
-	struct fru fru;			/* FRU inventory devices (fru/) */
-	struct sensors sensors;		/* the board's sensors (sensors/) */
-	struct sdr sdr;			/* SDR repository (sdr/) */
-	struct dcmi dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
-	struct pef pef;			/* event filtering and alerts (pef/) */
+	struct sel *sel;			/* System Event Log (sel/) */
+	struct fru *fru;			/* FRU inventory devices (fru/) */
+	struct sensors *sensors;		/* the board's sensors (sensors/) */
+	struct sdr *sdr;			/* SDR repository (sdr/) */
+	struct dcmi *dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
+	struct pef *pef;			/* event filtering and alerts (pef/) */
 	struct ipmb *ipmb;		/* IPMB channels, bridging, satellites (ipmb/) */
 	unsigned modules_up;		/* bmc_modules[0..modules_up) are running */
 	sd_event_source *watchdog;	/* systemd's watchdog (main.c) */

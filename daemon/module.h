@@ -13,6 +13,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -36,6 +37,10 @@ struct sensor_event {
 
 struct bmc_module {
 	const char *name;
+	/* Its part of struct bmc, if any: a pointer member that
+	 * bmc_modules_init() points at zeroed memory before init() and frees
+	 * after done() (MODULE_PART(sel) sets both). */
+	size_t part_offset, part_size;
 
 	/* The board file.  'keys' lists the top-level keys the module owns
 	 * (NULL-terminated); defaults() runs before any section is parsed,
@@ -67,8 +72,11 @@ struct bmc_module {
 	void (*on_pretimeout)(struct bmc *bmc);
 };
 
+#define MODULE_PART(member) \
+	.part_offset = offsetof(struct bmc, member), .part_size = sizeof(*((struct bmc *)0)->member)
+
 /* Hooks whose whole body is one call, for a module.c to define in a line
- * each: MODULE_COLD_RESET(sel_reset, sel_reset_volatile(&bmc->sel)).  The
+ * each: MODULE_COLD_RESET(sel_reset, sel_reset_volatile(bmc->sel)).  The
  * call sees bmc and the hook's other arguments (cold, ev, cause, rec, s). */
 #define MODULE_HOOK(name, call) \
 	static void name(struct bmc *bmc) { call; }

@@ -8,6 +8,7 @@
  * earlier one (dcmi and i2c name sensors and FRUs).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/bmc.h"
@@ -16,7 +17,7 @@
 
 extern const struct bmc_module identity_module, channels_module, users_module, sel_module,
 	fru_module, sensors_module, ipmb_module, sdr_module, sessions_module, kcs_module,
-	pef_module, host_module, chassis_module, dcmi_module, lanconf_module, lan_module,
+	pef_module, host_module, watchdog_module, bootopt_module, chassis_module, acpi_module, dcmi_module, lanconf_module, lan_module,
 	sol_module, i2c_module;
 
 const struct bmc_module *const bmc_modules[] = {
@@ -32,7 +33,10 @@ const struct bmc_module *const bmc_modules[] = {
 	&sensors_module,	/* sensors/: after the host, to start from its power state */
 	&ipmb_module,		/* ipmb/: IPMB channels, bridging, satellites */
 	&sdr_module,		/* sdr/: the repository made from sensors and satellites */
-	&chassis_module,	/* chassis/: chassis, watchdog, boot options, ACPI */
+	&watchdog_module,	/* chassis/watchdog.c: the IPMI watchdog */
+	&bootopt_module,	/* chassis/bootopt.c: system boot options */
+	&chassis_module,	/* chassis/: chassis control and status, restore policy */
+	&acpi_module,		/* chassis/acpi.c: the ACPI power state */
 	&dcmi_module,		/* dcmi/ */
 	&lanconf_module,	/* channels/lanconfig.c: LAN configuration parameters */
 	&lan_module,		/* lan/: RMCP and RMCP+ on UDP */
@@ -46,17 +50,41 @@ const struct bmc_module *const bmc_modules[] = {
 #define EACH_UP(m, bmc) \
 	for (const struct bmc_module *const *m = bmc_modules; m < bmc_modules + (bmc)->modules_up; m++)
 
+/* The module's pointer member in struct bmc (MODULE_PART). */
+static void **part(struct bmc *bmc, const struct bmc_module *m)
+{
+	return (void **)((char *)bmc + m->part_offset);
+}
+
+static void module_done(struct bmc *bmc, const struct bmc_module *m)
+{
+	if (m->part_size && !*part(bmc, m))
+		return;		/* never started */
+	if (m->done)
+		m->done(bmc);
+	if (m->part_size) {
+		free(*part(bmc, m));
+		*part(bmc, m) = NULL;
+	}
+}
+
 int bmc_modules_init(struct bmc *bmc)
 {
 	bmc->modules_up = 0;
 	for (const struct bmc_module *const *m = bmc_modules; *m; m++) {
-		int r = (*m)->init ? (*m)->init(bmc) : 0;
+		int r = 0;
 
+		if ((*m)->part_size) {
+			*part(bmc, *m) = calloc(1, (*m)->part_size);
+			if (!*part(bmc, *m))
+				r = -ENOMEM;
+		}
+		if (r == 0 && (*m)->init)
+			r = (*m)->init(bmc);
 		if (r < 0) {
 			log_error("%s: cannot start (%s)", (*m)->name, strerror(-r));
 			/* What it did set up before failing, then the others. */
-			if ((*m)->done)
-				(*m)->done(bmc);
+			module_done(bmc, *m);
 			bmc_modules_done(bmc);
 			return r;
 		}
@@ -67,12 +95,8 @@ int bmc_modules_init(struct bmc *bmc)
 
 void bmc_modules_done(struct bmc *bmc)
 {
-	while (bmc->modules_up > 0) {
-		const struct bmc_module *m = bmc_modules[--bmc->modules_up];
-
-		if (m->done)
-			m->done(bmc);
-	}
+	while (bmc->modules_up > 0)
+		module_done(bmc, bmc_modules[--bmc->modules_up]);
 }
 
 void bmc_modules_reset(struct bmc *bmc, bool cold)

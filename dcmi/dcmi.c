@@ -13,6 +13,10 @@
 #include <string.h>
 
 #include "daemon/bmc.h"
+#include "chassis/power.h"
+#include "sdr/sdr.h"
+#include "sel/sel.h"
+#include "sensors/sensors.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "ipmb/ipmb.h"
@@ -189,12 +193,12 @@ static void limit_exception(struct dcmi *d, uint32_t watts)
 	/* Power Unit, "upper critical going high": the platform went over
 	 * its critical (power) limit. */
 	if ((bmc->global_enables & 0x08) &&
-	    sel_add_event(&bmc->sel, SEL_GEN_BMC, SENSOR_TYPE_POWER_UNIT, SENSOR_NUM_POWER_UNIT,
+	    sel_add_event(bmc->sel, SEL_GEN_BMC, SENSOR_TYPE_POWER_UNIT, SENSOR_NUM_POWER_UNIT,
 			  EVENT_TYPE_THRESHOLD, EV_UPPER_CRITICAL_HIGH, 0xff, 0xff) < 0)
 		log_warning("dcmi: power limit event not logged (SEL full or not writable)");
 	if (d->p.action != DCMI_ACTION_POWER_OFF)
 		return;
-	r = power_request(&bmc->power, POWER_ACTION_OFF, RESTART_UNKNOWN);
+	r = power_request(bmc->power, POWER_ACTION_OFF, RESTART_UNKNOWN);
 	if (r < 0)
 		log_warning_errno(r, "dcmi: power limit: cannot power the host off");
 }
@@ -206,7 +210,7 @@ void dcmi_sample(struct dcmi *d, uint64_t now_ms)
 
 	dcmi_stats_add(&d->stats, valid ? watts : DCMI_NO_SAMPLE);
 	/* A limit is enforced only while the host is on. */
-	if (!d->p.limit_active || d->p.action == DCMI_ACTION_NONE || !d->bmc->power.on) {
+	if (!d->p.limit_active || d->p.action == DCMI_ACTION_NONE || !d->bmc->power->on) {
 		d->exc = (struct dcmi_excursion){ 0 };
 		return;
 	}
@@ -226,7 +230,7 @@ static int on_sample(sd_event_source *src, uint64_t usec, void *userdata)
 
 int dcmi_init(struct bmc *bmc)
 {
-	struct dcmi *d = &bmc->dcmi;
+	struct dcmi *d = bmc->dcmi;
 	const struct cfg_dcmi *c = &bmc->cfg.dcmi;
 	uint32_t max = 0;
 	int r;
@@ -235,10 +239,10 @@ int dcmi_init(struct bmc *bmc)
 	if (!c->sample_ms || !c->window_s)	/* a config not made by the parser */
 		return log_error_errno(-EINVAL, "dcmi: no statistics window");
 	for (unsigned i = 0; i < c->n_power_sensors; i++) {
-		for (unsigned j = 0; j < bmc->sensors.n; j++) {
-			if (!strcmp(bmc->sensors.s[j].cfg->name, c->power_sensors[i])) {
-				d->power[d->n_power++] = &bmc->sensors.s[j];
-				max += bmc->sensors.s[j].cfg->max > 0 ? (uint32_t)bmc->sensors.s[j].cfg->max : 0;
+		for (unsigned j = 0; j < bmc->sensors->n; j++) {
+			if (!strcmp(bmc->sensors->s[j].cfg->name, c->power_sensors[i])) {
+				d->power[d->n_power++] = &bmc->sensors->s[j];
+				max += bmc->sensors->s[j].cfg->max > 0 ? (uint32_t)bmc->sensors->s[j].cfg->max : 0;
 				break;
 			}
 		}
@@ -258,7 +262,7 @@ int dcmi_init(struct bmc *bmc)
 
 void dcmi_done(struct bmc *bmc)
 {
-	struct dcmi *d = &bmc->dcmi;
+	struct dcmi *d = bmc->dcmi;
 
 	d->timer = sd_event_source_disable_unref(d->timer);
 	dcmi_stats_free(&d->stats);
@@ -319,17 +323,17 @@ static int cmd_get_capability(struct bmc *bmc, const struct ipmi_req *req, struc
 	switch (param) {
 	case 1:		/* supported DCMI capabilities */
 		wb_u8(rsp, 0x00);
-		wb_u8(rsp, bmc->dcmi.n_power ? 0x01 : 0x00);	/* power management */
+		wb_u8(rsp, bmc->dcmi->n_power ? 0x01 : 0x00);	/* power management */
 		wb_u8(rsp, cfg->kcs.backend != KCS_NONE ? 0x01 : 0x00);	/* in-band system interface */
 		break;
 	case 2:		/* mandatory platform attributes */
-		wb_le16(rsp, (uint16_t)(bmc->sel.capacity > 0xfff ? 0xfff : bmc->sel.capacity));
+		wb_le16(rsp, (uint16_t)(bmc->sel->capacity > 0xfff ? 0xfff : bmc->sel->capacity));
 		wb_u8(rsp, 0x04);			/* asset tag */
 		wb_u8(rsp, temperature_groups(bmc));
-		for (unsigned i = 0; i < bmc->sensors.n; i++)
-			if (bmc->sensors.s[i].cfg->type == SENSOR_TYPE_TEMPERATURE &&
-			    (!poll_ms || bmc->sensors.s[i].cfg->poll_ms < poll_ms))
-				poll_ms = bmc->sensors.s[i].cfg->poll_ms;
+		for (unsigned i = 0; i < bmc->sensors->n; i++)
+			if (bmc->sensors->s[i].cfg->type == SENSOR_TYPE_TEMPERATURE &&
+			    (!poll_ms || bmc->sensors->s[i].cfg->poll_ms < poll_ms))
+				poll_ms = bmc->sensors->s[i].cfg->poll_ms;
 		poll_ms = (poll_ms + 999) / 1000;	/* sampling period, whole seconds */
 		wb_u8(rsp, (uint8_t)(poll_ms > 255 ? 255 : poll_ms));
 		break;
@@ -358,7 +362,7 @@ static int cmd_get_capability(struct bmc *bmc, const struct ipmi_req *req, struc
 
 static int cmd_get_power_reading(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct dcmi *d = &bmc->dcmi;
+	struct dcmi *d = bmc->dcmi;
 	struct dcmi_reading rd;
 	struct rbuf r;
 	uint8_t mode, attr;
@@ -380,7 +384,7 @@ static int cmd_get_power_reading(struct bmc *bmc, const struct ipmi_req *req, st
 	wb_le16(rsp, rd.min);
 	wb_le16(rsp, rd.max);
 	wb_le16(rsp, rd.avg);
-	wb_le32(rsp, sel_time(&bmc->sel));
+	wb_le32(rsp, sel_time(bmc->sel));
 	wb_le32(rsp, rd.n_slots * bmc->cfg.dcmi.sample_ms);
 	wb_u8(rsp, rd.valid ? 0x40 : 0x00);		/* power measurement active */
 	return CC_OK;
@@ -388,7 +392,7 @@ static int cmd_get_power_reading(struct bmc *bmc, const struct ipmi_req *req, st
 
 static int cmd_get_power_limit(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct dcmi_persist *p = &bmc->dcmi.p;
+	const struct dcmi_persist *p = &bmc->dcmi->p;
 	struct rbuf r;
 
 	if (!dcmi_begin(req, &r, rsp))
@@ -405,7 +409,7 @@ static int cmd_get_power_limit(struct bmc *bmc, const struct ipmi_req *req, stru
 
 static int cmd_set_power_limit(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct dcmi *d = &bmc->dcmi;
+	struct dcmi *d = bmc->dcmi;
 	struct dcmi_persist p = d->p;
 	uint32_t correction;
 	uint16_t limit, sampling;
@@ -441,7 +445,7 @@ static int cmd_set_power_limit(struct bmc *bmc, const struct ipmi_req *req, stru
 
 static int cmd_activate_power_limit(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct dcmi *d = &bmc->dcmi;
+	struct dcmi *d = bmc->dcmi;
 	struct rbuf r;
 	uint8_t act;
 
@@ -516,7 +520,7 @@ static int set_string_done(struct bmc *bmc, struct wbuf *rsp, int written)
 		return CC_INVALID_CMD;
 	if (written < 0)
 		return dcmi_fail(rsp, -written);
-	if (dcmi_save(&bmc->dcmi) < 0)
+	if (dcmi_save(bmc->dcmi) < 0)
 		return dcmi_fail(rsp, CC_UNSPECIFIED);
 	wb_u8(rsp, (uint8_t)written);
 	return CC_OK;
@@ -524,12 +528,12 @@ static int set_string_done(struct bmc *bmc, struct wbuf *rsp, int written)
 
 static int cmd_get_asset_tag(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	return get_string(req, rsp, bmc->dcmi.p.asset_tag, bmc->dcmi.p.asset_tag_len);
+	return get_string(req, rsp, bmc->dcmi->p.asset_tag, bmc->dcmi->p.asset_tag_len);
 }
 
 static int cmd_set_asset_tag(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct dcmi_persist *p = &bmc->dcmi.p;
+	struct dcmi_persist *p = &bmc->dcmi->p;
 	struct dcmi_persist old = *p;
 	int r = put_string(req, rsp, p->asset_tag, &p->asset_tag_len, false);
 
@@ -541,12 +545,12 @@ static int cmd_set_asset_tag(struct bmc *bmc, const struct ipmi_req *req, struct
 
 static int cmd_get_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	return get_string(req, rsp, bmc->dcmi.p.mc_id, bmc->dcmi.p.mc_id_len);
+	return get_string(req, rsp, bmc->dcmi->p.mc_id, bmc->dcmi->p.mc_id_len);
 }
 
 static int cmd_set_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct dcmi_persist *p = &bmc->dcmi.p;
+	struct dcmi_persist *p = &bmc->dcmi->p;
 	struct dcmi_persist old = *p;
 	int r = put_string(req, rsp, p->mc_id, &p->mc_id_len, true);
 
@@ -589,13 +593,13 @@ static unsigned temp_records(struct bmc *bmc, int group, uint8_t instance, struc
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < bmc->sdr.n && n < max; i++) {
-		const uint8_t *d = bmc->sdr.recs[i].d;
+	for (unsigned i = 0; i < bmc->sdr->n && n < max; i++) {
+		const uint8_t *d = bmc->sdr->recs[i].d;
 		struct temp_rec t;
 		unsigned j;
 
 		/* the BMC's own sensors only: a satellite's are read over IPMB */
-		if (bmc->sdr.recs[i].len < 13 || (d[3] != SDR_FULL && d[3] != SDR_COMPACT) ||
+		if (bmc->sdr->recs[i].len < 13 || (d[3] != SDR_FULL && d[3] != SDR_COMPACT) ||
 		    d[5] != ipmb_own_address(bmc->ipmb) || (d[6] & 0xf0) ||
 		    d[12] != SENSOR_TYPE_TEMPERATURE || temp_group(d[8]) != group)
 			continue;
@@ -627,7 +631,7 @@ static uint8_t temperature_groups(struct bmc *bmc)
 /* A sensor's temperature in whole degrees, when it has a reading. */
 static bool temp_value(struct bmc *bmc, uint8_t number, int *deg)
 {
-	const struct sensor *s = sensors_find(&bmc->sensors, number);
+	const struct sensor *s = sensors_find(bmc->sensors, number);
 	long v;
 
 	if (!s || !s->cfg->threshold || !s->valid || s->unavailable)
@@ -709,7 +713,7 @@ static int cmd_get_temperatures(struct bmc *bmc, const struct ipmi_req *req, str
 
 static int cmd_set_conf(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct dcmi *d = &bmc->dcmi;
+	struct dcmi *d = bmc->dcmi;
 	struct dcmi_persist old = d->p;
 	struct rbuf r;
 	uint8_t param, set;
@@ -767,7 +771,7 @@ static int cmd_set_conf(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 
 static int cmd_get_conf(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct dcmi_persist *p = &bmc->dcmi.p;
+	const struct dcmi_persist *p = &bmc->dcmi->p;
 	struct rbuf r;
 	uint8_t param, set;
 

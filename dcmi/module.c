@@ -15,6 +15,7 @@ const struct bmc_module dcmi_module = {
 	.keys = dcmi_keys,
 	.parse = dcmi_parse_config,
 	/* life, commands, events */
+	MODULE_PART(dcmi),
 	.cmds = dcmi_cmds,
 	.init = dcmi_init,
 	.done = dcmi_done,

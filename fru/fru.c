@@ -322,7 +322,7 @@ static int cc_lookup(struct bmc *bmc, uint8_t id, struct fru_dev **d)
 {
 	bool busy;
 
-	*d = fru_get(&bmc->fru, id, &busy);
+	*d = fru_get(bmc->fru, id, &busy);
 	if (*d)
 		return CC_OK;
 	return busy ? CC_FRU_BUSY : CC_NOT_PRESENT;
@@ -392,7 +392,7 @@ int fru_cmd_write(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 	cc = cc_lookup(bmc, id, &d);
 	if (cc)
 		return cc;
-	e = fru_write(&bmc->fru, d, off, data.p, data.len);
+	e = fru_write(bmc->fru, d, off, data.p, data.len);
 	switch (e) {
 	case 0:
 		break;

@@ -8,12 +8,12 @@
 
 static int fru_module_init(struct bmc *bmc)
 {
-	int r = fru_init(&bmc->fru, &bmc->cfg, bmc->state_fd);
+	int r = fru_init(bmc->fru, &bmc->cfg, bmc->state_fd);
 
 	return r < 0 ? log_error_errno(r, "fru") : 0;
 }
 
-MODULE_HOOK(fru_module_done, fru_done(&bmc->fru))
+MODULE_HOOK(fru_module_done, fru_done(bmc->fru))
 
 static const char *const fru_keys[] = { "fru", NULL };
 
@@ -30,6 +30,7 @@ const struct bmc_module fru_module = {
 	.keys = fru_keys,
 	.parse = fru_parse_config,
 	/* life, commands, events */
+	MODULE_PART(fru),
 	.cmds = fru_cmds,
 	.init = fru_module_init,
 	.done = fru_module_done,

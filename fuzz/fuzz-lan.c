@@ -25,7 +25,7 @@ static struct sockaddr_in peer;
 
 static struct session *fixed_session(uint32_t sid, bool v20, uint8_t integ, uint8_t conf)
 {
-	struct session *s = session_new(&bmc.sessions, SESS_ACTIVE, 0);
+	struct session *s = session_new(bmc.sessions, SESS_ACTIVE, 0);
 
 	if (!s)
 		abort();
@@ -71,7 +71,7 @@ static void setup(void)
 
 static void reset_sessions(void)
 {
-	session_clear(&bmc.sessions);
+	session_clear(bmc.sessions);
 	fixed_session(0x01020304, true, 0, 0);
 	fixed_session(0x05060708, true, 1, 1);
 	struct session *s = fixed_session(0x0a0b0c0d, false, 0, 0);

@@ -12,6 +12,7 @@
 #include <linux/i2c-dev.h>
 
 #include "daemon/bmc.h"
+#include "sensors/sensors.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "i2c/master.h"
@@ -296,6 +297,6 @@ int i2c_master_write_read(const struct cfg_i2c *cfg, uint8_t priv, int sim_dir_f
 
 int i2c_cmd_master_write_read(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	return i2c_master_write_read(&bmc->cfg.i2c, (uint8_t)req->priv, bmc->sensors.sim_fd,
+	return i2c_master_write_read(&bmc->cfg.i2c, (uint8_t)req->priv, bmc->sensors->sim_fd,
 				     req->data, req->len, rsp);
 }

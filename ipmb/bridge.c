@@ -159,7 +159,7 @@ static void deliver(struct ipmb *m, const struct pending *p, uint8_t channel, co
 	if (!wb_ok(&w))
 		return;
 	if (p->to_lan) {
-		struct session *s = session_by_id(&bmc->sessions, p->session_id);
+		struct session *s = session_by_id(bmc->sessions, p->session_id);
 		int r = s ? lan_session_send(s, PAYLOAD_TYPE_IPMI, out, w.len) : -ENOTCONN;
 
 		if (r < 0)

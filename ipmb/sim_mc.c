@@ -41,7 +41,7 @@ static void sat_on_sensor_event(void *userdata, const struct sensor *sn, bool de
 	if (s->cfg->via >= 0)
 		top = &ipmb_sats(s->m, &n)[s->cfg->via];
 	gen = (uint16_t)(s->cfg->address | (uint16_t)top->cfg->channel << 12);
-	if (sel_add_event(&bmc->sel, gen, sn->cfg->type, sn->number,
+	if (sel_add_event(bmc->sel, gen, sn->cfg->type, sn->number,
 			  (uint8_t)((deassert ? 0x80 : 0) | sn->cfg->event_type), ed1, ed2, ed3) < 0)
 		log_warning("ipmb: %s: sensor %s: event not logged", s->cfg->name, sn->cfg->name);
 }
@@ -64,7 +64,7 @@ int sat_init(struct sat *s, struct ipmb *m, int index)
 	int r;
 
 	*s = (struct sat){ .cfg = c, .m = m, .index = index };
-	r = sensors_init_list(&s->sensors, &bmc->sensors, c->sensors, c->n_sensors);
+	r = sensors_init_list(&s->sensors, bmc->sensors, c->sensors, c->n_sensors);
 	if (r < 0)
 		return log_error_errno(r, "ipmb: satellite %s: sensors", c->name);
 	s->sensors.emit = sat_on_sensor_event;

@@ -110,7 +110,7 @@ void kcs_on_event(void *userdata, const uint8_t rec[16])
 
 	/* The buffer is for the running host's software; while the host
 	 * is off, events are in the SEL only. */
-	if (!(k->bmc->global_enables & GE_EVBUF) || k->evbuf_full || !k->bmc->power.on)
+	if (!(k->bmc->global_enables & GE_EVBUF) || k->evbuf_full || !k->bmc->power->on)
 		return;
 	memcpy(k->evbuf, rec, sizeof(k->evbuf));
 	k->evbuf_full = true;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/bmc.h"
+#include "channels/channel.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
 #include "ipmb/ipmb.h"
@@ -202,7 +203,7 @@ int kcs_cmd_send_message(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		msg = rb_rest(&r);
 		return ipmb_send_message(bmc, req, ch, cb & 0xc0, msg.p, msg.len);
 	}
-	if (!channel_get(&bmc->channels, ch))
+	if (!channel_get(bmc->channels, ch))
 		return CC_INVALID_FIELD;
 	return CC_DEST_UNAVAILABLE;
 }

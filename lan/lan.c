@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "daemon/bmc.h"
+#include "channels/channel.h"
+#include "channels/lanconfig.h"
+#include "channels/users.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "lan/crypto.h"
@@ -70,28 +73,28 @@ void lan_send(struct lan_pkt *pkt, const void *buf, size_t len)
 
 const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id)
 {
-	return users_key(&lan->bmc->users, user_id);
+	return users_key(lan->bmc->users, user_id);
 }
 
 enum ipmi_priv lan_user_priv(struct lan *lan, uint8_t user_id)
 {
 	struct bmc *bmc = lan->bmc;
 
-	return (enum ipmi_priv)users_priv_limit(&bmc->users, user_id, bmc->cfg.lan.channel);
+	return (enum ipmi_priv)users_priv_limit(bmc->users, user_id, bmc->cfg.lan.channel);
 }
 
 uint8_t lan_find_user(struct lan *lan, const uint8_t *name, size_t ulen)
 {
 	struct bmc *bmc = lan->bmc;
 
-	return users_login_find(&bmc->users, bmc->cfg.lan.channel, name, ulen);
+	return users_login_find(bmc->users, bmc->cfg.lan.channel, name, ulen);
 }
 
 bool lan_user_sessions_full(struct lan *lan, const struct session *cur)
 {
 	struct bmc *bmc = lan->bmc;
-	const struct session_table *t = &bmc->sessions;
-	unsigned limit = users_session_limit(&bmc->users, cur->user_id, cur->channel), n = 0;
+	const struct session_table *t = bmc->sessions;
+	unsigned limit = users_session_limit(bmc->users, cur->user_id, cur->channel), n = 0;
 	char peer[64];
 
 	if (limit == 0)
@@ -142,7 +145,7 @@ bool lan_log_refusal_ok(struct lan_pkt *pkt)
 void lan_count_bad_handshake(struct lan *lan, struct session *s)
 {
 	struct bmc *bmc = lan->bmc;
-	size_t slot = (size_t)(s - bmc->sessions.s);
+	size_t slot = (size_t)(s - bmc->sessions->s);
 	uint64_t now = bmc_now(bmc);
 	char peer[64], addr[64], text[4 * CFG_NAME_MAX + 1];
 
@@ -150,7 +153,7 @@ void lan_count_bad_handshake(struct lan *lan, struct session *s)
 		return;
 	lan->rakp_counted[slot] = s->bmc_sid;
 	lan_peer_text(&s->peer, peer);
-	if (users_locked(&bmc->users, s->user_id, now)) {
+	if (users_locked(bmc->users, s->user_id, now)) {
 		/* Nothing to count; a peer hammering a locked user gets its
 		 * lines summed up. */
 		users_name_text(s->user, s->ulen, text);
@@ -160,12 +163,12 @@ void lan_count_bad_handshake(struct lan *lan, struct session *s)
 				 s->user_id, text, peer, s->channel);
 		return;
 	}
-	users_login_failed(&bmc->users, s->user_id, s->channel, now, peer);
+	users_login_failed(bmc->users, s->user_id, s->channel, now, peer);
 }
 
 static bool lan_handshake_counted(const struct lan *lan, const struct session *s)
 {
-	size_t slot = (size_t)(s - lan->bmc->sessions.s);
+	size_t slot = (size_t)(s - lan->bmc->sessions->s);
 
 	return slot < LAN_MAX_SESSIONS && lan->rakp_counted[slot] == s->bmc_sid;
 }
@@ -177,7 +180,7 @@ void lan_session_unproven(struct lan *lan, struct session *s)
 
 bool lan_half_open_room(struct lan_pkt *pkt)
 {
-	struct session_table *t = &pkt->lan->bmc->sessions;
+	struct session_table *t = pkt->lan->bmc->sessions;
 	unsigned limit = t->max / 2 ? t->max / 2 : 1, n = 0;
 	struct session *oldest = NULL;
 	char peer[64];
@@ -219,17 +222,17 @@ static unsigned admin_reserve(const struct session_table *t)
 bool lan_slot_kept_for_admin(struct lan *lan, const struct session *cur)
 {
 	struct bmc *bmc = lan->bmc;
-	const struct session_table *t = &bmc->sessions;
+	const struct session_table *t = bmc->sessions;
 	unsigned n = 0;
 	char peer[64];
 
-	if (users_priv_limit(&bmc->users, cur->user_id, cur->channel) >= PRIV_ADMIN)
+	if (users_priv_limit(bmc->users, cur->user_id, cur->channel) >= PRIV_ADMIN)
 		return false;
 	for (unsigned i = 0; i < t->max; i++) {
 		const struct session *s = &t->s[i];
 
 		if (s != cur && s->state == SESS_ACTIVE &&
-		    users_priv_limit(&bmc->users, s->user_id, s->channel) < PRIV_ADMIN)
+		    users_priv_limit(bmc->users, s->user_id, s->channel) < PRIV_ADMIN)
 			n++;
 	}
 	if (n + admin_reserve(t) < t->max)
@@ -244,7 +247,7 @@ void lan_handshakes_superseded(struct lan_pkt *pkt, struct session *cur, uint8_t
 			       const uint8_t rm[16])
 {
 	struct lan *lan = pkt->lan;
-	struct session_table *t = &lan->bmc->sessions;
+	struct session_table *t = lan->bmc->sessions;
 
 	if (cur->state == SESS_RAKP2 && memcmp(cur->rm, rm, sizeof(cur->rm)) != 0) {
 		size_t slot = (size_t)(cur - t->s);
@@ -265,7 +268,7 @@ void lan_handshakes_superseded(struct lan_pkt *pkt, struct session *cur, uint8_t
 
 void lan_reap_handshakes(struct bmc *bmc, uint64_t now)
 {
-	struct session_table *t = &bmc->sessions;
+	struct session_table *t = bmc->sessions;
 
 	if (!bmc->lan)
 		return;
@@ -380,7 +383,7 @@ static void v15_login_failed(struct lan_pkt *pkt, struct session *s)
 	struct bmc *bmc = pkt->lan->bmc;
 	char peer[64];
 
-	users_login_failed(&bmc->users, s->user_id, s->channel, bmc_now(bmc),
+	users_login_failed(bmc->users, s->user_id, s->channel, bmc_now(bmc),
 			   lan_peer_text(&pkt->peer, peer));
 	session_free(s);
 }
@@ -398,7 +401,7 @@ static void v15_login_failed(struct lan_pkt *pkt, struct session *s)
  */
 static enum ipmi_priv v15_unauth_priv(const struct bmc *bmc, const struct session *s)
 {
-	const struct channel *ch = channel_get(&bmc->channels, s->channel);
+	const struct channel *ch = channel_get(bmc->channels, s->channel);
 
 	if (!ch)
 		return PRIV_NONE;
@@ -436,7 +439,7 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 		if (pkt->authtype != AUTHTYPE_NONE || seq != 0)
 			goto drop;
 	} else {
-		s = session_by_id(&bmc->sessions, sid);
+		s = session_by_id(bmc->sessions, sid);
 		if (!s || s->v20 || !lan_same_peer(pkt, s))
 			goto drop;
 		if (s->state != SESS_CHALLENGE && s->state != SESS_ACTIVE)
@@ -453,7 +456,7 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 			v15_authcode(want, pkt->authtype, lan_user_key(lan, s->user_id), sid, msg.p,
 				     mlen, seq);
 			if (s->state == SESS_CHALLENGE &&
-			    (users_locked(&bmc->users, s->user_id, bmc_now(bmc)) ||
+			    (users_locked(bmc->users, s->user_id, bmc_now(bmc)) ||
 			     !crypto_equal(want, code, sizeof(want)))) {
 				v15_login_failed(pkt, s);
 				goto drop;

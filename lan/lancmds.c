@@ -5,6 +5,7 @@
 
 #include "channels/users.h"
 #include "daemon/bmc.h"
+#include "channels/lanconfig.h"
 #include "daemon/log.h"
 #include "lan/crypto.h"
 #include "lan/lan_internal.h"
@@ -68,7 +69,7 @@ int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	bool v2 = req->data[0] & 0x80;
 	uint8_t ch = ipmi_req_channel(req, req->data[0]);
 	uint8_t priv = req->data[1] & 0x0f;
-	const struct channel *c = channel_get(&bmc->channels, ch);
+	const struct channel *c = channel_get(bmc->channels, ch);
 	uint8_t types = 0, status = 0;
 
 	if ((req->data[0] & 0x70) || (req->data[1] & 0xf0) || priv == 0 || priv > PRIV_OEM)
@@ -79,11 +80,11 @@ int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	/* The IPMI 1.5 types enabled (LAN parameter 2) at the level asked. */
 	types = lanconf_auth_enables(bmc, priv) &
 		(1 << AUTHTYPE_NONE | 1 << AUTHTYPE_MD5 | 1 << AUTHTYPE_PASSWORD);
-	status |= users_kg(&bmc->users) ? 0x20 : 0;
+	status |= users_kg(bmc->users) ? 0x20 : 0;
 	status |= c->vol.per_msg_auth_off ? 0x10 : 0;
 	status |= c->vol.user_auth_off ? 0x08 : 0;
 	/* Non-null names, null name with a password, anonymous. */
-	status |= users_auth_status(&bmc->users, ch);
+	status |= users_auth_status(bmc->users, ch);
 
 	wb_u8(rsp, ch);
 	wb_u8(rsp, types | (v2 ? 0x80 : 0));
@@ -130,7 +131,7 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 	}
 	uid = lan_find_user(pkt->lan, name, ulen);
 	/* A password past 16 bytes cannot be used by IPMI 1.5. */
-	if (uid && users_key_needs_v20(&bmc->users, uid))
+	if (uid && users_key_needs_v20(bmc->users, uid))
 		uid = 0;
 	if (!uid) {
 		lan_log_refused_user(pkt, name, ulen, req->channel);
@@ -138,7 +139,7 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 	}
 	if (!lan_half_open_room(pkt))
 		return CC_OUT_OF_SPACE;
-	s = session_new(&bmc->sessions, SESS_CHALLENGE, bmc_now(bmc));
+	s = session_new(bmc->sessions, SESS_CHALLENGE, bmc_now(bmc));
 	if (!s)
 		return CC_OUT_OF_SPACE;
 	s->channel = req->channel;
@@ -195,7 +196,7 @@ int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	s->out_seq = out_seq - 1;
 	s->in = (struct seq_window){ .last = in_seq - 1, .seen = 1, .started = true };
 	char peer[64];
-	users_login_ok(&bmc->users, s->user_id, s->channel, lan_peer_text(&s->peer, peer), "IPMI 1.5");
+	users_login_ok(bmc->users, s->user_id, s->channel, lan_peer_text(&s->peer, peer), "IPMI 1.5");
 	log_info("lan: IPMI 1.5 session %u (%08x) opened for user %u from %s, max privilege %s",
 		 s->handle, s->bmc_sid, s->user_id, lan_peer_text(&s->peer, peer), ipmi_priv_name(want));
 
@@ -216,7 +217,7 @@ int lan_set_session_priv(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	if (want == PRIV_CALLBACK)
 		return CC_INVALID_FIELD;	/* a session cannot drop to callback */
 	if (want != 0) {
-		if (want > users_priv_limit(&bmc->users, s->user_id, s->channel) || want > PRIV_ADMIN)
+		if (want > users_priv_limit(bmc->users, s->user_id, s->channel) || want > PRIV_ADMIN)
 			return 0x81;	/* exceeds channel and/or user limit */
 		if (want > s->max_priv)
 			return 0x80;	/* not available for this user (session) */
@@ -235,11 +236,11 @@ int lan_close_session(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 	if (sid == 0) {
 		if (req->len != 5)
 			return CC_REQ_LEN;
-		s = session_by_handle(&bmc->sessions, req->data[4]);
+		s = session_by_handle(bmc->sessions, req->data[4]);
 		if (!s)
 			return 0x88;	/* invalid session handle */
 	} else {
-		s = session_by_id(&bmc->sessions, sid);
+		s = session_by_id(bmc->sessions, sid);
 		if (!s)
 			return 0x87;	/* invalid session ID */
 	}
@@ -270,28 +271,28 @@ int lan_get_session_info(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	case 0xfe:
 		if (req->len != 2)
 			return CC_REQ_LEN;
-		s = session_by_handle(&bmc->sessions, rb_u8(&r));
+		s = session_by_handle(bmc->sessions, rb_u8(&r));
 		break;
 	case 0xff:
 		if (req->len != 5)
 			return CC_REQ_LEN;
-		s = session_by_id(&bmc->sessions, rb_le32(&r));
+		s = session_by_id(bmc->sessions, rb_le32(&r));
 		break;
 	default:
 		if (req->len != 1)
 			return CC_REQ_LEN;
 		/* Nth active session */
 		s = NULL;
-		for (unsigned i = 0, n = 0; i < bmc->sessions.max && !s; i++)
-			if (bmc->sessions.s[i].state == SESS_ACTIVE && ++n == idx)
-				s = &bmc->sessions.s[i];
+		for (unsigned i = 0, n = 0; i < bmc->sessions->max && !s; i++)
+			if (bmc->sessions->s[i].state == SESS_ACTIVE && ++n == idx)
+				s = &bmc->sessions->s[i];
 		break;
 	}
 	if (s && s->state != SESS_ACTIVE)
 		s = NULL;
 	wb_u8(rsp, s ? s->handle : 0);
-	wb_u8(rsp, (uint8_t)bmc->sessions.max & 0x3f);
-	wb_u8(rsp, (uint8_t)session_count_active(&bmc->sessions) & 0x3f);
+	wb_u8(rsp, (uint8_t)bmc->sessions->max & 0x3f);
+	wb_u8(rsp, (uint8_t)session_count_active(bmc->sessions) & 0x3f);
 	if (!s)
 		return CC_OK;
 	wb_u8(rsp, s->user_id & 0x3f);

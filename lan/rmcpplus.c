@@ -10,6 +10,7 @@
 
 #include "channels/users.h"
 #include "daemon/bmc.h"
+#include "channels/lanconfig.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "lan/crypto.h"
@@ -264,7 +265,7 @@ static uint32_t open_put(struct lan_pkt *pkt, uint32_t console_sid, uint8_t suit
 		*po = (struct lan_pending_open){ .console_sid = console_sid, .gen = lan->open_gen,
 						 .created_s = (uint32_t)now_s, .suite = suite, .priv = priv };
 		sid = open_cookie(lan, idx, po, &pkt->peer, pkt->peerlen);
-		if (sid != 0 && !session_by_id(&lan->bmc->sessions, sid)) {
+		if (sid != 0 && !session_by_id(lan->bmc->sessions, sid)) {
 			po->bmc_sid = sid;
 			return sid;
 		}
@@ -358,7 +359,7 @@ static void rakp_reply_error(struct lan_pkt *pkt, uint8_t ptype, uint8_t tag, ui
 
 static struct session *rakp_session(struct lan_pkt *pkt, uint32_t bmc_sid)
 {
-	struct session *s = session_by_id(&pkt->lan->bmc->sessions, bmc_sid);
+	struct session *s = session_by_id(pkt->lan->bmc->sessions, bmc_sid);
 
 	if (!s || !s->v20 || !lan_same_peer(pkt, s))
 		return NULL;
@@ -373,14 +374,14 @@ static struct session *rakp_session_new(struct lan_pkt *pkt, uint32_t bmc_sid,
 	struct session *s;
 	int suite = cipher_suite_by_id(po->suite);
 
-	if (suite < 0 || session_by_id(&bmc->sessions, bmc_sid))
+	if (suite < 0 || session_by_id(bmc->sessions, bmc_sid))
 		return NULL;
 	if (!lan_half_open_room(pkt))
 		return NULL;
-	s = session_new(&bmc->sessions, SESS_OPENED, bmc_now(bmc));
+	s = session_new(bmc->sessions, SESS_OPENED, bmc_now(bmc));
 	if (!s) {
 		if (lan_log_refusal_ok(pkt))
-			log_warning("lan: RAKP1 refused: no free session slot (%u)", bmc->sessions.max);
+			log_warning("lan: RAKP1 refused: no free session slot (%u)", bmc->sessions->max);
 		return NULL;
 	}
 	s->bmc_sid = bmc_sid;
@@ -429,7 +430,7 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_SID, s->console_sid);
 		return;
 	}
-	if (!s && (session_by_id(&bmc->sessions, sid) || !open_take(pkt, sid, &po))) {
+	if (!s && (session_by_id(bmc->sessions, sid) || !open_take(pkt, sid, &po))) {
 		rakp_reply_error(pkt, PAYLOAD_RAKP2, tag, RSTAT_INVALID_SID, 0);
 		return;
 	}
@@ -498,7 +499,7 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 	 * console it looks exactly like a wrong password, and it confirms no
 	 * guess offline. */
 	key = lan_user_key(lan, uid);
-	if (users_locked(&bmc->users, uid, bmc_now(bmc))) {
+	if (users_locked(bmc->users, uid, bmc_now(bmc))) {
 		if (crypto_random(decoy, sizeof(decoy)) < 0)
 			return;
 		key = decoy;
@@ -551,7 +552,7 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 			   s->console_sid, s->role, s->user, s->ulen, want);
 	/* A locked-out user gets exactly the answer of a wrong password. */
 	if (rb_left(r) != n || !crypto_equal(want, r->p, n) ||
-	    (s->state == SESS_RAKP2 && users_locked(&bmc->users, s->user_id, bmc_now(bmc)))) {
+	    (s->state == SESS_RAKP2 && users_locked(bmc->users, s->user_id, bmc_now(bmc)))) {
 		lan_count_bad_handshake(lan, s);
 		rakp_reply_error(pkt, PAYLOAD_RAKP4, tag, RSTAT_INVALID_ICV, s->console_sid);
 		session_free(s);
@@ -567,7 +568,7 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		session_free(s);
 		return;
 	}
-	key = users_kg(&bmc->users);
+	key = users_kg(bmc->users);
 	if (!key)
 		key = lan_user_key(lan, s->user_id);
 	klen = rakp_sik(s->auth_alg, key, CFG_PASSWORD_MAX, s->rm, s->rc, s->role, s->user, s->ulen, s->sik);
@@ -582,7 +583,7 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		s->priv = s->max_priv < PRIV_USER ? s->max_priv : PRIV_USER;
 		s->out_seq = 0;
 		char peer[64];
-		users_login_ok(&bmc->users, s->user_id, s->channel, lan_peer_text(&s->peer, peer),
+		users_login_ok(bmc->users, s->user_id, s->channel, lan_peer_text(&s->peer, peer),
 			       "RMCP+");
 		log_info("lan: session %u (%08x) opened for user %u from %s, max privilege %s",
 			 s->handle, s->bmc_sid, s->user_id, lan_peer_text(&s->peer, peer),
@@ -705,7 +706,7 @@ void rmcpp_receive(struct lan_pkt *pkt, struct rbuf *r)
 		goto drop;
 	}
 
-	s = session_by_id(&lan->bmc->sessions, sid);
+	s = session_by_id(lan->bmc->sessions, sid);
 	if (!s || !s->v20 || s->state != SESS_ACTIVE || !lan_same_peer(pkt, s))
 		goto drop;
 	session_packet(pkt, s, ptype, seq, start, payload, r);

@@ -7,14 +7,14 @@
 
 static int pef_module_init(struct bmc *bmc)
 {
-	return pef_init(bmc, &bmc->pef);
+	return pef_init(bmc, bmc->pef);
 }
 
-MODULE_HOOK(pef_module_done, pef_done(&bmc->pef))
-MODULE_COLD_RESET(pef_module_reset, pef_reset_volatile(&bmc->pef))
+MODULE_HOOK(pef_module_done, pef_done(bmc->pef))
+MODULE_COLD_RESET(pef_module_reset, pef_reset_volatile(bmc->pef))
 
 /* Every event the BMC logs goes through the event filters. */
-MODULE_ON_SEL_EVENT(pef_module_on_sel_event, pef_on_event(&bmc->pef, rec))
+MODULE_ON_SEL_EVENT(pef_module_on_sel_event, pef_on_event(bmc->pef, rec))
 
 static const char *const pef_keys[] = { "pef", NULL };
 
@@ -36,6 +36,7 @@ const struct bmc_module pef_module = {
 	.keys = pef_keys,
 	.parse = pef_parse_config,
 	/* life, commands, events */
+	MODULE_PART(pef),
 	.cmds = pef_cmds,
 	.init = pef_module_init,
 	.done = pef_module_done,

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include "daemon/bmc.h"
+#include "channels/lanconfig.h"
+#include "chassis/power.h"
+#include "sel/sel.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
@@ -180,7 +183,7 @@ static void power_action(struct pef *pef, uint8_t act)
 	} else {
 		return;
 	}
-	r = power_request(&pef->bmc->power, a, cause);
+	r = power_request(pef->bmc->power, a, cause);
 	log_notice("pef: %s%s", what, r < 0 ? " not possible now" : "");
 }
 
@@ -298,7 +301,7 @@ int pef_cmd_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbu
  * re-armed, FFh read the countdown. */
 int pef_cmd_postpone(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct pef *pef = &bmc->pef;
+	struct pef *pef = bmc->pef;
 	uint8_t t = req->data[0];
 	uint64_t now = bmc_now(bmc);
 
@@ -338,7 +341,7 @@ static int check_filter(const uint8_t *d)
 /* Set PEF Configuration Parameters: parameter, set selector, data. */
 int pef_cmd_set_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct pef *pef = &bmc->pef;
+	struct pef *pef = bmc->pef;
 	struct pef_config *c = &pef->c;
 	uint8_t p = req->data[0] & 0x7f, set = req->len > 1 ? req->data[1] : 0;
 	const uint8_t *d = req->data + 1;
@@ -442,7 +445,7 @@ int pef_cmd_set_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
  * set selector; block selector. */
 int pef_cmd_get_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct pef *pef = &bmc->pef;
+	const struct pef *pef = bmc->pef;
 	const struct pef_config *c = &pef->c;
 	uint8_t p = req->data[0] & 0x7f, set = req->data[1], block = req->data[2];
 
@@ -493,7 +496,7 @@ int pef_cmd_get_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 
 int pef_cmd_set_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct pef *pef = &bmc->pef;
+	struct pef *pef = bmc->pef;
 	uint16_t id = (uint16_t)(req->data[1] | req->data[2] << 8);
 
 	if (req->data[0] & 0xfe)
@@ -507,15 +510,15 @@ int pef_cmd_set_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 
 int pef_cmd_get_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sel *sel = &bmc->sel;
+	const struct sel *sel = bmc->sel;
 	uint16_t last = sel->count ? (uint16_t)(sel->recs[sel->count - 1].d[0] |
 						sel->recs[sel->count - 1].d[1] << 8)
 				   : 0xffff;
 
 	wb_le32(rsp, sel->last_add ? sel->last_add : 0xffffffff);
 	wb_le16(rsp, last);
-	wb_le16(rsp, bmc->pef.c.last_sw_id);
-	wb_le16(rsp, bmc->pef.c.last_bmc_id);
+	wb_le16(rsp, bmc->pef->c.last_sw_id);
+	wb_le16(rsp, bmc->pef->c.last_bmc_id);
 	return CC_OK;
 }
 
@@ -524,7 +527,7 @@ int pef_cmd_get_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
  * sensor type, sensor number, event dir/type, event data 1-3). */
 int pef_cmd_alert_immediate(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct pef *pef = &bmc->pef;
+	struct pef *pef = bmc->pef;
 	uint8_t chan = req->data[0] & 0x0f, op = req->data[1] >> 6, dest = req->data[1] & 0x0f;
 	uint8_t rec[16] = { 0 };
 	int r;
@@ -581,7 +584,7 @@ int pef_cmd_pet_ack(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rs
 	uint16_t seq = rb_le16(&r);
 	uint32_t ts = rb_le32(&r);
 
-	return pet_acknowledge(&bmc->pef, seq, ts) ? CC_OK : CC_INVALID_FIELD;
+	return pet_acknowledge(bmc->pef, seq, ts) ? CC_OK : CC_INVALID_FIELD;
 }
 
 /* ------------------------------------------------------------------ */

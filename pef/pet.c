@@ -10,6 +10,11 @@
 #include <net-snmp/net-snmp-includes.h>
 
 #include "daemon/bmc.h"
+#include "daemon/buf.h"
+#include "channels/lanconfig.h"
+#include "sdr/sdr.h"
+#include "sel/sel.h"
+#include "sensors/sensors.h"
 #include "daemon/log.h"
 #include "pef/pef.h"
 #include "pef/pet.h"
@@ -27,7 +32,7 @@ static const oid pet_varbind_oid[] = { 1, 3, 6, 1, 4, 1, 3183, 1, 1, 1 };
 /* The entity of the event's sensor, from the board (or the BMC's own). */
 static void entity_of(struct bmc *bmc, uint8_t number, uint8_t *id, uint8_t *inst)
 {
-	const struct sensor *s = sensors_find(&bmc->sensors, number);
+	const struct sensor *s = sensors_find(bmc->sensors, number);
 	const struct sdr_own_sensor *o = sdr_own_sensor(number);
 
 	*id = 0;
@@ -49,7 +54,7 @@ size_t pet_varbind(struct pef *pef, const uint8_t rec[16], uint8_t severity, uin
 	const struct cfg_identity *idn = &bmc->cfg.identity;
 	struct wbuf w = wb_init(out, 64);
 	uint8_t guid[16], ent, inst;
-	int16_t utc = bmc->sel.utc_offset == SEL_UTC_UNSPECIFIED ? (int16_t)-1 : bmc->sel.utc_offset;
+	int16_t utc = bmc->sel->utc_offset == SEL_UTC_UNSPECIFIED ? (int16_t)-1 : bmc->sel->utc_offset;
 
 	/* PEF parameter 10 may name another GUID; else the system GUID, in
 	 * RFC 4122 order (Get System GUID sends it reversed). */
@@ -85,7 +90,7 @@ static int build_trap(struct pef *pef, const uint8_t rec[16], const uint8_t *vb,
 		      uint8_t *pkt, size_t cap, size_t *len)
 {
 	struct bmc *bmc = pef->bmc;
-	const uint8_t *community = bmc->lanconf.community;
+	const uint8_t *community = bmc->lanconf->community;
 	netsnmp_session sess;
 	netsnmp_pdu *pdu;
 	struct netif_state st;
@@ -107,7 +112,7 @@ static int build_trap(struct pef *pef, const uint8_t rec[16], const uint8_t *vb,
 	pdu->specific_type = (long)((uint32_t)rec[10] << 16 | (uint32_t)(rec[12] & 0x7f) << 8 |
 				    (rec[12] & 0x80) | (rec[13] & 0x0f));
 	pdu->time = (u_long)((bmc_now(bmc) - pef->started_usec) / 10000);
-	if (netif_get(&bmc->lanconf.nif, &st) == 0)
+	if (netif_get(&bmc->lanconf->nif, &st) == 0)
 		memcpy(pdu->agent_addr, &st.addr, 4);
 	snmp_pdu_add_variable(pdu, pet_varbind_oid, OID_LENGTH(pet_varbind_oid), ASN_OCTET_STR,
 			      vb, vblen);
@@ -181,8 +186,8 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 int pet_send(struct pef *pef, uint8_t dest, const uint8_t rec[16], uint8_t severity, bool immediate)
 {
 	struct bmc *bmc = pef->bmc;
-	const uint8_t *type = bmc->lanconf.dest_type[dest];
-	const uint8_t *addr = bmc->lanconf.dest_addr[dest];
+	const uint8_t *type = bmc->lanconf->dest_type[dest];
+	const uint8_t *addr = bmc->lanconf->dest_addr[dest];
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(pef->trap_port) };
 	uint8_t vb[64], pkt[512];
 	size_t vblen, len;
@@ -206,7 +211,7 @@ int pet_send(struct pef *pef, uint8_t dest, const uint8_t rec[16], uint8_t sever
 	}
 	if (++pef->seq == 0)
 		pef->seq = 1;
-	ts = sel_time(&bmc->sel);
+	ts = sel_time(bmc->sel);
 	ts = ts > PET_EPOCH ? ts - PET_EPOCH : 0;
 	vblen = pet_varbind(pef, rec, severity, pef->seq, ts, vb);
 	r = build_trap(pef, rec, vb, vblen, pkt, sizeof(pkt), &len);

@@ -3,6 +3,7 @@
 #include "daemon/config_parse.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "sel/sel.h"
 #include "ipmb/ipmb.h"
 #include "daemon/log.h"
 #include <stdlib.h>
@@ -17,7 +18,7 @@ static int sdr_module_init(struct bmc *bmc)
 	uint8_t len[RECS_MAX];
 	int n, k, r;
 
-	n = sdr_generate(&bmc->sensors, &bmc->cfg, rec, len, RECS_MAX);
+	n = sdr_generate(bmc->sensors, &bmc->cfg, rec, len, RECS_MAX);
 	k = n < 0 ? 0 : ipmb_sdr_records(bmc->ipmb, rec + n, len + n, RECS_MAX - (unsigned)n);
 	if (k < 0) {
 		for (int i = 0; i < RECS_MAX; i++)
@@ -25,14 +26,14 @@ static int sdr_module_init(struct bmc *bmc)
 		return log_error_errno(k, "sdr: satellites");
 	}
 	n = n < 0 ? n : n + k;
-	r = n < 0 ? n : sdr_init(&bmc->sdr, bmc->state_fd, rec, len, (unsigned)n, sel_time(&bmc->sel));
+	r = n < 0 ? n : sdr_init(bmc->sdr, bmc->state_fd, rec, len, (unsigned)n, sel_time(bmc->sel));
 	for (int i = 0; i < n; i++)
 		free(rec[i]);
 	return r < 0 ? log_error_errno(r, "sdr") : 0;
 }
 
-MODULE_HOOK(sdr_module_done, sdr_done(&bmc->sdr))
-MODULE_COLD_RESET(sdr_module_reset, sdr_reset_volatile(&bmc->sdr))
+MODULE_HOOK(sdr_module_done, sdr_done(bmc->sdr))
+MODULE_COLD_RESET(sdr_module_reset, sdr_reset_volatile(bmc->sdr))
 
 const struct ipmi_cmd sdr_cmds[] = {
 	IPMI_CMD(NETFN_STORAGE, 0x20, sdr_cmd_repo_info, PRIV_USER, 0, 0, 0, "Get SDR Repository Info"),
@@ -51,6 +52,7 @@ const struct bmc_module sdr_module = {
 	.name = "sdr",
 	/* board file */
 	/* life, commands, events */
+	MODULE_PART(sdr),
 	.cmds = sdr_cmds,
 	.init = sdr_module_init,
 	.done = sdr_module_done,

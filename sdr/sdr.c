@@ -328,7 +328,7 @@ static int cc_errno(int r)
 
 static int add(struct bmc *bmc, const uint8_t *rec, unsigned len, uint16_t *id)
 {
-	struct sdr *sdr = &bmc->sdr;
+	struct sdr *sdr = bmc->sdr;
 	uint8_t copy[SDR_REC_MAX];
 	int r;
 
@@ -340,7 +340,7 @@ static int add(struct bmc *bmc, const uint8_t *rec, unsigned len, uint16_t *id)
 	r = push(sdr, copy, len, false);
 	if (r < 0)
 		return r;
-	sdr->last_add = sel_time(&bmc->sel);
+	sdr->last_add = sel_time(bmc->sel);
 	cancel_reservation(sdr);
 	r = save(sdr);
 	if (r < 0) {		/* not durable: not added */
@@ -355,7 +355,7 @@ static int add(struct bmc *bmc, const uint8_t *rec, unsigned len, uint16_t *id)
 
 int sdr_cmd_repo_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sdr *sdr = &bmc->sdr;
+	const struct sdr *sdr = bmc->sdr;
 	unsigned free_bytes = SDR_CAPACITY - sdr->bytes;
 
 	wb_u8(rsp, SDR_VERSION);
@@ -369,7 +369,7 @@ int sdr_cmd_repo_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 
 int sdr_cmd_alloc_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	unsigned total = SDR_CAPACITY / UNIT, free_u = total - used_units(&bmc->sdr);
+	unsigned total = SDR_CAPACITY / UNIT, free_u = total - used_units(bmc->sdr);
 
 	wb_le16(rsp, (uint16_t)total);
 	wb_le16(rsp, UNIT);
@@ -381,7 +381,7 @@ int sdr_cmd_alloc_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 
 int sdr_cmd_reserve(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct sdr *sdr = &bmc->sdr;
+	struct sdr *sdr = bmc->sdr;
 
 	if (++sdr->resv == 0)
 		sdr->resv = 1;
@@ -397,7 +397,7 @@ int sdr_cmd_reserve(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rs
  * bytes fits RMCP+ and KCS, not IPMI 1.5 LAN), is CAh. */
 int sdr_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sdr *sdr = &bmc->sdr;
+	const struct sdr *sdr = bmc->sdr;
 	struct rbuf r = rb_init(req->data, req->len);
 	uint16_t resv = rb_le16(&r), id = rb_le16(&r);
 	uint8_t off = rb_u8(&r), cnt = rb_u8(&r);
@@ -441,7 +441,7 @@ int sdr_cmd_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
  * the record joins the repository, validated, with its last part. */
 int sdr_cmd_partial_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct sdr *sdr = &bmc->sdr;
+	struct sdr *sdr = bmc->sdr;
 	struct rbuf r = rb_init(req->data, req->len);
 	uint16_t resv = rb_le16(&r), id = rb_le16(&r);
 	uint8_t off = rb_u8(&r), progress = rb_u8(&r) & 0x0f;
@@ -486,7 +486,7 @@ int sdr_cmd_partial_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 
 int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct sdr *sdr = &bmc->sdr;
+	struct sdr *sdr = bmc->sdr;
 	struct rbuf r = rb_init(req->data, req->len);
 	uint16_t resv = rb_le16(&r), id = rb_le16(&r);
 	struct sdr_rec gone;
@@ -508,7 +508,7 @@ int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp
 		sdr->bytes += gone.len;
 		return CC_UNSPECIFIED;
 	}
-	sdr->last_erase = sel_time(&bmc->sel);
+	sdr->last_erase = sel_time(bmc->sel);
 	cancel_reservation(sdr);
 	log_info("sdr: record %u deleted", (unsigned)(gone.d[0] | gone.d[1] << 8));
 	wb_le16(rsp, (uint16_t)(gone.d[0] | gone.d[1] << 8));
@@ -520,7 +520,7 @@ int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp
  * (status).  The erase is done before the answer: always "completed". */
 int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct sdr *sdr = &bmc->sdr;
+	struct sdr *sdr = bmc->sdr;
 	struct rbuf r = rb_init(req->data, req->len);
 	uint16_t resv = rb_le16(&r);
 	const uint8_t *clr = rb_take(&r, 3);
@@ -545,7 +545,7 @@ int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 		for (unsigned i = 0; i < n; i++)
 			free(recs[i].d);
 		free(recs);
-		sdr->last_erase = sel_time(&bmc->sel);
+		sdr->last_erase = sel_time(bmc->sel);
 		sdr->part_active = false;
 		save(sdr);
 		log_notice("sdr: repository cleared (%u records)", n);
@@ -556,6 +556,6 @@ int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 
 int sdr_cmd_get_time(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	wb_le32(rsp, sel_time(&bmc->sel));
+	wb_le32(rsp, sel_time(bmc->sel));
 	return CC_OK;
 }

@@ -40,7 +40,7 @@ int sensor_platform_event(struct bmc *bmc, const struct ipmi_req *req, struct wb
 		return CC_INVALID_FIELD;
 	if (!(bmc->global_enables & GLOBAL_SEL_LOGGING))
 		return CC_OK;	/* accepted, not logged */
-	e = sel_add_event(&bmc->sel, (uint16_t)(gen | (req->channel & 0x0f) << 12), st, num, dt,
+	e = sel_add_event(bmc->sel, (uint16_t)(gen | (req->channel & 0x0f) << 12), st, num, dt,
 			  ed1, ed2, ed3);
 	if (e < 0 && e != -ENOSPC)
 		return CC_UNSPECIFIED;

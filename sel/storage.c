@@ -37,7 +37,7 @@ static int cc_from_errno(int r)
 
 static int sel_get_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sel *s = &bmc->sel;
+	const struct sel *s = bmc->sel;
 	unsigned free_bytes = (s->capacity - s->count) * SEL_RECORD_LEN;
 
 	wb_u8(rsp, SEL_VERSION);
@@ -52,7 +52,7 @@ static int sel_get_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 
 static int sel_get_alloc_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sel *s = &bmc->sel;
+	const struct sel *s = bmc->sel;
 	uint16_t free_units = (uint16_t)(s->capacity - s->count);
 
 	wb_le16(rsp, (uint16_t)s->capacity);	/* possible allocation units */
@@ -65,7 +65,7 @@ static int sel_get_alloc_info(struct bmc *bmc, const struct ipmi_req *req, struc
 
 static int sel_cmd_reserve(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	wb_le16(rsp, sel_reserve(&bmc->sel));
+	wb_le16(rsp, sel_reserve(bmc->sel));
 	return CC_OK;
 }
 
@@ -85,7 +85,7 @@ static int sel_get_entry(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 	n = rb_u8(&r);
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
-	if (off != 0 && !sel_reservation_ok(&bmc->sel, resv))
+	if (off != 0 && !sel_reservation_ok(bmc->sel, resv))
 		return CC_RESERVATION;
 	if (off >= SEL_RECORD_LEN)
 		return CC_PARAM_OUT_OF_RANGE;
@@ -93,7 +93,7 @@ static int sel_get_entry(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		n = (uint8_t)(SEL_RECORD_LEN - off);
 	if (off + n > SEL_RECORD_LEN)
 		return CC_CANT_RETURN_BYTES;
-	rec = sel_get(&bmc->sel, id, &next);
+	rec = sel_get(bmc->sel, id, &next);
 	if (!rec)
 		return CC_NOT_PRESENT;
 	wb_le16(rsp, next);
@@ -113,7 +113,7 @@ static int sel_add_entry(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 
 	if (!type_supported(req->data[2]))
 		return CC_SEL_TYPE_UNSUPPORTED;
-	r = sel_add(&bmc->sel, req->data, &id);
+	r = sel_add(bmc->sel, req->data, &id);
 	if (r < 0)
 		return cc_from_errno(r);
 	wb_le16(rsp, id);
@@ -130,9 +130,9 @@ static int sel_delete_entry(struct bmc *bmc, const struct ipmi_req *req, struct 
 	id = rb_le16(&r);
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
-	if (!sel_reservation_ok(&bmc->sel, resv))
+	if (!sel_reservation_ok(bmc->sel, resv))
 		return CC_RESERVATION;
-	e = sel_delete(&bmc->sel, id, &deleted);
+	e = sel_delete(bmc->sel, id, &deleted);
 	if (e < 0)
 		return cc_from_errno(e);
 	log_info("sel: entry %04xh deleted", deleted);
@@ -157,9 +157,9 @@ static int sel_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		return CC_INVALID_FIELD;
 	if (op != CLEAR_INITIATE && op != CLEAR_STATUS)
 		return CC_INVALID_FIELD;
-	if (!sel_reservation_ok(&bmc->sel, resv))
+	if (!sel_reservation_ok(bmc->sel, resv))
 		return CC_RESERVATION;
-	if (op == CLEAR_INITIATE && sel_clear(&bmc->sel) < 0)
+	if (op == CLEAR_INITIATE && sel_clear(bmc->sel) < 0)
 		return CC_UNSPECIFIED;
 	wb_u8(rsp, ERASE_COMPLETE);
 	return CC_OK;
@@ -167,7 +167,7 @@ static int sel_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 
 static int sel_get_time(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	wb_le32(rsp, sel_time(&bmc->sel));
+	wb_le32(rsp, sel_time(bmc->sel));
 	return CC_OK;
 }
 
@@ -178,14 +178,14 @@ static int sel_cmd_set_time(struct bmc *bmc, const struct ipmi_req *req, struct 
 
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
-	sel_set_time(&bmc->sel, t);
+	sel_set_time(bmc->sel, t);
 	log_info("sel: time set to %u", t);
 	return CC_OK;
 }
 
 static int sel_get_utc(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	wb_le16(rsp, (uint16_t)bmc->sel.utc_offset);
+	wb_le16(rsp, (uint16_t)bmc->sel->utc_offset);
 	return CC_OK;
 }
 
@@ -198,7 +198,7 @@ static int sel_set_utc(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 		return CC_REQ_LEN;
 	if (v != SEL_UTC_UNSPECIFIED && (v < UTC_MIN || v > UTC_MAX))
 		return CC_PARAM_OUT_OF_RANGE;
-	bmc->sel.utc_offset = v;
+	bmc->sel->utc_offset = v;
 	return CC_OK;
 }
 

@@ -6,6 +6,7 @@
  * that do not fit the sensor's kind (thresholds of a discrete sensor) CDh.
  */
 #include "daemon/bmc.h"
+#include "sel/sel.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
 #include "sdr/sdr.h"
@@ -28,22 +29,22 @@ static struct sensor *lookup(struct bmc *bmc, const struct ipmi_req *req)
 	uint8_t n = req->data[0];
 
 	return n == SENSOR_NUM_RESERVED ? NULL
-					: sensors_find(req->sensors ? req->sensors : &bmc->sensors, n);
+					: sensors_find(req->sensors ? req->sensors : bmc->sensors, n);
 }
 
 static int set_event_receiver(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	bmc->sensors.evr_addr = req->data[0];
-	bmc->sensors.evr_lun = req->data[1] & 0x03;
-	log_info("sensors: event receiver %02xh LUN %u%s", bmc->sensors.evr_addr,
-		 bmc->sensors.evr_lun, bmc->sensors.evr_addr == 0xff ? " (event messages off)" : "");
+	bmc->sensors->evr_addr = req->data[0];
+	bmc->sensors->evr_lun = req->data[1] & 0x03;
+	log_info("sensors: event receiver %02xh LUN %u%s", bmc->sensors->evr_addr,
+		 bmc->sensors->evr_lun, bmc->sensors->evr_addr == 0xff ? " (event messages off)" : "");
 	return CC_OK;
 }
 
 static int get_event_receiver(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	wb_u8(rsp, bmc->sensors.evr_addr);
-	wb_u8(rsp, bmc->sensors.evr_lun);
+	wb_u8(rsp, bmc->sensors->evr_addr);
+	wb_u8(rsp, bmc->sensors->evr_lun);
 	return CC_OK;
 }
 
@@ -53,7 +54,7 @@ static int get_device_sdr_info(struct bmc *bmc, const struct ipmi_req *req, stru
 {
 	bool sdrs = req->len && (req->data[0] & 1);
 
-	wb_u8(rsp, (uint8_t)(sdrs ? sdr_count(&bmc->sdr) : bmc->sensors.n));
+	wb_u8(rsp, (uint8_t)(sdrs ? sdr_count(bmc->sdr) : bmc->sensors->n));
 	wb_u8(rsp, 0x01);	/* static population, LUN 0 has sensors */
 	return CC_OK;
 }

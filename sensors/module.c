@@ -18,19 +18,19 @@ static void sensors_module_emit(void *userdata, const struct sensor *s, bool dea
  * from its present state. */
 static int sensors_module_init(struct bmc *bmc)
 {
-	int r = sensors_init(&bmc->sensors, bmc->ev, &bmc->cfg, bmc->state_fd);
+	int r = sensors_init(bmc->sensors, bmc->ev, &bmc->cfg, bmc->state_fd);
 
 	if (r < 0)
 		return log_error_errno(r, "sensors");
-	bmc->sensors.emit = sensors_module_emit;
-	bmc->sensors.emit_userdata = bmc;
-	sensors_host_power(&bmc->sensors, bmc->power.on);
+	bmc->sensors->emit = sensors_module_emit;
+	bmc->sensors->emit_userdata = bmc;
+	sensors_host_power(bmc->sensors, bmc->power->on);
 	return 0;
 }
 
-MODULE_HOOK(sensors_module_done, sensors_done(&bmc->sensors))
-MODULE_COLD_RESET(sensors_module_reset, sensors_reset_volatile(&bmc->sensors))
-MODULE_ON_POWER(sensors_on_power, sensors_host_power(&bmc->sensors, bmc->power.on))
+MODULE_HOOK(sensors_module_done, sensors_done(bmc->sensors))
+MODULE_COLD_RESET(sensors_module_reset, sensors_reset_volatile(bmc->sensors))
+MODULE_ON_POWER(sensors_on_power, sensors_host_power(bmc->sensors, bmc->power->on))
 
 static const char *const sensors_keys[] = { "sensors", "hwmon_root", "sim_dir", NULL };
 
@@ -40,6 +40,7 @@ const struct bmc_module sensors_module = {
 	.keys = sensors_keys,
 	.parse = sensors_parse_config,
 	/* life, commands, events */
+	MODULE_PART(sensors),
 	.cmds = sensors_cmds,
 	.init = sensors_module_init,
 	.done = sensors_module_done,

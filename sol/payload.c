@@ -38,7 +38,7 @@ int sol_cmd_activate_payload(struct bmc *bmc, const struct ipmi_req *req, struct
 		return CC_INVALID_FIELD;
 	if (!s || !s->v20)
 		return CC_NOT_IN_STATE;		/* payloads need an RMCP+ session */
-	if (!sol->cfg.enabled || !users_payload_allowed(&bmc->users, s->user_id, req->channel, SOL_PAYLOAD_TYPE))
+	if (!sol->cfg.enabled || !users_payload_allowed(bmc->users, s->user_id, req->channel, SOL_PAYLOAD_TYPE))
 		return CC_PAYLOAD_DISABLED;
 	if (req->priv < sol->cfg.priv)
 		return CC_INSUFFICIENT_PRIV;
@@ -135,7 +135,7 @@ int sol_cmd_set_user_payload_access(struct bmc *bmc, const struct ipmi_req *req,
 		return CC_INVALID_FIELD;
 	if (!(std & (1 << SOL_PAYLOAD_TYPE)))
 		return CC_OK;			/* no payload we know of named */
-	if (users_set_payload_access(&bmc->users, id, sol_channel(bmc, req, ch), USER_PAYLOAD_SOL, op == 0) < 0)
+	if (users_set_payload_access(bmc->users, id, sol_channel(bmc, req, ch), USER_PAYLOAD_SOL, op == 0) < 0)
 		return CC_UNSPECIFIED;
 	log_info("sol: payload %s for user %u", op ? "disabled" : "enabled", id);
 	return CC_OK;
@@ -150,7 +150,7 @@ int sol_cmd_get_user_payload_access(struct bmc *bmc, const struct ipmi_req *req,
 		return CC_NOT_PRESENT;
 	if (sol_channel(bmc, req, ch) < 0 || id == 0 || id > bmc->cfg.max_users)
 		return CC_INVALID_FIELD;
-	wb_u8(rsp, (uint8_t)(users_payload_access(&bmc->users, id, sol_channel(bmc, req, ch)) & 0xfe));
+	wb_u8(rsp, (uint8_t)(users_payload_access(bmc->users, id, sol_channel(bmc, req, ch)) & 0xfe));
 	wb_u8(rsp, 0);
 	wb_u8(rsp, 0);						/* OEM payloads */
 	wb_u8(rsp, 0);

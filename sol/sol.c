@@ -452,7 +452,7 @@ static int sol_open_uart(struct sol *sol)
 	if (!strcmp(c->uart, "socket"))
 		return uart_open_socket(c->socket, &sol->uart);
 	if (!strcmp(c->uart, "sim") || (!c->uart[0] && !strcmp(bmc->cfg.host.backend, "sim")))
-		return sim_console_open(sol->ev, bmc->power.on,
+		return sim_console_open(sol->ev, bmc->power->on,
 					&sol->uart);
 	log_notice("sol: no UART configured: the SOL console is silent");
 	return 0;

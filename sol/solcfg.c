@@ -282,7 +282,7 @@ static int history_access(struct bmc *bmc, const struct ipmi_req *req)
 	if (!s)
 		return CC_OK;
 	if (!sol->cfg.enabled || req->priv < sol->cfg.priv ||
-	    !users_payload_allowed(&bmc->users, s->user_id, req->channel, SOL_PAYLOAD_TYPE))
+	    !users_payload_allowed(bmc->users, s->user_id, req->channel, SOL_PAYLOAD_TYPE))
 		return CC_INSUFFICIENT_PRIV;
 	if (!s->v20 || (sol->cfg.force_enc && s->conf_alg == CONF_NONE) ||
 	    (sol->cfg.force_auth && s->integ_alg == INTEG_NONE))

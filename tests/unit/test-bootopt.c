@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include "daemon/bmc.h"
+#include "chassis/bootopt.h"
+#include "chassis/power.h"
 #include "daemon/ipmi.h"
 #include "daemon/store.h"
+#include "bmc-parts.h"
 #include "tap.h"
 
 /* The valid-bit timeout in these tests: long enough that a loaded machine
@@ -51,18 +54,18 @@ static uint8_t cmd(uint8_t c, const uint8_t *data, size_t len)
 
 static void start(void)
 {
-	CHECK(bootopt_init(&bmc.bootopt, bmc.ev, dirfd_, &power, TIMEOUT_USEC) == 0);
+	CHECK(bootopt_init(bmc.bootopt, bmc.ev, dirfd_, &power, TIMEOUT_USEC) == 0);
 }
 
 static void restart(void)
 {
-	bootopt_done(&bmc.bootopt);
+	bootopt_done(bmc.bootopt);
 	start();
 }
 
 static void wipe(void)
 {
-	bootopt_done(&bmc.bootopt);
+	bootopt_done(bmc.bootopt);
 	unlinkat(dirfd_, "boot-options", 0);
 	power = (struct power){ .state = POWER_OFF };
 	start();
@@ -102,7 +105,7 @@ static void test_defaults(void)
 	CHECK(GET(5, 0) == CC_OK && RSP_IS(0x01, 0x05, 0, 0, 0, 0, 0));
 	CHECK(GET(6, 0) == CC_OK && last_len == 2 + 9);
 	CHECK(GET(7, 4) == CC_OK && last_len == 2 + 17 && last[2] == 4);
-	CHECK(bootopt_boot_device(&bmc.bootopt, NULL) == BOOTDEV_NONE);
+	CHECK(bootopt_boot_device(bmc.bootopt, NULL) == BOOTDEV_NONE);
 }
 
 static void test_codes(void)
@@ -173,7 +176,7 @@ static void test_params(void)
 	CHECK(SET(0x00, 0x00) == CC_OK);
 	CHECK(SET(0x00, 0x01) == CC_OK);
 	/* A power down ends it. */
-	bootopt_power_event(&bmc.bootopt, POWER_EV_OFF, RESTART_CHASSIS_CMD);
+	bootopt_power_event(bmc.bootopt, POWER_EV_OFF, RESTART_CHASSIS_CMD);
 	CHECK(GET(0, 0) == CC_OK && RSP_IS(0x01, 0x00, 0x00));
 	/* Boot info acknowledge: write mask, reserved bits ignored. */
 	CHECK(SET(0x04, 0x01, 0x01) == CC_OK);
@@ -198,9 +201,9 @@ static void test_params(void)
 	/* Flags and the device the host would boot. */
 	CHECK(SET(0x05, 0xa0, 0x14, 0, 0, 0) == CC_OK);
 	bool efi = false;
-	CHECK(bootopt_boot_device(&bmc.bootopt, &efi) == BOOTDEV_CDROM && efi);
+	CHECK(bootopt_boot_device(bmc.bootopt, &efi) == BOOTDEV_CDROM && efi);
 	CHECK(SET(0x05, 0x20, 0x14, 0, 0, 0) == CC_OK);
-	CHECK(bootopt_boot_device(&bmc.bootopt, &efi) == BOOTDEV_NONE && !efi);
+	CHECK(bootopt_boot_device(bmc.bootopt, &efi) == BOOTDEV_NONE && !efi);
 }
 
 static void test_state_file(void)
@@ -230,7 +233,7 @@ static void test_state_file(void)
 	CHECK(SET(0x04, 0x01, 0x01) == CC_OK);
 	CHECK(SET(0x06, 0x01, 1, 2, 3, 4, 5, 6, 7, 8) == CC_OK);
 	CHECK(SET(0x00, 0x01) == CC_OK);
-	bootopt_reset_volatile(&bmc.bootopt);
+	bootopt_reset_volatile(bmc.bootopt);
 	CHECK(GET(4, 0) == CC_OK && RSP_IS(0x01, 0x04, 0x00, 0x00));
 	CHECK(GET(6, 0) == CC_OK && last_len == 11 && last[2] == 0 && last[10] == 0);
 	CHECK(GET(0, 0) == CC_OK && RSP_IS(0x01, 0x00, 0x00));
@@ -294,43 +297,43 @@ static void test_restarts(void)
 	/* A Chassis Control boot uses next-boot flags and acknowledges them. */
 	CHECK(SET(0x04, 0x01, 0x01) == CC_OK);
 	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_ON, RESTART_CHASSIS_CMD);
+	bootopt_power_event(bmc.bootopt, POWER_EV_ON, RESTART_CHASSIS_CMD);
 	CHECK(flags1() == 0x00);
 	CHECK(GET(4, 0) == CC_OK && RSP_IS(0x01, 0x04, 0x00, 0x00));
 	restart();
 	CHECK(flags1() == 0x00);
 	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_RESET, RESTART_CHASSIS_CMD);
+	bootopt_power_event(bmc.bootopt, POWER_EV_RESET, RESTART_CHASSIS_CMD);
 	CHECK(!valid());
 	/* Power off and faults do not touch them. */
 	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_OFF, RESTART_CHASSIS_CMD);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_FAULT, RESTART_CHASSIS_CMD);
+	bootopt_power_event(bmc.bootopt, POWER_EV_OFF, RESTART_CHASSIS_CMD);
+	bootopt_power_event(bmc.bootopt, POWER_EV_FAULT, RESTART_CHASSIS_CMD);
 	CHECK(valid());
 	/* Persistent flags stay. */
 	CHECK(SET(0x05, 0xc0, 0x08, 0, 0, 0) == CC_OK);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_ON, RESTART_CHASSIS_CMD);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_RESET, RESTART_WATCHDOG);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_ON, RESTART_AC_ALWAYS_ON);
+	bootopt_power_event(bmc.bootopt, POWER_EV_ON, RESTART_CHASSIS_CMD);
+	bootopt_power_event(bmc.bootopt, POWER_EV_RESET, RESTART_WATCHDOG);
+	bootopt_power_event(bmc.bootopt, POWER_EV_ON, RESTART_AC_ALWAYS_ON);
 	CHECK(flags1() == 0xc0);
 	/* Other causes clear next-boot flags unless parameter 3 says not to. */
 	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
 		CHECK(SET(0x03, 0x00) == CC_OK);
 		CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-		bootopt_power_event(&bmc.bootopt, POWER_EV_ON, causes[i].cause);
+		bootopt_power_event(bmc.bootopt, POWER_EV_ON, causes[i].cause);
 		CHECK(!valid());
 		CHECK(SET(0x03, (uint8_t)(0x1f & ~causes[i].keep)) == CC_OK);
 		CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-		bootopt_power_event(&bmc.bootopt, POWER_EV_RESET, causes[i].cause);
+		bootopt_power_event(bmc.bootopt, POWER_EV_RESET, causes[i].cause);
 		CHECK(!valid());
 		CHECK(SET(0x03, causes[i].keep) == CC_OK);
 		CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-		bootopt_power_event(&bmc.bootopt, POWER_EV_RESET, causes[i].cause);
+		bootopt_power_event(bmc.bootopt, POWER_EV_RESET, causes[i].cause);
 		CHECK(valid());
 	}
 	CHECK(SET(0x03, 0x1f) == CC_OK);
 	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-	bootopt_power_event(&bmc.bootopt, POWER_EV_ON, RESTART_AC_PREVIOUS);
+	bootopt_power_event(bmc.bootopt, POWER_EV_ON, RESTART_AC_PREVIOUS);
 	CHECK(!valid());
 }
 
@@ -388,7 +391,7 @@ static void test_timeout(void)
 	CHECK(valid());
 	/* ... and its boot uses the flags. */
 	power.state = POWER_ON;
-	bootopt_power_event(&bmc.bootopt, POWER_EV_ON, RESTART_CHASSIS_CMD);
+	bootopt_power_event(bmc.bootopt, POWER_EV_ON, RESTART_CHASSIS_CMD);
 	CHECK(!valid());
 	/* A power cycle under way too; a plain power off does not. */
 	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
@@ -417,18 +420,19 @@ static void test_write_failure(void)
 	CHECK(SET(0x00, 0x01) == CC_OK);
 	CHECK(SET(0x00, 0x00) == CC_OK);
 	/* The BMC's own clearing still happens. */
-	bootopt_done(&bmc.bootopt);
-	CHECK(bootopt_init(&bmc.bootopt, bmc.ev, -1, &power, TIMEOUT_USEC) == 0);
+	bootopt_done(bmc.bootopt);
+	CHECK(bootopt_init(bmc.bootopt, bmc.ev, -1, &power, TIMEOUT_USEC) == 0);
 	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
 	run_for(TIMEOUT_USEC * 3);
 	CHECK(!valid());
-	bootopt_done(&bmc.bootopt);
+	bootopt_done(bmc.bootopt);
 }
 
 int main(void)
 {
 	const char *scale = getenv("BMCD_TEST_TIME_SCALE");
 
+	test_bmc_parts(&bmc);
 	if (scale && strtoull(scale, NULL, 10) >= 1)
 		time_scale = strtoull(scale, NULL, 10);
 	if (sd_event_new(&bmc.ev) < 0 || !mkdtemp(dir))

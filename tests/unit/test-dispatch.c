@@ -9,6 +9,7 @@
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/module.h"
+#include "bmc-parts.h"
 #include "tap.h"
 
 static struct bmc bmc;
@@ -118,6 +119,7 @@ static void test_handlers(void)
 
 int main(void)
 {
+	test_bmc_parts(&bmc);
 	bmc.cfg.lan.channel = 1;
 	test_tables();
 	test_checks();

@@ -19,6 +19,7 @@
 #include "daemon/store.h"
 #include "fru/fru.h"
 #include "fru/fru_format.h"
+#include "bmc-parts.h"
 #include "tap.h"
 
 #define MAX_MSGS 64
@@ -523,7 +524,7 @@ static void test_commands(void)
 		    "{'id':7,'size':64,'read_only':true}]", &c3) == 0);
 	CHECK(mkdtemp(tdir) != NULL);
 	bmc.state_fd = store_open_dir(tdir);
-	CHECK(fru_init(&bmc.fru, &c3, bmc.state_fd) == 0);
+	CHECK(fru_init(bmc.fru, &c3, bmc.state_fd) == 0);
 
 	/* Area info: 300 = 012Ch, byte access; CBh for an unknown ID. */
 	CHECK(cmd(0x10, (const uint8_t[]){ 0 }, 1, out, sizeof(out), &n, PRIV_USER) == CC_OK &&
@@ -566,7 +567,7 @@ static void test_commands(void)
 	CHECK(cmd(0x11, (const uint8_t[]){ 0, 0x26, 0x01, 4 }, 4, out, sizeof(out), &n, PRIV_USER) == 0 &&
 	      !memcmp(out, "\x04\x11\x11\x00\x00", 5));
 
-	fru_done(&bmc.fru);
+	fru_done(bmc.fru);
 	unlinkat(bmc.state_fd, "fru-0", 0);
 	close(bmc.state_fd);
 	rmdir(tdir);
@@ -574,6 +575,7 @@ static void test_commands(void)
 
 int main(void)
 {
+	test_bmc_parts(&bmc);
 	test_text();
 	test_field_text();
 	test_round_trip();

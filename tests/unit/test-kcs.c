@@ -161,10 +161,10 @@ static void test_system_interface(void)
 
 	/* the event message buffer takes events only while the host runs */
 	memset(ev, 0x5a, sizeof(ev));
-	bmc.power.on = false;
+	bmc.power->on = false;
 	kcs_on_event(k, ev);
 	CHECK(!k->evbuf_full);
-	bmc.power.on = true;
+	bmc.power->on = true;
 	kcs_on_event(k, ev);
 	CHECK(k->evbuf_full);
 	CHECK(req((uint8_t[]){ 0x06 << 2, 0x31 }, 2, rsp, &n) == CC_OK && rsp[3] == 0x02);
@@ -177,7 +177,7 @@ static void test_system_interface(void)
 	CHECK(k->evbuf_full && k->evbuf[2] == 0x02 && k->evbuf[7] == 0x41 && k->evbuf[11] == 0x07);
 	kcs_power_event(k, POWER_EV_OFF);
 	CHECK(!k->evbuf_full);
-	bmc.power.on = false;
+	bmc.power->on = false;
 
 	/* Send Message to this BMC over IPMB: answered, queued; never a LAN
 	 * session command (Activate Session through the system interface) */

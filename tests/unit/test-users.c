@@ -16,8 +16,11 @@
 #include <unistd.h>
 
 #include "daemon/bmc.h"
+#include "channels/channel.h"
+#include "channels/users.h"
 #include "daemon/ipmi.h"
 #include "daemon/store.h"
+#include "bmc-parts.h"
 #include "tap.h"
 
 static struct bmc bmc;
@@ -70,13 +73,13 @@ static void board(struct board_config *cfg)
 
 static void start(void)
 {
-	CHECK(channels_init(&bmc.channels, &bmc.cfg, bmc.state_fd) == 0);
-	CHECK(users_init(&bmc.users, &bmc.cfg, &bmc.channels, bmc.state_fd) == 0);
+	CHECK(channels_init(bmc.channels, &bmc.cfg, bmc.state_fd) == 0);
+	CHECK(users_init(bmc.users, &bmc.cfg, bmc.channels, bmc.state_fd) == 0);
 }
 
 static void restart(void)
 {
-	users_done(&bmc.users);
+	users_done(bmc.users);
 	start();
 }
 
@@ -115,12 +118,12 @@ static void test_first_boot(void)
 	CHECK(CMD(0x44, 1, 2) == CC_OK && RSP_IS(15, 0x40 | 2, 1, 0x14));
 	CHECK(CMD(0x44, 1, 1) == CC_OK && RSP_IS(15, 0x80 | 2, 1, 0x1f));
 	CHECK(CMD(0x46, 1) == CC_OK && last_len == 16 && last[0] == 0);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admi", 4) == 0);
-	CHECK(users_login_find(&bmc.users, 1, NULL, 0) == 0);	/* null user disabled */
-	CHECK(users_priv_limit(&bmc.users, 3, 1) == PRIV_OPERATOR);
-	CHECK(users_auth_status(&bmc.users, 1) == 0x04);
-	CHECK(users_payload_allowed(&bmc.users, 2, 1, 1));
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admi", 4) == 0);
+	CHECK(users_login_find(bmc.users, 1, NULL, 0) == 0);	/* null user disabled */
+	CHECK(users_priv_limit(bmc.users, 3, 1) == PRIV_OPERATOR);
+	CHECK(users_auth_status(bmc.users, 1) == 0x04);
+	CHECK(users_payload_allowed(bmc.users, 2, 1, 1));
 }
 
 static void test_names(void)
@@ -168,7 +171,7 @@ static void test_passwords(void)
 	CHECK(password(5, 3, true, "0123456789abcdefghij") == CC_OK);
 	CHECK(password(5, 3, false, "0123456789abcdef") == 0x81);
 	CHECK(password(5, 3, true, "0123456789abcdefghiX") == 0x80);
-	CHECK(users_key_needs_v20(&bmc.users, 5));
+	CHECK(users_key_needs_v20(bmc.users, 5));
 	CHECK(!file_has("users", "0123456789abcdef", 16));
 	/* Length must match the form; past 20 bytes is too long. */
 	const uint8_t short16[10] = { 5, 2, 'a' };
@@ -192,13 +195,13 @@ static void test_passwords(void)
 static void test_access(void)
 {
 	/* NO ACCESS yet: no login. */
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
 	CHECK(CMD(0x43, 0x80 | 1, 5, PRIV_USER) == CC_OK);	/* IPMI messaging off */
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
 	CHECK(CMD(0x43, 0x90 | 1, 5, PRIV_USER) == CC_OK);
 	CHECK(CMD(0x44, 1, 5) == CC_OK && last[3] == (0x10 | PRIV_USER));
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"alice", 5) == 5);
-	CHECK(users_priv_limit(&bmc.users, 5, 1) == PRIV_USER);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"alice", 5) == 5);
+	CHECK(users_priv_limit(bmc.users, 5, 1) == PRIV_USER);
 	/* Bit 7 clear: only the privilege changes. */
 	CHECK(CMD(0x43, 0x01, 5, PRIV_OPERATOR, 0) == CC_OK);
 	CHECK(CMD(0x44, 1, 5) == CC_OK && last[3] == (0x10 | PRIV_OPERATOR));
@@ -214,13 +217,13 @@ static void test_access(void)
 	CHECK(CMD(0x44, 1, 5) == CC_OK && last[3] == (0x10 | PRIV_OPERATOR));	/* unchanged */
 	/* Disabled: no login. */
 	CHECK(password(5, 0, false, "") == CC_OK);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
 	CHECK(CMD(0x47, 5, 1) == CC_OK);
 	/* Payload access for the SOL engineer's commands. */
-	CHECK(!users_payload_allowed(&bmc.users, 5, 1, 1));
-	CHECK(users_set_payload_access(&bmc.users, 5, 1, USER_PAYLOAD_SOL, true) == 0);
-	CHECK(users_payload_allowed(&bmc.users, 5, 1, 1));
-	CHECK(users_set_payload_access(&bmc.users, 5, 15, USER_PAYLOAD_SOL, true) == -EINVAL);
+	CHECK(!users_payload_allowed(bmc.users, 5, 1, 1));
+	CHECK(users_set_payload_access(bmc.users, 5, 1, USER_PAYLOAD_SOL, true) == 0);
+	CHECK(users_payload_allowed(bmc.users, 5, 1, 1));
+	CHECK(users_set_payload_access(bmc.users, 5, 15, USER_PAYLOAD_SOL, true) == -EINVAL);
 }
 
 static void test_persistence(void)
@@ -228,13 +231,13 @@ static void test_persistence(void)
 	restart();
 	CHECK(CMD(0x46, 5) == CC_OK && memcmp(last, "alice\0", 6) == 0);
 	CHECK(password(5, 3, false, "secret") == CC_OK);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"alice", 5) == 5);
-	CHECK(users_priv_limit(&bmc.users, 5, 1) == PRIV_OPERATOR);
-	CHECK(users_payload_allowed(&bmc.users, 5, 1, 1));
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"alice", 5) == 5);
+	CHECK(users_priv_limit(bmc.users, 5, 1) == PRIV_OPERATOR);
+	CHECK(users_payload_allowed(bmc.users, 5, 1, 1));
 	/* The board changed: the state dir stays authoritative. */
 	bmc.cfg.users[3].privilege = PRIV_USER;
 	restart();
-	CHECK(users_priv_limit(&bmc.users, 3, 1) == PRIV_OPERATOR);
+	CHECK(users_priv_limit(bmc.users, 3, 1) == PRIV_OPERATOR);
 }
 
 /* The documented way back to the board's users: remove the corrupt copies
@@ -246,8 +249,8 @@ static void factory_restart(void)
 	unlinkat(bmc.state_fd, "users", 0);
 	unlinkat(bmc.state_fd, "keys", 0);
 	restart();
-	CHECK(!bmc.users.recovery);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
+	CHECK(!bmc.users->recovery);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
 }
 
 static void test_corrupt(void)
@@ -262,25 +265,25 @@ static void test_corrupt(void)
 	restart();
 	/* Moved aside, nothing written, nobody logs in: not the factory admin. */
 	CHECK(exists("users.corrupt") && !exists("users"));
-	CHECK(bmc.users.recovery);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
-	CHECK(users_auth_status(&bmc.users, 1) == 0);
+	CHECK(bmc.users->recovery);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"alice", 5) == 0);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	CHECK(users_auth_status(bmc.users, 1) == 0);
 	/* A restart does not bring the board's users back either. */
 	restart();
-	CHECK(bmc.users.recovery);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	CHECK(bmc.users->recovery);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
 	/* In-band recovery: an administrator's change ends it; what it set is
 	 * the state now. */
 	CHECK(set_name(2, "root", 4) == CC_OK);
-	CHECK(!bmc.users.recovery && exists("users") && exists("keys"));
+	CHECK(!bmc.users->recovery && exists("users") && exists("keys"));
 	CHECK(password(2, 2, false, "newpw") == CC_OK && CMD(0x47, 2, 1) == CC_OK);
 	CHECK(CMD(0x43, 0x90 | 1, 2, PRIV_ADMIN) == CC_OK);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"root", 4) == 2);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"root", 4) == 2);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
 	restart();
-	CHECK(!bmc.users.recovery);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"root", 4) == 2);
+	CHECK(!bmc.users->recovery);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"root", 4) == 2);
 	factory_restart();
 
 	/* Another device key: the file cannot be opened (nor the keys file). */
@@ -288,29 +291,29 @@ static void test_corrupt(void)
 	memset(key, 0x5a, sizeof(key));
 	CHECK(store_write(bmc.state_fd, "users.key", key, sizeof(key)) == 0);
 	restart();
-	CHECK(exists("users.corrupt") && exists("keys.corrupt") && bmc.users.recovery);
+	CHECK(exists("users.corrupt") && exists("keys.corrupt") && bmc.users->recovery);
 	CHECK(CMD(0x46, 5) == CC_OK && last[0] == 0);
 	factory_restart();
 
 	/* Garbage and a short file. */
 	CHECK(store_write(bmc.state_fd, "users", "hello", 5) == 0);
 	restart();
-	CHECK(exists("users.corrupt") && bmc.users.recovery);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	CHECK(exists("users.corrupt") && bmc.users->recovery);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
 	factory_restart();
 	/* A key file of the wrong length is replaced (and moved aside): the
 	 * old users file then cannot be opened. */
 	CHECK(store_write(bmc.state_fd, "users.key", "short", 5) == 0);
 	restart();
-	CHECK(exists("users.key.corrupt") && exists("users.corrupt") && bmc.users.recovery);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	CHECK(exists("users.key.corrupt") && exists("users.corrupt") && bmc.users->recovery);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
 	unlinkat(bmc.state_fd, "users.key.corrupt", 0);
 	factory_restart();
 	/* A corrupt keys file alone: recovery too (K_G is not guessed). */
 	CHECK(store_write(bmc.state_fd, "keys", "garbage", 7) == 0);
 	restart();
-	CHECK(exists("keys.corrupt") && bmc.users.recovery);
-	CHECK(users_login_find(&bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+	CHECK(exists("keys.corrupt") && bmc.users->recovery);
+	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
 	factory_restart();
 }
 
@@ -318,51 +321,51 @@ static void test_lockout(void)
 {
 	const uint64_t s = 1000000, t0 = 1000 * s;
 
-	CHECK(!users_locked(&bmc.users, 2, t0));
+	CHECK(!users_locked(bmc.users, 2, t0));
 	for (int i = 0; i < 4; i++)
-		users_login_failed(&bmc.users, 2, 1, t0 + (uint64_t)i * s, "test");
-	CHECK(!users_locked(&bmc.users, 2, t0 + 5 * s));
-	users_login_failed(&bmc.users, 2, 1, t0 + 5 * s, "test");
-	CHECK(users_locked(&bmc.users, 2, t0 + 6 * s));
-	CHECK(users_locked(&bmc.users, 2, t0 + 64 * s));
-	CHECK(!users_locked(&bmc.users, 2, t0 + 66 * s));
+		users_login_failed(bmc.users, 2, 1, t0 + (uint64_t)i * s, "test");
+	CHECK(!users_locked(bmc.users, 2, t0 + 5 * s));
+	users_login_failed(bmc.users, 2, 1, t0 + 5 * s, "test");
+	CHECK(users_locked(bmc.users, 2, t0 + 6 * s));
+	CHECK(users_locked(bmc.users, 2, t0 + 64 * s));
+	CHECK(!users_locked(bmc.users, 2, t0 + 66 * s));
 	/* Failures spread over more than the reset interval do not add up. */
 	for (int i = 0; i < 4; i++)
-		users_login_failed(&bmc.users, 2, 1, t0 + 100 * s + (uint64_t)i * s, "test");
-	users_login_failed(&bmc.users, 2, 1, t0 + 170 * s, "test");
-	CHECK(!users_locked(&bmc.users, 2, t0 + 171 * s));
+		users_login_failed(bmc.users, 2, 1, t0 + 100 * s + (uint64_t)i * s, "test");
+	users_login_failed(bmc.users, 2, 1, t0 + 170 * s, "test");
+	CHECK(!users_locked(bmc.users, 2, t0 + 171 * s));
 	/* A success clears the count. */
-	users_login_ok(&bmc.users, 2, 1, "test", "unit");
+	users_login_ok(bmc.users, 2, 1, "test", "unit");
 	for (int i = 0; i < 4; i++)
-		users_login_failed(&bmc.users, 2, 1, t0 + 172 * s, "test");
-	users_login_ok(&bmc.users, 2, 1, "test", "unit");
-	users_login_failed(&bmc.users, 2, 1, t0 + 173 * s, "test");
-	CHECK(!users_locked(&bmc.users, 2, t0 + 173 * s));
+		users_login_failed(bmc.users, 2, 1, t0 + 172 * s, "test");
+	users_login_ok(bmc.users, 2, 1, "test", "unit");
+	users_login_failed(bmc.users, 2, 1, t0 + 173 * s, "test");
+	CHECK(!users_locked(bmc.users, 2, t0 + 173 * s));
 	/* Locked; an administrator re-enabling the user unlocks it. */
 	for (int i = 0; i < 5; i++)
-		users_login_failed(&bmc.users, 3, 1, t0, "test");
-	CHECK(users_locked(&bmc.users, 3, t0 + s));
+		users_login_failed(bmc.users, 3, 1, t0, "test");
+	CHECK(users_locked(bmc.users, 3, t0 + s));
 	CHECK(CMD(0x47, 3, 1) == CC_OK);
-	CHECK(!users_locked(&bmc.users, 3, t0 + s));
+	CHECK(!users_locked(bmc.users, 3, t0 + s));
 	/* Threshold 0: never locked. */
 	struct lockout_policy off = { .threshold = 0 };
-	CHECK(channel_set_lockout(&bmc.channels, 1, &off) == 0);
+	CHECK(channel_set_lockout(bmc.channels, 1, &off) == 0);
 	for (int i = 0; i < 10; i++)
-		users_login_failed(&bmc.users, 3, 1, t0, "test");
-	CHECK(!users_locked(&bmc.users, 3, t0));
+		users_login_failed(bmc.users, 3, 1, t0, "test");
+	CHECK(!users_locked(bmc.users, 3, t0));
 	/* Lockout interval 0: until re-enabled; and the policy persists. */
 	struct lockout_policy forever = { .threshold = 2, .reset_10s = 6, .lockout_10s = 0 };
-	CHECK(channel_set_lockout(&bmc.channels, 1, &forever) == 0);
-	CHECK(channels_init(&bmc.channels, &bmc.cfg, bmc.state_fd) == 0);
-	CHECK(channel_lockout(&bmc.channels, 1)->threshold == 2);
-	users_login_failed(&bmc.users, 3, 1, t0, "test");
-	users_login_failed(&bmc.users, 3, 1, t0, "test");
-	CHECK(users_locked(&bmc.users, 3, t0 + 100000 * s));
+	CHECK(channel_set_lockout(bmc.channels, 1, &forever) == 0);
+	CHECK(channels_init(bmc.channels, &bmc.cfg, bmc.state_fd) == 0);
+	CHECK(channel_lockout(bmc.channels, 1)->threshold == 2);
+	users_login_failed(bmc.users, 3, 1, t0, "test");
+	users_login_failed(bmc.users, 3, 1, t0, "test");
+	CHECK(users_locked(bmc.users, 3, t0 + 100000 * s));
 	CHECK(CMD(0x47, 3, 1) == CC_OK);
-	CHECK(!users_locked(&bmc.users, 3, t0));
-	CHECK(channel_set_lockout(&bmc.channels, 15, &forever) == -ENOENT);
+	CHECK(!users_locked(bmc.users, 3, t0));
+	CHECK(channel_set_lockout(bmc.channels, 15, &forever) == -ENOENT);
 	struct lockout_policy def = LOCKOUT_DEFAULT;
-	CHECK(channel_set_lockout(&bmc.channels, 1, &def) == 0);
+	CHECK(channel_set_lockout(bmc.channels, 1, &def) == 0);
 }
 
 static void test_channel_access(void)
@@ -382,7 +385,7 @@ static void test_channel_access(void)
 	/* Volatile: disabled now. */
 	CHECK(CMD(0x40, 1, 0x80 | 0x20, 0x80 | PRIV_USER) == CC_OK);
 	CHECK(!channel_accepts_sessions(&bmc, 1));
-	CHECK(users_priv_limit(&bmc.users, 2, 1) == PRIV_USER);
+	CHECK(users_priv_limit(bmc.users, 2, 1) == PRIV_USER);
 	/* Bad requests change nothing. */
 	CHECK(CMD(0x40, 1, 0xc2, 0x44) == CC_INVALID_FIELD);
 	CHECK(CMD(0x40, 1, 0x42, 0xc4) == CC_INVALID_FIELD);
@@ -393,11 +396,11 @@ static void test_channel_access(void)
 	CHECK(CMD(0x40, 9, 0x42, 0x44) == CC_INVALID_FIELD);
 	CHECK(CMD(0x41, 1, 0x40) == CC_OK && RSP_IS(0x30, PRIV_OPERATOR));
 	/* Restart: volatile comes back as the non-volatile setting. */
-	CHECK(channels_init(&bmc.channels, &bmc.cfg, bmc.state_fd) == 0);
+	CHECK(channels_init(bmc.channels, &bmc.cfg, bmc.state_fd) == 0);
 	CHECK(CMD(0x41, 1, 0x80) == CC_OK && RSP_IS(0x30, PRIV_OPERATOR));
 	CHECK(!channel_accepts_sessions(&bmc, 1));
 	CHECK(CMD(0x40, 1, 0x40 | 0x20 | 2, 0x40 | PRIV_ADMIN) == CC_OK);
-	channels_reset_volatile(&bmc.channels);
+	channels_reset_volatile(bmc.channels);
 	CHECK(channel_accepts_sessions(&bmc, 1));
 	CHECK(CMD(0x41, 1, 0x80) == CC_OK && RSP_IS(0x22, PRIV_ADMIN));
 	CHECK(cmd_as(PRIV_OPERATOR, 0x40, (const uint8_t[]){ 1, 0x42, 0x44 }, 3) == CC_INSUFFICIENT_PRIV);
@@ -407,16 +410,17 @@ static void test_null_user(void)
 {
 	CHECK(CMD(0x43, 0x91, 1, PRIV_USER) == CC_OK);
 	CHECK(CMD(0x47, 1, 1) == CC_OK);
-	CHECK(users_login_find(&bmc.users, 1, NULL, 0) == 1);
-	CHECK(users_auth_status(&bmc.users, 1) == (0x04 | 0x01));	/* anonymous */
+	CHECK(users_login_find(bmc.users, 1, NULL, 0) == 1);
+	CHECK(users_auth_status(bmc.users, 1) == (0x04 | 0x01));	/* anonymous */
 	CHECK(password(1, 2, false, "pw") == CC_OK);
-	CHECK(users_auth_status(&bmc.users, 1) == (0x04 | 0x02));	/* null name */
+	CHECK(users_auth_status(bmc.users, 1) == (0x04 | 0x02));	/* null name */
 	CHECK(password(1, 0, false, "") == CC_OK);
-	CHECK(users_auth_status(&bmc.users, 1) == 0x04);
+	CHECK(users_auth_status(bmc.users, 1) == 0x04);
 }
 
 int main(void)
 {
+	test_bmc_parts(&bmc);
 	if (!mkdtemp(dir))
 		return 1;
 	board(&bmc.cfg);
@@ -432,7 +436,7 @@ int main(void)
 	test_channel_access();
 	test_null_user();
 	test_corrupt();
-	users_done(&bmc.users);
+	users_done(bmc.users);
 	close(bmc.state_fd);
 	char cmdline[128];
 	snprintf(cmdline, sizeof(cmdline), "rm -rf %s", dir);
