@@ -20,6 +20,7 @@
 #include "daemon/config.h"
 #include "dcmi/dcmi.h"
 #include "fru/fru.h"
+#include "i2c/master.h"
 #include "pef/pef.h"
 #include "sdr/sdr.h"
 #include "sel/sel.h"
@@ -59,6 +60,7 @@ struct bmc {
 	struct sol *sol;		/* Serial over LAN (sol/) */
 	struct sel sel;			/* System Event Log (sel/) */
 	struct fru fru;			/* FRU inventory devices (fru/) */
+	struct i2c_master i2c;		/* Master Write-Read's simulated devices (i2c/) */
 	struct sensors sensors;		/* the board's sensors (sensors/) */
 	struct sdr sdr;			/* SDR repository (sdr/) */
 	struct dcmi dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
