@@ -92,9 +92,7 @@ static int dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r
 	return 0;
 }
 
-/* For SMBus transfers the adapter needs the address set on the fd.
- * -EBUSY: a kernel driver (e.g. at24) owns the address. */
-static int dev_bind(struct i2c_dev *d)
+int i2c_dev_bind(struct i2c_dev *d)
 {
 	int r;
 
@@ -121,7 +119,7 @@ static int smbus_result(int32_t v)
 
 int i2c_dev_smbus_read(struct i2c_dev *d, uint8_t reg, unsigned width)
 {
-	int r = dev_bind(d);
+	int r = i2c_dev_bind(d);
 
 	if (r < 0)
 		return r;
@@ -132,7 +130,7 @@ int i2c_dev_smbus_read(struct i2c_dev *d, uint8_t reg, unsigned width)
 
 int i2c_dev_smbus_read_byte(struct i2c_dev *d)
 {
-	int r = dev_bind(d);
+	int r = i2c_dev_bind(d);
 
 	if (r < 0)
 		return r;
@@ -142,7 +140,7 @@ int i2c_dev_smbus_read_byte(struct i2c_dev *d)
 
 int i2c_dev_smbus_write(struct i2c_dev *d, uint8_t reg, uint16_t value, unsigned width)
 {
-	int r = dev_bind(d);
+	int r = i2c_dev_bind(d);
 
 	if (r < 0)
 		return r;

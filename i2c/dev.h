@@ -56,6 +56,10 @@ void i2c_dev_init_sim(struct i2c_dev *d, int dir_fd, const char *name, uint8_t a
 /* Open the adapter now (the transfers below do it when needed).  0 or
  * -errno from open(2); a simulated device is always open. */
 int i2c_dev_open(struct i2c_dev *d);
+/* Open the adapter and set the slave address on it, which SMBus transfers
+ * need (the calls below do it when needed).  0, -errno from open(2), or
+ * -EBUSY: a kernel driver (e.g. at24) owns the address. */
+int i2c_dev_bind(struct i2c_dev *d);
 /* Close the adapter; the next transfer opens it again.  Safe to repeat. */
 void i2c_dev_close(struct i2c_dev *d);
 
