@@ -332,9 +332,15 @@ static int cc_lookup(struct bmc *bmc, uint8_t id, struct fru_dev **d)
  * 0 = by bytes). */
 int fru_cmd_area_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
+	struct rbuf r = rb_init(req->data, req->len);
 	struct fru_dev *d;
-	int cc = cc_lookup(bmc, req->data[0], &d);
+	uint8_t id;
+	int cc;
 
+	id = rb_u8(&r);
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	cc = cc_lookup(bmc, id, &d);
 	if (cc)
 		return cc;
 	wb_le16(rsp, (uint16_t)d->size);
