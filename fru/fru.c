@@ -333,14 +333,10 @@ static int cc_lookup(struct bmc *bmc, uint8_t id, struct fru_dev **d)
 int fru_cmd_area_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t id = rb_u8(&r);
 	struct fru_dev *d;
-	uint8_t id;
-	int cc;
+	int cc = rb_done(&r) ? cc_lookup(bmc, id, &d) : CC_REQ_LEN;
 
-	id = rb_u8(&r);
-	if (!rb_done(&r))
-		return CC_REQ_LEN;
-	cc = cc_lookup(bmc, id, &d);
 	if (cc)
 		return cc;
 	wb_le16(rsp, (uint16_t)d->size);
