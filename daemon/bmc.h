@@ -41,7 +41,8 @@ struct bmc {
 	struct kcs *kcs;		/* the host's system interface (kcs/) */
 	struct sol *sol;		/* Serial over LAN (sol/) */
 	struct sel *sel;			/* System Event Log (sel/) */
-	struct fru *fru;			/* FRU inventory devices (fru/) */
+	struct fru *fru;		/* FRU inventory devices (fru/) */
+	struct i2c_master *i2c;		/* Master Write-Read and its simulated devices (i2c/) */
 	struct sensors *sensors;		/* the board's sensors (sensors/) */
 	struct sdr *sdr;			/* SDR repository (sdr/) */
 	struct dcmi *dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */

@@ -10,6 +10,7 @@ struct chassis;
 struct dcmi;
 struct fru;
 struct gpio_host;
+struct i2c_master;
 struct ipmb;
 struct kcs;
 struct lan;

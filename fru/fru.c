@@ -332,8 +332,10 @@ static int cc_lookup(struct bmc *bmc, uint8_t id, struct fru_dev **d)
  * 0 = by bytes). */
 int fru_cmd_area_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t id = rb_u8(&r);
 	struct fru_dev *d;
-	int cc = cc_lookup(bmc, req->data[0], &d);
+	int cc = rb_done(&r) ? cc_lookup(bmc, id, &d) : CC_REQ_LEN;
 
 	if (cc)
 		return cc;

@@ -350,6 +350,10 @@ static void encode_fields(struct pctx *c, const char *base, const struct fru_con
 		cfg_report(c, path, "encodes to more than %d bytes", FRU_AREA_MAX);
 		return;
 	}
+	if (r == -ENOMEM) {
+		cfg_report(c, base, "out of memory encoding the contents");
+		return;
+	}
 	if (r < 0) {
 		cfg_report(c, base, "contents need %zu bytes; bmcd holds at most %d", need,
 			   CFG_FRU_IMAGE_MAX);

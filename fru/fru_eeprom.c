@@ -20,19 +20,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <i2c/smbus.h>
-#include <linux/i2c-dev.h>
-
 #include "fru/fru_eeprom.h"
+#include "i2c/dev.h"
 
 #define CHUNK 32			/* bytes per sysfs read/write */
 #define RETRIES 5
-#define I2C_TIMEOUT_10MS 10		/* adapter timeout: 100 ms */
 #define WRITE_CYCLE_TRIES 20		/* x 1 ms: at least the 5-10 ms write cycle */
 
 static void pause_ms(long ms)
@@ -86,25 +82,17 @@ static int file_rw(const char *path, bool write, size_t off, uint8_t *p, size_t 
 
 /* ---- raw I2C --------------------------------------------------------------- */
 
-static int i2c_open(const struct cfg_fru *f)
+/* The EEPROM's device, bound to its address.  -EBUSY: a kernel driver
+ * (at24) owns the address; use its sysfs file instead. */
+static int eeprom_dev(const struct cfg_fru *f, struct i2c_dev *d)
 {
-	char dev[32];
-	int fd;
+	int r;
 
-	snprintf(dev, sizeof(dev), "/dev/i2c-%u", f->i2c_bus);
-	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* EBUSY here: a kernel driver (at24) owns the address; use its
-	 * sysfs file instead. */
-	if (ioctl(fd, I2C_SLAVE, (unsigned long)f->i2c_addr) < 0 ||
-	    ioctl(fd, I2C_TIMEOUT, (unsigned long)I2C_TIMEOUT_10MS) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
+	i2c_dev_init_bus(d, f->i2c_bus, f->i2c_addr);
+	r = i2c_dev_bind(d);
+	if (r < 0)
+		i2c_dev_close(d);
+	return r;
 }
 
 /* Run op until it succeeds, the EEPROM being busy (NAK) for a while. */
@@ -120,48 +108,45 @@ static int i2c_open(const struct cfg_fru *f)
 
 static int i2c_read(const struct cfg_fru *f, uint8_t *buf, size_t len)
 {
-	int fd = i2c_open(f), r = 0, v;
+	struct i2c_dev d;
+	int v = eeprom_dev(f, &d);
 
-	if (fd < 0)
-		return fd;
+	if (v < 0)
+		return v;
 	if (f->i2c_addr_width == 2) {
-		I2C_RETRY(v, i2c_smbus_write_byte_data(fd, 0, 0));
+		I2C_RETRY(v, i2c_dev_smbus_write(&d, 0, 0, 1));
 		for (size_t i = 0; i < len && v >= 0; i++) {
-			v = i2c_smbus_read_byte(fd);
+			v = i2c_dev_smbus_read_byte(&d);
 			buf[i] = (uint8_t)v;
 		}
 	} else {
-		v = 0;
 		for (size_t i = 0; i < len && v >= 0; i++) {
-			I2C_RETRY(v, i2c_smbus_read_byte_data(fd, (uint8_t)i));
+			I2C_RETRY(v, i2c_dev_smbus_read(&d, (uint8_t)i, 1));
 			buf[i] = (uint8_t)v;
 		}
 	}
-	if (v < 0)
-		r = errno ? -errno : -EIO;
-	close(fd);
-	return r;
+	i2c_dev_close(&d);
+	return v < 0 ? v : 0;
 }
 
 static int i2c_write(const struct cfg_fru *f, size_t off, const uint8_t *p, size_t n)
 {
-	int fd = i2c_open(f), r = 0, v = 0;
+	struct i2c_dev d;
+	int v = eeprom_dev(f, &d);
 
-	if (fd < 0)
-		return fd;
+	if (v < 0)
+		return v;
 	for (size_t i = 0; i < n && v >= 0; i++) {
 		size_t a = off + i;
 
 		if (f->i2c_addr_width == 2)
-			I2C_RETRY(v, i2c_smbus_write_word_data(fd, (uint8_t)(a >> 8),
-							       (uint16_t)((a & 0xff) | p[i] << 8)));
+			I2C_RETRY(v, i2c_dev_smbus_write(&d, (uint8_t)(a >> 8),
+							 (uint16_t)((a & 0xff) | p[i] << 8), 2));
 		else
-			I2C_RETRY(v, i2c_smbus_write_byte_data(fd, (uint8_t)a, p[i]));
+			I2C_RETRY(v, i2c_dev_smbus_write(&d, (uint8_t)a, p[i], 1));
 	}
-	if (v < 0)
-		r = errno ? -errno : -EIO;
-	close(fd);
-	return r;
+	i2c_dev_close(&d);
+	return v < 0 ? v : 0;
 }
 
 /* ---- dispatch ---------------------------------------------------------------- */

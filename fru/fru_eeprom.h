@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * EEPROMs behind FRU devices: the at24 driver's sysfs "eeprom" file (or a
- * plain file standing in for it) and raw I2C through /dev/i2c-N.  All
+ * plain file standing in for it) and raw I2C through /dev/i2c-N (the
+ * I2C device helper, i2c/dev.h).  All
  * calls are synchronous and short (the device is small); each returns 0
  * or a negative errno and leaves the logging to the caller.
  */

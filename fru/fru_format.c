@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fru/fru_format.h"
@@ -158,17 +159,24 @@ static size_t encode_mr(const struct fru_content *c, uint8_t *out)
 	return w.len;
 }
 
-int fru_encode(const struct fru_content *c, struct wbuf *w, size_t *need, int *bad_area)
+/* The areas are built before the header can say where they start, in
+ * scratch space too large for a small stack (and, for instances that
+ * coexist, not a static). */
+struct encode_scratch {
+	uint8_t areas[FRU_AREAS][FRU_AREA_MAX];
+	uint8_t mr[MR_AREA_MAX];
+};
+
+static int encode_into(const struct fru_content *c, struct encode_scratch *x, struct wbuf *w,
+		       size_t *need, int *bad_area)
 {
-	static uint8_t areas[FRU_AREAS][FRU_AREA_MAX];	/* too large for a small stack */
-	static uint8_t mr[MR_AREA_MAX];
 	size_t alen[FRU_AREAS] = { 0 }, mlen = 0, total = FRU_HEADER_LEN;
 	uint8_t hdr[FRU_HEADER_LEN] = { FRU_FORMAT_VERSION };
 
 	for (int k = 0; k < FRU_AREAS; k++) {
 		if (!c->area[k].present)
 			continue;
-		if (encode_area(&c->area[k], (enum fru_area_kind)k, areas[k], &alen[k]) < 0) {
+		if (encode_area(&c->area[k], (enum fru_area_kind)k, x->areas[k], &alen[k]) < 0) {
 			if (bad_area)
 				*bad_area = k;
 			return -E2BIG;
@@ -183,7 +191,7 @@ int fru_encode(const struct fru_content *c, struct wbuf *w, size_t *need, int *b
 		if (total / 8 > 255)
 			return -E2BIG;
 		hdr[5] = (uint8_t)(total / 8);
-		mlen = encode_mr(c, mr);
+		mlen = encode_mr(c, x->mr);
 		total += mlen;
 	}
 	hdr[7] = fru_checksum(hdr, 7);
@@ -195,9 +203,21 @@ int fru_encode(const struct fru_content *c, struct wbuf *w, size_t *need, int *b
 	}
 	wb_bytes(w, hdr, sizeof(hdr));
 	for (int k = 0; k < FRU_AREAS; k++)
-		wb_bytes(w, areas[k], alen[k]);
-	wb_bytes(w, mr, mlen);
+		wb_bytes(w, x->areas[k], alen[k]);
+	wb_bytes(w, x->mr, mlen);
 	return 0;
+}
+
+int fru_encode(const struct fru_content *c, struct wbuf *w, size_t *need, int *bad_area)
+{
+	struct encode_scratch *x = malloc(sizeof(*x));
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	r = encode_into(c, x, w, need, bad_area);
+	free(x);
+	return r;
 }
 
 /* ---- parsing --------------------------------------------------------------- */

@@ -99,7 +99,8 @@ struct fru_content {
  * Encode c as an image into w: header, then chassis, board, product and
  * multirecord areas in that order, each area padded to 8 bytes.  0,
  * -E2BIG when an area would exceed 2040 bytes (*bad_area names it), or
- * -ENOSPC when w is too small (w->err set; the image needs *need bytes).
+ * -ENOSPC when w is too small (w->err set; the image needs *need bytes),
+ * or -ENOMEM (scratch space for the areas).
  */
 int fru_encode(const struct fru_content *c, struct wbuf *w, size_t *need, int *bad_area);
 

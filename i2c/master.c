@@ -1,38 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /* Master Write-Read (App 52h): see i2c/master.h and docs/board-file.md. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <linux/i2c.h>
-#include <linux/i2c-dev.h>
 
 #include "daemon/bmc.h"
 #include "sensors/sensors.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "i2c/dev.h"
 #include "i2c/master.h"
-
-#define I2C_TIMEOUT_10MS 10		/* adapter timeout: 100 ms, as sensors/ and fru/ use */
 
 /* ---- the request ---------------------------------------------------------- */
 
-int i2c_parse_request(const uint8_t *p, size_t len, struct i2c_request *q)
+int i2c_parse_request(struct rbuf *r, struct i2c_request *q)
 {
-	struct rbuf r = rb_init(p, len);
 	uint8_t bus, addr;
 
-	bus = rb_u8(&r);
-	addr = rb_u8(&r);
-	q->read_count = rb_u8(&r);
-	if (!rb_ok(&r))
+	bus = rb_u8(r);
+	addr = rb_u8(r);
+	q->read_count = rb_u8(r);
+	if (!rb_ok(r))
 		return CC_REQ_LEN;
-	q->wlen = rb_left(&r);
-	q->wdata = rb_take(&r, q->wlen);
+	q->wlen = rb_left(r);
+	q->wdata = rb_take(r, q->wlen);
+	if (!rb_done(r))
+		return CC_REQ_LEN;
 	q->public = !(bus & 0x01);
 	if (q->public) {
 		if (bus & 0x0e)		/* bus ID: always 000b on a public bus */
@@ -72,13 +65,15 @@ int i2c_check_allowed(const struct cfg_i2c_bus *bus, const struct i2c_request *q
 	return CC_INSUFFICIENT_PRIV;
 }
 
-/* ---- Linux i2c-dev -------------------------------------------------------- */
+/* ---- the transaction ------------------------------------------------------ */
 
-/* errno of I2C_RDWR (the kernel's Documentation/i2c/fault-codes) to a
- * completion code. */
-static int dev_cc(int err)
+/* errno of a transfer (the kernel's Documentation/i2c/fault-codes, and
+ * i2c/dev.h) to a completion code. */
+static int xfer_cc(int err)
 {
 	switch (err) {
+	case 0:
+		return CC_OK;
 	case ENXIO:			/* no ACK in the address phase */
 	case EREMOTEIO:			/* NAK during the transfer (several drivers) */
 		return CC_I2C_NAK_ON_WRITE;
@@ -90,6 +85,8 @@ static int dev_cc(int err)
 	case EPROTO:
 	case EBADMSG:
 		return CC_I2C_BUS_ERROR;
+	case ENODATA:			/* the read did not happen */
+		return CC_I2C_TRUNCATED_READ;
 	case EOPNOTSUPP:		/* e.g. an adapter that cannot send zero-length messages */
 	case EINVAL:
 		return CC_INVALID_FIELD;
@@ -98,169 +95,69 @@ static int dev_cc(int err)
 	}
 }
 
-static int dev_xfer(int sim_dir_fd, const struct cfg_i2c *cfg, const struct cfg_i2c_bus *bus,
-		    uint8_t addr, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen)
+static int dev_transaction(const struct cfg_i2c_bus *bus, uint8_t addr, const uint8_t *w,
+			   size_t wlen, uint8_t *r, size_t rlen)
 {
-	uint8_t wcopy[IPMI_MAX_REQ];
-	struct i2c_msg msgs[2];
-	struct i2c_rdwr_ioctl_data xfer = { .msgs = msgs, .nmsgs = 0 };
-	int fd, n, e;
+	struct i2c_dev d;
+	int e;
 
-	if (wlen > sizeof(wcopy))
+	if (wlen > IPMI_MAX_REQ)
 		return CC_REQ_TOO_LONG;
-	fd = open(bus->device, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		log_warning("i2c: %s: %m", bus->device);
+	i2c_dev_init(&d, bus->device, addr);
+	e = i2c_dev_open(&d);
+	if (e < 0) {
+		log_warning_errno(e, "i2c: %s", bus->device);
 		return CC_DEST_UNAVAILABLE;
 	}
-	/* No retries, a short adapter timeout: the event loop waits for this. */
-	if (ioctl(fd, I2C_TIMEOUT, (unsigned long)I2C_TIMEOUT_10MS) < 0 ||
-	    ioctl(fd, I2C_RETRIES, 0UL) < 0)
-		log_debug("i2c: %s: cannot set timeout/retries: %m", bus->device);
-	memcpy(wcopy, w, wlen);
-	if (wlen > 0 || rlen == 0)	/* nothing to read: a (possibly empty) write */
-		msgs[xfer.nmsgs++] = (struct i2c_msg){ .addr = addr, .flags = 0,
-						       .len = (uint16_t)wlen, .buf = wcopy };
-	if (rlen > 0)
-		msgs[xfer.nmsgs++] = (struct i2c_msg){ .addr = addr, .flags = I2C_M_RD,
-						       .len = (uint16_t)rlen, .buf = r };
-	n = ioctl(fd, I2C_RDWR, &xfer);
-	e = errno;
-	close(fd);
-	if (n < 0) {
-		log_debug("i2c: %s 0x%02x: %s", bus->device, addr, strerror(e));
-		return dev_cc(e);
-	}
-	if ((unsigned)n < xfer.nmsgs)	/* the read did not happen */
-		return CC_I2C_TRUNCATED_READ;
-	return CC_OK;
+	e = i2c_dev_xfer(&d, w, wlen, r, rlen);
+	i2c_dev_close(&d);
+	if (e < 0)
+		log_debug("i2c: %s 0x%02x: %s", bus->device, addr, strerror(-e));
+	return xfer_cc(-e);
 }
-
-const struct i2c_ops i2c_dev_ops = { .name = "i2c-dev", .xfer = dev_xfer };
-
-/* ---- simulated devices ---------------------------------------------------- */
-
-/*
- * An EEPROM-like register file: the first write byte (two above 256 bytes,
- * high byte first) sets the pointer, the rest is written from there; reads
- * continue from the pointer; both wrap at the device's size.  Contents are
- * the file <sim dir>/i2c-<bus>-0x<addr>, 0xff where it does not reach (an
- * erased EEPROM).  The pointers live here, as a device's would.
- */
-static uint16_t sim_ptr[I2C_MAX_BUSES][I2C_MAX_SIM];
 
 void i2c_sim_file_name(const struct cfg_i2c_bus *bus, uint8_t addr, char *out, size_t size)
 {
 	snprintf(out, size, "i2c-%s%u-0x%02x", bus->public ? "public" : "private", bus->id, addr);
 }
 
-/* n bytes at off (wrapping at size) from the file; 0xff past its end. */
-static int sim_read(int fd, uint32_t size, uint32_t off, uint8_t *p, size_t n)
+/* A simulated device (i2c/dev.h); its register pointer lives in m, one
+ * per device, as a device's own would. */
+static int sim_transaction(struct i2c_master *m, int sim_dir_fd, const struct cfg_i2c *cfg,
+			   const struct cfg_i2c_bus *bus, uint8_t addr, const uint8_t *w,
+			   size_t wlen, uint8_t *r, size_t rlen)
 {
-	while (n > 0) {
-		size_t chunk = n < size - off ? n : size - off;
-		ssize_t got = fd < 0 ? 0 : pread(fd, p, chunk, off);
+	unsigned bi = (unsigned)(bus - cfg->buses), di;
+	char name[I2C_DEV_PATH_MAX];
+	struct i2c_dev d;
+	int e;
 
-		if (got < 0)
-			return -errno;
-		memset(p + got, 0xff, chunk - (size_t)got);
-		p += chunk;
-		n -= chunk;
-		off = (uint32_t)((off + chunk) % size);
-	}
-	return 0;
-}
-
-static int sim_write(int fd, uint32_t size, uint32_t off, const uint8_t *p, size_t n)
-{
-	struct stat st;
-	uint8_t ff[256];
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	memset(ff, 0xff, sizeof(ff));
-	for (off_t at = st.st_size; at < (off_t)size; at += (off_t)sizeof(ff)) {
-		size_t k = (off_t)size - at < (off_t)sizeof(ff) ? (size_t)((off_t)size - at) : sizeof(ff);
-
-		ssize_t put = pwrite(fd, ff, k, at);
-
-		if (put < 0)
-			return -errno;
-		if ((size_t)put != k)
-			return -EIO;
-	}
-	while (n > 0) {
-		size_t chunk = n < size - off ? n : size - off;
-		ssize_t put = pwrite(fd, p, chunk, off);
-
-		if (put < 0)
-			return -errno;
-		if ((size_t)put != chunk)
-			return -EIO;
-		p += chunk;
-		n -= chunk;
-		off = (uint32_t)((off + chunk) % size);
-	}
-	return 0;
-}
-
-static int sim_xfer(int sim_dir_fd, const struct cfg_i2c *cfg, const struct cfg_i2c_bus *bus,
-		    uint8_t addr, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen)
-{
-	const struct cfg_i2c_sim_dev *d = NULL;
-	unsigned bi = (unsigned)(bus - cfg->buses), di = 0;
-	size_t pw, data;
-	uint16_t *ptr;
-	char name[64];
-	int fd, e = 0;
-
-	for (unsigned i = 0; i < bus->n_sim && !d; i++)
-		if (bus->sim_devs[i].addr == addr) {
-			d = &bus->sim_devs[i];
-			di = i;
-		}
-	if (!d)
+	for (di = 0; di < bus->n_sim; di++)
+		if (bus->sim_devs[di].addr == addr)
+			break;
+	if (di == bus->n_sim)
 		return CC_I2C_NAK_ON_WRITE;	/* nobody answers the address */
-	if (bi >= I2C_MAX_BUSES || sim_dir_fd < 0)
+	if (bi >= I2C_MAX_BUSES || di >= I2C_MAX_SIM || sim_dir_fd < 0)
 		return CC_UNSPECIFIED;
-	ptr = &sim_ptr[bi][di];
-	pw = d->size > 256 ? 2 : 1;
-	data = wlen > pw ? wlen - pw : 0;
 	i2c_sim_file_name(bus, addr, name, sizeof(name));
-	fd = openat(sim_dir_fd, name, (data ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
-	if (fd < 0 && (data || errno != ENOENT)) {
-		log_warning("i2c: sim %s: %m", name);
-		return CC_UNSPECIFIED;
-	}
-	if (wlen >= pw) {		/* a shorter write leaves the pointer alone */
-		*ptr = (uint16_t)((pw == 2 ? (unsigned)w[0] << 8 | w[1] : w[0]) % d->size);
-		if (data) {
-			e = sim_write(fd, d->size, *ptr, w + pw, data);
-			*ptr = (uint16_t)((*ptr + data) % d->size);
-		}
-	}
-	if (!e && rlen) {
-		e = sim_read(fd, d->size, *ptr, r, rlen);
-		*ptr = (uint16_t)((*ptr + rlen) % d->size);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (e) {
+	i2c_dev_init_sim(&d, sim_dir_fd, name, addr, bus->sim_devs[di].size);
+	d.sim_ptr = m->sim_ptr[bi][di];
+	e = i2c_dev_xfer(&d, w, wlen, r, rlen);
+	m->sim_ptr[bi][di] = d.sim_ptr;
+	if (e < 0) {
+		/* the sim directory failed, not the simulated bus */
 		log_warning_errno(e, "i2c: sim %s", name);
 		return CC_UNSPECIFIED;
 	}
 	return CC_OK;
 }
 
-const struct i2c_ops i2c_sim_ops = { .name = "sim", .xfer = sim_xfer };
-
 /* ---- the command ---------------------------------------------------------- */
 
-int i2c_master_write_read(const struct cfg_i2c *cfg, uint8_t priv, int sim_dir_fd,
-			  const uint8_t *req, size_t len, struct wbuf *rsp)
+int i2c_master_write_read(struct i2c_master *m, const struct cfg_i2c *cfg, uint8_t priv,
+			  int sim_dir_fd, struct rbuf *req, struct wbuf *rsp)
 {
 	const struct cfg_i2c_bus *bus;
-	const struct i2c_ops *ops;
 	const char *why = "";
 	struct i2c_request q;
 	uint8_t *out;
@@ -269,7 +166,7 @@ int i2c_master_write_read(const struct cfg_i2c *cfg, uint8_t priv, int sim_dir_f
 
 	if (priv < cfg->privilege)
 		return CC_INSUFFICIENT_PRIV;
-	cc = i2c_parse_request(req, len, &q);
+	cc = i2c_parse_request(req, &q);
 	if (cc)
 		return cc;
 	bus = i2c_find_bus(cfg, &q);
@@ -288,15 +185,21 @@ int i2c_master_write_read(const struct cfg_i2c *cfg, uint8_t priv, int sim_dir_f
 	out = wb_reserve(rsp, q.read_count);
 	if (!out && q.read_count)
 		return CC_CANT_RETURN_BYTES;
-	ops = bus->sim ? &i2c_sim_ops : &i2c_dev_ops;
-	cc = ops->xfer(sim_dir_fd, cfg, bus, q.addr, q.wdata, q.wlen, out, q.read_count);
+	if (bus->sim)
+		cc = sim_transaction(m, sim_dir_fd, cfg, bus, q.addr, q.wdata, q.wlen, out,
+				     q.read_count);
+	else
+		cc = dev_transaction(bus, q.addr, q.wdata, q.wlen, out, q.read_count);
 	log_msg(q.wlen ? LOG_INFO : LOG_DEBUG, "i2c: %s (%s): wrote %zu, read %u bytes -> %02x",
-		where, ops->name, q.wlen, q.read_count, cc);
+		where, bus->sim ? "sim" : "i2c-dev", q.wlen, q.read_count, cc);
 	return cc;
 }
 
 int i2c_cmd_master_write_read(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	return i2c_master_write_read(&bmc->cfg.i2c, (uint8_t)req->priv, bmc->sensors->sim_fd,
-				     req->data, req->len, rsp);
+	struct rbuf r = rb_init(req->data, req->len);
+
+	/* The simulated devices' contents share the sensors' sim directory. */
+	return i2c_master_write_read(bmc->i2c, &bmc->cfg.i2c, (uint8_t)req->priv,
+				     bmc->sensors->sim_fd, &r, rsp);
 }

@@ -3,9 +3,10 @@
  * Master Write-Read (App netfn 06h, command 52h; IPMI 2.0 section 22.11):
  * one I2C transaction on a bus the board lists, to an address the board
  * allows: a write of 0..N bytes, then (repeated start) a read of the
- * requested count.  Two backends behind struct i2c_ops: Linux i2c-dev
- * (/dev/i2c-N, one I2C_RDWR) and simulated EEPROM-like devices whose
- * contents live in the sim directory.  See docs/board-file.md ("i2c").
+ * requested count.  The transaction goes through the one I2C device
+ * helper (i2c/dev.h): Linux i2c-dev (/dev/i2c-N, one I2C_RDWR) or a
+ * simulated EEPROM-like device whose contents live in the sim directory.
+ * See docs/board-file.md ("i2c").
  */
 #pragma once
 
@@ -34,9 +35,10 @@ struct i2c_request {
 	size_t wlen;
 };
 
-/* Request bytes to *q.  Returns 0, C7h (shorter than 3 bytes) or CCh
- * (a public bus with a bus ID, the slave address's reserved bit 0). */
-int i2c_parse_request(const uint8_t *p, size_t len, struct i2c_request *q);
+/* Request bytes to *q (wdata points into r's bytes; r is read to its end).
+ * Returns 0, C7h (shorter than 3 bytes) or CCh (a public bus with a bus
+ * ID, the slave address's reserved bit 0). */
+int i2c_parse_request(struct rbuf *r, struct i2c_request *q);
 
 /* The board's bus for q, or NULL. */
 const struct cfg_i2c_bus *i2c_find_bus(const struct cfg_i2c *cfg, const struct i2c_request *q);
@@ -45,27 +47,25 @@ const struct cfg_i2c_bus *i2c_find_bus(const struct cfg_i2c *cfg, const struct i
  * *why (for the log). */
 int i2c_check_allowed(const struct cfg_i2c_bus *bus, const struct i2c_request *q, const char **why);
 
-/* One transaction: write w (wlen may be 0), then read rlen bytes into r
- * (rlen may be 0).  Returns a completion code: 0, 81h-84h, D3h (the bus's
- * device cannot be opened), FFh. */
-struct i2c_ops {
-	const char *name;
-	int (*xfer)(int sim_dir_fd, const struct cfg_i2c *cfg, const struct cfg_i2c_bus *bus,
-		    uint8_t addr, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen);
+/* Master Write-Read's state, one per BMC (zeroed at start): the register
+ * pointers of the simulated devices, kept as a device keeps its own. */
+struct i2c_master {
+	uint16_t sim_ptr[I2C_MAX_BUSES][I2C_MAX_SIM];
 };
-
-extern const struct i2c_ops i2c_dev_ops;	/* /dev/i2c-N */
-extern const struct i2c_ops i2c_sim_ops;	/* files in the sim directory */
 
 /* The simulated device's file name in the sim directory, e.g.
  * "i2c-private0-0x57" (private bus 0) or "i2c-public0-0x50" (channel 0). */
 void i2c_sim_file_name(const struct cfg_i2c_bus *bus, uint8_t addr, char *out, size_t size);
 
 /* The whole command, without struct bmc (the handler below and the unit
- * tests call it): privilege, parsing, bus, allow-list, transaction.
- * Response data (the bytes read) goes into rsp; returns the completion code. */
-int i2c_master_write_read(const struct cfg_i2c *cfg, uint8_t priv, int sim_dir_fd,
-			  const uint8_t *req, size_t len, struct wbuf *rsp);
+ * tests call it): privilege, parsing, bus, allow-list, transaction (on
+ * the bus's device node through i2c/dev.h, or a simulated device whose
+ * contents are a file in sim_dir_fd, named by i2c_sim_file_name()).
+ * Response data (the bytes read) goes into rsp; returns the completion
+ * code: 0, 81h-84h, D3h (the bus's device cannot be opened), FFh, or a
+ * request error. */
+int i2c_master_write_read(struct i2c_master *m, const struct cfg_i2c *cfg, uint8_t priv,
+			  int sim_dir_fd, struct rbuf *req, struct wbuf *rsp);
 
 struct bmc;
 struct ipmi_req;

@@ -18,5 +18,6 @@ const struct bmc_module i2c_module = {
 	.keys = i2c_keys,
 	.parse = i2c_parse_config,
 	/* life, commands, events */
+	MODULE_PART(i2c),
 	.cmds = i2c_cmds,
 };

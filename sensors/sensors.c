@@ -7,19 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <i2c/smbus.h>
-#include <linux/i2c-dev.h>
 
 #include "daemon/log.h"
 #include "sensors/sensors.h"
 
 #define SIM_DIR "sim"			/* overrides, in the state dir by default */
-#define I2C_TIMEOUT_10MS 10		/* adapter timeout: 100 ms */
 #define ACCURACY_USEC 50000
 
 struct sensor *sensors_find(struct sensors *ss, uint8_t number)
@@ -221,31 +216,12 @@ static int i2c_read(struct sensor *s, double *v)
 	const struct cfg_sensor *c = s->cfg;
 	int32_t x;
 
-	if (s->i2c_fd < 0) {
-		char dev[32];
-		int fd;
-
-		snprintf(dev, sizeof(dev), "/dev/i2c-%u", c->i2c_bus);
-		fd = open(dev, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		if (ioctl(fd, I2C_TIMEOUT, I2C_TIMEOUT_10MS) < 0 || ioctl(fd, I2C_RETRIES, 0) < 0 ||
-		    ioctl(fd, I2C_SLAVE, c->i2c_addr) < 0) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		s->i2c_fd = fd;
-	}
-	x = c->i2c_width == 2 ? i2c_smbus_read_word_data(s->i2c_fd, c->i2c_reg)
-			      : i2c_smbus_read_byte_data(s->i2c_fd, c->i2c_reg);
+	/* The device stays open between polls; a failure closes it, and the
+	 * next poll opens it again (the adapter may come back). */
+	x = i2c_dev_smbus_read(&s->i2c, c->i2c_reg, c->i2c_width == 2 ? 2 : 1);
 	if (x < 0) {
-		int e = x == -1 ? -errno : x;
-
-		close(s->i2c_fd);
-		s->i2c_fd = -1;
-		return e ? e : -EIO;
+		i2c_dev_close(&s->i2c);
+		return x;
 	}
 	if (c->i2c_width == 2) {
 		if (c->i2c_big_endian)	/* SMBus words are little-endian on the wire */
@@ -479,7 +455,7 @@ static int sensor_setup(struct sensors *ss, struct sensor *s, const struct cfg_s
 	s->owner = ss;
 	s->cfg = c;
 	s->number = c->number;
-	s->i2c_fd = -1;
+	i2c_dev_init_bus(&s->i2c, c->i2c_bus, c->i2c_addr);
 	if (c->threshold && !conv_fit(c->min, c->max, &s->conv)) {
 		log_error("sensor %s: no SDR conversion covers %g..%g", c->name, c->min, c->max);
 		return -EINVAL;
@@ -565,8 +541,7 @@ void sensors_done(struct sensors *ss)
 {
 	for (unsigned i = 0; i < ss->n && ss->s; i++) {
 		ss->s[i].timer = sd_event_source_disable_unref(ss->s[i].timer);
-		if (ss->s[i].i2c_fd >= 0)
-			close(ss->s[i].i2c_fd);
+		i2c_dev_close(&ss->s[i].i2c);
 	}
 	free(ss->s);
 	ss->s = NULL;

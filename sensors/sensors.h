@@ -16,6 +16,7 @@
 #include <systemd/sd-event.h>
 
 #include "daemon/config.h"
+#include "i2c/dev.h"
 #include "sensors/conv.h"
 
 #define SENSOR_NUM_BOARD_MAX CFG_MAX_SENSORS
@@ -54,7 +55,7 @@ struct sensor {
 	uint64_t sim_seg_usec;		/* since (CLOCK_MONOTONIC) */
 	double sim_level0;		/* from this level */
 	char path[256];			/* hwmon: the resolved *_input file */
-	int i2c_fd;
+	struct i2c_dev i2c;		/* source "i2c": the device (open between polls) */
 };
 
 /* Where events go: the BMC's event receiver (bmc.c logs them to the SEL). */

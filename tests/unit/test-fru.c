@@ -18,6 +18,7 @@
 #include "daemon/ipmi.h"
 #include "daemon/store.h"
 #include "fru/fru.h"
+#include "fru/fru_eeprom.h"
 #include "fru/fru_format.h"
 #include "bmc-parts.h"
 #include "tap.h"
@@ -487,6 +488,15 @@ static void test_devices(void)
 	unlinkat(dirfd_, "fru-2", 0);
 	CHECK(fru_init(&fru, &c2, dirfd_) == 0);
 	CHECK(fru_get(&fru, 2, &busy) == NULL && busy);
+	fru_done(&fru);
+
+	/* A raw-I2C EEPROM on a bus the machine does not have: the helper
+	 * says which errno, the device is busy (retried), nothing crashes. */
+	CHECK(parse("[{'id':4,'eeprom':{'bus':250,'address':80}}]", &c2) == 0);
+	CHECK(fru_eeprom_read(&c2.frus[0], buf, 16) == -ENOENT);
+	CHECK(fru_eeprom_write(&c2.frus[0], 0, buf, 1) == -ENOENT);
+	CHECK(fru_init(&fru, &c2, dirfd_) == 0);
+	CHECK(fru_get(&fru, 4, &busy) == NULL && busy);
 	fru_done(&fru);
 
 	unlinkat(dirfd_, "fru-0", 0);

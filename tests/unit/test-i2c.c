@@ -5,6 +5,7 @@
  * "shared"), the allow-list decisions, and the simulated EEPROM's pointer,
  * wrap-around and persistence in a scratch sim directory.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "daemon/config.h"
 #include "daemon/ipmi.h"
+#include "i2c/dev.h"
 #include "i2c/master.h"
 #include "tap.h"
 
@@ -36,27 +38,34 @@ static int parse(const char *extra, struct board_config *cfg)
 	return config_parse(text, strlen(text), cfg, collect, NULL);
 }
 
+static int parse_req(const uint8_t *p, size_t len, struct i2c_request *q)
+{
+	struct rbuf r = rb_init(p, len);
+
+	return i2c_parse_request(&r, q);
+}
+
 static void test_parse_request(void)
 {
 	struct i2c_request q;
 	const uint8_t priv[] = { 0xf7, 0xae, 0x04, 0x10, 0x20 };	/* private bus 3, channel bits ignored */
 	const uint8_t pub[] = { 0x20, 0xa0, 0x00 };			/* public, channel 2 */
 
-	CHECK(i2c_parse_request(priv, sizeof(priv), &q) == CC_OK);
+	CHECK(parse_req(priv, sizeof(priv), &q) == CC_OK);
 	CHECK(!q.public && q.id == 3 && q.addr == 0x57 && q.read_count == 4);
 	CHECK(q.wlen == 2 && q.wdata[0] == 0x10 && q.wdata[1] == 0x20);
-	CHECK(i2c_parse_request(pub, sizeof(pub), &q) == CC_OK);
+	CHECK(parse_req(pub, sizeof(pub), &q) == CC_OK);
 	CHECK(q.public && q.id == 2 && q.addr == 0x50 && q.read_count == 0 && q.wlen == 0);
 	/* a public bus has bus ID 000b; bit 0 of the address is reserved */
 	for (uint8_t b = 1; b < 8; b++) {
 		const uint8_t bad[] = { (uint8_t)(b << 1), 0xa0, 1 };
 
-		CHECK(i2c_parse_request(bad, sizeof(bad), &q) == CC_INVALID_FIELD);
+		CHECK(parse_req(bad, sizeof(bad), &q) == CC_INVALID_FIELD);
 	}
 	const uint8_t odd[] = { 0x01, 0xa1, 1 };
-	CHECK(i2c_parse_request(odd, sizeof(odd), &q) == CC_INVALID_FIELD);
-	CHECK(i2c_parse_request(priv, 2, &q) == CC_REQ_LEN);
-	CHECK(i2c_parse_request(priv, 0, &q) == CC_REQ_LEN);
+	CHECK(parse_req(odd, sizeof(odd), &q) == CC_INVALID_FIELD);
+	CHECK(parse_req(priv, 2, &q) == CC_REQ_LEN);
+	CHECK(parse_req(priv, 0, &q) == CC_REQ_LEN);
 }
 
 static void test_config(void)
@@ -143,11 +152,14 @@ static void test_config(void)
 }
 
 /* One command through i2c_master_write_read(); the response in out/len. */
+static struct i2c_master mst;	/* one BMC's Master Write-Read state */
+
 static int mwr(const struct cfg_i2c *ic, uint8_t priv, int dir, const uint8_t *req, size_t n,
 	       uint8_t *out, size_t cap, size_t *len)
 {
 	struct wbuf w = wb_init(out, cap);
-	int cc = i2c_master_write_read(ic, priv, dir, req, n, &w);
+	struct rbuf r = rb_init(req, n);
+	int cc = i2c_master_write_read(&mst, ic, priv, dir, &r, &w);
 
 	*len = w.len;
 	return cc;
@@ -195,6 +207,18 @@ static void test_sim(void)
 	const uint8_t rdw[] = { 0x01, 0xae, 3, 0xfe };
 	CHECK(mwr(ic, PRIV_ADMIN, fd, rdw, sizeof(rdw), out, sizeof(out), &len) == CC_OK);
 	CHECK(len == 3 && out[0] == 0x11 && out[1] == 0x22 && out[2] == 0x33);
+	/* the pointer is one BMC's (struct i2c_master), not the process's:
+	 * another instance's device starts at 00 */
+	{
+		struct i2c_master mine = mst;
+
+		memset(&mst, 0, sizeof(mst));
+		CHECK(mwr(ic, PRIV_ADMIN, fd, cont, sizeof(cont), out, sizeof(out), &len) == CC_OK);
+		CHECK(len == 2 && out[0] == 0x33 && out[1] == 0xff);	/* bytes 00, 01 */
+		mst = mine;
+		CHECK(mwr(ic, PRIV_ADMIN, fd, cont, sizeof(cont), out, sizeof(out), &len) == CC_OK);
+		CHECK(len == 2 && out[0] == 0xff && out[1] == 0xff);	/* this one's: 01, 02 */
+	}
 	/* 512 bytes: a two-byte pointer, high byte first */
 	const uint8_t w2[] = { 0x01, 0xa0, 0, 0x01, 0x80, 0xab };
 	CHECK(mwr(ic, PRIV_ADMIN, fd, w2, sizeof(w2), out, sizeof(out), &len) == CC_OK);
@@ -233,8 +257,43 @@ static void test_sim(void)
 	rmdir(dir);
 }
 
+/* The device helper itself: a bus that does not exist is -ENOENT from
+ * every call (no crash, nothing left open); a simulated device without
+ * its directory is -EBADF. */
+static void test_dev(void)
+{
+	struct i2c_dev d;
+	uint8_t b[2] = { 0 };
+
+	i2c_dev_init_bus(&d, 250, 0x50);
+	CHECK(strcmp(d.path, "/dev/i2c-250") == 0 && d.fd < 0);
+	CHECK(i2c_dev_open(&d) == -ENOENT && d.fd < 0);
+	CHECK(i2c_dev_xfer(&d, b, 1, b, 1) == -ENOENT);
+	CHECK(i2c_dev_smbus_read(&d, 0, 1) == -ENOENT);
+	CHECK(i2c_dev_smbus_read(&d, 0, 2) == -ENOENT);
+	CHECK(i2c_dev_smbus_read_byte(&d) == -ENOENT);
+	CHECK(i2c_dev_smbus_write(&d, 0, 0, 1) == -ENOENT);
+	i2c_dev_close(&d);
+	i2c_dev_close(&d);
+	CHECK(d.fd < 0);
+
+	/* not an adapter: opens, but no transfer works */
+	i2c_dev_init(&d, "/dev/null", 0x50);
+	CHECK(i2c_dev_open(&d) == 0 && d.fd >= 0);
+	CHECK(i2c_dev_smbus_read(&d, 0, 1) < 0);
+	CHECK(i2c_dev_xfer(&d, b, 1, b, 1) < 0);
+	i2c_dev_close(&d);
+	CHECK(d.fd < 0);
+
+	i2c_dev_init_sim(&d, -EBADF, "i2c-private0-0x50", 0x50, 256);
+	CHECK(i2c_dev_open(&d) == 0);
+	CHECK(i2c_dev_xfer(&d, b, 1, b, 1) == -EBADF);
+	CHECK(i2c_dev_smbus_read(&d, 0, 1) == -EOPNOTSUPP);
+}
+
 int main(void)
 {
+	test_dev();
 	test_parse_request();
 	test_config();
 	test_sim();

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* SDR conversions, the "sensors" board section and SDR record validation. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/config.h"
 #include "daemon/ipmi.h"
 #include "sdr/sdr.h"
 #include "sensors/conv.h"
+#include "sensors/sensors.h"
 #include "tap.h"
 
 /* Every value in the range comes back within one step (and the step is
@@ -165,9 +169,43 @@ static void test_validate(void)
 	CHECK(sdr_validate(rec, len) == CC_REQ_LEN);
 }
 
+/* An I2C sensor on a bus the machine does not have: "reading
+ * unavailable" at every poll, no crash, no fd left behind. */
+static void test_i2c_missing_bus(void)
+{
+	static struct board_config cfg;
+	char tdir[] = "/tmp/test-sensors-XXXXXX";
+	struct sensors ss;
+	sd_event *ev = NULL;
+	int dfd;
+
+	CHECK(parse_sensors("{\"name\": \"Inlet\", \"type\": \"temperature\", \"units\": "
+			    "\"degrees C\", \"min\": 0, \"max\": 127, \"source\": {\"kind\": \"i2c\", "
+			    "\"bus\": 250, \"address\": 72, \"register\": 0}}", &cfg) == 0);
+	if (errors)
+		fprintf(stderr, "  %s\n", last);
+	CHECK(cfg.n_sensors == 1 && cfg.sensors[0].src == SRC_I2C);
+	if (cfg.n_sensors != 1)
+		return;
+	CHECK(mkdtemp(tdir) != NULL);
+	dfd = open(tdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0 && sd_event_new(&ev) >= 0);
+	CHECK(sensors_init(&ss, ev, &cfg, dfd) == 0 && ss.n == 1);
+	for (int i = 0; i < 2 && ss.n == 1; i++) {
+		sensor_poll(&ss.s[0]);
+		CHECK(ss.s[0].unavailable && !ss.s[0].valid && ss.s[0].i2c.fd < 0);
+	}
+	sensors_done(&ss);
+	sd_event_unref(ev);
+	unlinkat(dfd, "sim", AT_REMOVEDIR);
+	close(dfd);
+	rmdir(tdir);
+}
+
 int main(void)
 {
 	test_conv();
+	test_i2c_missing_bus();
 	test_config();
 	test_validate();
 	return tap_done("sensors");

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One I2C device: the only code that opens an I2C adapter.  Sensors
+ * (source "i2c"), FRU EEPROMs on raw I2C and Master Write-Read all go
+ * through it.  Two backends behind the same calls:
+ *
+ *   - Linux i2c-dev: the adapter node (/dev/i2c-N) opened on first use
+ *     with a 100 ms adapter timeout and no adapter retries (the event
+ *     loop waits for every transfer), the slave address bound only for
+ *     SMBus transfers (I2C_RDWR carries it per message, and works on an
+ *     address a kernel driver owns);
+ *   - simulated: an EEPROM-like register file whose contents are a file
+ *     in the sim directory (see i2c_dev_init_sim()).
+ *
+ * Every call returns 0 (or the value read) or a negative errno, and
+ * logs nothing: the caller decides what a failure means.  The fault
+ * codes follow the kernel's Documentation/i2c/fault-codes: -ENXIO no ACK
+ * in the address phase, -EREMOTEIO NAK later, -EAGAIN lost arbitration,
+ * -ETIMEDOUT/-EIO/-EBUSY/-EPROTO/-EBADMSG bus errors; and -ENODATA: the
+ * read of a write-read did not happen.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define I2C_DEV_PATH_MAX 64
+
+struct i2c_dev {
+	char path[I2C_DEV_PATH_MAX];	/* "/dev/i2c-N"; sim: the file name in dir_fd */
+	uint8_t addr;			/* 7-bit */
+	int fd;				/* the adapter while open, else -EBADF */
+	bool bound;			/* I2C_SLAVE done on fd */
+	/* simulated */
+	bool sim;
+	int sim_dir_fd;			/* the sim directory (not owned), or -EBADF */
+	uint32_t sim_size;		/* bytes; a two-byte pointer above 256 */
+	uint16_t sim_ptr;		/* the register pointer, as the device keeps it */
+};
+
+/* A device at addr on the adapter node path; nothing is opened yet. */
+void i2c_dev_init(struct i2c_dev *d, const char *path, uint8_t addr);
+/* The same, on /dev/i2c-<bus>. */
+void i2c_dev_init_bus(struct i2c_dev *d, unsigned bus, uint8_t addr);
+/*
+ * A simulated EEPROM-like register file of size bytes: the first write
+ * byte (two above 256 bytes, high byte first) sets the pointer, the rest
+ * is written from there; reads continue from the pointer; both wrap at
+ * size.  The contents are the file 'name' in dir_fd (created on the first
+ * write), 0xff where it does not reach (an erased EEPROM).
+ */
+void i2c_dev_init_sim(struct i2c_dev *d, int dir_fd, const char *name, uint8_t addr,
+		      uint32_t size);
+
+/* Open the adapter now (the transfers below do it when needed).  0 or
+ * -errno from open(2); a simulated device is always open. */
+int i2c_dev_open(struct i2c_dev *d);
+/* Open the adapter and set the slave address on it, which SMBus transfers
+ * need (the calls below do it when needed).  0, -errno from open(2), or
+ * -EBUSY: a kernel driver (e.g. at24) owns the address. */
+int i2c_dev_bind(struct i2c_dev *d);
+/* Close the adapter; the next transfer opens it again.  Safe to repeat. */
+void i2c_dev_close(struct i2c_dev *d);
+
+/* One combined transfer: write w (wlen may be 0), then, with a repeated
+ * start, read rlen bytes into r (rlen may be 0; both 0: an empty write). */
+int i2c_dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen);
+
+/* SMBus transfers (real devices): "read/write byte data" (width 1) and
+ * "read/write word data" (width 2, little-endian on the wire) at reg;
+ * "read byte" (no register).  Reads return the value (0..FFFFh). */
+int i2c_dev_smbus_read(struct i2c_dev *d, uint8_t reg, unsigned width);
+int i2c_dev_smbus_read_byte(struct i2c_dev *d);
+int i2c_dev_smbus_write(struct i2c_dev *d, uint8_t reg, uint16_t value, unsigned width);
