@@ -216,7 +216,14 @@ static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* --check-config: every board file, each problem printed. */
+/* A problem of one of several board files: which one says the prefix. */
+static void print_board_problem(const char *msg, void *userdata)
+{
+	printf("%s: %s\n", (const char *)userdata, msg);
+}
+
+/* --check-config: every board file, each problem printed (after the file's
+ * name when there are several). */
 static int check_boards(const struct options *o)
 {
 	struct board_config *cfg = malloc(sizeof(*cfg));
@@ -225,8 +232,12 @@ static int check_boards(const struct options *o)
 	if (!cfg)
 		return 1;
 	for (unsigned i = 0; i < o->n_inst; i++) {
-		if (config_load(o->inst[i].board, cfg, print_problem, stdout) == 0)
-			printf("%s: valid\n", o->inst[i].board);
+		const char *board = o->inst[i].board;
+		int r = o->n_inst == 1 ? config_load(board, cfg, print_problem, stdout)
+				       : config_load(board, cfg, print_board_problem, (void *)board);
+
+		if (r == 0)
+			printf("%s: valid\n", board);
 		else
 			ret = 1;
 	}
