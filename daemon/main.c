@@ -20,15 +20,15 @@
 
 /* One BMC as the command line gives it. */
 struct instance_opt {
-	char *board;
-	char *state;
+	const char *board;
+	const char *state;
 	const char *listen[CFG_MAX_LISTEN];
-	char *listen_own;		/* --instance's LISTEN, which listen[0] points to */
 	unsigned n_listen;
+	char *spec;			/* --instance's argument, split in place */
 };
 
 struct options {
-	struct instance_opt main;	/* --board, --state, --listen, until check_args() */
+	struct instance_opt main;	/* --board, --state, --listen */
 	struct instance_opt inst[MAX_INSTANCES];	/* --board's first (when given), then each --instance */
 	unsigned n_inst;
 	bool check;
@@ -61,52 +61,35 @@ static void usage(FILE *f)
 	      "  -V, --version      print the version\n", f);
 }
 
-static void instance_opt_free(struct instance_opt *io)
-{
-	free(io->board);
-	free(io->state);
-	free(io->listen_own);
-	*io = (struct instance_opt){ 0 };
-}
-
 static void options_free(struct options *o)
 {
 	for (unsigned i = 0; i < o->n_inst; i++)
-		instance_opt_free(&o->inst[i]);
-	instance_opt_free(&o->main);
+		free(o->inst[i].spec);
 }
 
 /* "BOARD:STATEDIR[:LISTEN]", split at the first two colons: LISTEN keeps
  * its own ("127.0.0.1:6230", "[::1]:6230"); paths cannot hold one. */
-static int parse_instance(const char *spec, struct instance_opt *io)
+static int parse_instance(const char *arg, struct instance_opt *io)
 {
-	const char *c1 = strchr(spec, ':');
-	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	const char *end = c2 ? c2 : spec + strlen(spec);
+	char *c1, *c2;
 
-	if (!c1 || c1 == spec || end == c1 + 1 || (c2 && !c2[1])) {
-		fprintf(stderr, "bmcd: --instance %s: not BOARD:STATEDIR[:ADDR:PORT]\n", spec);
+	io->spec = strdup(arg);
+	if (!io->spec) {
+		fprintf(stderr, "bmcd: out of memory\n");
+		return -ENOMEM;
+	}
+	c1 = strchr(io->spec, ':');
+	c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c1 || c1 == io->spec || c1[1] == '\0' || c1[1] == ':' || (c2 && c2[1] == '\0')) {
+		fprintf(stderr, "bmcd: --instance %s: not BOARD:STATEDIR[:ADDR:PORT]\n", arg);
 		return -EINVAL;
 	}
-	io->board = strndup(spec, (size_t)(c1 - spec));
-	io->state = strndup(c1 + 1, (size_t)(end - c1 - 1));
-	io->listen_own = c2 ? strdup(c2 + 1) : NULL;
-	if (!io->board || !io->state || (c2 && !io->listen_own)) {
-		fprintf(stderr, "bmcd: out of memory\n");
-		return -ENOMEM;
-	}
-	if (io->listen_own)
-		io->listen[io->n_listen++] = io->listen_own;
-	return 0;
-}
-
-static int set_string(char **dst, const char *src)
-{
-	free(*dst);
-	*dst = strdup(src);
-	if (!*dst) {
-		fprintf(stderr, "bmcd: out of memory\n");
-		return -ENOMEM;
+	*c1 = '\0';
+	io->board = io->spec;
+	io->state = c1 + 1;
+	if (c2) {
+		*c2 = '\0';
+		io->listen[io->n_listen++] = c2 + 1;
 	}
 	return 0;
 }
@@ -128,11 +111,10 @@ static int check_args(struct options *o, unsigned n_extra)
 	}
 	if (!o->main.board)
 		return 0;
-	if (!o->main.state && set_string(&o->main.state, "/var/lib/bmcd") < 0)
-		return -ENOMEM;
+	if (!o->main.state)
+		o->main.state = "/var/lib/bmcd";
 	memmove(&o->inst[1], &o->inst[0], n_extra * sizeof(o->inst[0]));
-	o->inst[0] = o->main;		/* moved: inst[] owns its strings */
-	o->main = (struct instance_opt){ 0 };
+	o->inst[0] = o->main;
 	o->n_inst++;
 	return 0;
 }
@@ -155,12 +137,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			if (set_string(&o->main.board, optarg) < 0)
-				return -ENOMEM;
+			o->main.board = optarg;
 			break;
 		case 's':
-			if (set_string(&o->main.state, optarg) < 0)
-				return -ENOMEM;
+			o->main.state = optarg;
 			break;
 		case 'l':
 			if (o->main.n_listen == CFG_MAX_LISTEN) {
