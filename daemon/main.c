@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
@@ -14,26 +15,108 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 
-struct options {
+/* BMCs one process runs (--board and each --instance). */
+#define MAX_INSTANCES 16
+
+/* One BMC as the command line gives it. */
+struct instance_opt {
 	const char *board;
 	const char *state;
 	const char *listen[CFG_MAX_LISTEN];
 	unsigned n_listen;
+	char *spec;			/* --instance's argument, split in place */
+};
+
+struct options {
+	struct instance_opt main;	/* --board, --state, --listen */
+	struct instance_opt inst[MAX_INSTANCES];	/* --board's first (when given), then each --instance */
+	unsigned n_inst;
 	bool check;
+};
+
+/* What run() owns: the loop, the BMCs in it and the systemd watchdog. */
+struct daemon {
+	sd_event *ev;
+	struct bmc *bmc[MAX_INSTANCES];
+	unsigned n_bmc;
+	sd_event_source *watchdog;
+	uint64_t watchdog_usec;
 };
 
 static void usage(FILE *f)
 {
-	fputs("Usage: bmcd --board FILE [--state DIR] [--listen ADDR:PORT]... [--check-config] [-v]\n"
+	fputs("Usage: bmcd --board FILE [--state DIR] [--listen ADDR:PORT]...\n"
+	      "            [--instance BOARD:STATEDIR[:ADDR:PORT]]... [--check-config] [-v]\n"
 	      "\n"
 	      "  --board FILE       board file (JSON; see docs/board-file.md)\n"
 	      "  --state DIR        persistent state (default /var/lib/bmcd; created if missing)\n"
 	      "  --listen ADDR:PORT LAN endpoint, overriding the board's; repeatable;\n"
 	      "                     IPv6 as [ADDR]:PORT\n"
-	      "  --check-config     validate the board file, print problems, exit 0 if valid\n"
+	      "  --instance BOARD:STATEDIR[:ADDR:PORT]\n"
+	      "                     one more BMC in this process, with its own board file,\n"
+	      "                     state directory and (optionally) LAN endpoint; repeatable\n"
+	      "  --check-config     validate the board files, print problems, exit 0 if valid\n"
 	      "  -v, --verbose      debug logging\n"
 	      "  -h, --help         this help\n"
 	      "  -V, --version      print the version\n", f);
+}
+
+static void options_free(struct options *o)
+{
+	for (unsigned i = 0; i < o->n_inst; i++)
+		free(o->inst[i].spec);
+}
+
+/* "BOARD:STATEDIR[:LISTEN]", split at the first two colons: LISTEN keeps
+ * its own ("127.0.0.1:6230", "[::1]:6230"); paths cannot hold one. */
+static int parse_instance(const char *arg, struct instance_opt *io)
+{
+	char *c1, *c2;
+
+	io->spec = strdup(arg);
+	if (!io->spec) {
+		fprintf(stderr, "bmcd: out of memory\n");
+		return -ENOMEM;
+	}
+	c1 = strchr(io->spec, ':');
+	c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c1 || c1 == io->spec || c1[1] == '\0' || c1[1] == ':' || (c2 && c2[1] == '\0')) {
+		fprintf(stderr, "bmcd: --instance %s: not BOARD:STATEDIR[:ADDR:PORT]\n", arg);
+		return -EINVAL;
+	}
+	*c1 = '\0';
+	io->board = io->spec;
+	io->state = c1 + 1;
+	if (c2) {
+		*c2 = '\0';
+		io->listen[io->n_listen++] = c2 + 1;
+	}
+	return 0;
+}
+
+/* The options after getopt: --board's BMC first, then the --instance ones. */
+static int check_args(struct options *o, unsigned n_extra)
+{
+	if (!o->main.board && !n_extra) {
+		fprintf(stderr, "bmcd: --board FILE is required\n");
+		return -EINVAL;
+	}
+	if (!o->main.board && (o->main.n_listen || o->main.state)) {
+		fprintf(stderr, "bmcd: --state and --listen belong to --board FILE\n");
+		return -EINVAL;
+	}
+	if (o->main.board && n_extra == MAX_INSTANCES) {
+		fprintf(stderr, "bmcd: at most %d BMCs in one process\n", MAX_INSTANCES);
+		return -EINVAL;
+	}
+	if (!o->main.board)
+		return 0;
+	if (!o->main.state)
+		o->main.state = "/var/lib/bmcd";
+	memmove(&o->inst[1], &o->inst[0], n_extra * sizeof(o->inst[0]));
+	o->inst[0] = o->main;
+	o->n_inst++;
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -42,29 +125,38 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "board", required_argument, NULL, 'b' },
 		{ "state", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "instance", required_argument, NULL, 'i' },
 		{ "check-config", no_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	int c;
+	int c, r;
 
-	o->state = "/var/lib/bmcd";
 	while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			o->board = optarg;
+			o->main.board = optarg;
 			break;
 		case 's':
-			o->state = optarg;
+			o->main.state = optarg;
 			break;
 		case 'l':
-			if (o->n_listen == CFG_MAX_LISTEN) {
+			if (o->main.n_listen == CFG_MAX_LISTEN) {
 				fprintf(stderr, "bmcd: at most %d --listen endpoints\n", CFG_MAX_LISTEN);
 				return -EINVAL;
 			}
-			o->listen[o->n_listen++] = optarg;
+			o->main.listen[o->main.n_listen++] = optarg;
+			break;
+		case 'i':
+			if (o->n_inst == MAX_INSTANCES) {
+				fprintf(stderr, "bmcd: at most %d BMCs in one process\n", MAX_INSTANCES);
+				return -EINVAL;
+			}
+			r = parse_instance(optarg, &o->inst[o->n_inst++]);
+			if (r < 0)
+				return r;
 			break;
 		case 'c':
 			o->check = true;
@@ -87,11 +179,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "bmcd: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (!o->board) {
-		fprintf(stderr, "bmcd: --board FILE is required\n");
-		return -EINVAL;
-	}
-	return 0;
+	return check_args(o, o->n_inst);
 }
 
 static void print_problem(const char *msg, void *userdata)
@@ -101,42 +189,160 @@ static void print_problem(const char *msg, void *userdata)
 
 static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata)
 {
-	uint64_t interval = *(uint64_t *)userdata;
+	struct daemon *d = userdata;
 
 	sd_notify(0, "WATCHDOG=1");
-	sd_event_source_set_time(src, usec + interval / 2);
+	sd_event_source_set_time(src, usec + d->watchdog_usec / 2);
+	return 0;
+}
+
+/* A problem of one of several board files: which one says the prefix. */
+static void print_board_problem(const char *msg, void *userdata)
+{
+	printf("%s: %s\n", (const char *)userdata, msg);
+}
+
+/* --check-config: every board file, each problem printed (after the file's
+ * name when there are several). */
+static int check_boards(const struct options *o)
+{
+	struct board_config *cfg = malloc(sizeof(*cfg));
+	int ret = 0;
+
+	if (!cfg)
+		return 1;
+	for (unsigned i = 0; i < o->n_inst; i++) {
+		const char *board = o->inst[i].board;
+		int r = o->n_inst == 1 ? config_load(board, cfg, print_problem, stdout)
+				       : config_load(board, cfg, print_board_problem, (void *)board);
+
+		if (r == 0)
+			printf("%s: valid\n", board);
+		else
+			ret = 1;
+	}
+	explicit_bzero(cfg, sizeof(*cfg));
+	free(cfg);
+	return ret;
+}
+
+static int apply_listen(const struct instance_opt *io, struct board_config *cfg)
+{
+	if (!io->n_listen)
+		return 0;
+	cfg->lan.n_listen = 0;
+	for (unsigned i = 0; i < io->n_listen; i++) {
+		if (config_parse_endpoint(io->listen[i], &cfg->lan.listen[i]) < 0) {
+			log_error("--listen %s: not ADDR:PORT ([ADDR]:PORT for IPv6)", io->listen[i]);
+			return -EINVAL;
+		}
+		cfg->lan.n_listen++;
+	}
+	return 0;
+}
+
+/*
+ * What one process cannot give a second BMC: the qemu host (a VM bmcd
+ * spawns and reaps) and the host's system interface (a KCS device or the
+ * VM's ipmi-bmc-extern socket) have only ever run as the one host of the
+ * process; refuse them on the others rather than run half of it.
+ */
+static int check_shareable(unsigned idx, const struct board_config *cfg, const char *board)
+{
+	if (idx == 0)
+		return 0;
+	if (!strcmp(cfg->host.backend, "qemu")) {
+		log_error("%s: host backend \"qemu\" runs on the first BMC of a process only", board);
+		return -EINVAL;
+	}
+	if (cfg->kcs.backend != KCS_NONE) {
+		log_error("%s: a kcs backend (host interface) runs on the first BMC of a process only",
+			  board);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Two BMCs on one state directory would overwrite each other's users, SEL
+ * and keys: refuse (compared by inode, so "a" and "./a" are one). */
+static int check_state_unique(const struct daemon *d, const char *state)
+{
+	struct stat st, other;
+
+	if (fstat(d->bmc[d->n_bmc - 1]->state_fd, &st) < 0)
+		return log_error_errno(-errno, "state: %s", state);
+	for (unsigned i = 0; i + 1 < d->n_bmc; i++) {
+		if (fstat(d->bmc[i]->state_fd, &other) == 0 && other.st_dev == st.st_dev &&
+		    other.st_ino == st.st_ino) {
+			log_error("state: %s is already the state directory of another BMC", state);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Load one board and start its BMC in d's loop.  Logs its own errors. */
+static int instance_start(struct daemon *d, unsigned idx, const struct instance_opt *io)
+{
+	struct board_config *cfg = calloc(1, sizeof(*cfg));
+	struct bmc *bmc = calloc(1, sizeof(*bmc));
+	int r;
+
+	if (!cfg || !bmc) {
+		free(cfg);
+		free(bmc);
+		return log_error_errno(-ENOMEM, "%s", io->board);
+	}
+	bmc->state_fd = -EBADF;
+	d->bmc[d->n_bmc++] = bmc;
+	r = config_load(io->board, cfg, print_problem, stderr);
+	if (r < 0)
+		log_error("%s: invalid board file", io->board);
+	if (r == 0)
+		r = apply_listen(io, cfg);
+	if (r == 0)
+		r = check_shareable(idx, cfg, io->board);
+	if (r == 0)
+		r = bmc_init(bmc, d->ev, cfg, io->state);
+	explicit_bzero(cfg, sizeof(*cfg));
+	free(cfg);
+	if (r == 0)
+		r = check_state_unique(d, io->state);
+	return r;
+}
+
+static void daemon_done(struct daemon *d)
+{
+	d->watchdog = sd_event_source_disable_unref(d->watchdog);
+	/* In reverse: the last started stops first. */
+	while (d->n_bmc > 0) {
+		struct bmc *bmc = d->bmc[--d->n_bmc];
+
+		bmc_done(bmc);
+		free(bmc);
+	}
+	d->ev = sd_event_unref(d->ev);
+}
+
+static int watchdog_start(struct daemon *d)
+{
+	int r;
+
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
+		return 0;
+	r = sd_event_add_time_relative(d->ev, &d->watchdog, CLOCK_MONOTONIC,
+				       d->watchdog_usec / 2, 0, on_watchdog, d);
+	if (r < 0)
+		return log_error_errno(r, "watchdog timer");
+	sd_event_source_set_enabled(d->watchdog, SD_EVENT_ON);
 	return 0;
 }
 
 static int run(const struct options *o)
 {
-	static struct board_config cfg;
-	static struct bmc bmc = { .state_fd = -EBADF };
-	static uint64_t watchdog_usec;
-	sd_event *ev = NULL;
+	struct daemon d = { 0 };
 	sigset_t mask;
 	int r;
-
-	r = config_load(o->board, &cfg, print_problem, o->check ? stdout : stderr);
-	if (o->check) {
-		if (r == 0)
-			printf("%s: valid\n", o->board);
-		return r == 0 ? 0 : 1;
-	}
-	if (r < 0) {
-		log_error("%s: invalid board file", o->board);
-		return 1;
-	}
-	if (o->n_listen) {
-		cfg.lan.n_listen = 0;
-		for (unsigned i = 0; i < o->n_listen; i++) {
-			if (config_parse_endpoint(o->listen[i], &cfg.lan.listen[i]) < 0) {
-				log_error("--listen %s: not ADDR:PORT ([ADDR]:PORT for IPv6)", o->listen[i]);
-				return 1;
-			}
-			cfg.lan.n_listen++;
-		}
-	}
 
 	/* Passwords live in this process: keep them out of core dumps. */
 	prctl(PR_SET_DUMPABLE, 0);
@@ -147,37 +353,29 @@ static int run(const struct options *o)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = sd_event_default(&ev);
+	r = sd_event_default(&d.ev);
 	if (r < 0) {
 		log_error_errno(r, "event loop");
 		return 1;
 	}
-	sd_event_add_signal(ev, NULL, SIGTERM, NULL, NULL);
-	sd_event_add_signal(ev, NULL, SIGINT, NULL, NULL);
+	sd_event_add_signal(d.ev, NULL, SIGTERM, NULL, NULL);
+	sd_event_add_signal(d.ev, NULL, SIGINT, NULL, NULL);
 
-	r = bmc_init(&bmc, ev, &cfg, o->state);
-	explicit_bzero(&cfg, sizeof(cfg));
+	for (unsigned i = 0; i < o->n_inst && r >= 0; i++)
+		r = instance_start(&d, i, &o->inst[i]);
+	if (r >= 0)
+		r = watchdog_start(&d);
 	if (r < 0)
 		goto out;
 
-	if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
-		r = sd_event_add_time_relative(ev, &bmc.watchdog, CLOCK_MONOTONIC, watchdog_usec / 2,
-					       0, on_watchdog, &watchdog_usec);
-		if (r < 0) {
-			log_error_errno(r, "watchdog timer");
-			goto out;
-		}
-		sd_event_source_set_enabled(bmc.watchdog, SD_EVENT_ON);
-	}
-
 	sd_notify(0, "READY=1\nSTATUS=Serving IPMI");
-	log_info("bmcd %s ready (board %s)", BMCD_VERSION, bmc.cfg.name);
-	r = sd_event_loop(ev);
+	for (unsigned i = 0; i < d.n_bmc; i++)
+		log_info("bmcd %s ready (board %s)", BMCD_VERSION, d.bmc[i]->cfg.name);
+	r = sd_event_loop(d.ev);
 	sd_notify(0, "STOPPING=1");
 	log_info("bmcd exiting");
 out:
-	bmc_done(&bmc);
-	sd_event_unref(ev);
+	daemon_done(&d);
 	return r < 0 ? 1 : 0;
 }
 
@@ -186,7 +384,10 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	int r = parse_args(argc, argv, &o);
 
-	if (r != 0)
-		return r > 0 ? 0 : 2;
-	return run(&o);
+	if (r == 0)
+		r = o.check ? check_boards(&o) : run(&o);
+	else
+		r = r > 0 ? 0 : 2;
+	options_free(&o);
+	return r;
 }
