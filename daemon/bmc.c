@@ -88,7 +88,6 @@ void bmc_done(struct bmc *bmc)
 {
 	bmc->tick = sd_event_source_disable_unref(bmc->tick);
 	bmc->reset = sd_event_source_disable_unref(bmc->reset);
-	bmc->watchdog = sd_event_source_disable_unref(bmc->watchdog);
 	bmc_modules_done(bmc);
 	if (bmc->state_fd >= 0)
 		close(bmc->state_fd);

@@ -49,7 +49,6 @@ struct bmc {
 	struct pef *pef;			/* event filtering and alerts (pef/) */
 	struct ipmb *ipmb;		/* IPMB channels, bridging, satellites (ipmb/) */
 	unsigned modules_up;		/* bmc_modules[0..modules_up) are running */
-	sd_event_source *watchdog;	/* systemd's watchdog (main.c) */
 	sd_event_source *tick;		/* once a second: every module's tick */
 	sd_event_source *reset;		/* deferred cold/warm reset */
 	bool cold_reset;
