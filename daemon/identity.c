@@ -9,5 +9,7 @@ const struct bmc_module identity_module = {
 	.name = "identity",
 	/* board file */
 	.keys = identity_keys,
+	.defaults = identity_defaults,
+	.parse = identity_parse_config,
 	/* life, commands, events */
 };

@@ -76,6 +76,12 @@ static void get_power_sensors(struct pctx *c, json_object *obj, struct board_con
 	}
 }
 
+void dcmi_defaults(struct board_config *cfg)
+{
+	cfg->dcmi.window_s = 60;
+	cfg->dcmi.sample_ms = 1000;
+}
+
 void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	static const char *const keys[] = {
@@ -85,7 +91,7 @@ void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *c
 	json_object *obj;
 	int64_t v;
 
-	*d = (struct cfg_dcmi){ .window_s = 60, .sample_ms = 1000 };
+	/* The default names the board, known only now. */
 	snprintf(d->mc_id, sizeof(d->mc_id), "%s", cfg->name[0] ? cfg->name : "bmcd");
 	obj = cfg_section(c, root, "dcmi", keys);
 	get_power_sensors(c, obj, cfg);	/* with obj NULL: the default */

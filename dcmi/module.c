@@ -10,5 +10,6 @@ const struct bmc_module dcmi_module = {
 	/* board file */
 	.keys = dcmi_keys,
 	.parse = dcmi_parse_config,
+	.defaults = dcmi_defaults,
 	/* life, commands, events */
 };

@@ -10,5 +10,6 @@ const struct bmc_module i2c_module = {
 	/* board file */
 	.keys = i2c_keys,
 	.parse = i2c_parse_config,
+	.defaults = i2c_defaults,
 	/* life, commands, events */
 };

@@ -10,5 +10,7 @@ const struct bmc_module ipmb_module = {
 	/* board file */
 	.keys = ipmb_keys,
 	.parse = ipmb_parse_config,
+	.defaults = ipmb_defaults,
+	.check = ipmb_check_config,
 	/* life, commands, events */
 };

@@ -9,5 +9,7 @@ const struct bmc_module lan_module = {
 	.name = "lan",
 	/* board file */
 	.keys = lan_keys,
+	.defaults = lan_defaults,
+	.parse = lan_parse_config,
 	/* life, commands, events */
 };

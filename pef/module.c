@@ -10,5 +10,6 @@ const struct bmc_module pef_module = {
 	/* board file */
 	.keys = pef_keys,
 	.parse = pef_parse_config,
+	.defaults = pef_defaults,
 	/* life, commands, events */
 };

@@ -9,5 +9,7 @@ const struct bmc_module sel_module = {
 	.name = "sel",
 	/* board file */
 	.keys = sel_keys,
+	.defaults = sel_defaults,
+	.parse = sel_parse_config,
 	/* life, commands, events */
 };

@@ -10,5 +10,6 @@ const struct bmc_module sensors_module = {
 	/* board file */
 	.keys = sensors_keys,
 	.parse = sensors_parse_config,
+	.defaults = sensors_defaults,
 	/* life, commands, events */
 };

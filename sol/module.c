@@ -9,5 +9,6 @@ const struct bmc_module sol_module = {
 	.name = "sol",
 	/* board file */
 	.keys = sol_keys,
+	.parse = sol_parse_config,
 	/* life, commands, events */
 };

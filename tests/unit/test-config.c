@@ -487,18 +487,13 @@ static void test_secrets(void)
 	load("tests/boards/bad-values.json", &cfg);
 }
 
+/* Every problem, sections in module order (daemon/modules.c). */
 static void test_multiple(void)
 {
 	static const char *const want[] = {
 		"identity.device_revision: 16 is out of range 0..15",
 		"identity.firmware_version: minor 120 is out of range 0..99",
 		"identity.aux_firmware: expected 4 integers, got 3",
-		"lan.listen[0]: \"1.2.3:99\" is not ADDR:PORT",
-		"lan.cipher_suites[2]: 4 is not a supported cipher suite "
-		"(supported: 0-3, 6-8, 11, 12, 15-17)",
-		"lan.auth_types[1]: \"md2\" is not a supported auth type "
-		"(supported: none, password, md5)",
-		"lan.session_timeout: expected integer, got string",
 		"users[1].password: missing",
 		"users[2].id: 2 is already used by users[0]",
 		"users[2].name: same name as users[0]",
@@ -506,6 +501,12 @@ static void test_multiple(void)
 		"users[2].privilege: not one of callback, user, operator, administrator, no_access",
 		"host.bogus: unknown key",
 		"host.reset_ms: 600001 is out of range 0..600000",
+		"lan.listen[0]: \"1.2.3:99\" is not ADDR:PORT",
+		"lan.cipher_suites[2]: 4 is not a supported cipher suite "
+		"(supported: 0-3, 6-8, 11, 12, 15-17)",
+		"lan.auth_types[1]: \"md2\" is not a supported auth type "
+		"(supported: none, password, md5)",
+		"lan.session_timeout: expected integer, got string",
 		NULL
 	};
 	struct board_config cfg, before;

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* Board-file section "lan" (docs/board-file.md, docs/lan-config.md). */
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "daemon/config_parse.h"
+
+/* Cipher suites bmcd implements: 0-3, 6-8, 11, 12, 15-17. */
+#define SUPPORTED_CIPHERS (0xfu | 7u << 6 | 3u << 11 | 7u << 15)
+
+void lan_defaults(struct board_config *cfg)
+{
+	struct cfg_lan *l = &cfg->lan;
+
+	config_parse_endpoint("0.0.0.0:623", &l->listen[0]);
+	l->n_listen = 1;
+	l->cipher_suites = 1u << 3 | 1u << 17;
+	l->auth_md5 = true;
+	l->session_timeout_s = 60;
+	l->max_sessions = 16;
+	l->channel = 1;
+}
+
+static bool same_endpoint(const struct cfg_endpoint *a, const struct cfg_endpoint *b)
+{
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->addr;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->addr;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->addr;
+
+	if (a->addr.ss_family != b->addr.ss_family)
+		return false;
+	if (a->addr.ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+}
+
+static void parse_listen(struct pctx *c, json_object *lan, struct cfg_lan *l)
+{
+	struct cfg_endpoint eps[CFG_MAX_LISTEN];
+	char path[PATH_LEN], ipath[PATH_LEN], show[SHOW_LEN];
+	json_object *arr;
+	unsigned kept = 0, j;
+	size_t n, i;
+	bool ok = true;
+
+	arr = cfg_get_array(c, lan, "lan", "listen", false, path);
+	if (!arr)
+		return;
+	n = json_object_array_length(arr);
+	if (n == 0) {
+		cfg_report(c, path, "empty (at least one endpoint is needed)");
+		return;
+	}
+	if (n > CFG_MAX_LISTEN) {
+		cfg_report(c, path, "%zu endpoints, at most %d allowed", n, CFG_MAX_LISTEN);
+		ok = false;
+	}
+	for (i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+		struct cfg_endpoint ep;
+		const char *s;
+
+		cfg_path_index(ipath, path, i);
+		if (!cfg_is_type(c, ipath, v, json_type_string)) {
+			ok = false;
+			continue;
+		}
+		s = json_object_get_string(v);
+		cfg_escape(show, sizeof(show), s, (size_t)json_object_get_string_len(v));
+		if (config_parse_endpoint(s, &ep) < 0) {
+			cfg_report(c, ipath, "\"%s\" is not ADDR:PORT", show);
+			ok = false;
+			continue;
+		}
+		for (j = 0; j < kept && !same_endpoint(&eps[j], &ep); j++)
+			;
+		if (j < kept) {
+			cfg_report(c, ipath, "\"%s\" is listed twice", show);
+			ok = false;
+		} else if (kept < CFG_MAX_LISTEN) {
+			eps[kept++] = ep;
+		}
+	}
+	if (ok) {
+		memcpy(l->listen, eps, sizeof(eps[0]) * kept);
+		l->n_listen = kept;
+	}
+}
+
+static void parse_ciphers(struct pctx *c, json_object *lan, struct cfg_lan *l)
+{
+	char path[PATH_LEN], ipath[PATH_LEN];
+	uint32_t mask = 0;
+	json_object *arr;
+	size_t n, i;
+	bool ok = true;
+
+	arr = cfg_get_array(c, lan, "lan", "cipher_suites", false, path);
+	if (!arr)
+		return;
+	n = json_object_array_length(arr);
+	if (n == 0) {
+		cfg_report(c, path, "empty (at least one cipher suite is needed)");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+		int64_t cs;
+
+		cfg_path_index(ipath, path, i);
+		if (!cfg_is_type(c, ipath, v, json_type_int)) {
+			ok = false;
+			continue;
+		}
+		cs = json_object_get_int64(v);
+		if (cs < 0 || cs > 31 || !(SUPPORTED_CIPHERS & 1u << cs)) {
+			cfg_report(c, ipath, "%s is not a supported cipher suite "
+			       "(supported: 0-3, 6-8, 11, 12, 15-17)",
+			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+			ok = false;
+		} else if (mask & 1u << cs) {
+			cfg_report(c, ipath, "%" PRId64 " is listed twice", cs);
+			ok = false;
+		} else {
+			mask |= 1u << cs;
+		}
+	}
+	if (ok)
+		l->cipher_suites = mask;
+}
+
+static void parse_auth_types(struct pctx *c, json_object *lan, struct cfg_lan *l)
+{
+	static const char *const names[] = { "none", "password", "md5", NULL };
+	char path[PATH_LEN], ipath[PATH_LEN], show[SHOW_LEN];
+	bool seen[3] = { false, false, false };
+	json_object *arr;
+	size_t n, i;
+	bool ok = true;
+
+	arr = cfg_get_array(c, lan, "lan", "auth_types", false, path);
+	if (!arr)
+		return;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+		size_t len;
+		int t;
+
+		cfg_path_index(ipath, path, i);
+		if (!cfg_is_type(c, ipath, v, json_type_string)) {
+			ok = false;
+			continue;
+		}
+		len = (size_t)json_object_get_string_len(v);
+		t = cfg_lookup_word(json_object_get_string(v), len, names);
+		cfg_escape(show, sizeof(show), json_object_get_string(v), len);
+		if (t < 0) {
+			cfg_report(c, ipath, "\"%s\" is not a supported auth type "
+			       "(supported: none, password, md5)", show);
+			ok = false;
+		} else if (seen[t]) {
+			cfg_report(c, ipath, "\"%s\" is listed twice", show);
+			ok = false;
+		} else {
+			seen[t] = true;
+		}
+	}
+	if (ok) {
+		l->auth_none = seen[0];
+		l->auth_password = seen[1];
+		l->auth_md5 = seen[2];
+	}
+}
+
+/* K_G is a secret: its value never appears in a message. */
+static void parse_kg(struct pctx *c, json_object *lan, struct cfg_lan *l)
+{
+	char path[PATH_LEN];
+	const char *s;
+	size_t len;
+
+	if (!cfg_get_string(c, lan, "lan", "kg", false, path, &s, &len))
+		return;
+	if (len == 0)
+		cfg_report(c, path, "empty (leave lan.kg out to keep K_G unset)");
+	else if (len > sizeof(l->kg))
+		cfg_report(c, path, "longer than %zu characters", sizeof(l->kg));
+	else if (!cfg_printable_ascii(s, len))
+		cfg_report(c, path, "not printable ASCII");
+	else {
+		memset(l->kg, 0, sizeof(l->kg));
+		memcpy(l->kg, s, len);
+		l->kg_set = true;
+	}
+}
+
+static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
+{
+	static const char *const keys[] = {
+		"channel", "listen", "cipher_suites", "auth_types", "kg",
+		"session_timeout", "max_sessions", "interface", NULL
+	};
+	json_object *obj = cfg_section(c, root, "lan", keys);
+	char path[PATH_LEN], show[SHOW_LEN];
+	const char *s;
+	size_t len;
+	int64_t n;
+
+	if (!obj)
+		return;
+	if (cfg_get_int(c, obj, "lan", "channel", 1, 11, &n))
+		l->channel = (uint8_t)n;
+	parse_listen(c, obj, l);
+	parse_ciphers(c, obj, l);
+	parse_auth_types(c, obj, l);
+	parse_kg(c, obj, l);
+	if (cfg_get_int(c, obj, "lan", "session_timeout", 10, 3600, &n))
+		l->session_timeout_s = (unsigned)n;
+	if (cfg_get_int(c, obj, "lan", "max_sessions", 1, 64, &n))
+		l->max_sessions = (unsigned)n;
+	if (cfg_get_string(c, obj, "lan", "interface", false, path, &s, &len)) {
+		if (len == 0 || len >= sizeof(l->interface) || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len) {
+			cfg_escape(show, sizeof(show), s, len);
+			cfg_report(c, path, "\"%s\" is not a network interface name (1-15 of A-Z a-z 0-9 . _ -)", show);
+		} else {
+			memcpy(l->interface, s, len + 1);
+		}
+	}
+}
+
+
+void lan_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
+{
+	parse_lan(c, root, &cfg->lan);
+}
