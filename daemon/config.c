@@ -10,9 +10,9 @@
  * and parsing carries on, so one run lists everything that is wrong with a
  * file.  *cfg is only written when there were no problems at all.
  *
- * Secrets: values found inside users[] entries and lan.kg are never quoted
- * in messages, whichever key they sit under (a password pasted into the
- * wrong key must not leak either).  Scratch copies are wiped after use.
+ * Secrets: a section holding one decides which values its messages quote
+ * (channels/users_cfg.c, lan/lan_cfg.c); scratch copies are wiped after
+ * use.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -330,9 +330,10 @@ bool cfg_each(struct pctx *c, json_object *obj, const char *parent, const char *
 	if (!arr)
 		return false;
 	n = json_object_array_length(arr);
+	/* The first max are still checked: one run lists every problem. */
 	if (n > max) {
 		cfg_report(c, path, "more than %u %s", max, noun);
-		return false;
+		n = max;
 	}
 	cfg_each_of(c, arr, path, n, fn, ctx);
 	return true;

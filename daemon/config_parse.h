@@ -78,7 +78,7 @@ void cfg_get_socket_spec(struct pctx *c, json_object *obj, const char *parent, c
  * An array of objects, obj.key: fn(c, elem, path, i, ctx) for each element
  * that is an object, with its path "parent.key[i]"; any other element is
  * reported as a type error.  Absent: false, reported as missing when
- * required.  Longer than max: "more than MAX NOUN", and no element is
+ * required.  Longer than max: "more than MAX NOUN", and the first max are
  * parsed.  True when the elements were walked.
  */
 typedef void cfg_each_fn(struct pctx *c, json_object *elem, const char *path, size_t i,

@@ -116,23 +116,6 @@ static void parse_allow(struct pctx *c, json_object *v, const char *ipath, size_
 	b->allow[b->n_allow++] = a;
 }
 
-static void parse_allow_list(struct pctx *c, json_object *bus, const char *base,
-			     struct bus_ctx *bc)
-{
-	char path[PATH_LEN];
-	json_object *arr = cfg_get_array(c, bus, base, "allow", false, path);
-	size_t n;
-
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > I2C_MAX_ALLOW) {
-		cfg_report(c, path, "more than %d addresses", I2C_MAX_ALLOW);
-		n = I2C_MAX_ALLOW;
-	}
-	cfg_each_of(c, arr, path, n, parse_allow, bc);
-}
-
 static void parse_sim_device(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
 {
 	static const char *const keys[] = { "address", "size", NULL };
@@ -155,21 +138,14 @@ static void parse_sim_devices(struct pctx *c, json_object *bus, const char *base
 			      struct cfg_i2c_bus *b)
 {
 	char path[PATH_LEN];
-	json_object *arr = cfg_get_array(c, bus, base, "devices", false, path);
-	size_t n;
 
-	if (!arr)
-		return;
 	if (!b->sim) {
-		cfg_report(c, path, "simulated devices need \"sim\": true");
+		if (cfg_get_array(c, bus, base, "devices", false, path))
+			cfg_report(c, path, "simulated devices need \"sim\": true");
 		return;
 	}
-	n = json_object_array_length(arr);
-	if (n > I2C_MAX_SIM) {
-		cfg_report(c, path, "more than %d simulated devices", I2C_MAX_SIM);
-		n = I2C_MAX_SIM;
-	}
-	cfg_each_of(c, arr, path, n, parse_sim_device, b);
+	cfg_each(c, bus, base, "devices", false, I2C_MAX_SIM, "simulated devices",
+		 parse_sim_device, b);
 }
 
 static void parse_bus(struct pctx *c, json_object *v, const char *base, size_t idx, void *ctx)
@@ -231,7 +207,7 @@ static void parse_bus(struct pctx *c, json_object *v, const char *base, size_t i
 		cfg_report(c, base, "needs \"device\" (e.g. \"/dev/i2c-3\") or \"sim\": true");
 	}
 	parse_sim_devices(c, v, base, b);
-	parse_allow_list(c, v, base, &bc);
+	cfg_each(c, v, base, "allow", false, I2C_MAX_ALLOW, "addresses", parse_allow, &bc);
 
 	if (k >= 0)
 		for (unsigned j = 0; j < ic->n_buses; j++)
