@@ -352,6 +352,21 @@ json_object *cfg_section(struct pctx *c, json_object *root, const char *key,
 	return v;
 }
 
+void cfg_get_abs_path(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		      const char *what, char *out, size_t size)
+{
+	char path[PATH_LEN];
+	const char *s;
+	size_t len;
+
+	if (!cfg_get_string(c, obj, parent, key, false, path, &s, &len))
+		return;
+	if (len == 0 || len >= size || s[0] != '/')
+		cfg_report(c, path, "not an absolute %s of at most %zu bytes", what, size - 1);
+	else
+		memcpy(out, s, len + 1);
+}
+
 bool cfg_printable_ascii(const char *s, size_t len)
 {
 	size_t i;

@@ -67,6 +67,10 @@ int cfg_lookup_word(const char *s, size_t len, const char *const *list);
 int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		 const char *const *words, const char *what);
 
+/* obj.key, when there, as an absolute path into out (size bytes), else
+ * "not an absolute WHAT of at most SIZE-1 bytes". */
+void cfg_get_abs_path(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		      const char *what, char *out, size_t size);
 /* Strict unsigned decimal: 1..9 digits and nothing else. */
 bool cfg_decimal(const char *s, size_t len, unsigned *out);
 /* obj.key, when there, as "unix:/PATH" or "tcp:HOST:PORT" into out (size

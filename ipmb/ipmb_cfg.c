@@ -44,9 +44,6 @@ static void parse_channel(struct pctx *c, json_object *o, const char *base, size
 	static const char *const keys[] = { "channel", "device", NULL };
 	struct cfg_ipmb *m = ctx;
 	struct cfg_ipmb_channel *ch = &m->channels[m->n_channels];
-	char dpath[PATH_LEN];
-	const char *s;
-	size_t len;
 
 	cfg_check_keys(c, o, base, keys);
 	memset(ch, 0, sizeof(*ch));
@@ -55,13 +52,7 @@ static void parse_channel(struct pctx *c, json_object *o, const char *base, size
 	for (unsigned j = 0; j < m->n_channels; j++)
 		if (m->channels[j].number == ch->number)
 			cfg_report(c, base, "channel %u is listed twice", ch->number);
-	if (cfg_get_string(c, o, base, "device", false, dpath, &s, &len)) {
-		if (len == 0 || len >= sizeof(ch->device) || s[0] != '/')
-			cfg_report(c, dpath, "not an absolute path of at most %zu bytes",
-				   sizeof(ch->device) - 1);
-		else
-			memcpy(ch->device, s, len + 1);
-	}
+	cfg_get_abs_path(c, o, base, "device", "path", ch->device, sizeof(ch->device));
 	m->n_channels++;
 }
 

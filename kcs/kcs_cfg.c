@@ -35,8 +35,6 @@ void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 	struct cfg_kcs *k = &cfg->kcs;
 	json_object *obj = cfg_section(c, root, "kcs", keys), *arr;
 	char path[PATH_LEN];
-	const char *s;
-	size_t len;
 	int i;
 
 	if (!obj)
@@ -45,13 +43,7 @@ void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 	if (i >= 0)
 		k->backend = (enum kcs_backend_kind)i;
 	cfg_get_socket_spec(c, obj, "kcs", "listen", k->listen, sizeof(k->listen));
-	if (cfg_get_string(c, obj, "kcs", "device", false, path, &s, &len)) {
-		if (len == 0 || len >= sizeof(k->device) || s[0] != '/')
-			cfg_report(c, path, "not an absolute device path of at most %zu bytes",
-				   sizeof(k->device) - 1);
-		else
-			memcpy(k->device, s, len + 1);
-	}
+	cfg_get_abs_path(c, obj, "kcs", "device", "device path", k->device, sizeof(k->device));
 	arr = cfg_get_array(c, obj, "kcs", "allow", false, path);
 	if (arr) {
 		size_t n = json_object_array_length(arr);

@@ -363,23 +363,7 @@ void sensors_defaults(struct board_config *cfg)
 
 void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
-	char path[PATH_LEN];
-	const char *str;
-	size_t len;
-
-	if (cfg_get_string(c, root, "", "hwmon_root", false, path, &str, &len)) {
-		if (len == 0 || len >= sizeof(cfg->hwmon_root) || str[0] != '/')
-			cfg_report(c, path, "not an absolute path of at most %zu bytes",
-				   sizeof(cfg->hwmon_root) - 1);
-		else
-			memcpy(cfg->hwmon_root, str, len + 1);
-	}
-	if (cfg_get_string(c, root, "", "sim_dir", false, path, &str, &len)) {
-		if (len == 0 || len >= sizeof(cfg->sim_dir) || str[0] != '/')
-			cfg_report(c, path, "not an absolute path of at most %zu bytes",
-				   sizeof(cfg->sim_dir) - 1);
-		else
-			memcpy(cfg->sim_dir, str, len + 1);
-	}
+	cfg_get_abs_path(c, root, "", "hwmon_root", "path", cfg->hwmon_root, sizeof(cfg->hwmon_root));
+	cfg_get_abs_path(c, root, "", "sim_dir", "path", cfg->sim_dir, sizeof(cfg->sim_dir));
 	sensors_parse_list(c, root, "", cfg->sensors, SENSOR_NUM_BOARD_MAX, &cfg->n_sensors, NULL, 0);
 }

@@ -21,12 +21,7 @@ static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
 	k = cfg_get_word(c, obj, "sol", "uart", uarts, "a UART backend");
 	if (k >= 0)
 		snprintf(o->uart, sizeof(o->uart), "%s", uarts[k]);
-	if (cfg_get_string(c, obj, "sol", "tty", false, path, &s, &len)) {
-		if (len == 0 || len >= sizeof(o->tty) || s[0] != '/')
-			cfg_report(c, path, "not an absolute device path of at most %zu bytes", sizeof(o->tty) - 1);
-		else
-			memcpy(o->tty, s, len + 1);
-	}
+	cfg_get_abs_path(c, obj, "sol", "tty", "device path", o->tty, sizeof(o->tty));
 	if (cfg_get_int(c, obj, "sol", "baud", 9600, 115200, &n)) {
 		if (n != 9600 && n != 19200 && n != 38400 && n != 57600 && n != 115200) {
 			snprintf(path, sizeof(path), "sol.baud");
