@@ -306,22 +306,27 @@ json_object *cfg_get_array(struct pctx *c, json_object *obj, const char *parent,
 	return v;
 }
 
-void cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
-		 cfg_each_fn *fn, void *ctx)
+bool cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
+		 enum json_type t, cfg_each_fn *fn, void *ctx)
 {
 	char ipath[PATH_LEN];
+	bool all = true;
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(arr, i);
 
 		cfg_path_index(ipath, path, i);
-		if (cfg_is_type(c, ipath, v, json_type_object))
+		if (cfg_is_type(c, ipath, v, t))
 			fn(c, v, ipath, i, ctx);
+		else
+			all = false;
 	}
+	return all;
 }
 
-bool cfg_each(struct pctx *c, json_object *obj, const char *parent, const char *key,
-	      bool required, unsigned max, const char *noun, cfg_each_fn *fn, void *ctx)
+bool cfg_each_type(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		   bool required, unsigned max, const char *noun, enum json_type t,
+		   cfg_each_fn *fn, void *ctx)
 {
 	char path[PATH_LEN];
 	json_object *arr = cfg_get_array(c, obj, parent, key, required, path);
@@ -335,7 +340,7 @@ bool cfg_each(struct pctx *c, json_object *obj, const char *parent, const char *
 		cfg_report(c, path, "more than %u %s", max, noun);
 		n = max;
 	}
-	cfg_each_of(c, arr, path, n, fn, ctx);
+	cfg_each_of(c, arr, path, n, t, fn, ctx);
 	return true;
 }
 

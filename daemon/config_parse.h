@@ -81,18 +81,25 @@ void cfg_get_socket_spec(struct pctx *c, json_object *obj, const char *parent, c
 /*
  * An array of objects, obj.key: fn(c, elem, path, i, ctx) for each element
  * that is an object, with its path "parent.key[i]"; any other element is
- * reported as a type error.  Absent: false, reported as missing when
+ * reported as a type error (cfg_each_type: elements of type t).  Absent: false, reported as missing when
  * required.  Longer than max: "more than MAX NOUN", and the first max are
  * parsed.  True when the elements were walked.
  */
 typedef void cfg_each_fn(struct pctx *c, json_object *elem, const char *path, size_t i,
 			 void *ctx);
-bool cfg_each(struct pctx *c, json_object *obj, const char *parent, const char *key,
-	      bool required, unsigned max, const char *noun, cfg_each_fn *fn, void *ctx);
-/* The same for the first n elements of arr (path 'path'), for a list whose
- * length the caller checks with a message of its own. */
-void cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
-		 cfg_each_fn *fn, void *ctx);
+bool cfg_each_type(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		   bool required, unsigned max, const char *noun, enum json_type t,
+		   cfg_each_fn *fn, void *ctx);
+static inline bool cfg_each(struct pctx *c, json_object *obj, const char *parent, const char *key,
+			    bool required, unsigned max, const char *noun, cfg_each_fn *fn, void *ctx)
+{
+	return cfg_each_type(c, obj, parent, key, required, max, noun, json_type_object, fn, ctx);
+}
+/* The same for the first n elements of arr (path 'path') that are of type
+ * t, for a list whose length the caller checks with a message of its own;
+ * false when any element was not of type t. */
+bool cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
+		 enum json_type t, cfg_each_fn *fn, void *ctx);
 
 /* Sections parsed next to their subsystems: each module's board-file hooks
  * (struct bmc_module), in module order. */

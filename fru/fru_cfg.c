@@ -60,29 +60,19 @@ static void text_field(struct pctx *c, const char *path, const char *s, size_t l
 	}
 }
 
+static void custom_one(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
+{
+	struct fru_area_src *a = ctx;
+
+	text_field(c, ipath, json_object_get_string(v), (size_t)json_object_get_string_len(v),
+		   &a->f[a->n++]);
+}
+
 static void parse_custom(struct pctx *c, json_object *obj, const char *base,
 			 enum fru_area_kind kind, struct fru_area_src *a)
 {
-	char path[PATH_LEN], ipath[PATH_LEN];
-	json_object *arr = cfg_get_array(c, obj, base, "custom", false, path);
-	size_t n;
-
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > (size_t)MAX_CUSTOM(kind)) {
-		cfg_report(c, path, "more than %d custom fields", MAX_CUSTOM(kind));
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_string))
-			continue;
-		text_field(c, ipath, json_object_get_string(v),
-			   (size_t)json_object_get_string_len(v), &a->f[a->n++]);
-	}
+	cfg_each_type(c, obj, base, "custom", false, (unsigned)MAX_CUSTOM(kind), "custom fields",
+		      json_type_string, custom_one, a);
 }
 
 /* "YYYY-MM-DD HH:MM" (or with 'T', optional ":SS" and "Z"), UTC, or an
@@ -451,5 +441,5 @@ void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 		cfg_report(c, path, "%zu FRU devices; bmcd supports at most %d", n, CFG_MAX_FRUS);
 		n = CFG_MAX_FRUS;
 	}
-	cfg_each_of(c, arr, path, n, parse_fru, &fl);
+	cfg_each_of(c, arr, path, n, json_type_object, parse_fru, &fl);
 }

@@ -248,5 +248,5 @@ void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 		cfg_report(c, path, "%zu buses; bmcd supports at most %d", n, I2C_MAX_BUSES);
 		n = I2C_MAX_BUSES;
 	}
-	cfg_each_of(c, arr, path, n, parse_bus, cfg);
+	cfg_each_of(c, arr, path, n, json_type_object, parse_bus, cfg);
 }

@@ -28,13 +28,22 @@ static bool parse_allow(const char *s, uint16_t *v, uint8_t *any)
 	return true;
 }
 
+static void allow_one(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
+{
+	struct cfg_kcs *k = ctx;
+
+	if (!parse_allow(json_object_get_string(v), &k->allow[k->n_allow], &k->allow_any[k->n_allow]))
+		cfg_report(c, ipath, "not \"NETFN:CMD\" or \"NETFN:*\" in hex (e.g. \"06:01\")");
+	else
+		k->n_allow++;
+}
+
 void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	static const char *const keys[] = { "backend", "listen", "device", "allow", NULL };
 	static const char *const backends[] = { "none", "extern", "device", NULL };
 	struct cfg_kcs *k = &cfg->kcs;
-	json_object *obj = cfg_section(c, root, "kcs", keys), *arr;
-	char path[PATH_LEN];
+	json_object *obj = cfg_section(c, root, "kcs", keys);
 	int i;
 
 	if (!obj)
@@ -44,26 +53,8 @@ void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 		k->backend = (enum kcs_backend_kind)i;
 	cfg_get_socket_spec(c, obj, "kcs", "listen", k->listen, sizeof(k->listen));
 	cfg_get_abs_path(c, obj, "kcs", "device", "device path", k->device, sizeof(k->device));
-	arr = cfg_get_array(c, obj, "kcs", "allow", false, path);
-	if (arr) {
-		size_t n = json_object_array_length(arr);
-
-		if (n > KCS_ALLOW_MAX)
-			cfg_report(c, path, "more than %d entries", KCS_ALLOW_MAX);
-		for (size_t j = 0; j < n && j < KCS_ALLOW_MAX; j++) {
-			json_object *v = json_object_array_get_idx(arr, j);
-			char ipath[PATH_LEN];
-
-			cfg_path_index(ipath, path, j);
-			if (!cfg_is_type(c, ipath, v, json_type_string))
-				continue;
-			if (!parse_allow(json_object_get_string(v), &k->allow[k->n_allow],
-					 &k->allow_any[k->n_allow]))
-				cfg_report(c, ipath, "not \"NETFN:CMD\" or \"NETFN:*\" in hex (e.g. \"06:01\")");
-			else
-				k->n_allow++;
-		}
-	}
+	cfg_each_type(c, obj, "kcs", "allow", false, KCS_ALLOW_MAX, "entries", json_type_string,
+		      allow_one, k);
 	if (k->backend == KCS_EXTERN && !k->listen[0])
 		cfg_report(c, "kcs.listen", "missing (kcs.backend is \"extern\")");
 	if (k->backend == KCS_DEVICE && !k->device[0])

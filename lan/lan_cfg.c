@@ -2,6 +2,7 @@
 /* Board-file section "lan" (docs/board-file.md, docs/lan-config.md). */
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "daemon/config_parse.h"
@@ -38,142 +39,135 @@ static bool same_endpoint(const struct cfg_endpoint *a, const struct cfg_endpoin
 	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
 }
 
+/* What the list parsers below carry from one entry to the next. */
+struct lan_list {
+	bool ok;			/* every entry so far is good */
+	struct cfg_endpoint eps[CFG_MAX_LISTEN];
+	unsigned kept;
+	uint32_t mask;			/* cipher suites */
+	bool seen[3];			/* auth types */
+};
+
+/* lan.KEY, an array of t: fn for each entry of that type.  l->ok stays
+ * true only when the array is there and every entry good.  'empty' is the
+ * message for an empty list (NULL: allowed); only the endpoints have a
+ * maximum ('max'). */
+static void lan_each(struct pctx *c, json_object *lan, const char *key, const char *empty,
+		     size_t max, enum json_type t, cfg_each_fn *fn, struct lan_list *l)
+{
+	char path[PATH_LEN];
+	json_object *arr = cfg_get_array(c, lan, "lan", key, false, path);
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	if (!arr || (n == 0 && empty)) {
+		if (arr)
+			cfg_report(c, path, "%s", empty);
+		l->ok = false;
+		return;
+	}
+	if (n > max) {
+		cfg_report(c, path, "%zu endpoints, at most %zu allowed", n, max);
+		l->ok = false;
+	}
+	if (!cfg_each_of(c, arr, path, n, t, fn, l))
+		l->ok = false;
+}
+
+static void listen_one(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
+{
+	struct lan_list *ll = ctx;
+	const char *s = json_object_get_string(v);
+	char show[SHOW_LEN];
+	struct cfg_endpoint ep;
+	unsigned j;
+
+	cfg_escape(show, sizeof(show), s, (size_t)json_object_get_string_len(v));
+	if (config_parse_endpoint(s, &ep) < 0) {
+		cfg_report(c, ipath, "\"%s\" is not ADDR:PORT", show);
+		ll->ok = false;
+		return;
+	}
+	for (j = 0; j < ll->kept && !same_endpoint(&ll->eps[j], &ep); j++)
+		;
+	if (j < ll->kept) {
+		cfg_report(c, ipath, "\"%s\" is listed twice", show);
+		ll->ok = false;
+	} else if (ll->kept < CFG_MAX_LISTEN) {
+		ll->eps[ll->kept++] = ep;
+	}
+}
+
 static void parse_listen(struct pctx *c, json_object *lan, struct cfg_lan *l)
 {
-	struct cfg_endpoint eps[CFG_MAX_LISTEN];
-	char path[PATH_LEN], ipath[PATH_LEN], show[SHOW_LEN];
-	json_object *arr;
-	unsigned kept = 0, j;
-	size_t n, i;
-	bool ok = true;
+	struct lan_list ll = { .ok = true };
 
-	arr = cfg_get_array(c, lan, "lan", "listen", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n == 0) {
-		cfg_report(c, path, "empty (at least one endpoint is needed)");
-		return;
+	lan_each(c, lan, "listen", "empty (at least one endpoint is needed)", CFG_MAX_LISTEN,
+		 json_type_string, listen_one, &ll);
+	if (ll.ok) {
+		memcpy(l->listen, ll.eps, sizeof(ll.eps[0]) * ll.kept);
+		l->n_listen = ll.kept;
 	}
-	if (n > CFG_MAX_LISTEN) {
-		cfg_report(c, path, "%zu endpoints, at most %d allowed", n, CFG_MAX_LISTEN);
-		ok = false;
-	}
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		struct cfg_endpoint ep;
-		const char *s;
+}
 
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_string)) {
-			ok = false;
-			continue;
-		}
-		s = json_object_get_string(v);
-		cfg_escape(show, sizeof(show), s, (size_t)json_object_get_string_len(v));
-		if (config_parse_endpoint(s, &ep) < 0) {
-			cfg_report(c, ipath, "\"%s\" is not ADDR:PORT", show);
-			ok = false;
-			continue;
-		}
-		for (j = 0; j < kept && !same_endpoint(&eps[j], &ep); j++)
-			;
-		if (j < kept) {
-			cfg_report(c, ipath, "\"%s\" is listed twice", show);
-			ok = false;
-		} else if (kept < CFG_MAX_LISTEN) {
-			eps[kept++] = ep;
-		}
-	}
-	if (ok) {
-		memcpy(l->listen, eps, sizeof(eps[0]) * kept);
-		l->n_listen = kept;
+static void cipher_one(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
+{
+	struct lan_list *ll = ctx;
+	int64_t cs = json_object_get_int64(v);
+
+	if (cs < 0 || cs > 31 || !(SUPPORTED_CIPHERS & 1u << cs)) {
+		cfg_report(c, ipath, "%s is not a supported cipher suite "
+		       "(supported: 0-3, 6-8, 11, 12, 15-17)",
+		       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		ll->ok = false;
+	} else if (ll->mask & 1u << cs) {
+		cfg_report(c, ipath, "%" PRId64 " is listed twice", cs);
+		ll->ok = false;
+	} else {
+		ll->mask |= 1u << cs;
 	}
 }
 
 static void parse_ciphers(struct pctx *c, json_object *lan, struct cfg_lan *l)
 {
-	char path[PATH_LEN], ipath[PATH_LEN];
-	uint32_t mask = 0;
-	json_object *arr;
-	size_t n, i;
-	bool ok = true;
+	struct lan_list ll = { .ok = true };
 
-	arr = cfg_get_array(c, lan, "lan", "cipher_suites", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n == 0) {
-		cfg_report(c, path, "empty (at least one cipher suite is needed)");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		int64_t cs;
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_int)) {
-			ok = false;
-			continue;
-		}
-		cs = json_object_get_int64(v);
-		if (cs < 0 || cs > 31 || !(SUPPORTED_CIPHERS & 1u << cs)) {
-			cfg_report(c, ipath, "%s is not a supported cipher suite "
-			       "(supported: 0-3, 6-8, 11, 12, 15-17)",
-			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-			ok = false;
-		} else if (mask & 1u << cs) {
-			cfg_report(c, ipath, "%" PRId64 " is listed twice", cs);
-			ok = false;
-		} else {
-			mask |= 1u << cs;
-		}
-	}
-	if (ok)
-		l->cipher_suites = mask;
+	lan_each(c, lan, "cipher_suites", "empty (at least one cipher suite is needed)", SIZE_MAX,
+		 json_type_int, cipher_one, &ll);
+	if (ll.ok)
+		l->cipher_suites = ll.mask;
 }
 
-static void parse_auth_types(struct pctx *c, json_object *lan, struct cfg_lan *l)
+static void auth_type_one(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
 {
 	static const char *const names[] = { "none", "password", "md5", NULL };
-	char path[PATH_LEN], ipath[PATH_LEN], show[SHOW_LEN];
-	bool seen[3] = { false, false, false };
-	json_object *arr;
-	size_t n, i;
-	bool ok = true;
+	struct lan_list *ll = ctx;
+	size_t len = (size_t)json_object_get_string_len(v);
+	int t = cfg_lookup_word(json_object_get_string(v), len, names);
+	char show[SHOW_LEN];
 
-	arr = cfg_get_array(c, lan, "lan", "auth_types", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		size_t len;
-		int t;
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_string)) {
-			ok = false;
-			continue;
-		}
-		len = (size_t)json_object_get_string_len(v);
-		t = cfg_lookup_word(json_object_get_string(v), len, names);
-		cfg_escape(show, sizeof(show), json_object_get_string(v), len);
-		if (t < 0) {
-			cfg_report(c, ipath, "\"%s\" is not a supported auth type "
-			       "(supported: none, password, md5)", show);
-			ok = false;
-		} else if (seen[t]) {
-			cfg_report(c, ipath, "\"%s\" is listed twice", show);
-			ok = false;
-		} else {
-			seen[t] = true;
-		}
+	cfg_escape(show, sizeof(show), json_object_get_string(v), len);
+	if (t < 0) {
+		cfg_report(c, ipath, "\"%s\" is not a supported auth type "
+		       "(supported: none, password, md5)", show);
+		ll->ok = false;
+	} else if (ll->seen[t]) {
+		cfg_report(c, ipath, "\"%s\" is listed twice", show);
+		ll->ok = false;
+	} else {
+		ll->seen[t] = true;
 	}
-	if (ok) {
-		l->auth_none = seen[0];
-		l->auth_password = seen[1];
-		l->auth_md5 = seen[2];
+}
+
+/* An empty list is allowed: no IPMI 1.5 authentication at all. */
+static void parse_auth_types(struct pctx *c, json_object *lan, struct cfg_lan *l)
+{
+	struct lan_list ll = { .ok = true };
+
+	lan_each(c, lan, "auth_types", NULL, SIZE_MAX, json_type_string, auth_type_one, &ll);
+	if (ll.ok) {
+		l->auth_none = ll.seen[0];
+		l->auth_password = ll.seen[1];
+		l->auth_md5 = ll.seen[2];
 	}
 }
 
