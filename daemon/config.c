@@ -344,6 +344,21 @@ bool cfg_each_type(struct pctx *c, json_object *obj, const char *parent, const c
 	return true;
 }
 
+json_object *cfg_get_array_max(struct pctx *c, json_object *obj, const char *parent,
+			       const char *key, size_t max, const char *noun, char *path, size_t *n)
+{
+	json_object *arr = cfg_get_array(c, obj, parent, key, false, path);
+
+	if (!arr)
+		return NULL;
+	*n = json_object_array_length(arr);
+	if (*n > max) {
+		cfg_report(c, path, "%zu %s; bmcd supports at most %zu", *n, noun, max);
+		*n = max;
+	}
+	return arr;
+}
+
 /* A top-level section: an object whose keys are all known. */
 json_object *cfg_section(struct pctx *c, json_object *root, const char *key,
 			    const char *const *known)

@@ -101,6 +101,11 @@ static inline bool cfg_each(struct pctx *c, json_object *obj, const char *parent
 bool cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
 		 enum json_type t, cfg_each_fn *fn, void *ctx);
 
+/* obj.key, an array, and in *n its length up to max; beyond, "N NOUN;
+ * bmcd supports at most MAX" (what a device list says). */
+json_object *cfg_get_array_max(struct pctx *c, json_object *obj, const char *parent,
+			       const char *key, size_t max, const char *noun, char *path, size_t *n);
+
 /* Sections parsed next to their subsystems: each module's board-file hooks
  * (struct bmc_module), in module order. */
 void identity_defaults(struct board_config *cfg);

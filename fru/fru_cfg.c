@@ -433,13 +433,7 @@ void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 	json_object *arr;
 	size_t n;
 
-	arr = cfg_get_array(c, root, "", "fru", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > CFG_MAX_FRUS) {
-		cfg_report(c, path, "%zu FRU devices; bmcd supports at most %d", n, CFG_MAX_FRUS);
-		n = CFG_MAX_FRUS;
-	}
-	cfg_each_of(c, arr, path, n, json_type_object, parse_fru, &fl);
+	arr = cfg_get_array_max(c, root, "", "fru", CFG_MAX_FRUS, "FRU devices", path, &n);
+	if (arr)
+		cfg_each_of(c, arr, path, n, json_type_object, parse_fru, &fl);
 }

@@ -240,13 +240,7 @@ void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 	k = cfg_get_word(c, obj, "i2c", "privilege", privs, "a privilege level");
 	if (k >= 0)
 		ic->privilege = k == 0 ? PRIV_OPERATOR : PRIV_ADMIN;
-	arr = cfg_get_array(c, obj, "i2c", "buses", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > I2C_MAX_BUSES) {
-		cfg_report(c, path, "%zu buses; bmcd supports at most %d", n, I2C_MAX_BUSES);
-		n = I2C_MAX_BUSES;
-	}
-	cfg_each_of(c, arr, path, n, json_type_object, parse_bus, cfg);
+	arr = cfg_get_array_max(c, obj, "i2c", "buses", I2C_MAX_BUSES, "buses", path, &n);
+	if (arr)
+		cfg_each_of(c, arr, path, n, json_type_object, parse_bus, cfg);
 }
