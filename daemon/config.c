@@ -372,6 +372,25 @@ json_object *cfg_section(struct pctx *c, json_object *root, const char *key,
 	return v;
 }
 
+int cfg_get_ascii(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		  bool required, size_t max, const char *empty, const char **s)
+{
+	char path[PATH_LEN];
+	size_t len;
+
+	if (!cfg_get_string(c, obj, parent, key, required, path, s, &len))
+		return -1;
+	if (len == 0)
+		cfg_report(c, path, "%s", empty);
+	else if (len > max)
+		cfg_report(c, path, "longer than %zu characters", max);
+	else if (!cfg_printable_ascii(*s, len))
+		cfg_report(c, path, "not printable ASCII");
+	else
+		return (int)len;
+	return -1;
+}
+
 void cfg_get_abs_path(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		      const char *what, char *out, size_t size)
 {

@@ -67,6 +67,11 @@ int cfg_lookup_word(const char *s, size_t len, const char *const *list);
 int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		 const char *const *words, const char *what);
 
+/* obj.key, printable ASCII of 1..max characters (never quoted: it may be
+ * a secret): its length and *s, or -1 when absent or reported ('empty' is
+ * the message for ""). */
+int cfg_get_ascii(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		  bool required, size_t max, const char *empty, const char **s);
 /* obj.key, when there, as an absolute path into out (size bytes), else
  * "not an absolute WHAT of at most SIZE-1 bytes". */
 void cfg_get_abs_path(struct pctx *c, json_object *obj, const char *parent, const char *key,

@@ -15,20 +15,11 @@ void identity_defaults(struct board_config *cfg)
 
 static void parse_name(struct pctx *c, json_object *root, struct board_config *cfg)
 {
-	char path[PATH_LEN];
 	const char *s;
-	size_t len;
+	int len = cfg_get_ascii(c, root, "", "name", true, sizeof(cfg->name) - 1, "empty", &s);
 
-	if (!cfg_get_string(c, root, "", "name", true, path, &s, &len))
-		return;
-	if (len == 0)
-		cfg_report(c, path, "empty");
-	else if (len >= sizeof(cfg->name))
-		cfg_report(c, path, "longer than %zu characters", sizeof(cfg->name) - 1);
-	else if (!cfg_printable_ascii(s, len))
-		cfg_report(c, path, "not printable ASCII");
-	else
-		memcpy(cfg->name, s, len + 1);
+	if (len >= 0)
+		memcpy(cfg->name, s, (size_t)len + 1);
 }
 
 static void parse_fw_version(struct pctx *c, json_object *obj, struct cfg_identity *id)

@@ -174,23 +174,15 @@ static void parse_auth_types(struct pctx *c, json_object *lan, struct cfg_lan *l
 /* K_G is a secret: its value never appears in a message. */
 static void parse_kg(struct pctx *c, json_object *lan, struct cfg_lan *l)
 {
-	char path[PATH_LEN];
 	const char *s;
-	size_t len;
+	int len = cfg_get_ascii(c, lan, "lan", "kg", false, sizeof(l->kg),
+				"empty (leave lan.kg out to keep K_G unset)", &s);
 
-	if (!cfg_get_string(c, lan, "lan", "kg", false, path, &s, &len))
+	if (len < 0)
 		return;
-	if (len == 0)
-		cfg_report(c, path, "empty (leave lan.kg out to keep K_G unset)");
-	else if (len > sizeof(l->kg))
-		cfg_report(c, path, "longer than %zu characters", sizeof(l->kg));
-	else if (!cfg_printable_ascii(s, len))
-		cfg_report(c, path, "not printable ASCII");
-	else {
-		memset(l->kg, 0, sizeof(l->kg));
-		memcpy(l->kg, s, len);
-		l->kg_set = true;
-	}
+	memset(l->kg, 0, sizeof(l->kg));
+	memcpy(l->kg, s, (size_t)len);
+	l->kg_set = true;
 }
 
 static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
