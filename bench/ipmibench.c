@@ -295,6 +295,7 @@ static void worker(int idx, struct wres *r, long long quota, int ready_w, int go
 	}
 	r->t_end_ns = now_ns();
 	r->cpu_us = self_cpu_us() - cpu0;
+	(void)idx;
 
 	c = 'D';
 	if (write(done_w, &c, 1) < 0)
