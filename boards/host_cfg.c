@@ -62,7 +62,6 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	gpio_parse_config(c, obj, h);
 }
 
-
 void host_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	parse_host(c, root, &cfg->host);

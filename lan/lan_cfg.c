@@ -220,7 +220,6 @@ static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
 	}
 }
 
-
 void lan_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	parse_lan(c, root, &cfg->lan);

@@ -42,7 +42,6 @@ static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
 		cfg_report(c, "sol.socket", "missing (sol.uart is \"socket\")");
 }
 
-
 void sol_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	parse_sol(c, root, &cfg->sol);
