@@ -110,9 +110,6 @@ void gpio_parse_config(struct pctx *c, json_object *host, struct cfg_host *h)
 	char path[PATH_LEN];
 	json_object *obj;
 
-	*g = (struct cfg_gpio){
-		.power_pulse_ms = 200, .force_off_ms = 6000, .reset_pulse_ms = 200, .nmi_pulse_ms = 200,
-	};
 	if (!cfg_find(c, host, "host", "gpio", used, path, &obj))
 		return;
 	if (!cfg_is_type(c, path, obj, json_type_object))

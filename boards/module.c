@@ -99,6 +99,8 @@ const struct bmc_module host_module = {
 	.name = "host",
 	/* board file */
 	.keys = host_keys,
+	.defaults = host_defaults,
+	.parse = host_parse_config,
 	/* life, commands, events */
 	MODULE_PART(power),
 	.init = host_init,

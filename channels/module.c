@@ -59,6 +59,8 @@ const struct bmc_module users_module = {
 	.name = "users",
 	/* board file */
 	.keys = users_keys,
+	.defaults = users_defaults,
+	.parse = users_parse_config,
 	/* life, commands, events */
 	MODULE_PART(users),
 	.cmds = users_cmds,

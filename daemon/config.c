@@ -3,15 +3,16 @@
  * Board file parser (format: docs/board-file.md).
  *
  * The JSON is parsed strictly by json-c (no comments, no trailing commas,
- * valid UTF-8), then walked section by section into a scratch copy of
- * struct board_config that starts out holding the defaults.  Every problem
+ * valid UTF-8), then handed to every module of bmc_modules[] in turn, each
+ * parsing its own sections (daemon/module.h) into a scratch copy of struct
+ * board_config that starts out holding every module's defaults.  Every problem
  * is reported through the caller's callback as "KEY.PATH: what is wrong"
  * and parsing carries on, so one run lists everything that is wrong with a
  * file.  *cfg is only written when there were no problems at all.
  *
- * Secrets: values found inside users[] entries and lan.kg are never quoted
- * in messages, whichever key they sit under (a password pasted into the
- * wrong key must not leak either).  Scratch copies are wiped after use.
+ * Secrets: a section holding one decides which values its messages quote
+ * (channels/users_cfg.c, lan/lan_cfg.c); scratch copies are wiped after
+ * use.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -29,12 +30,10 @@
 #include <json-c/json.h>
 
 #include "daemon/config_parse.h"
+#include "daemon/module.h"
 
 #define CFG_FILE_MAX (1024 * 1024)	/* board files larger than this are refused */
 #define MSG_LEN 512
-
-/* Cipher suites bmcd implements: 0-3, 6-8, 11, 12, 15-17. */
-#define SUPPORTED_CIPHERS (0xfu | 7u << 6 | 3u << 11 | 7u << 15)
 
 
 /* ------------------------------------------------------------------ */
@@ -269,14 +268,6 @@ bool cfg_get_number(struct pctx *c, json_object *obj, const char *parent, const 
 	return true;
 }
 
-static void get_ms(struct pctx *c, json_object *obj, const char *key, unsigned *out)
-{
-	int64_t n;
-
-	if (cfg_get_int(c, obj, "host", key, 0, 600000, &n))
-		*out = (unsigned)n;
-}
-
 bool cfg_get_bool(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		     bool *out)
 {
@@ -315,6 +306,59 @@ json_object *cfg_get_array(struct pctx *c, json_object *obj, const char *parent,
 	return v;
 }
 
+bool cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
+		 enum json_type t, cfg_each_fn *fn, void *ctx)
+{
+	char ipath[PATH_LEN];
+	bool all = true;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+
+		cfg_path_index(ipath, path, i);
+		if (cfg_is_type(c, ipath, v, t))
+			fn(c, v, ipath, i, ctx);
+		else
+			all = false;
+	}
+	return all;
+}
+
+bool cfg_each_type(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		   bool required, unsigned max, const char *noun, enum json_type t,
+		   cfg_each_fn *fn, void *ctx)
+{
+	char path[PATH_LEN];
+	json_object *arr = cfg_get_array(c, obj, parent, key, required, path);
+	size_t n;
+
+	if (!arr)
+		return false;
+	n = json_object_array_length(arr);
+	/* The first max are still checked: one run lists every problem. */
+	if (n > max) {
+		cfg_report(c, path, "more than %u %s", max, noun);
+		n = max;
+	}
+	cfg_each_of(c, arr, path, n, t, fn, ctx);
+	return true;
+}
+
+json_object *cfg_get_array_max(struct pctx *c, json_object *obj, const char *parent,
+			       const char *key, size_t max, const char *noun, char *path, size_t *n)
+{
+	json_object *arr = cfg_get_array(c, obj, parent, key, false, path);
+
+	if (!arr)
+		return NULL;
+	*n = json_object_array_length(arr);
+	if (*n > max) {
+		cfg_report(c, path, "%zu %s; bmcd supports at most %zu", *n, noun, max);
+		*n = max;
+	}
+	return arr;
+}
+
 /* A top-level section: an object whose keys are all known. */
 json_object *cfg_section(struct pctx *c, json_object *root, const char *key,
 			    const char *const *known)
@@ -326,6 +370,40 @@ json_object *cfg_section(struct pctx *c, json_object *root, const char *key,
 		return NULL;
 	cfg_check_keys(c, v, key, known);
 	return v;
+}
+
+int cfg_get_ascii(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		  bool required, size_t max, const char *empty, const char **s)
+{
+	char path[PATH_LEN];
+	size_t len;
+
+	if (!cfg_get_string(c, obj, parent, key, required, path, s, &len))
+		return -1;
+	if (len == 0)
+		cfg_report(c, path, "%s", empty);
+	else if (len > max)
+		cfg_report(c, path, "longer than %zu characters", max);
+	else if (!cfg_printable_ascii(*s, len))
+		cfg_report(c, path, "not printable ASCII");
+	else
+		return (int)len;
+	return -1;
+}
+
+void cfg_get_abs_path(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		      const char *what, char *out, size_t size)
+{
+	char path[PATH_LEN];
+	const char *s;
+	size_t len;
+
+	if (!cfg_get_string(c, obj, parent, key, false, path, &s, &len))
+		return;
+	if (len == 0 || len >= size || s[0] != '/')
+		cfg_report(c, path, "not an absolute %s of at most %zu bytes", what, size - 1);
+	else
+		memcpy(out, s, len + 1);
 }
 
 bool cfg_printable_ascii(const char *s, size_t len)
@@ -349,8 +427,30 @@ int cfg_lookup_word(const char *s, size_t len, const char *const *list)
 	return -1;
 }
 
-/* Strict unsigned decimal: 1..9 digits and nothing else. */
-static bool decimal(const char *s, size_t len, unsigned *out)
+/* A string that must be one of 'words' (NULL-terminated): its index, or
+ * -1 when the key is absent or the value is not one of them (reported as
+ * '"x" is not <what> (w1, w2, ...)'). */
+int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		    const char *const *words, const char *what)
+{
+	char path[PATH_LEN], show[SHOW_LEN], list[128] = "";
+	const char *s;
+	size_t len;
+	int k;
+
+	if (!cfg_get_string(c, obj, parent, key, false, path, &s, &len))
+		return -1;
+	k = cfg_lookup_word(s, len, words);
+	if (k >= 0)
+		return k;
+	for (const char *const *w = words; *w; w++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", w == words ? "" : ", ", *w);
+	cfg_escape(show, sizeof(show), s, len);
+	cfg_report(c, path, "\"%s\" is not %s (%s)", show, what, list);
+	return -1;
+}
+
+bool cfg_decimal(const char *s, size_t len, unsigned *out)
 {
 	unsigned v = 0;
 	size_t i;
@@ -368,6 +468,24 @@ static bool decimal(const char *s, size_t len, unsigned *out)
 
 /* ------------------------------------------------------------------ */
 /* Endpoints                                                           */
+
+void cfg_get_socket_spec(struct pctx *c, json_object *obj, const char *parent, const char *key,
+			 char *out, size_t size)
+{
+	char path[PATH_LEN];
+	const char *s;
+	size_t len;
+	struct cfg_endpoint ep;
+
+	if (!cfg_get_string(c, obj, parent, key, false, path, &s, &len))
+		return;
+	if (len >= size || (strncmp(s, "unix:/", 6) && strncmp(s, "tcp:", 4)) ||
+	    (!strncmp(s, "tcp:", 4) && config_parse_endpoint(s + 4, &ep) < 0))
+		cfg_report(c, path, "not \"unix:/PATH\" or \"tcp:HOST:PORT\" (at most %zu bytes)",
+			   size - 1);
+	else
+		memcpy(out, s, len + 1);
+}
 
 static bool split_endpoint(const char *text, char *host, size_t hsize, int *family,
 			   const char **port)
@@ -409,7 +527,7 @@ int config_parse_endpoint(const char *text, struct cfg_endpoint *ep)
 	len = strnlen(text, sizeof(tmp.text));
 	if (len >= sizeof(tmp.text) || !split_endpoint(text, host, sizeof(host), &family, &port_s))
 		return -EINVAL;
-	if (port_s[0] == '0' || !decimal(port_s, strlen(port_s), &port) || port > 65535)
+	if (port_s[0] == '0' || !cfg_decimal(port_s, strlen(port_s), &port) || port > 65535)
 		return -EINVAL;
 
 	memset(&tmp, 0, sizeof(tmp));
@@ -435,654 +553,49 @@ int config_parse_endpoint(const char *text, struct cfg_endpoint *ep)
 	return 0;
 }
 
-static bool same_endpoint(const struct cfg_endpoint *a, const struct cfg_endpoint *b)
-{
-	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
-	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->addr;
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->addr;
-	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->addr;
-
-	if (a->addr.ss_family != b->addr.ss_family)
-		return false;
-	if (a->addr.ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port &&
-		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return a6->sin6_port == b6->sin6_port &&
-	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
-}
-
 /* ------------------------------------------------------------------ */
-/* Sections                                                            */
+/* The sections: every module's                                        */
 
 static void set_defaults(struct board_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->identity.device_id = 32;
-	cfg->identity.fw_major = 0;
-	cfg->identity.fw_minor = 1;
-	cfg->identity.manufacturer_id = 32473;	/* RFC 5612 documentation number */
-	cfg->identity.product_id = 1;
-
-	config_parse_endpoint("0.0.0.0:623", &cfg->lan.listen[0]);
-	cfg->lan.n_listen = 1;
-	cfg->lan.cipher_suites = 1u << 3 | 1u << 17;
-	cfg->lan.auth_md5 = true;
-	cfg->lan.session_timeout_s = 60;
-	cfg->lan.max_sessions = 16;
-	cfg->lan.channel = 1;
-
-	cfg->max_users = 15;
-	cfg->sel_capacity = 4096;
-
-	strcpy(cfg->host.backend, "sim");
-	cfg->host.power_on_ms = 1500;
-	cfg->host.power_off_ms = 500;
-	cfg->host.soft_off_ms = 3000;
-	cfg->host.cycle_interval_ms = 1000;
-	cfg->host.reset_ms = 200;
+	for (const struct bmc_module *const *m = bmc_modules; *m; m++)
+		if ((*m)->defaults)
+			(*m)->defaults(cfg);
 }
 
-static void parse_name(struct pctx *c, json_object *root, struct board_config *cfg)
+/* An unknown top-level key is one no module owns. */
+static void check_root_keys(struct pctx *c, json_object *root)
 {
-	char path[PATH_LEN];
-	const char *s;
-	size_t len;
+	json_object_object_foreach(root, key, val) {
+		const struct bmc_module *const *m;
+		char path[PATH_LEN];
 
-	if (!cfg_get_string(c, root, "", "name", true, path, &s, &len))
-		return;
-	if (len == 0)
-		cfg_report(c, path, "empty");
-	else if (len >= sizeof(cfg->name))
-		cfg_report(c, path, "longer than %zu characters", sizeof(cfg->name) - 1);
-	else if (!cfg_printable_ascii(s, len))
-		cfg_report(c, path, "not printable ASCII");
-	else
-		memcpy(cfg->name, s, len + 1);
-}
-
-static void parse_fw_version(struct pctx *c, json_object *obj, struct cfg_identity *id)
-{
-	char path[PATH_LEN], show[SHOW_LEN];
-	unsigned major, minor;
-	const char *s, *dot;
-	size_t len;
-	bool ok = true;
-
-	if (!cfg_get_string(c, obj, "identity", "firmware_version", false, path, &s, &len))
-		return;
-	dot = memchr(s, '.', len);
-	if (!dot || !decimal(s, (size_t)(dot - s), &major) ||
-	    !decimal(dot + 1, len - (size_t)(dot - s) - 1, &minor)) {
-		cfg_escape(show, sizeof(show), s, len);
-		cfg_report(c, path, "\"%s\" is not MAJOR.MINOR", show);
-		return;
-	}
-	if (major > 127) {
-		cfg_report(c, path, "major %u is out of range 0..127", major);
-		ok = false;
-	}
-	if (minor > 99) {
-		cfg_report(c, path, "minor %u is out of range 0..99", minor);
-		ok = false;
-	}
-	if (ok) {
-		id->fw_major = (uint8_t)major;
-		id->fw_minor = (uint8_t)minor;
-	}
-}
-
-static void parse_aux(struct pctx *c, json_object *obj, struct cfg_identity *id)
-{
-	char path[PATH_LEN], ipath[PATH_LEN];
-	uint8_t aux[4];
-	json_object *arr;
-	size_t n, i;
-	bool ok = true;
-
-	arr = cfg_get_array(c, obj, "identity", "aux_firmware", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n != sizeof(aux)) {
-		cfg_report(c, path, "expected %zu integers, got %zu", sizeof(aux), n);
-		ok = false;
-	}
-	for (i = 0; i < n; i++) {
-		int64_t v;
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_int_value(c, ipath, json_object_array_get_idx(arr, i), 0, 255, &v))
-			ok = false;
-		else if (i < sizeof(aux))
-			aux[i] = (uint8_t)v;
-	}
-	if (ok)
-		memcpy(id->aux, aux, sizeof(aux));
-}
-
-static void parse_identity(struct pctx *c, json_object *root, struct cfg_identity *id)
-{
-	static const char *const keys[] = {
-		"device_id", "device_revision", "firmware_version", "manufacturer_id",
-		"product_id", "aux_firmware", NULL
-	};
-	json_object *obj = cfg_section(c, root, "identity", keys);
-	int64_t n;
-
-	if (!obj)
-		return;
-	if (cfg_get_int(c, obj, "identity", "device_id", 0, 255, &n))
-		id->device_id = (uint8_t)n;
-	if (cfg_get_int(c, obj, "identity", "device_revision", 0, 15, &n))
-		id->device_revision = (uint8_t)n;
-	parse_fw_version(c, obj, id);
-	if (cfg_get_int(c, obj, "identity", "manufacturer_id", 0, 0xfffff, &n))
-		id->manufacturer_id = (uint32_t)n;
-	if (cfg_get_int(c, obj, "identity", "product_id", 0, 65535, &n))
-		id->product_id = (uint16_t)n;
-	parse_aux(c, obj, id);
-}
-
-static void parse_listen(struct pctx *c, json_object *lan, struct cfg_lan *l)
-{
-	struct cfg_endpoint eps[CFG_MAX_LISTEN];
-	char path[PATH_LEN], ipath[PATH_LEN], show[SHOW_LEN];
-	json_object *arr;
-	unsigned kept = 0, j;
-	size_t n, i;
-	bool ok = true;
-
-	arr = cfg_get_array(c, lan, "lan", "listen", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n == 0) {
-		cfg_report(c, path, "empty (at least one endpoint is needed)");
-		return;
-	}
-	if (n > CFG_MAX_LISTEN) {
-		cfg_report(c, path, "%zu endpoints, at most %d allowed", n, CFG_MAX_LISTEN);
-		ok = false;
-	}
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		struct cfg_endpoint ep;
-		const char *s;
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_string)) {
-			ok = false;
+		for (m = bmc_modules; *m; m++)
+			if ((*m)->keys && in_list(key, (*m)->keys))
+				break;
+		if (*m)
 			continue;
-		}
-		s = json_object_get_string(v);
-		cfg_escape(show, sizeof(show), s, (size_t)json_object_get_string_len(v));
-		if (config_parse_endpoint(s, &ep) < 0) {
-			cfg_report(c, ipath, "\"%s\" is not ADDR:PORT", show);
-			ok = false;
-			continue;
-		}
-		for (j = 0; j < kept && !same_endpoint(&eps[j], &ep); j++)
-			;
-		if (j < kept) {
-			cfg_report(c, ipath, "\"%s\" is listed twice", show);
-			ok = false;
-		} else if (kept < CFG_MAX_LISTEN) {
-			eps[kept++] = ep;
-		}
-	}
-	if (ok) {
-		memcpy(l->listen, eps, sizeof(eps[0]) * kept);
-		l->n_listen = kept;
+		cfg_path_key(path, "", key);
+		cfg_report(c, path, "unknown key");
 	}
 }
 
-static void parse_ciphers(struct pctx *c, json_object *lan, struct cfg_lan *l)
-{
-	char path[PATH_LEN], ipath[PATH_LEN];
-	uint32_t mask = 0;
-	json_object *arr;
-	size_t n, i;
-	bool ok = true;
-
-	arr = cfg_get_array(c, lan, "lan", "cipher_suites", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n == 0) {
-		cfg_report(c, path, "empty (at least one cipher suite is needed)");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		int64_t cs;
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_int)) {
-			ok = false;
-			continue;
-		}
-		cs = json_object_get_int64(v);
-		if (cs < 0 || cs > 31 || !(SUPPORTED_CIPHERS & 1u << cs)) {
-			cfg_report(c, ipath, "%s is not a supported cipher suite "
-			       "(supported: 0-3, 6-8, 11, 12, 15-17)",
-			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-			ok = false;
-		} else if (mask & 1u << cs) {
-			cfg_report(c, ipath, "%" PRId64 " is listed twice", cs);
-			ok = false;
-		} else {
-			mask |= 1u << cs;
-		}
-	}
-	if (ok)
-		l->cipher_suites = mask;
-}
-
-static void parse_auth_types(struct pctx *c, json_object *lan, struct cfg_lan *l)
-{
-	static const char *const names[] = { "none", "password", "md5", NULL };
-	char path[PATH_LEN], ipath[PATH_LEN], show[SHOW_LEN];
-	bool seen[3] = { false, false, false };
-	json_object *arr;
-	size_t n, i;
-	bool ok = true;
-
-	arr = cfg_get_array(c, lan, "lan", "auth_types", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		size_t len;
-		int t;
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_string)) {
-			ok = false;
-			continue;
-		}
-		len = (size_t)json_object_get_string_len(v);
-		t = cfg_lookup_word(json_object_get_string(v), len, names);
-		cfg_escape(show, sizeof(show), json_object_get_string(v), len);
-		if (t < 0) {
-			cfg_report(c, ipath, "\"%s\" is not a supported auth type "
-			       "(supported: none, password, md5)", show);
-			ok = false;
-		} else if (seen[t]) {
-			cfg_report(c, ipath, "\"%s\" is listed twice", show);
-			ok = false;
-		} else {
-			seen[t] = true;
-		}
-	}
-	if (ok) {
-		l->auth_none = seen[0];
-		l->auth_password = seen[1];
-		l->auth_md5 = seen[2];
-	}
-}
-
-/* K_G is a secret: its value never appears in a message. */
-static void parse_kg(struct pctx *c, json_object *lan, struct cfg_lan *l)
-{
-	char path[PATH_LEN];
-	const char *s;
-	size_t len;
-
-	if (!cfg_get_string(c, lan, "lan", "kg", false, path, &s, &len))
-		return;
-	if (len == 0)
-		cfg_report(c, path, "empty (leave lan.kg out to keep K_G unset)");
-	else if (len > sizeof(l->kg))
-		cfg_report(c, path, "longer than %zu characters", sizeof(l->kg));
-	else if (!cfg_printable_ascii(s, len))
-		cfg_report(c, path, "not printable ASCII");
-	else {
-		memset(l->kg, 0, sizeof(l->kg));
-		memcpy(l->kg, s, len);
-		l->kg_set = true;
-	}
-}
-
-static void parse_lan(struct pctx *c, json_object *root, struct cfg_lan *l)
-{
-	static const char *const keys[] = {
-		"channel", "listen", "cipher_suites", "auth_types", "kg",
-		"session_timeout", "max_sessions", "interface", NULL
-	};
-	json_object *obj = cfg_section(c, root, "lan", keys);
-	char path[PATH_LEN], show[SHOW_LEN];
-	const char *s;
-	size_t len;
-	int64_t n;
-
-	if (!obj)
-		return;
-	if (cfg_get_int(c, obj, "lan", "channel", 1, 11, &n))
-		l->channel = (uint8_t)n;
-	parse_listen(c, obj, l);
-	parse_ciphers(c, obj, l);
-	parse_auth_types(c, obj, l);
-	parse_kg(c, obj, l);
-	if (cfg_get_int(c, obj, "lan", "session_timeout", 10, 3600, &n))
-		l->session_timeout_s = (unsigned)n;
-	if (cfg_get_int(c, obj, "lan", "max_sessions", 1, 64, &n))
-		l->max_sessions = (unsigned)n;
-	if (cfg_get_string(c, obj, "lan", "interface", false, path, &s, &len)) {
-		if (len == 0 || len >= sizeof(l->interface) || strspn(s, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len) {
-			cfg_escape(show, sizeof(show), s, len);
-			cfg_report(c, path, "\"%s\" is not a network interface name (1-15 of A-Z a-z 0-9 . _ -)", show);
-		} else {
-			memcpy(l->interface, s, len + 1);
-		}
-	}
-}
-
-/* What parse_user() needs to know about the entries before it. */
-struct user_scan {
-	unsigned max_id;			/* ids above this are refused */
-	size_t id_owner[CFG_MAX_USERS + 1];	/* entry index + 1 holding each id */
-	const char *names[CFG_MAX_USERS];	/* valid non-empty names so far */
-	size_t name_owner[CFG_MAX_USERS];
-	unsigned n_names;
-	bool have_admin;
-};
-
-static void user_id(struct pctx *c, json_object *obj, const char *base, size_t idx,
-		    struct user_scan *s, struct cfg_user *u)
-{
-	char path[PATH_LEN];
-	json_object *v;
-	int64_t id;
-
-	if (!cfg_find(c, obj, base, "id", true, path, &v) ||
-	    !cfg_int_value(c, path, v, 1, s->max_id, &id))
-		return;
-	if (s->id_owner[id]) {
-		cfg_report(c, path, "%" PRId64 " is already used by users[%zu]", id,
-		       s->id_owner[id] - 1);
-		return;
-	}
-	s->id_owner[id] = idx + 1;
-	u->id = (uint8_t)id;
-}
-
-/* Names are not secret, but are not quoted either: see the file comment. */
-static void user_name(struct pctx *c, json_object *obj, const char *base, size_t idx,
-		      struct user_scan *s, struct cfg_user *u)
-{
-	char path[PATH_LEN];
-	const char *name;
-	size_t len;
-	unsigned i;
-
-	if (!cfg_get_string(c, obj, base, "name", true, path, &name, &len))
-		return;
-	if (u->id == 1) {
-		if (len)
-			cfg_report(c, path, "must be \"\" for user 1 (the anonymous user)");
-		return;
-	}
-	if (len == 0) {
-		if (u->id)
-			cfg_report(c, path, "empty (only user 1, the anonymous user, has no name)");
-		return;
-	}
-	if (len > CFG_NAME_MAX) {
-		cfg_report(c, path, "longer than %d characters", CFG_NAME_MAX);
-		return;
-	}
-	if (!cfg_printable_ascii(name, len)) {
-		cfg_report(c, path, "not printable ASCII");
-		return;
-	}
-	for (i = 0; i < s->n_names; i++) {
-		if (!strcmp(s->names[i], name)) {
-			cfg_report(c, path, "same name as users[%zu]", s->name_owner[i]);
-			return;
-		}
-	}
-	if (s->n_names < CFG_MAX_USERS) {
-		s->names[s->n_names] = name;
-		s->name_owner[s->n_names++] = idx;
-	}
-	memcpy(u->name, name, len + 1);
-}
-
-static void user_password(struct pctx *c, json_object *obj, const char *base,
-			  struct cfg_user *u)
-{
-	char path[PATH_LEN];
-	const char *pw;
-	size_t len;
-
-	if (!cfg_get_string(c, obj, base, "password", true, path, &pw, &len))
-		return;
-	if (len > CFG_PASSWORD_MAX)
-		cfg_report(c, path, "longer than %d bytes", CFG_PASSWORD_MAX);
-	else if (memchr(pw, '\0', len))
-		cfg_report(c, path, "contains a NUL byte");
-	else if (len == 0 && u->id > 1)
-		cfg_report(c, path, "empty (only user 1 may have an empty password)");
-	else {
-		memcpy(u->password, pw, len);
-		u->password_len = (uint8_t)len;
-	}
-}
-
-static void user_privilege(struct pctx *c, json_object *obj, const char *base,
-			   struct cfg_user *u)
-{
-	static const char *const names[] = {
-		"callback", "user", "operator", "administrator", "no_access", NULL
-	};
-	static const enum ipmi_priv privs[] = {
-		PRIV_CALLBACK, PRIV_USER, PRIV_OPERATOR, PRIV_ADMIN, PRIV_NO_ACCESS
-	};
-	char path[PATH_LEN];
-	const char *s;
-	size_t len;
-	int i;
-
-	if (!cfg_get_string(c, obj, base, "privilege", false, path, &s, &len))
-		return;
-	i = cfg_lookup_word(s, len, names);
-	if (i < 0)
-		cfg_report(c, path, "not one of callback, user, operator, administrator, no_access");
-	else
-		u->privilege = privs[i];
-}
-
-static void parse_user(struct pctx *c, json_object *v, size_t idx, struct user_scan *s,
-		       struct board_config *cfg)
-{
-	static const char *const keys[] = {
-		"id", "name", "password", "privilege", "enabled", NULL
-	};
-	unsigned errors = c->n_errors;
-	char base[PATH_LEN];
-	struct cfg_user u;
-
-	cfg_path_index(base, "users", idx);
-	if (!cfg_is_type(c, base, v, json_type_object))
-		return;
-	memset(&u, 0, sizeof(u));
-	cfg_check_keys(c, v, base, keys);
-	user_id(c, v, base, idx, s, &u);
-	user_name(c, v, base, idx, s, &u);
-	user_password(c, v, base, &u);
-	u.privilege = PRIV_ADMIN;
-	user_privilege(c, v, base, &u);
-	u.enabled = u.id != 1;
-	cfg_get_bool(c, v, base, "enabled", &u.enabled);
-	/* An entry with an unreadable privilege counts, to avoid a follow-on error. */
-	if (u.enabled && u.privilege == PRIV_ADMIN)
-		s->have_admin = true;
-	if (c->n_errors == errors)
-		cfg->users[u.id] = u;
-	explicit_bzero(&u, sizeof(u));
-}
-
-/* max_users comes first: user ids are checked against it. */
-static void parse_users(struct pctx *c, json_object *root, struct board_config *cfg)
-{
-	struct user_scan s;
-	char path[PATH_LEN];
-	json_object *arr;
-	int64_t n;
-	size_t i, len;
-
-	memset(&s, 0, sizeof(s));
-	s.max_id = CFG_MAX_USERS;
-	if (cfg_get_int(c, root, "", "max_users", 2, CFG_MAX_USERS, &n)) {
-		cfg->max_users = (unsigned)n;
-		s.max_id = (unsigned)n;
-	} else if (!json_object_object_get_ex(root, "max_users", NULL)) {
-		s.max_id = cfg->max_users;
-	}
-
-	arr = cfg_get_array(c, root, "", "users", true, path);
-	if (!arr)
-		return;
-	len = json_object_array_length(arr);
-	for (i = 0; i < len; i++)
-		parse_user(c, json_object_array_get_idx(arr, i), i, &s, cfg);
-	if (!s.have_admin)
-		cfg_report(c, path, "no enabled user with privilege \"administrator\"");
-}
-
-/* A string that must be one of 'words' (NULL-terminated): its index, or
- * -1 when the key is absent or the value is not one of them (reported as
- * '"x" is not <what> (w1, w2, ...)'). */
-int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
-		    const char *const *words, const char *what)
-{
-	char path[PATH_LEN], show[SHOW_LEN], list[128] = "";
-	const char *s;
-	size_t len;
-	int k;
-
-	if (!cfg_get_string(c, obj, parent, key, false, path, &s, &len))
-		return -1;
-	k = cfg_lookup_word(s, len, words);
-	if (k >= 0)
-		return k;
-	for (const char *const *w = words; *w; w++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", w == words ? "" : ", ", *w);
-	cfg_escape(show, sizeof(show), s, len);
-	cfg_report(c, path, "\"%s\" is not %s (%s)", show, what, list);
-	return -1;
-}
-
-static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
-{
-	static const char *const keys[] = {
-		"backend", "power_on_ms", "power_off_ms", "soft_off_ms",
-		"cycle_interval_ms", "reset_ms", "initially_on", "restore_policy",
-		"power_good_timeout_ms", "qemu", "gpio", NULL
-	};
-	static const char *const backends[] = { "sim", "qemu", "gpio", NULL };
-	/* Indexed by enum cfg_restore_policy. */
-	static const char *const policies[] = { "always-off", "previous", "always-on", NULL };
-	json_object *obj = cfg_section(c, root, "host", keys);
-	int k;
-
-	if (!obj)
-		return;
-	k = cfg_get_word(c, obj, "host", "backend", backends, "a supported backend");
-	if (k >= 0)
-		snprintf(h->backend, sizeof(h->backend), "%s", backends[k]);
-	get_ms(c, obj, "power_on_ms", &h->power_on_ms);
-	get_ms(c, obj, "power_off_ms", &h->power_off_ms);
-	get_ms(c, obj, "soft_off_ms", &h->soft_off_ms);
-	get_ms(c, obj, "cycle_interval_ms", &h->cycle_interval_ms);
-	get_ms(c, obj, "reset_ms", &h->reset_ms);
-	get_ms(c, obj, "power_good_timeout_ms", &h->power_good_timeout_ms);
-	cfg_get_bool(c, obj, "host", "initially_on", &h->initially_on);
-	k = cfg_get_word(c, obj, "host", "restore_policy", policies, "a restore policy");
-	if (k >= 0)
-		h->restore_policy = (enum cfg_restore_policy)k;
-	qemu_parse_config(c, obj, h);
-	gpio_parse_config(c, obj, h);
-}
-
-static void parse_sol(struct pctx *c, json_object *root, struct cfg_sol *o)
-{
-	static const char *const keys[] = { "uart", "tty", "baud", "socket", NULL };
-	static const char *const uarts[] = { "sim", "tty", "socket", "none", NULL };
-	json_object *obj = cfg_section(c, root, "sol", keys);
-	char path[PATH_LEN];
-	const char *s;
-	size_t len;
-	int64_t n;
-	int k;
-
-	if (!obj)
-		return;
-	k = cfg_get_word(c, obj, "sol", "uart", uarts, "a UART backend");
-	if (k >= 0)
-		snprintf(o->uart, sizeof(o->uart), "%s", uarts[k]);
-	if (cfg_get_string(c, obj, "sol", "tty", false, path, &s, &len)) {
-		if (len == 0 || len >= sizeof(o->tty) || s[0] != '/')
-			cfg_report(c, path, "not an absolute device path of at most %zu bytes", sizeof(o->tty) - 1);
-		else
-			memcpy(o->tty, s, len + 1);
-	}
-	if (cfg_get_int(c, obj, "sol", "baud", 9600, 115200, &n)) {
-		if (n != 9600 && n != 19200 && n != 38400 && n != 57600 && n != 115200) {
-			snprintf(path, sizeof(path), "sol.baud");
-			cfg_report(c, path, "%lld is not 9600, 19200, 38400, 57600 or 115200", (long long)n);
-		} else {
-			o->baud = (unsigned)n;
-		}
-	}
-	if (cfg_get_string(c, obj, "sol", "socket", false, path, &s, &len)) {
-		if (len >= sizeof(o->socket) || (strncmp(s, "unix:/", 6) && strncmp(s, "tcp:", 4)))
-			cfg_report(c, path, "not \"unix:/PATH\" or \"tcp:HOST:PORT\"");
-		else
-			memcpy(o->socket, s, len + 1);
-	}
-	if (!strcmp(o->uart, "tty") && !o->tty[0])
-		cfg_report(c, "sol.tty", "missing (sol.uart is \"tty\")");
-	if (!strcmp(o->uart, "socket") && !o->socket[0])
-		cfg_report(c, "sol.socket", "missing (sol.uart is \"socket\")");
-}
-
-static void parse_sel(struct pctx *c, json_object *root, struct board_config *cfg)
-{
-	static const char *const keys[] = { "capacity", NULL };
-	json_object *obj = cfg_section(c, root, "sel", keys);
-	int64_t n;
-
-	if (obj && cfg_get_int(c, obj, "sel", "capacity", 16, 32768, &n))
-		cfg->sel_capacity = (unsigned)n;
-}
-
+/* Sections in module order, so a section may use what an earlier one
+ * parsed; check() once all are in. */
 static void parse_root(struct pctx *c, json_object *root, struct board_config *cfg)
 {
-	static const char *const keys[] = {
-		"name", "identity", "lan", "max_users", "users", "host", "sol",
-		"hwmon_root", "sim_dir", "sensors", "fru", "sel", "pef", "kcs", "dcmi", "i2c", "ipmb", NULL
-	};
+	const struct bmc_module *const *m;
 
 	if (!cfg_is_type(c, "(top level)", root, json_type_object))
 		return;
-	cfg_check_keys(c, root, "", keys);
-	parse_name(c, root, cfg);
-	parse_identity(c, root, &cfg->identity);
-	parse_lan(c, root, &cfg->lan);
-	parse_users(c, root, cfg);
-	parse_host(c, root, &cfg->host);
-	parse_sol(c, root, &cfg->sol);
-	parse_sel(c, root, cfg);
-	pef_parse_config(c, root, cfg);
-	sensors_parse_config(c, root, cfg);
-	fru_parse_config(c, root, cfg);
-	kcs_parse_config(c, root, cfg);
-	dcmi_parse_config(c, root, cfg);	/* after sensors: it names them */
-	i2c_parse_config(c, root, cfg);		/* after sensors and fru: it checks against them */
-	ipmb_parse_config(c, root, cfg);	/* after sensors: names are unique across */
+	check_root_keys(c, root);
+	for (m = bmc_modules; *m; m++)
+		if ((*m)->parse)
+			(*m)->parse(c, root, cfg);
+	for (m = bmc_modules; *m; m++)
+		if ((*m)->check)
+			(*m)->check(c, cfg);
 }
 
 /* ------------------------------------------------------------------ */

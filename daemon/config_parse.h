@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The board-file parser's helpers, shared by the sections that live next to
- * their subsystems (sensors/, fru/).  Every helper reports problems as
- * "KEY.PATH: what is wrong" through cfg_report() and carries on; a section
- * parser never stops at the first problem.
+ * The board-file parser's helpers, shared by the sections, which live next
+ * to their subsystems (lan/lan_cfg.c, sensors/sensor_cfg.c, ...) and are
+ * wired to the parse through their modules' descriptors (daemon/module.h).
+ * Every helper reports problems as "KEY.PATH: what is wrong" through
+ * cfg_report() and carries on; a section parser never stops at the first
+ * problem.
  */
 #pragma once
 
@@ -65,7 +67,60 @@ int cfg_lookup_word(const char *s, size_t len, const char *const *list);
 int cfg_get_word(struct pctx *c, json_object *obj, const char *parent, const char *key,
 		 const char *const *words, const char *what);
 
-/* Sections parsed next to their subsystems. */
+/* obj.key, printable ASCII of 1..max characters (never quoted: it may be
+ * a secret): its length and *s, or -1 when absent or reported ('empty' is
+ * the message for ""). */
+int cfg_get_ascii(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		  bool required, size_t max, const char *empty, const char **s);
+/* obj.key, when there, as an absolute path into out (size bytes), else
+ * "not an absolute WHAT of at most SIZE-1 bytes". */
+void cfg_get_abs_path(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		      const char *what, char *out, size_t size);
+/* Strict unsigned decimal: 1..9 digits and nothing else. */
+bool cfg_decimal(const char *s, size_t len, unsigned *out);
+/* obj.key, when there, as "unix:/PATH" or "tcp:HOST:PORT" into out (size
+ * bytes). */
+void cfg_get_socket_spec(struct pctx *c, json_object *obj, const char *parent, const char *key,
+			 char *out, size_t size);
+
+/*
+ * An array of objects, obj.key: fn(c, elem, path, i, ctx) for each element
+ * that is an object, with its path "parent.key[i]"; any other element is
+ * reported as a type error (cfg_each_type: elements of type t).  Absent: false, reported as missing when
+ * required.  Longer than max: "more than MAX NOUN", and the first max are
+ * parsed.  True when the elements were walked.
+ */
+typedef void cfg_each_fn(struct pctx *c, json_object *elem, const char *path, size_t i,
+			 void *ctx);
+bool cfg_each_type(struct pctx *c, json_object *obj, const char *parent, const char *key,
+		   bool required, unsigned max, const char *noun, enum json_type t,
+		   cfg_each_fn *fn, void *ctx);
+static inline bool cfg_each(struct pctx *c, json_object *obj, const char *parent, const char *key,
+			    bool required, unsigned max, const char *noun, cfg_each_fn *fn, void *ctx)
+{
+	return cfg_each_type(c, obj, parent, key, required, max, noun, json_type_object, fn, ctx);
+}
+/* The same for the first n elements of arr (path 'path') that are of type
+ * t, for a list whose length the caller checks with a message of its own;
+ * false when any element was not of type t. */
+bool cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
+		 enum json_type t, cfg_each_fn *fn, void *ctx);
+
+/* obj.key, an array, and in *n its length up to max; beyond, "N NOUN;
+ * bmcd supports at most MAX" (what a device list says). */
+json_object *cfg_get_array_max(struct pctx *c, json_object *obj, const char *parent,
+			       const char *key, size_t max, const char *noun, char *path, size_t *n);
+
+/* Sections parsed next to their subsystems: each module's board-file hooks
+ * (struct bmc_module), in module order. */
+void identity_defaults(struct board_config *cfg);
+void identity_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void users_defaults(struct board_config *cfg);
+void users_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void sel_defaults(struct board_config *cfg);
+void sel_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void sensors_defaults(struct board_config *cfg);
 void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 /* The "sensors" array of obj (path parent) into list (at most max).  A
  * satellite's list passes the BMC's own sensors (bmc, n_bmc): their numbers
@@ -73,11 +128,20 @@ void sensors_parse_config(struct pctx *c, json_object *root, struct board_config
 void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
 			struct cfg_sensor *list, unsigned max, unsigned *count,
 			const struct cfg_sensor *bmc, unsigned n_bmc);
-void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void pef_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void ipmb_defaults(struct board_config *cfg);
 void ipmb_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void ipmb_check_config(struct pctx *c, struct board_config *cfg);
+void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void pef_defaults(struct board_config *cfg);
+void pef_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void host_defaults(struct board_config *cfg);
+void host_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
 void qemu_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);
 void gpio_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);
+void dcmi_defaults(struct board_config *cfg);
+void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void lan_defaults(struct board_config *cfg);
+void lan_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void sol_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
+void i2c_defaults(struct board_config *cfg);
+void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);

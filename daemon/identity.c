@@ -67,6 +67,8 @@ const struct bmc_module identity_module = {
 	.name = "identity",
 	/* board file */
 	.keys = identity_keys,
+	.defaults = identity_defaults,
+	.parse = identity_parse_config,
 	/* life, commands, events */
 	.cmds = identity_cmds,
 	.init = identity_init,

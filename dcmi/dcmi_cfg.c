@@ -25,55 +25,52 @@ static void get_text(struct pctx *c, json_object *obj, const char *key, char *ou
 }
 
 /* Each name must be a threshold sensor of the board that reads watts. */
+static void power_sensor_one(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
+{
+	struct board_config *cfg = ctx;
+	struct cfg_dcmi *d = &cfg->dcmi;
+	const char *name = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
+	const struct cfg_sensor *s = NULL;
+	char show[SHOW_LEN];
+
+	for (unsigned j = 0; j < cfg->n_sensors && !s; j++)
+		if (strlen(cfg->sensors[j].name) == len && !memcmp(cfg->sensors[j].name, name, len))
+			s = &cfg->sensors[j];
+	cfg_escape(show, sizeof(show), name, len);
+	if (!s) {
+		cfg_report(c, ipath, "\"%s\" is not one of the board's sensors", show);
+		return;
+	}
+	if (!s->threshold || s->unit != UNIT_WATTS) {
+		cfg_report(c, ipath, "\"%s\" is not a threshold sensor in watts", show);
+		return;
+	}
+	for (unsigned j = 0; j < d->n_power_sensors; j++)
+		if (!strcmp(d->power_sensors[j], s->name))
+			cfg_report(c, ipath, "\"%s\" is listed twice", show);
+	memcpy(d->power_sensors[d->n_power_sensors++], s->name, sizeof(d->power_sensors[0]));
+}
+
 static void get_power_sensors(struct pctx *c, json_object *obj, struct board_config *cfg)
 {
 	struct cfg_dcmi *d = &cfg->dcmi;
-	char path[PATH_LEN], ipath[PATH_LEN], show[SHOW_LEN];
-	json_object *arr = obj ? cfg_get_array(c, obj, "dcmi", "power_sensors", false, path) : NULL;
-	size_t n;
 
-	if (!arr) {
-		/* Default: the power supplies' input power sensors. */
-		for (unsigned j = 0; j < cfg->n_sensors && d->n_power_sensors < DCMI_POWER_SENSORS_MAX; j++)
-			if (cfg->sensors[j].threshold && cfg->sensors[j].unit == UNIT_WATTS &&
-			    cfg->sensors[j].entity_id == ENTITY_POWER_SUPPLY)
-				memcpy(d->power_sensors[d->n_power_sensors++], cfg->sensors[j].name,
-				       sizeof(d->power_sensors[0]));
+	if (obj && cfg_each_type(c, obj, "dcmi", "power_sensors", false, DCMI_POWER_SENSORS_MAX,
+				 "sensors", json_type_string, power_sensor_one, cfg))
 		return;
-	}
-	n = json_object_array_length(arr);
-	if (n > DCMI_POWER_SENSORS_MAX) {
-		cfg_report(c, path, "more than %d sensors", DCMI_POWER_SENSORS_MAX);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		const struct cfg_sensor *s = NULL;
-		const char *name;
-		size_t len;
+	/* Default: the power supplies' input power sensors. */
+	for (unsigned j = 0; j < cfg->n_sensors && d->n_power_sensors < DCMI_POWER_SENSORS_MAX; j++)
+		if (cfg->sensors[j].threshold && cfg->sensors[j].unit == UNIT_WATTS &&
+		    cfg->sensors[j].entity_id == ENTITY_POWER_SUPPLY)
+			memcpy(d->power_sensors[d->n_power_sensors++], cfg->sensors[j].name,
+			       sizeof(d->power_sensors[0]));
+}
 
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_string))
-			continue;
-		name = json_object_get_string(v);
-		len = (size_t)json_object_get_string_len(v);
-		for (unsigned j = 0; j < cfg->n_sensors && !s; j++)
-			if (strlen(cfg->sensors[j].name) == len && !memcmp(cfg->sensors[j].name, name, len))
-				s = &cfg->sensors[j];
-		cfg_escape(show, sizeof(show), name, len);
-		if (!s) {
-			cfg_report(c, ipath, "\"%s\" is not one of the board's sensors", show);
-			continue;
-		}
-		if (!s->threshold || s->unit != UNIT_WATTS) {
-			cfg_report(c, ipath, "\"%s\" is not a threshold sensor in watts", show);
-			continue;
-		}
-		for (unsigned j = 0; j < d->n_power_sensors; j++)
-			if (!strcmp(d->power_sensors[j], s->name))
-				cfg_report(c, ipath, "\"%s\" is listed twice", show);
-		memcpy(d->power_sensors[d->n_power_sensors++], s->name, sizeof(d->power_sensors[0]));
-	}
+void dcmi_defaults(struct board_config *cfg)
+{
+	cfg->dcmi.window_s = 60;
+	cfg->dcmi.sample_ms = 1000;
 }
 
 void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
@@ -85,7 +82,7 @@ void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *c
 	json_object *obj;
 	int64_t v;
 
-	*d = (struct cfg_dcmi){ .window_s = 60, .sample_ms = 1000 };
+	/* The default names the board, known only now. */
 	snprintf(d->mc_id, sizeof(d->mc_id), "%s", cfg->name[0] ? cfg->name : "bmcd");
 	obj = cfg_section(c, root, "dcmi", keys);
 	get_power_sensors(c, obj, cfg);	/* with obj NULL: the default */

@@ -14,6 +14,7 @@ const struct bmc_module dcmi_module = {
 	/* board file */
 	.keys = dcmi_keys,
 	.parse = dcmi_parse_config,
+	.defaults = dcmi_defaults,
 	/* life, commands, events */
 	MODULE_PART(dcmi),
 	.cmds = dcmi_cmds,

@@ -60,29 +60,19 @@ static void text_field(struct pctx *c, const char *path, const char *s, size_t l
 	}
 }
 
+static void custom_one(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
+{
+	struct fru_area_src *a = ctx;
+
+	text_field(c, ipath, json_object_get_string(v), (size_t)json_object_get_string_len(v),
+		   &a->f[a->n++]);
+}
+
 static void parse_custom(struct pctx *c, json_object *obj, const char *base,
 			 enum fru_area_kind kind, struct fru_area_src *a)
 {
-	char path[PATH_LEN], ipath[PATH_LEN];
-	json_object *arr = cfg_get_array(c, obj, base, "custom", false, path);
-	size_t n;
-
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > (size_t)MAX_CUSTOM(kind)) {
-		cfg_report(c, path, "more than %d custom fields", MAX_CUSTOM(kind));
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_string))
-			continue;
-		text_field(c, ipath, json_object_get_string(v),
-			   (size_t)json_object_get_string_len(v), &a->f[a->n++]);
-	}
+	cfg_each_type(c, obj, base, "custom", false, (unsigned)MAX_CUSTOM(kind), "custom fields",
+		      json_type_string, custom_one, a);
 }
 
 /* "YYYY-MM-DD HH:MM" (or with 'T', optional ":SS" and "Z"), UTC, or an
@@ -238,44 +228,35 @@ static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 	return true;
 }
 
+static void parse_multirecord(struct pctx *c, json_object *v, const char *base, size_t i,
+			      void *ctx)
+{
+	static const char *const keys[] = { "type", "data", NULL };
+	struct fru_content *ct = ctx;
+	struct fru_mr_src *m = &ct->mr[ct->n_mr];
+	char dpath[PATH_LEN];
+	const char *s;
+	size_t len;
+	int64_t t;
+
+	cfg_check_keys(c, v, base, keys);
+	if (cfg_get_int(c, v, base, "type", 0, 255, &t))
+		m->type = (uint8_t)t;
+	else if (!json_object_object_get_ex(v, "type", NULL))
+		cfg_report(c, base, "needs \"type\" (record type ID, 0..255)");
+	if (cfg_get_string(c, v, base, "data", true, dpath, &s, &len)) {
+		if (!parse_hex(s, m->data, sizeof(m->data), &len))
+			cfg_report(c, dpath, "not hex bytes (at most %d)", FRU_MR_DATA_MAX);
+		else
+			m->len = (uint8_t)len;
+	}
+	ct->n_mr++;
+}
+
 static void parse_multirecords(struct pctx *c, json_object *fru, const char *parent,
 			       struct fru_content *ct)
 {
-	static const char *const keys[] = { "type", "data", NULL };
-	char path[PATH_LEN], base[PATH_LEN], dpath[PATH_LEN];
-	json_object *arr = cfg_get_array(c, fru, parent, "multirecords", false, path);
-	size_t n;
-
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > FRU_MR_MAX) {
-		cfg_report(c, path, "more than %d records", FRU_MR_MAX);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		struct fru_mr_src *m = &ct->mr[ct->n_mr];
-		const char *s;
-		size_t len;
-		int64_t t;
-
-		cfg_path_index(base, path, i);
-		if (!cfg_is_type(c, base, v, json_type_object))
-			continue;
-		cfg_check_keys(c, v, base, keys);
-		if (cfg_get_int(c, v, base, "type", 0, 255, &t))
-			m->type = (uint8_t)t;
-		else if (!json_object_object_get_ex(v, "type", NULL))
-			cfg_report(c, base, "needs \"type\" (record type ID, 0..255)");
-		if (cfg_get_string(c, v, base, "data", true, dpath, &s, &len)) {
-			if (!parse_hex(s, m->data, sizeof(m->data), &len))
-				cfg_report(c, dpath, "not hex bytes (at most %d)", FRU_MR_DATA_MAX);
-			else
-				m->len = (uint8_t)len;
-		}
-		ct->n_mr++;
-	}
+	cfg_each(c, fru, parent, "multirecords", false, FRU_MR_MAX, "records", parse_multirecord, ct);
 }
 
 static void parse_eeprom(struct pctx *c, json_object *fru, const char *parent, struct cfg_fru *f)
@@ -380,24 +361,29 @@ static bool has_fields(json_object *fru)
 	return false;
 }
 
-static void parse_fru(struct pctx *c, json_object *v, size_t idx, struct board_config *cfg,
-		      uint8_t seen[256 / 8])
+/* What parse_fru() needs besides the entry. */
+struct fru_list {
+	struct board_config *cfg;
+	uint8_t seen[256 / 8];		/* FRU device IDs given so far */
+};
+
+static void parse_fru(struct pctx *c, json_object *v, const char *base, size_t idx, void *ctx)
 {
 	static const char *const keys[] = {
 		"id", "name", "size", "read_only", "chassis", "board", "product",
 		"multirecords", "eeprom", NULL
 	};
+	struct fru_list *fl = ctx;
+	struct board_config *cfg = fl->cfg;
+	uint8_t *seen = fl->seen;
 	struct cfg_fru *f = &cfg->frus[cfg->n_frus];
 	struct fru_content ct;
-	char base[PATH_LEN], path[PATH_LEN];
+	char path[PATH_LEN];
 	unsigned errors = c->n_errors;
 	bool size_given = false;
 	json_object *idv;
 	int64_t n;
 
-	cfg_path_index(base, "fru", idx);
-	if (!cfg_is_type(c, base, v, json_type_object))
-		return;
 	cfg_check_keys(c, v, base, keys);
 	memset(f, 0, sizeof(*f));
 	memset(&ct, 0, sizeof(ct));
@@ -446,20 +432,12 @@ static void parse_fru(struct pctx *c, json_object *v, size_t idx, struct board_c
 
 void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
-	uint8_t seen[256 / 8] = { 0 };
+	struct fru_list fl = { .cfg = cfg };
 	char path[PATH_LEN];
 	json_object *arr;
 	size_t n;
 
-	cfg->n_frus = 0;
-	arr = cfg_get_array(c, root, "", "fru", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > CFG_MAX_FRUS) {
-		cfg_report(c, path, "%zu FRU devices; bmcd supports at most %d", n, CFG_MAX_FRUS);
-		n = CFG_MAX_FRUS;
-	}
-	for (size_t i = 0; i < n; i++)
-		parse_fru(c, json_object_array_get_idx(arr, i), i, cfg, seen);
+	arr = cfg_get_array_max(c, root, "", "fru", CFG_MAX_FRUS, "FRU devices", path, &n);
+	if (arr)
+		cfg_each_of(c, arr, path, n, json_type_object, parse_fru, &fl);
 }

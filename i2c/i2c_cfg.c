@@ -84,104 +84,87 @@ static const char *own_device(const struct board_config *cfg, int linux_bus, uin
 	return NULL;
 }
 
-static void parse_allow(struct pctx *c, json_object *bus, const char *base, struct cfg_i2c_bus *b,
-			const struct board_config *cfg)
+/* A bus being parsed, and the board it is checked against. */
+struct bus_ctx {
+	struct cfg_i2c_bus *b;
+	const struct board_config *cfg;
+};
+
+static void parse_allow(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
 {
 	static const char *const keys[] = { "address", "write", "pointer_bytes", "shared", NULL };
-	char path[PATH_LEN], ipath[PATH_LEN], what[64];
-	json_object *arr = cfg_get_array(c, bus, base, "allow", false, path);
-	size_t n;
+	const struct bus_ctx *bc = ctx;
+	struct cfg_i2c_bus *b = bc->b;
+	struct cfg_i2c_allow a = { .pointer_bytes = 1 };
+	char what[64];
+	int64_t x;
 
-	if (!arr)
+	cfg_check_keys(c, v, ipath, keys);
+	if (!get_addr(c, v, ipath, &a.addr))
 		return;
-	n = json_object_array_length(arr);
-	if (n > I2C_MAX_ALLOW) {
-		cfg_report(c, path, "more than %d addresses", I2C_MAX_ALLOW);
-		n = I2C_MAX_ALLOW;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		struct cfg_i2c_allow a = { .pointer_bytes = 1 };
-		int64_t x;
+	cfg_get_bool(c, v, ipath, "write", &a.write);
+	if (cfg_get_int(c, v, ipath, "pointer_bytes", 0, 2, &x))
+		a.pointer_bytes = (uint8_t)x;
+	cfg_get_bool(c, v, ipath, "shared", &a.shared);
+	for (unsigned j = 0; j < b->n_allow; j++)
+		if (b->allow[j].addr == a.addr)
+			cfg_report(c, ipath, "address 0x%02x is listed twice", a.addr);
+	if (b->linux_bus >= 0 && !a.shared &&
+	    own_device(bc->cfg, b->linux_bus, a.addr, what, sizeof(what)))
+		cfg_report(c, ipath, "0x%02x on %s is %s: raw access to it needs \"shared\": true",
+			   a.addr, b->device, what);
+	b->allow[b->n_allow++] = a;
+}
 
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_object))
-			continue;
-		cfg_check_keys(c, v, ipath, keys);
-		if (!get_addr(c, v, ipath, &a.addr))
-			continue;
-		cfg_get_bool(c, v, ipath, "write", &a.write);
-		if (cfg_get_int(c, v, ipath, "pointer_bytes", 0, 2, &x))
-			a.pointer_bytes = (uint8_t)x;
-		cfg_get_bool(c, v, ipath, "shared", &a.shared);
-		for (unsigned j = 0; j < b->n_allow; j++)
-			if (b->allow[j].addr == a.addr)
-				cfg_report(c, ipath, "address 0x%02x is listed twice", a.addr);
-		if (b->linux_bus >= 0 && !a.shared &&
-		    own_device(cfg, b->linux_bus, a.addr, what, sizeof(what)))
-			cfg_report(c, ipath, "0x%02x on %s is %s: raw access to it needs \"shared\": true",
-				   a.addr, b->device, what);
-		b->allow[b->n_allow++] = a;
-	}
+static void parse_sim_device(struct pctx *c, json_object *v, const char *ipath, size_t i, void *ctx)
+{
+	static const char *const keys[] = { "address", "size", NULL };
+	struct cfg_i2c_bus *b = ctx;
+	struct cfg_i2c_sim_dev d = { .size = 256 };
+	int64_t x;
+
+	cfg_check_keys(c, v, ipath, keys);
+	if (!get_addr(c, v, ipath, &d.addr))
+		return;
+	if (cfg_get_int(c, v, ipath, "size", 1, I2C_SIM_SIZE_MAX, &x))
+		d.size = (uint32_t)x;
+	for (unsigned j = 0; j < b->n_sim; j++)
+		if (b->sim_devs[j].addr == d.addr)
+			cfg_report(c, ipath, "address 0x%02x is listed twice", d.addr);
+	b->sim_devs[b->n_sim++] = d;
 }
 
 static void parse_sim_devices(struct pctx *c, json_object *bus, const char *base,
 			      struct cfg_i2c_bus *b)
 {
-	static const char *const keys[] = { "address", "size", NULL };
-	char path[PATH_LEN], ipath[PATH_LEN];
-	json_object *arr = cfg_get_array(c, bus, base, "devices", false, path);
-	size_t n;
+	char path[PATH_LEN];
 
-	if (!arr)
-		return;
 	if (!b->sim) {
-		cfg_report(c, path, "simulated devices need \"sim\": true");
+		if (cfg_get_array(c, bus, base, "devices", false, path))
+			cfg_report(c, path, "simulated devices need \"sim\": true");
 		return;
 	}
-	n = json_object_array_length(arr);
-	if (n > I2C_MAX_SIM) {
-		cfg_report(c, path, "more than %d simulated devices", I2C_MAX_SIM);
-		n = I2C_MAX_SIM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(arr, i);
-		struct cfg_i2c_sim_dev d = { .size = 256 };
-		int64_t x;
-
-		cfg_path_index(ipath, path, i);
-		if (!cfg_is_type(c, ipath, v, json_type_object))
-			continue;
-		cfg_check_keys(c, v, ipath, keys);
-		if (!get_addr(c, v, ipath, &d.addr))
-			continue;
-		if (cfg_get_int(c, v, ipath, "size", 1, I2C_SIM_SIZE_MAX, &x))
-			d.size = (uint32_t)x;
-		for (unsigned j = 0; j < b->n_sim; j++)
-			if (b->sim_devs[j].addr == d.addr)
-				cfg_report(c, ipath, "address 0x%02x is listed twice", d.addr);
-		b->sim_devs[b->n_sim++] = d;
-	}
+	cfg_each(c, bus, base, "devices", false, I2C_MAX_SIM, "simulated devices",
+		 parse_sim_device, b);
 }
 
-static void parse_bus(struct pctx *c, json_object *v, size_t idx, struct cfg_i2c *ic,
-		      const struct board_config *cfg)
+static void parse_bus(struct pctx *c, json_object *v, const char *base, size_t idx, void *ctx)
 {
 	static const char *const keys[] = {
 		"bus", "id", "channel", "device", "sim", "devices", "allow", NULL
 	};
 	static const char *const types[] = { "private", "public", NULL };
+	struct board_config *cfg = ctx;
+	struct cfg_i2c *ic = &cfg->i2c;
 	struct cfg_i2c_bus *b = &ic->buses[ic->n_buses];
-	char base[PATH_LEN], path[PATH_LEN];
+	struct bus_ctx bc = { .b = b, .cfg = cfg };
+	char path[PATH_LEN];
 	unsigned errors = c->n_errors;
 	const char *s;
 	size_t len;
 	int64_t n;
 	int k;
 
-	cfg_path_index(base, "i2c.buses", idx);
-	if (!cfg_is_type(c, base, v, json_type_object))
-		return;
 	cfg_check_keys(c, v, base, keys);
 	memset(b, 0, sizeof(*b));
 	b->linux_bus = -1;
@@ -224,7 +207,7 @@ static void parse_bus(struct pctx *c, json_object *v, size_t idx, struct cfg_i2c
 		cfg_report(c, base, "needs \"device\" (e.g. \"/dev/i2c-3\") or \"sim\": true");
 	}
 	parse_sim_devices(c, v, base, b);
-	parse_allow(c, v, base, b, cfg);
+	cfg_each(c, v, base, "allow", false, I2C_MAX_ALLOW, "addresses", parse_allow, &bc);
 
 	if (k >= 0)
 		for (unsigned j = 0; j < ic->n_buses; j++)
@@ -234,6 +217,11 @@ static void parse_bus(struct pctx *c, json_object *v, size_t idx, struct cfg_i2c
 					   b->public ? "on channel " : "", b->id);
 	if (c->n_errors == errors)
 		ic->n_buses++;
+}
+
+void i2c_defaults(struct board_config *cfg)
+{
+	cfg->i2c.privilege = PRIV_ADMIN;
 }
 
 void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
@@ -246,22 +234,13 @@ void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cf
 	size_t n;
 	int k;
 
-	memset(ic, 0, sizeof(*ic));
-	ic->privilege = PRIV_ADMIN;
 	obj = cfg_section(c, root, "i2c", keys);
 	if (!obj)
 		return;
 	k = cfg_get_word(c, obj, "i2c", "privilege", privs, "a privilege level");
 	if (k >= 0)
 		ic->privilege = k == 0 ? PRIV_OPERATOR : PRIV_ADMIN;
-	arr = cfg_get_array(c, obj, "i2c", "buses", false, path);
-	if (!arr)
-		return;
-	n = json_object_array_length(arr);
-	if (n > I2C_MAX_BUSES) {
-		cfg_report(c, path, "%zu buses; bmcd supports at most %d", n, I2C_MAX_BUSES);
-		n = I2C_MAX_BUSES;
-	}
-	for (size_t i = 0; i < n; i++)
-		parse_bus(c, json_object_array_get_idx(arr, i), i, ic, cfg);
+	arr = cfg_get_array_max(c, obj, "i2c", "buses", I2C_MAX_BUSES, "buses", path, &n);
+	if (arr)
+		cfg_each_of(c, arr, path, n, json_type_object, parse_bus, cfg);
 }

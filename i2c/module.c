@@ -17,6 +17,7 @@ const struct bmc_module i2c_module = {
 	/* board file */
 	.keys = i2c_keys,
 	.parse = i2c_parse_config,
+	.defaults = i2c_defaults,
 	/* life, commands, events */
 	MODULE_PART(i2c),
 	.cmds = i2c_cmds,

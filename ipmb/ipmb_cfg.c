@@ -39,47 +39,21 @@ static bool get_channel(struct pctx *c, json_object *obj, const char *parent, ui
 	return false;
 }
 
-static void parse_channels(struct pctx *c, json_object *sec, struct cfg_ipmb *m, uint8_t lan_ch)
+static void parse_channel(struct pctx *c, json_object *o, const char *base, size_t i, void *ctx)
 {
 	static const char *const keys[] = { "channel", "device", NULL };
-	char path[PATH_LEN], base[PATH_LEN], dpath[PATH_LEN];
-	json_object *arr = cfg_get_array(c, sec, "ipmb", "channels", false, path);
-	const char *s;
-	size_t len;
+	struct cfg_ipmb *m = ctx;
+	struct cfg_ipmb_channel *ch = &m->channels[m->n_channels];
 
-	if (!arr)
+	cfg_check_keys(c, o, base, keys);
+	memset(ch, 0, sizeof(*ch));
+	if (!get_channel(c, o, base, &ch->number))
 		return;
-	if (json_object_array_length(arr) > IPMB_CHANNELS_MAX) {
-		cfg_report(c, path, "more than %d channels", IPMB_CHANNELS_MAX);
-		return;
-	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		struct cfg_ipmb_channel *ch = &m->channels[m->n_channels];
-
-		cfg_path_index(base, path, i);
-		if (!cfg_is_type(c, base, o, json_type_object))
-			continue;
-		cfg_check_keys(c, o, base, keys);
-		memset(ch, 0, sizeof(*ch));
-		if (!get_channel(c, o, base, &ch->number))
-			continue;
-		if (ch->number == lan_ch) {
-			cfg_report(c, base, "channel %u is the LAN channel", ch->number);
-			continue;
-		}
-		for (unsigned j = 0; j < m->n_channels; j++)
-			if (m->channels[j].number == ch->number)
-				cfg_report(c, base, "channel %u is listed twice", ch->number);
-		if (cfg_get_string(c, o, base, "device", false, dpath, &s, &len)) {
-			if (len == 0 || len >= sizeof(ch->device) || s[0] != '/')
-				cfg_report(c, dpath, "not an absolute path of at most %zu bytes",
-					   sizeof(ch->device) - 1);
-			else
-				memcpy(ch->device, s, len + 1);
-		}
-		m->n_channels++;
-	}
+	for (unsigned j = 0; j < m->n_channels; j++)
+		if (m->channels[j].number == ch->number)
+			cfg_report(c, base, "channel %u is listed twice", ch->number);
+	cfg_get_abs_path(c, o, base, "device", "path", ch->device, sizeof(ch->device));
+	m->n_channels++;
 }
 
 static bool has_channel(const struct cfg_ipmb *m, uint8_t n)
@@ -109,12 +83,13 @@ static void check_names(struct pctx *c, const char *base, const struct board_con
 	}
 }
 
-static void parse_satellite(struct pctx *c, json_object *o, const char *base, struct board_config *cfg)
+static void parse_satellite(struct pctx *c, json_object *o, const char *base, size_t idx, void *ctx)
 {
 	static const char *const keys[] = {
 		"name", "channel", "address", "via", "responds", "device_id", "device_revision",
 		"firmware", "manufacturer_id", "product_id", "sensors", NULL
 	};
+	struct board_config *cfg = ctx;
 	struct cfg_ipmb *m = &cfg->ipmb;
 	struct cfg_satellite *sat = &m->sats[m->n_sats];
 	char path[PATH_LEN];
@@ -196,35 +171,40 @@ static void parse_satellite(struct pctx *c, json_object *o, const char *base, st
 		m->n_sats++;
 }
 
+void ipmb_defaults(struct board_config *cfg)
+{
+	cfg->ipmb.address = 0x20;
+	cfg->ipmb.timeout_ms = 1000;
+}
+
 void ipmb_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
 	static const char *const keys[] = { "address", "timeout_ms", "channels", "satellites", NULL };
 	struct cfg_ipmb *m = &cfg->ipmb;
-	json_object *sec = cfg_section(c, root, "ipmb", keys), *arr;
-	char path[PATH_LEN], base[PATH_LEN];
+	json_object *sec = cfg_section(c, root, "ipmb", keys);
 	int64_t n;
 
-	memset(m, 0, sizeof(*m));
-	m->address = 0x20;
-	m->timeout_ms = 1000;
 	if (!sec)
 		return;
 	get_addr(c, sec, "ipmb", "address", false, &m->address);
 	if (cfg_get_int(c, sec, "ipmb", "timeout_ms", 50, 60000, &n))
 		m->timeout_ms = (unsigned)n;
-	parse_channels(c, sec, m, cfg->lan.channel);
-	arr = cfg_get_array(c, sec, "ipmb", "satellites", false, path);
-	if (!arr)
-		return;
-	if (json_object_array_length(arr) > IPMB_SATELLITES_MAX) {
-		cfg_report(c, path, "more than %d satellites", IPMB_SATELLITES_MAX);
-		return;
-	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
+	cfg_each(c, sec, "ipmb", "channels", false, IPMB_CHANNELS_MAX, "channels", parse_channel, m);
+	cfg_each(c, sec, "ipmb", "satellites", false, IPMB_SATELLITES_MAX, "satellites",
+		 parse_satellite, cfg);
+}
 
-		cfg_path_index(base, path, i);
-		if (cfg_is_type(c, base, o, json_type_object))
-			parse_satellite(c, o, base, cfg);
+/* The LAN section comes later in module order: its channel is checked
+ * once every section is in. */
+void ipmb_check_config(struct pctx *c, struct board_config *cfg)
+{
+	const struct cfg_ipmb *m = &cfg->ipmb;
+	char base[PATH_LEN];
+
+	for (unsigned i = 0; i < m->n_channels; i++) {
+		if (m->channels[i].number != cfg->lan.channel)
+			continue;
+		cfg_path_index(base, "ipmb.channels", i);
+		cfg_report(c, base, "channel %u is the LAN channel", m->channels[i].number);
 	}
 }

@@ -14,6 +14,8 @@ const struct bmc_module ipmb_module = {
 	/* board file */
 	.keys = ipmb_keys,
 	.parse = ipmb_parse_config,
+	.defaults = ipmb_defaults,
+	.check = ipmb_check_config,
 	/* life, commands, events */
 	.init = ipmb_init,
 	.done = ipmb_done,

@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Board-file settings of the host interface (section "kcs") and of the
- * QEMU host VM (host.qemu), parsed by kcs/kcs_cfg.c.  See docs/kcs.md.
+ * Board-file settings of the host interface (section "kcs"), parsed by
+ * kcs/kcs_cfg.c.  See docs/kcs.md.
  */
 #pragma once
 
 #include <stdint.h>
 
 #define KCS_ALLOW_MAX 64		/* allow-list entries */
-#define QEMU_CMD_MAX 4096		/* host.qemu.command, every argument with its NUL */
-#define QEMU_ARGS_MAX 96
 
 enum kcs_backend_kind {
 	KCS_NONE,			/* no host interface */
@@ -27,12 +25,4 @@ struct cfg_kcs {
 	uint16_t allow[KCS_ALLOW_MAX];
 	uint8_t allow_any[KCS_ALLOW_MAX];	/* 1: every command of allow[i]'s netfn */
 	unsigned n_allow;
-};
-
-struct cfg_qemu {			/* host.backend "qemu" */
-	char command[QEMU_CMD_MAX];	/* argv, each argument NUL-terminated */
-	unsigned argc;
-	char serial[108];		/* where the VM's serial port connects: "unix:/path" */
-	char console[108];		/* where console clients (SOL) connect: "unix:/path" */
-	unsigned stop_timeout_ms;	/* after a power off, kill the VM; default 10000 */
 };

@@ -44,6 +44,8 @@ const struct bmc_module lan_module = {
 	.name = "lan",
 	/* board file */
 	.keys = lan_keys,
+	.defaults = lan_defaults,
+	.parse = lan_parse_config,
 	/* life, commands, events */
 	.cmds = lan_cmds,
 	.init = lan_module_init,

@@ -35,6 +35,7 @@ const struct bmc_module pef_module = {
 	/* board file */
 	.keys = pef_keys,
 	.parse = pef_parse_config,
+	.defaults = pef_defaults,
 	/* life, commands, events */
 	MODULE_PART(pef),
 	.cmds = pef_cmds,

@@ -45,6 +45,8 @@ const struct bmc_module sel_module = {
 	.name = "sel",
 	/* board file */
 	.keys = sel_keys,
+	.defaults = sel_defaults,
+	.parse = sel_parse_config,
 	/* life, commands, events */
 	MODULE_PART(sel),
 	.cmds = sel_cmds,

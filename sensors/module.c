@@ -39,6 +39,7 @@ const struct bmc_module sensors_module = {
 	/* board file */
 	.keys = sensors_keys,
 	.parse = sensors_parse_config,
+	.defaults = sensors_defaults,
 	/* life, commands, events */
 	MODULE_PART(sensors),
 	.cmds = sensors_cmds,

@@ -232,21 +232,31 @@ static bool analog_type(uint8_t type)
 	return type >= 0x01 && type <= 0x04;	/* temperature, voltage, current, fan */
 }
 
-static void parse_sensor(struct pctx *c, json_object *obj, const char *list_path, size_t idx,
-			 struct cfg_sensor *list, unsigned *count, uint32_t used[8],
-			 const struct cfg_sensor *bmc, unsigned n_bmc)
+/* What parse_sensor() needs besides the entry. */
+struct sensor_list {
+	struct cfg_sensor *list;
+	unsigned *count;
+	uint32_t used[8];		/* numbers given so far */
+	const struct cfg_sensor *bmc;	/* a satellite's: the BMC's own sensors */
+	unsigned n_bmc;
+};
+
+static void parse_sensor(struct pctx *c, json_object *obj, const char *base, size_t idx, void *ctx)
 {
+	struct sensor_list *sl = ctx;
+	struct cfg_sensor *list = sl->list;
+	unsigned *count = sl->count;
+	uint32_t *used = sl->used;
+	const struct cfg_sensor *bmc = sl->bmc;
+	unsigned n_bmc = sl->n_bmc;
 	static const char *const keys[] = {
 		"name", "number", "type", "event_type", "entity", "entity_instance", "units",
 		"min", "max", "thresholds", "hysteresis", "poll_ms", "states", "source", NULL
 	};
 	struct cfg_sensor *s = &list[*count];
-	char base[PATH_LEN], path[PATH_LEN];
+	char path[PATH_LEN];
 	int64_t n;
 
-	cfg_path_index(base, list_path, idx);
-	if (!cfg_is_type(c, base, obj, json_type_object))
-		return;
 	cfg_check_keys(c, obj, base, keys);
 	memset(s, 0, sizeof(*s));
 	copy_name(c, obj, base, "name", true, s->name, sizeof(s->name), true);
@@ -318,24 +328,18 @@ void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
 			struct cfg_sensor *list, unsigned max, unsigned *count,
 			const struct cfg_sensor *bmc, unsigned n_bmc)
 {
+	struct sensor_list sl = { .list = list, .count = count, .bmc = bmc, .n_bmc = n_bmc };
+	uint32_t taken[8] = { 0 };
 	char path[PATH_LEN];
-	json_object *arr;
-	uint32_t used[8] = { 0 }, taken[8] = { 0 };
 	uint8_t next = 1;
 
 	*count = 0;
-	arr = cfg_get_array(c, obj, parent, "sensors", false, path);
-	if (!arr)
+	if (!cfg_each(c, obj, parent, "sensors", false, max, "sensors", parse_sensor, &sl))
 		return;
-	if (json_object_array_length(arr) > max) {
-		cfg_report(c, path, "more than %u sensors", max);
-		return;
-	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		parse_sensor(c, json_object_array_get_idx(arr, i), path, i, list, count, used, bmc, n_bmc);
+	cfg_path_key(path, parent, "sensors");
 	/* Sensors without a number get the lowest free ones, in order (and
 	 * a satellite's none of the BMC's). */
-	memcpy(taken, used, sizeof(taken));
+	memcpy(taken, sl.used, sizeof(taken));
 	for (unsigned i = 0; i < n_bmc; i++)
 		taken[bmc[i].number / 32] |= 1u << bmc[i].number % 32;
 	for (unsigned i = 0; i < *count; i++) {
@@ -352,26 +356,14 @@ void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
 	}
 }
 
+void sensors_defaults(struct board_config *cfg)
+{
+	snprintf(cfg->hwmon_root, sizeof(cfg->hwmon_root), "/sys/class/hwmon");
+}
+
 void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
 {
-	char path[PATH_LEN];
-	const char *str;
-	size_t len;
-
-	snprintf(cfg->hwmon_root, sizeof(cfg->hwmon_root), "/sys/class/hwmon");
-	if (cfg_get_string(c, root, "", "hwmon_root", false, path, &str, &len)) {
-		if (len == 0 || len >= sizeof(cfg->hwmon_root) || str[0] != '/')
-			cfg_report(c, path, "not an absolute path of at most %zu bytes",
-				   sizeof(cfg->hwmon_root) - 1);
-		else
-			memcpy(cfg->hwmon_root, str, len + 1);
-	}
-	if (cfg_get_string(c, root, "", "sim_dir", false, path, &str, &len)) {
-		if (len == 0 || len >= sizeof(cfg->sim_dir) || str[0] != '/')
-			cfg_report(c, path, "not an absolute path of at most %zu bytes",
-				   sizeof(cfg->sim_dir) - 1);
-		else
-			memcpy(cfg->sim_dir, str, len + 1);
-	}
+	cfg_get_abs_path(c, root, "", "hwmon_root", "path", cfg->hwmon_root, sizeof(cfg->hwmon_root));
+	cfg_get_abs_path(c, root, "", "sim_dir", "path", cfg->sim_dir, sizeof(cfg->sim_dir));
 	sensors_parse_list(c, root, "", cfg->sensors, SENSOR_NUM_BOARD_MAX, &cfg->n_sensors, NULL, 0);
 }

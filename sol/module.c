@@ -34,6 +34,7 @@ const struct bmc_module sol_module = {
 	.name = "sol",
 	/* board file */
 	.keys = sol_keys,
+	.parse = sol_parse_config,
 	/* life, commands, events */
 	.cmds = sol_cmds,
 	.init = sol_init,

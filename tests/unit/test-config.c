@@ -487,18 +487,13 @@ static void test_secrets(void)
 	load("tests/boards/bad-values.json", &cfg);
 }
 
+/* Every problem, sections in module order (daemon/modules.c). */
 static void test_multiple(void)
 {
 	static const char *const want[] = {
 		"identity.device_revision: 16 is out of range 0..15",
 		"identity.firmware_version: minor 120 is out of range 0..99",
 		"identity.aux_firmware: expected 4 integers, got 3",
-		"lan.listen[0]: \"1.2.3:99\" is not ADDR:PORT",
-		"lan.cipher_suites[2]: 4 is not a supported cipher suite "
-		"(supported: 0-3, 6-8, 11, 12, 15-17)",
-		"lan.auth_types[1]: \"md2\" is not a supported auth type "
-		"(supported: none, password, md5)",
-		"lan.session_timeout: expected integer, got string",
 		"users[1].password: missing",
 		"users[2].id: 2 is already used by users[0]",
 		"users[2].name: same name as users[0]",
@@ -506,6 +501,12 @@ static void test_multiple(void)
 		"users[2].privilege: not one of callback, user, operator, administrator, no_access",
 		"host.bogus: unknown key",
 		"host.reset_ms: 600001 is out of range 0..600000",
+		"lan.listen[0]: \"1.2.3:99\" is not ADDR:PORT",
+		"lan.cipher_suites[2]: 4 is not a supported cipher suite "
+		"(supported: 0-3, 6-8, 11, 12, 15-17)",
+		"lan.auth_types[1]: \"md2\" is not a supported auth type "
+		"(supported: none, password, md5)",
+		"lan.session_timeout: expected integer, got string",
 		NULL
 	};
 	struct board_config cfg, before;
@@ -635,6 +636,22 @@ static void test_ipmb_errors(void)
 	expect1(BOARD(",'ipmb':{'channels':[{'channel':1}]}"), "ipmb.channels[0]: channel 1 is the LAN channel");
 	expect1(BOARD(",'ipmb':{'channels':[{'channel':0},{'channel':0}]}"),
 		"ipmb.channels[1]: channel 0 is listed twice");
+	/* The LAN section is parsed after ipmb's: its channel is checked once all are in. */
+	expect1(BOARD(",'ipmb':{'channels':[{'channel':0},{'channel':2}]},'lan':{'channel':2}"),
+		"ipmb.channels[1]: channel 2 is the LAN channel");
+	expect_ok(BOARD(",'ipmb':{'channels':[{'channel':1}]},'lan':{'channel':2}"), &cfg,
+		  "ipmb channel 1 when the LAN channel is 2");
+	/* A list longer than its maximum: said once, and its first entries still checked. */
+	{
+		static const char *const want[] = {
+			"ipmb.channels: more than 4 channels",
+			"ipmb.channels[1]: expected object, got integer",
+			NULL
+		};
+
+		expect_msgs(BOARD(",'ipmb':{'channels':[{'channel':0},5,{'channel':3},{'channel':4},"
+				  "{'channel':6}]}"), want);
+	}
 	expect1(BOARD(",'ipmb':{'channels':[{'channel':0}],'satellites':[{'name':'A','channel':0,'address':'0x72',"
 		      "'sensors':[{'name':'S','type':'temperature','source':{'kind':'sim','value':1}},{'name':'S','type':'fan','source':{'kind':'sim','value':1}}]}]}"),
 		"ipmb.satellites[0].sensors[1]: name \"S\" is used by sensors[0] too");
@@ -646,6 +663,22 @@ static void test_ipmb_errors(void)
 	      cfg.ipmb.sats[1].via == 0 && cfg.ipmb.sats[1].fw_major == 3 && cfg.ipmb.sats[1].fw_minor == 1 &&
 	      !cfg.ipmb.sats[1].responds && !strcmp(cfg.ipmb.channels[1].device, "/dev/ipmb-7"),
 	      "ipmb values");
+}
+
+/* Every module's defaults apply, also to the sections a board file leaves out. */
+static void test_module_defaults(void)
+{
+	struct board_config cfg;
+
+	expect_ok(BOARD(""), &cfg, "board without optional sections");
+	check(cfg.host.qemu.stop_timeout_ms == 10000 && cfg.host.gpio.force_off_ms == 6000 &&
+	      cfg.pef.enabled && cfg.pef.trap_port == 162 && cfg.ipmb.address == 0x20 &&
+	      cfg.dcmi.window_s == 60 && cfg.i2c.privilege == PRIV_ADMIN && cfg.sel_capacity == 4096 &&
+	      !strcmp(cfg.hwmon_root, "/sys/class/hwmon"), "module defaults without their sections");
+	/* A key of any module is known at the top level. */
+	expect_ok(BOARD(",'hwmon_root':'/x','sim_dir':'/y','sel':{},'kcs':{},'pef':{},'dcmi':{},"
+			"'i2c':{},'ipmb':{},'sol':{},'host':{},'lan':{},'identity':{},'fru':[],"
+			"'max_users':15,'sensors':[]"), &cfg, "every module's top-level keys");
 }
 
 int main(void)
@@ -667,6 +700,7 @@ int main(void)
 	test_syntax();
 	test_endpoints();
 	test_ipmb_errors();
+	test_module_defaults();
 	check(n_leaks == 0, "no secret appeared in any message (%u leaks)", n_leaks);
 	printf("config: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
