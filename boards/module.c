@@ -96,13 +96,6 @@ static void host_done(struct bmc *bmc)
 static const char *const host_keys[] = { "host", NULL };
 
 const struct bmc_module host_module = {
-	.name = "host",
-	/* board file */
-	.keys = host_keys,
-	.defaults = host_defaults,
-	.parse = host_parse_config,
-	/* life, commands, events */
-	MODULE_PART(power),
-	.init = host_init,
-	.done = host_done,
+	.name = "host", .keys = host_keys, .defaults = host_defaults, .parse = host_parse_config,
+	MODULE_PART(power), .init = host_init, .done = host_done,
 };

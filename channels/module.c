@@ -21,12 +21,8 @@ MODULE_COLD_RESET(channels_module_reset, channels_reset_volatile(bmc->channels))
 
 const struct bmc_module channels_module = {
 	.name = "channels",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(channels),
+	MODULE_PART(channels), .init = channels_module_init, .reset = channels_module_reset,
 	.cmds = channels_cmds,
-	.init = channels_module_init,
-	.reset = channels_module_reset,
 };
 
 static int users_module_init(struct bmc *bmc)
@@ -56,16 +52,10 @@ const struct ipmi_cmd users_cmds[] = {
 };
 
 const struct bmc_module users_module = {
-	.name = "users",
-	/* board file */
-	.keys = users_keys,
-	.defaults = users_defaults,
-	.parse = users_parse_config,
-	/* life, commands, events */
-	MODULE_PART(users),
+	.name = "users", .keys = users_keys,
+	.defaults = users_defaults, .parse = users_parse_config,
+	MODULE_PART(users), .init = users_module_init, .done = users_module_done,
 	.cmds = users_cmds,
-	.init = users_module_init,
-	.done = users_module_done,
 };
 
 static void sessions_on_free(void *userdata, struct session *s)
@@ -102,13 +92,8 @@ static void sessions_tick(struct bmc *bmc, uint64_t now)
 
 const struct bmc_module sessions_module = {
 	.name = "sessions",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(sessions),
-	.init = sessions_init,
-	.done = sessions_done,
-	.reset = sessions_reset,
-	.tick = sessions_tick,
+	MODULE_PART(sessions), .init = sessions_init, .done = sessions_done,
+	.reset = sessions_reset, .tick = sessions_tick,
 };
 
 MODULE_COLD_RESET(lanconf_module_reset, lanconf_reset_volatile(bmc))
@@ -121,11 +106,7 @@ const struct ipmi_cmd lanconf_cmds[] = {
 
 const struct bmc_module lanconf_module = {
 	.name = "lanconf",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(lanconf),
+	MODULE_PART(lanconf), .init = lanconf_init,
+	.done = lanconf_done, .reset = lanconf_module_reset,
 	.cmds = lanconf_cmds,
-	.init = lanconf_init,
-	.done = lanconf_done,
-	.reset = lanconf_module_reset,
 };

@@ -40,14 +40,9 @@ static const struct ipmi_cmd watchdog_cmds[] = {
 
 const struct bmc_module watchdog_module = {
 	.name = "watchdog",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(wdt),
-	.cmds = watchdog_cmds,
-	.init = watchdog_module_init,
-	.done = watchdog_module_done,
-	.reset = watchdog_module_reset,
-	.on_power = watchdog_module_on_power,
+	MODULE_PART(wdt), .init = watchdog_module_init,
+	.done = watchdog_module_done, .reset = watchdog_module_reset,
+	.cmds = watchdog_cmds, .on_power = watchdog_module_on_power,
 };
 
 static int bootopt_module_init(struct bmc *bmc)
@@ -64,12 +59,8 @@ MODULE_ON_POWER(bootopt_module_on_power, bootopt_power_event(bmc->bootopt, ev, c
 /* Its commands are the chassis netfn's (chassis/chassis.c). */
 const struct bmc_module bootopt_module = {
 	.name = "bootopt",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(bootopt),
-	.init = bootopt_module_init,
-	.done = bootopt_module_done,
-	.reset = bootopt_module_reset,
+	MODULE_PART(bootopt), .init = bootopt_module_init,
+	.done = bootopt_module_done, .reset = bootopt_module_reset,
 	.on_power = bootopt_module_on_power,
 };
 
@@ -77,13 +68,8 @@ MODULE_ON_POWER(chassis_module_on_power, chassis_on_power_event(bmc, ev, cause))
 
 const struct bmc_module chassis_module = {
 	.name = "chassis",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(chassis),
-	.cmds = chassis_cmds,
-	.init = chassis_init,
-	.done = chassis_done,
-	.on_power = chassis_module_on_power,
+	MODULE_PART(chassis), .init = chassis_init, .done = chassis_done,
+	.cmds = chassis_cmds, .on_power = chassis_module_on_power,
 };
 
 MODULE_COLD_RESET(acpi_module_reset, acpi_reset(bmc->acpi))
@@ -97,10 +83,6 @@ static const struct ipmi_cmd acpi_cmds[] = {
 
 const struct bmc_module acpi_module = {
 	.name = "acpi",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(acpi),
-	.cmds = acpi_cmds,
-	.reset = acpi_module_reset,
-	.on_power = acpi_module_on_power,
+	MODULE_PART(acpi), .reset = acpi_module_reset,
+	.cmds = acpi_cmds, .on_power = acpi_module_on_power,
 };

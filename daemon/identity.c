@@ -64,13 +64,8 @@ static void identity_reset(struct bmc *bmc, bool cold)
 static const char *const identity_keys[] = { "name", "identity", NULL };
 
 const struct bmc_module identity_module = {
-	.name = "identity",
-	/* board file */
-	.keys = identity_keys,
-	.defaults = identity_defaults,
-	.parse = identity_parse_config,
-	/* life, commands, events */
+	.name = "identity", .keys = identity_keys,
+	.defaults = identity_defaults, .parse = identity_parse_config,
+	.init = identity_init, .reset = identity_reset,
 	.cmds = identity_cmds,
-	.init = identity_init,
-	.reset = identity_reset,
 };

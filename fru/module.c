@@ -25,13 +25,7 @@ const struct ipmi_cmd fru_cmds[] = {
 };
 
 const struct bmc_module fru_module = {
-	.name = "fru",
-	/* board file */
-	.keys = fru_keys,
-	.parse = fru_parse_config,
-	/* life, commands, events */
-	MODULE_PART(fru),
+	.name = "fru", .keys = fru_keys, .parse = fru_parse_config,
+	MODULE_PART(fru), .init = fru_module_init, .done = fru_module_done,
 	.cmds = fru_cmds,
-	.init = fru_module_init,
-	.done = fru_module_done,
 };

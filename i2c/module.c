@@ -13,12 +13,7 @@ const struct ipmi_cmd i2c_cmds[] = {
 };
 
 const struct bmc_module i2c_module = {
-	.name = "i2c",
-	/* board file */
-	.keys = i2c_keys,
-	.parse = i2c_parse_config,
-	.defaults = i2c_defaults,
-	/* life, commands, events */
+	.name = "i2c", .keys = i2c_keys, .defaults = i2c_defaults, .parse = i2c_parse_config,
 	MODULE_PART(i2c),
 	.cmds = i2c_cmds,
 };

@@ -10,13 +10,7 @@
 static const char *const ipmb_keys[] = { "ipmb", NULL };
 
 const struct bmc_module ipmb_module = {
-	.name = "ipmb",
-	/* board file */
-	.keys = ipmb_keys,
-	.parse = ipmb_parse_config,
-	.defaults = ipmb_defaults,
-	.check = ipmb_check_config,
-	/* life, commands, events */
-	.init = ipmb_init,
-	.done = ipmb_done,
+	.name = "ipmb", .keys = ipmb_keys, .defaults = ipmb_defaults,
+	.parse = ipmb_parse_config, .check = ipmb_check_config,
+	.init = ipmb_init, .done = ipmb_done,
 };

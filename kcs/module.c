@@ -31,16 +31,8 @@ const struct ipmi_cmd kcs_cmds[] = {
 };
 
 const struct bmc_module kcs_module = {
-	.name = "kcs",
-	/* board file */
-	.keys = kcs_keys,
-	.parse = kcs_parse_config,
-	/* life, commands, events */
-	.cmds = kcs_cmds,
-	.init = kcs_init,
-	.done = kcs_done,
-	.reset = kcs_module_reset,
-	.on_power = kcs_module_on_power,
-	.on_sel_event = kcs_module_on_sel_event,
-	.on_pretimeout = kcs_module_on_pretimeout,
+	.name = "kcs", .keys = kcs_keys, .parse = kcs_parse_config,
+	.init = kcs_init, .done = kcs_done, .reset = kcs_module_reset,
+	.cmds = kcs_cmds, .on_power = kcs_module_on_power,
+	.on_sel_event = kcs_module_on_sel_event, .on_pretimeout = kcs_module_on_pretimeout,
 };

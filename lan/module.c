@@ -41,15 +41,7 @@ const struct ipmi_cmd lan_cmds[] = {
 };
 
 const struct bmc_module lan_module = {
-	.name = "lan",
-	/* board file */
-	.keys = lan_keys,
-	.defaults = lan_defaults,
-	.parse = lan_parse_config,
-	/* life, commands, events */
-	.cmds = lan_cmds,
-	.init = lan_module_init,
-	.done = lan_module_done,
-	.tick = lan_module_tick,
-	.on_session_unproven = lan_module_on_unproven,
+	.name = "lan", .keys = lan_keys, .defaults = lan_defaults, .parse = lan_parse_config,
+	.init = lan_module_init, .done = lan_module_done, .tick = lan_module_tick,
+	.cmds = lan_cmds, .on_session_unproven = lan_module_on_unproven,
 };

@@ -31,16 +31,8 @@ const struct ipmi_cmd pef_cmds[] = {
 };
 
 const struct bmc_module pef_module = {
-	.name = "pef",
-	/* board file */
-	.keys = pef_keys,
-	.parse = pef_parse_config,
-	.defaults = pef_defaults,
-	/* life, commands, events */
-	MODULE_PART(pef),
-	.cmds = pef_cmds,
-	.init = pef_module_init,
-	.done = pef_module_done,
-	.reset = pef_module_reset,
-	.on_sel_event = pef_module_on_sel_event,
+	.name = "pef", .keys = pef_keys, .defaults = pef_defaults, .parse = pef_parse_config,
+	MODULE_PART(pef), .init = pef_module_init,
+	.done = pef_module_done, .reset = pef_module_reset,
+	.cmds = pef_cmds, .on_sel_event = pef_module_on_sel_event,
 };

@@ -50,11 +50,7 @@ const struct ipmi_cmd sdr_cmds[] = {
 
 const struct bmc_module sdr_module = {
 	.name = "sdr",
-	/* board file */
-	/* life, commands, events */
-	MODULE_PART(sdr),
+	MODULE_PART(sdr), .init = sdr_module_init,
+	.done = sdr_module_done, .reset = sdr_module_reset,
 	.cmds = sdr_cmds,
-	.init = sdr_module_init,
-	.done = sdr_module_done,
-	.reset = sdr_module_reset,
 };

@@ -42,16 +42,8 @@ static void sel_on_sensor_event(struct bmc *bmc, const struct sensor_event *e)
 static const char *const sel_keys[] = { "sel", NULL };
 
 const struct bmc_module sel_module = {
-	.name = "sel",
-	/* board file */
-	.keys = sel_keys,
-	.defaults = sel_defaults,
-	.parse = sel_parse_config,
-	/* life, commands, events */
-	MODULE_PART(sel),
-	.cmds = sel_cmds,
-	.init = sel_module_init,
-	.done = sel_module_done,
-	.reset = sel_module_reset,
-	.on_sensor_event = sel_on_sensor_event,
+	.name = "sel", .keys = sel_keys, .defaults = sel_defaults, .parse = sel_parse_config,
+	MODULE_PART(sel), .init = sel_module_init,
+	.done = sel_module_done, .reset = sel_module_reset,
+	.cmds = sel_cmds, .on_sensor_event = sel_on_sensor_event,
 };

@@ -35,16 +35,9 @@ MODULE_ON_POWER(sensors_on_power, sensors_host_power(bmc->sensors, bmc->power->o
 static const char *const sensors_keys[] = { "sensors", "hwmon_root", "sim_dir", NULL };
 
 const struct bmc_module sensors_module = {
-	.name = "sensors",
-	/* board file */
-	.keys = sensors_keys,
-	.parse = sensors_parse_config,
-	.defaults = sensors_defaults,
-	/* life, commands, events */
-	MODULE_PART(sensors),
-	.cmds = sensors_cmds,
-	.init = sensors_module_init,
-	.done = sensors_module_done,
-	.reset = sensors_module_reset,
-	.on_power = sensors_on_power,
+	.name = "sensors", .keys = sensors_keys,
+	.defaults = sensors_defaults, .parse = sensors_parse_config,
+	MODULE_PART(sensors), .init = sensors_module_init,
+	.done = sensors_module_done, .reset = sensors_module_reset,
+	.cmds = sensors_cmds, .on_power = sensors_on_power,
 };

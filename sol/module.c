@@ -31,15 +31,8 @@ const struct ipmi_cmd sol_cmds[] = {
 };
 
 const struct bmc_module sol_module = {
-	.name = "sol",
-	/* board file */
-	.keys = sol_keys,
-	.parse = sol_parse_config,
-	/* life, commands, events */
-	.cmds = sol_cmds,
-	.init = sol_init,
-	.done = sol_done,
-	.reset = sol_module_reset,
-	.on_power = sol_module_on_power,
+	.name = "sol", .keys = sol_keys, .parse = sol_parse_config,
+	.init = sol_init, .done = sol_done, .reset = sol_module_reset,
+	.cmds = sol_cmds, .on_power = sol_module_on_power,
 	.on_session_free = sol_module_on_session_free,
 };
