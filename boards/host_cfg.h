@@ -40,3 +40,13 @@ struct cfg_host {			/* the simulated host ("sim" backend) */
 	struct cfg_qemu qemu;		/* backend "qemu": the VM bmcd runs */
 	struct cfg_gpio gpio;		/* backend "gpio": the lines (boards/gpio_host.h) */
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void host_defaults(struct board_config *cfg);
+void host_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);
+void qemu_parse_config(struct pctx *c, struct json_object *host, struct cfg_host *h);
+void gpio_parse_config(struct pctx *c, struct json_object *host, struct cfg_host *h);

@@ -27,3 +27,11 @@ struct cfg_user {
 	enum ipmi_priv privilege;	/* channel privilege limit on LAN */
 	bool enabled;
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void users_defaults(struct board_config *cfg);
+void users_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);

@@ -23,6 +23,7 @@
 #include "kcs/kcs_cfg.h"
 #include "lan/lan_cfg.h"
 #include "pef/pef_cfg.h"
+#include "sel/sel_cfg.h"
 #include "sensors/sensor_cfg.h"
 #include "sol/sol_cfg.h"
 

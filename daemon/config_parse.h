@@ -110,38 +110,3 @@ bool cfg_each_of(struct pctx *c, json_object *arr, const char *path, size_t n,
  * bmcd supports at most MAX" (what a device list says). */
 json_object *cfg_get_array_max(struct pctx *c, json_object *obj, const char *parent,
 			       const char *key, size_t max, const char *noun, char *path, size_t *n);
-
-/* Sections parsed next to their subsystems: each module's board-file hooks
- * (struct bmc_module), in module order. */
-void identity_defaults(struct board_config *cfg);
-void identity_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void users_defaults(struct board_config *cfg);
-void users_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void sel_defaults(struct board_config *cfg);
-void sel_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void fru_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void sensors_defaults(struct board_config *cfg);
-void sensors_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-/* The "sensors" array of obj (path parent) into list (at most max).  A
- * satellite's list passes the BMC's own sensors (bmc, n_bmc): their numbers
- * are refused, and skipped when numbering. */
-void sensors_parse_list(struct pctx *c, json_object *obj, const char *parent,
-			struct cfg_sensor *list, unsigned max, unsigned *count,
-			const struct cfg_sensor *bmc, unsigned n_bmc);
-void ipmb_defaults(struct board_config *cfg);
-void ipmb_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void ipmb_check_config(struct pctx *c, struct board_config *cfg);
-void kcs_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void pef_defaults(struct board_config *cfg);
-void pef_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void host_defaults(struct board_config *cfg);
-void host_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void qemu_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);
-void gpio_parse_config(struct pctx *c, json_object *host, struct cfg_host *h);
-void dcmi_defaults(struct board_config *cfg);
-void dcmi_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void lan_defaults(struct board_config *cfg);
-void lan_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void sol_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);
-void i2c_defaults(struct board_config *cfg);
-void i2c_parse_config(struct pctx *c, json_object *root, struct board_config *cfg);

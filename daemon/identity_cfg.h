@@ -13,3 +13,13 @@ struct cfg_identity {
 	uint16_t product_id;
 	uint8_t aux[4];			/* auxiliary firmware revision */
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+/* Sections parsed next to their subsystems: each module's board-file hooks
+ * (struct bmc_module), in module order. */
+void identity_defaults(struct board_config *cfg);
+void identity_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);

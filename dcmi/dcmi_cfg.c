@@ -67,7 +67,7 @@ static void get_power_sensors(struct pctx *c, json_object *obj, struct board_con
 			       sizeof(d->power_sensors[0]));
 }
 
-void dcmi_defaults(struct board_config *cfg)
+void dcmi_cfg_defaults(struct board_config *cfg)
 {
 	cfg->dcmi.window_s = 60;
 	cfg->dcmi.sample_ms = 1000;

@@ -22,3 +22,11 @@ struct cfg_dcmi {
 	char mc_id[DCMI_STRING_MAX + 1];	/* default: the board's name */
 	char asset_tag[DCMI_STRING_MAX + 1];	/* default: empty */
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void dcmi_cfg_defaults(struct board_config *cfg);
+void dcmi_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);

@@ -36,3 +36,10 @@ struct cfg_fru {
 	uint8_t i2c_addr;		/* 7-bit */
 	uint8_t i2c_addr_width;		/* 1 (24c02..24c16) or 2 (24c32 and up) bytes */
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void fru_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);

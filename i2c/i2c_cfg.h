@@ -43,3 +43,11 @@ struct cfg_i2c {
 	struct cfg_i2c_bus buses[I2C_MAX_BUSES];
 	unsigned n_buses;
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void i2c_defaults(struct board_config *cfg);
+void i2c_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);

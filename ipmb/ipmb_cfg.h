@@ -43,3 +43,12 @@ struct cfg_ipmb {
 	struct cfg_satellite sats[IPMB_SATELLITES_MAX];
 	unsigned n_sats;
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void ipmb_defaults(struct board_config *cfg);
+void ipmb_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);
+void ipmb_check_config(struct pctx *c, struct board_config *cfg);

@@ -26,3 +26,10 @@ struct cfg_kcs {
 	uint8_t allow_any[KCS_ALLOW_MAX];	/* 1: every command of allow[i]'s netfn */
 	unsigned n_allow;
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void kcs_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);

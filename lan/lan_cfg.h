@@ -30,3 +30,11 @@ struct cfg_lan {
 	uint8_t channel;		/* LAN channel number, default 1 */
 	char interface[16];		/* the BMC's NIC ("eth0"); empty: settings kept in memory */
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void lan_defaults(struct board_config *cfg);
+void lan_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);

@@ -56,3 +56,17 @@ struct cfg_sensor {
 	/* hwmon and i2c: value = raw * scale + offset */
 	double scale, offset;
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void sensors_defaults(struct board_config *cfg);
+void sensors_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);
+/* The "sensors" array of obj (path parent) into list (at most max).  A
+ * satellite's list passes the BMC's own sensors (bmc, n_bmc): their numbers
+ * are refused, and skipped when numbering. */
+void sensors_parse_list(struct pctx *c, struct json_object *obj, const char *parent,
+			struct cfg_sensor *list, unsigned max, unsigned *count,
+			const struct cfg_sensor *bmc, unsigned n_bmc);

@@ -8,3 +8,10 @@ struct cfg_sol {			/* where the host's serial console is */
 	unsigned baud;			/* uart "tty": 9600..115200, default 115200 */
 	char socket[108];		/* uart "socket": "unix:/path" or "tcp:HOST:PORT" */
 };
+
+struct board_config;
+struct json_object;
+struct pctx;
+
+/* The board-file hooks of its module (struct bmc_module). */
+void sol_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);
