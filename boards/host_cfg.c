@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Board-file section "host" (docs/board-file.md); its backends' sub-sections
- * are parsed by boards/qemu_cfg.c and boards/gpio_host.c. */
+ * are parsed by the backends (boards/module.c's table). */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,7 +37,6 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 		"cycle_interval_ms", "reset_ms", "initially_on", "restore_policy",
 		"power_good_timeout_ms", "qemu", "gpio", NULL
 	};
-	static const char *const backends[] = { "sim", "qemu", "gpio", NULL };
 	/* Indexed by enum cfg_restore_policy. */
 	static const char *const policies[] = { "always-off", "previous", "always-on", NULL };
 	json_object *obj = cfg_section(c, root, "host", keys);
@@ -45,9 +44,7 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 
 	if (!obj)
 		return;
-	k = cfg_get_word(c, obj, "host", "backend", backends, "a supported backend");
-	if (k >= 0)
-		snprintf(h->backend, sizeof(h->backend), "%s", backends[k]);
+	host_backend_parse(c, obj, h);	/* host.backend and the backends' sub-sections */
 	get_ms(c, obj, "power_on_ms", &h->power_on_ms);
 	get_ms(c, obj, "power_off_ms", &h->power_off_ms);
 	get_ms(c, obj, "soft_off_ms", &h->soft_off_ms);
@@ -58,8 +55,6 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	k = cfg_get_word(c, obj, "host", "restore_policy", policies, "a restore policy");
 	if (k >= 0)
 		h->restore_policy = (enum cfg_restore_policy)k;
-	qemu_parse_config(c, obj, h);
-	gpio_parse_config(c, obj, h);
 }
 
 void host_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)

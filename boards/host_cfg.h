@@ -48,5 +48,8 @@ struct pctx;
 /* The board-file hooks of its module (struct bmc_module). */
 void host_defaults(struct board_config *cfg);
 void host_parse_config(struct pctx *c, struct json_object *root, struct board_config *cfg);
+/* host.backend, checked against the backends boards/module.c lists, and
+ * every backend's own sub-section. */
+void host_backend_parse(struct pctx *c, struct json_object *host, struct cfg_host *h);
 void qemu_parse_config(struct pctx *c, struct json_object *host, struct cfg_host *h);
 void gpio_parse_config(struct pctx *c, struct json_object *host, struct cfg_host *h);

@@ -5,6 +5,7 @@
 #include "daemon/module.h"
 #include "chassis/power.h"
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "boards/gpio_host.h"
@@ -16,6 +17,9 @@
  * and starts the power sequencing on it (power_init with its ops). */
 struct host_backend {
 	const char *name;		/* board file: host.backend */
+	/* Its sub-section of "host" (e.g. host.qemu), parsed whichever
+	 * backend the board names, so that a mistake in it is always seen. */
+	void (*parse)(struct pctx *c, struct json_object *host, struct cfg_host *h);
 	int (*start)(struct bmc *bmc, const struct power_timing *t);
 	void (*stop)(struct bmc *bmc);
 };
@@ -39,14 +43,30 @@ MODULE_HOOK(qemu_stop, bmc->qhost = qemu_host_free(bmc->qhost))
 MODULE_HOOK(gpio_stop, bmc->ghost = gpio_host_free(bmc->ghost))
 
 static const struct host_backend host_backends[] = {
-	{ "sim", sim_start, sim_stop },
-	{ "qemu", qemu_host_power_init, qemu_stop },
-	{ "gpio", gpio_host_power_init, gpio_stop },
+	{ "sim", NULL, sim_start, sim_stop },
+	{ "qemu", qemu_parse_config, qemu_host_power_init, qemu_stop },
+	{ "gpio", gpio_parse_config, gpio_host_power_init, gpio_stop },
 };
+#define N_BACKENDS (sizeof(host_backends) / sizeof(host_backends[0]))
+
+void host_backend_parse(struct pctx *c, struct json_object *host, struct cfg_host *h)
+{
+	const char *names[N_BACKENDS + 1] = { NULL };
+	int k;
+
+	for (size_t i = 0; i < N_BACKENDS; i++)
+		names[i] = host_backends[i].name;
+	k = cfg_get_word(c, host, "host", "backend", names, "a supported backend");
+	if (k >= 0)
+		snprintf(h->backend, sizeof(h->backend), "%s", names[k]);
+	for (size_t i = 0; i < N_BACKENDS; i++)
+		if (host_backends[i].parse)
+			host_backends[i].parse(c, host, h);
+}
 
 static const struct host_backend *host_backend(const char *name)
 {
-	for (size_t i = 0; i < sizeof(host_backends) / sizeof(host_backends[0]); i++)
+	for (size_t i = 0; i < N_BACKENDS; i++)
 		if (!strcmp(host_backends[i].name, name))
 			return &host_backends[i];
 	return NULL;
@@ -89,7 +109,7 @@ static int host_init(struct bmc *bmc)
 static void host_done(struct bmc *bmc)
 {
 	power_done(bmc->power);
-	for (size_t i = 0; i < sizeof(host_backends) / sizeof(host_backends[0]); i++)
+	for (size_t i = 0; i < N_BACKENDS; i++)
 		host_backends[i].stop(bmc);
 }
 
