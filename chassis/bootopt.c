@@ -164,11 +164,8 @@ static int get_mailbox(void *ctx, const struct param_def *d, const struct param_
 {
 	const struct bootopt_vals *v = ctx;
 
-	if (q->set >= BOOTOPT_MBOX_BLOCKS)
-		return -ERANGE;
-	wb_u8(w, q->set);
-	wb_bytes(w, v->saved.mbox[q->set], BOOTOPT_MBOX_BLOCK_LEN);
-	return 0;
+	return param_get_entry(w, q->set, 0, BOOTOPT_MBOX_BLOCKS, v->saved.mbox,
+			       BOOTOPT_MBOX_BLOCK_LEN, BOOTOPT_MBOX_BLOCK_LEN);
 }
 
 #define PLAIN(sel, member, mask) PARAM_PLAIN_AT(sel, struct bootopt_vals, member, mask)

@@ -107,6 +107,16 @@ int param_get(const struct param_family *f, void *ctx, const struct param_query 
 	return param_get_data(f, ctx, d, q, w);
 }
 
+int param_get_entry(struct wbuf *w, uint8_t set, uint8_t first, size_t n, const void *base,
+		    size_t stride, size_t len)
+{
+	if (set < first || (size_t)(set - first) >= n)
+		return -ERANGE;
+	wb_u8(w, set);
+	wb_bytes(w, (const uint8_t *)base + (set - first) * stride, len);
+	return 0;
+}
+
 int param_cc(int r)
 {
 	switch (r) {

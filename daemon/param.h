@@ -105,4 +105,10 @@ int param_get_data(const struct param_family *f, void *ctx, const struct param_d
  * in progress" while it is already (-EBUSY); "commit write" ends it. */
 int param_set_in_progress(uint8_t *state, uint8_t v, bool commit_keeps);
 
+/* The common shape of a table parameter's Get: the set selector, then
+ * len bytes of entry set (entries numbered from first, n of them, stride
+ * bytes apart from base); -ERANGE when there is no such entry. */
+int param_get_entry(struct wbuf *w, uint8_t set, uint8_t first, size_t n, const void *base,
+		    size_t stride, size_t len);
+
 int param_cc(int r);

@@ -255,11 +255,7 @@ static int get_block(void *ctx, const struct param_def *d, const struct param_qu
 {
 	const struct kcs *k = ctx;
 
-	if (q->set >= SYSINFO_BLOCKS)
-		return -ERANGE;
-	wb_u8(w, q->set);
-	wb_bytes(w, k->sysinfo[d->sel][q->set], 16);
-	return 0;
+	return param_get_entry(w, q->set, 0, SYSINFO_BLOCKS, k->sysinfo[d->sel], 16, 16);
 }
 
 static uint8_t *sysinfo_in_progress(void *ctx)
