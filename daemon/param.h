@@ -69,7 +69,7 @@ struct param_def {
 	param_set_fn set;
 	uint8_t value;
 	uint8_t mask;
-	uint16_t off;
+	uint32_t off;
 };
 
 struct param_family {
