@@ -555,8 +555,7 @@ static int set_in_progress(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_auth_support(void *ctx, const struct param_def *d, const struct param_query *q,
-			    struct wbuf *w)
+static int get_auth_support(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	wb_u8(w, auth_support(ctx));
 	return 0;
@@ -574,13 +573,12 @@ static int set_auth_enables(void *ctx, const struct param_def *d, struct rbuf *r
 	return 0;
 }
 
-static int get_ip(void *ctx, const struct param_def *d, const struct param_query *q,
-		  struct wbuf *w)
+static int get_ip(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	struct netif_state st = shown_netif(lanconf_of(ctx));
 	struct in_addr mask = prefix_to_netmask(st.prefix);
 
-	switch (d->sel) {
+	switch (q->def->sel) {
 	case P_IP: wb_bytes(w, &st.addr, 4); break;
 	case P_MAC: wb_bytes(w, st.mac, 6); break;
 	case P_NETMASK: wb_bytes(w, &mask, 4); break;
@@ -647,8 +645,7 @@ static int set_ipv4_hdr(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_port(void *ctx, const struct param_def *d, const struct param_query *q,
-		    struct wbuf *w)
+static int get_port(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct cfg_lan *l = &((struct bmc *)ctx)->cfg.lan;
 
@@ -676,11 +673,10 @@ static int set_gateway(void *ctx, const struct param_def *d, struct rbuf *r)
 
 /* Alert destinations 0 (volatile) to LANCONF_DESTINATIONS: a set
  * selector, then an entry of max_len - 1 bytes at .off. */
-static int get_dest(void *ctx, const struct param_def *d, const struct param_query *q,
-		    struct wbuf *w)
+static int get_dest(void *ctx, const struct param_query *q, struct wbuf *w)
 {
-	return param_get_entry(w, q->set, 0, LANCONF_DESTINATIONS + 1, (uint8_t *)ctx + d->off,
-			       d->max_len - 1u, d->max_len - 1u);
+	return param_get_entry(w, q->set, 0, LANCONF_DESTINATIONS + 1, (uint8_t *)ctx + q->def->off,
+			       q->def->max_len - 1u, q->def->max_len - 1u);
 }
 
 static int set_dest(void *ctx, const struct param_def *d, struct rbuf *r)
@@ -700,8 +696,7 @@ static int set_dest(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_vlan(void *ctx, const struct param_def *d, const struct param_query *q,
-		    struct wbuf *w)
+static int get_vlan(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	wb_le16(w, lanconf_of(ctx)->vlan);
 	return 0;
@@ -731,8 +726,7 @@ static int set_vlan_prio(void *ctx, const struct param_def *d, struct rbuf *r)
 	return lanconf_schedule(ctx);
 }
 
-static int get_suites(void *ctx, const struct param_def *d, const struct param_query *q,
-		      struct wbuf *w)
+static int get_suites(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct lanconf *lc = lanconf_of(ctx);
 
@@ -742,8 +736,7 @@ static int get_suites(void *ctx, const struct param_def *d, const struct param_q
 }
 
 /* Nibble i (low nibble first) is entry i of parameter 23 (table 23-4). */
-static int get_suite_priv(void *ctx, const struct param_def *d, const struct param_query *q,
-			  struct wbuf *w)
+static int get_suite_priv(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct lanconf *lc = lanconf_of(ctx);
 
@@ -778,8 +771,7 @@ static int set_suite_priv(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_bad_pw(void *ctx, const struct param_def *d, const struct param_query *q,
-		      struct wbuf *w)
+static int get_bad_pw(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	struct bmc *bmc = ctx;
 	const struct lockout_policy *lp = channel_lockout(&bmc->channels, bmc->cfg.lan.channel);
@@ -812,8 +804,7 @@ static int set_ipv6_enables(void *ctx, const struct param_def *d, struct rbuf *r
 	return rb_u8(r) == 0 ? 0 : -EINVAL;
 }
 
-static int get_ipv6_status(void *ctx, const struct param_def *d, const struct param_query *q,
-			   struct wbuf *w)
+static int get_ipv6_status(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	wb_zero(w, 3);		/* no static or dynamic IPv6 addresses */
 	return 0;

@@ -108,8 +108,7 @@ static int set_info_ack(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_info_ack(void *ctx, const struct param_def *d, const struct param_query *q,
-			struct wbuf *w)
+static int get_info_ack(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct bootopt_vals *v = ctx;
 
@@ -159,8 +158,7 @@ static int set_mailbox(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_mailbox(void *ctx, const struct param_def *d, const struct param_query *q,
-		       struct wbuf *w)
+static int get_mailbox(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct bootopt_vals *v = ctx;
 
@@ -464,20 +462,19 @@ int bootopt_get(const struct bootopt *b, struct rbuf *req, struct wbuf *rsp)
 {
 	struct param_query q = { .sel = rb_u8(req), .set = rb_u8(req) };
 	struct bootopt_vals v = b->v;
-	const struct param_def *d;
 
 	rb_u8(req);		/* block selector: no parameter here uses one */
 	if (!rb_done(req))
 		return -EBADMSG;
 	if (q.sel & 0x80)
 		return -EINVAL;
-	d = param_find(&bootopt_family, q.sel);
-	if (!d)
+	q.def = param_find(&bootopt_family, q.sel);
+	if (!q.def)
 		return -EOPNOTSUPP;
 	/* The revision, then the selector with its invalid mark. */
 	wb_u8(rsp, BOOTOPT_PARAM_VERSION);
 	wb_u8(rsp, q.sel | ((v.saved.invalid & (1u << q.sel)) ? 0x80 : 0));
-	return param_get_data(&bootopt_family, &v, d, &q, rsp);
+	return param_get_data(&bootopt_family, &v, &q, rsp);
 }
 
 int chassis_set_boot_options(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)

@@ -74,11 +74,13 @@ int param_set(const struct param_family *f, void *ctx, uint8_t sel, struct rbuf 
 	return f->save(ctx) < 0 ? -EIO : 0;
 }
 
-int param_get_data(const struct param_family *f, void *ctx, const struct param_def *d,
-		   const struct param_query *q, struct wbuf *w)
+int param_get_data(const struct param_family *f, void *ctx, const struct param_query *q,
+		   struct wbuf *w)
 {
+	const struct param_def *d = q->def;
+
 	if (d->get)
-		return d->get(ctx, d, q, w);
+		return d->get(ctx, q, w);
 	if (d->flags & PARAM_PLAIN)
 		wb_bytes(w, (const uint8_t *)ctx + d->off, d->max_len);
 	else
@@ -86,25 +88,26 @@ int param_get_data(const struct param_family *f, void *ctx, const struct param_d
 	return 0;
 }
 
-int param_get(const struct param_family *f, void *ctx, const struct param_query *q, bool rev_only,
-	      struct wbuf *w)
+int param_get(const struct param_family *f, void *ctx, const struct param_query *query,
+	      bool rev_only, struct wbuf *w)
 {
-	const struct param_def *d = param_find(f, q->sel);
+	struct param_query q = *query;
 	uint8_t tmp[IPMI_MAX_RSP];
 	struct wbuf probe = wb_init(tmp, sizeof(tmp));
 	int r;
 
-	if (!d)
+	q.def = param_find(f, q.sel);
+	if (!q.def)
 		return -EOPNOTSUPP;
 	if (rev_only && (f->flags & PARAM_REV_PROBES)) {
-		r = param_get_data(f, ctx, d, q, &probe);
+		r = param_get_data(f, ctx, &q, &probe);
 		if (r < 0)
 			return r;
 	}
 	wb_u8(w, f->revision);
 	if (rev_only)
 		return 0;
-	return param_get_data(f, ctx, d, q, w);
+	return param_get_data(f, ctx, &q, w);
 }
 
 int param_get_entry(struct wbuf *w, uint8_t set, uint8_t first, size_t n, const void *base,

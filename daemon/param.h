@@ -47,14 +47,14 @@ enum {					/* family flags */
 #define PARAM_SET_IN_PROGRESS { .sel = 0, .min_len = 1, .max_len = 1, .flags = PARAM_VOLATILE }
 
 /* What a Get asks for, and the request it came in (for a parameter that
- * depends on the session, such as SOL's port). */
+ * depends on the session, such as SOL's port).  param_get() fills in def. */
 struct param_query {
 	uint8_t sel, set, block;
 	const struct ipmi_req *req;
+	const struct param_def *def;
 };
 
-typedef int (*param_get_fn)(void *ctx, const struct param_def *d, const struct param_query *q,
-			    struct wbuf *w);
+typedef int (*param_get_fn)(void *ctx, const struct param_query *q, struct wbuf *w);
 /* r holds exactly the parameter's data (its length is checked already). */
 typedef int (*param_set_fn)(void *ctx, const struct param_def *d, struct rbuf *r);
 
@@ -96,10 +96,10 @@ int param_set(const struct param_family *f, void *ctx, uint8_t sel, struct rbuf 
 int param_get(const struct param_family *f, void *ctx, const struct param_query *q, bool rev_only,
 	      struct wbuf *w);
 
-/* Only the data of parameter d (for a family whose Get answers more
- * than the revision before it). */
-int param_get_data(const struct param_family *f, void *ctx, const struct param_def *d,
-		   const struct param_query *q, struct wbuf *w);
+/* Only the data of parameter q->def (for a family whose Get answers
+ * more than the revision before it). */
+int param_get_data(const struct param_family *f, void *ctx, const struct param_query *q,
+		   struct wbuf *w);
 
 /* Selector 0, set in progress: bits 7:2 and 11b reserved (-EINVAL); "set
  * in progress" while it is already (-EBUSY); "commit write" ends it. */

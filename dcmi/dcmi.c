@@ -733,10 +733,9 @@ static int set_u8(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_u8(void *ctx, const struct param_def *d, const struct param_query *q,
-		  struct wbuf *w)
+static int get_u8(void *ctx, const struct param_query *q, struct wbuf *w)
 {
-	wb_u8(w, *((const uint8_t *)ctx + d->off));
+	wb_u8(w, *((const uint8_t *)ctx + q->def->off));
 	return 0;
 }
 
@@ -751,12 +750,11 @@ static int set_le16(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_le16(void *ctx, const struct param_def *d, const struct param_query *q,
-		    struct wbuf *w)
+static int get_le16(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	uint16_t v;
 
-	memcpy(&v, (const uint8_t *)ctx + d->off, sizeof(v));
+	memcpy(&v, (const uint8_t *)ctx + q->def->off, sizeof(v));
 	wb_le16(w, v);
 	return 0;
 }

@@ -250,12 +250,11 @@ static int set_block(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_block(void *ctx, const struct param_def *d, const struct param_query *q,
-		     struct wbuf *w)
+static int get_block(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct kcs *k = ctx;
 
-	return param_get_entry(w, q->set, 0, SYSINFO_BLOCKS, k->sysinfo[d->sel], 16, 16);
+	return param_get_entry(w, q->set, 0, SYSINFO_BLOCKS, k->sysinfo[q->def->sel], 16, 16);
 }
 
 static uint8_t *sysinfo_in_progress(void *ctx)

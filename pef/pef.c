@@ -358,13 +358,12 @@ static int set_filter_data1(void *ctx, const struct param_def *d, struct rbuf *r
 	return 0;
 }
 
-static int get_filter(void *ctx, const struct param_def *d, const struct param_query *q,
-		      struct wbuf *w)
+static int get_filter(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct pef *pef = ctx;
 
 	return param_get_entry(w, q->set, 1, PEF_FILTERS, pef->c.filter, PEF_FILTER_LEN,
-			       d->sel == P_FILTER ? PEF_FILTER_LEN : 1);
+			       q->def->sel == P_FILTER ? PEF_FILTER_LEN : 1);
 }
 
 static int set_policy(void *ctx, const struct param_def *d, struct rbuf *r)
@@ -381,8 +380,7 @@ static int set_policy(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_policy(void *ctx, const struct param_def *d, const struct param_query *q,
-		      struct wbuf *w)
+static int get_policy(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct pef *pef = ctx;
 
@@ -403,8 +401,7 @@ static int set_str_key(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_str_key(void *ctx, const struct param_def *d, const struct param_query *q,
-		       struct wbuf *w)
+static int get_str_key(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct pef *pef = ctx;
 
@@ -431,8 +428,7 @@ static int set_str(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_str(void *ctx, const struct param_def *d, const struct param_query *q,
-		   struct wbuf *w)
+static int get_str(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct pef *pef = ctx;
 

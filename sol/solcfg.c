@@ -180,8 +180,7 @@ static int set_auth(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_auth(void *ctx, const struct param_def *d, const struct param_query *q,
-		    struct wbuf *w)
+static int get_auth(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct sol_config *c = &((struct sol *)ctx)->cfg;
 
@@ -230,8 +229,7 @@ static int set_rate(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_channel(void *ctx, const struct param_def *d, const struct param_query *q,
-		       struct wbuf *w)
+static int get_channel(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct sol *sol = ctx;
 
@@ -239,15 +237,13 @@ static int get_channel(void *ctx, const struct param_def *d, const struct param_
 	return 0;
 }
 
-static int get_port(void *ctx, const struct param_def *d, const struct param_query *q,
-		    struct wbuf *w)
+static int get_port(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	wb_le16(w, sol_session_port(ctx, q->req->session));
 	return 0;
 }
 
-static int get_history(void *ctx, const struct param_def *d, const struct param_query *q,
-		       struct wbuf *w);
+static int get_history(void *ctx, const struct param_query *q, struct wbuf *w);
 
 static uint8_t *sol_in_progress(void *ctx)
 {
@@ -303,8 +299,7 @@ int sol_cmd_set_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 	return param_cc(param_set(&sol_family, bmc->sol, param, &r));
 }
 
-static int get_history(void *ctx, const struct param_def *d, const struct param_query *q,
-		       struct wbuf *w)
+static int get_history(void *ctx, const struct param_query *q, struct wbuf *w)
 {
 	const struct sol *sol = ctx;
 	const struct ring *h = &sol->history;
@@ -313,7 +308,7 @@ static int get_history(void *ctx, const struct param_def *d, const struct param_
 	uint8_t buf[HISTORY_BLOCK];
 	size_t n;
 
-	if (d->sel == PARAM_HISTORY_INFO) {
+	if (q->def->sel == PARAM_HISTORY_INFO) {
 		wb_le32(w, (uint32_t)ring_len(h));
 		wb_le32(w, (uint32_t)h->total);
 		return 0;
