@@ -511,14 +511,22 @@ static int put_string(const struct ipmi_req *req, struct wbuf *rsp, uint8_t *s, 
 	return off + n;
 }
 
-static int set_string_done(struct bmc *bmc, struct wbuf *rsp, int written)
+/* Set Asset Tag / Set Management Controller Identifier String: saved, or
+ * nothing changes. */
+static int set_string(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp, uint8_t *s,
+		      uint8_t *len, bool nul_ends)
 {
+	struct dcmi_persist old = bmc->dcmi.p;
+	int written = put_string(req, rsp, s, len, nul_ends);
+
 	if (written == -CC_INVALID_CMD)
 		return CC_INVALID_CMD;
-	if (written < 0)
+	if (written >= 0 && dcmi_save(&bmc->dcmi) < 0)
+		written = -CC_UNSPECIFIED;
+	if (written < 0) {
+		bmc->dcmi.p = old;
 		return dcmi_fail(rsp, -written);
-	if (dcmi_save(&bmc->dcmi) < 0)
-		return dcmi_fail(rsp, CC_UNSPECIFIED);
+	}
 	wb_u8(rsp, (uint8_t)written);
 	return CC_OK;
 }
@@ -531,13 +539,8 @@ static int cmd_get_asset_tag(struct bmc *bmc, const struct ipmi_req *req, struct
 static int cmd_set_asset_tag(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct dcmi_persist *p = &bmc->dcmi.p;
-	struct dcmi_persist old = *p;
-	int r = put_string(req, rsp, p->asset_tag, &p->asset_tag_len, false);
 
-	r = set_string_done(bmc, rsp, r);
-	if (r != CC_OK)
-		*p = old;
-	return r;
+	return set_string(bmc, req, rsp, p->asset_tag, &p->asset_tag_len, false);
 }
 
 static int cmd_get_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
@@ -548,13 +551,8 @@ static int cmd_get_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 static int cmd_set_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct dcmi_persist *p = &bmc->dcmi.p;
-	struct dcmi_persist old = *p;
-	int r = put_string(req, rsp, p->mc_id, &p->mc_id_len, true);
 
-	r = set_string_done(bmc, rsp, r);
-	if (r != CC_OK)
-		*p = old;
-	return r;
+	return set_string(bmc, req, rsp, p->mc_id, &p->mc_id_len, true);
 }
 
 /* ------------------------------------------------------------------ */
