@@ -696,12 +696,6 @@ static int set_dest(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_vlan(void *ctx, const struct param_query *q, struct wbuf *w)
-{
-	wb_le16(w, lanconf_of(ctx)->vlan);
-	return 0;
-}
-
 static int set_vlan(void *ctx, const struct param_def *d, struct rbuf *r)
 {
 	struct lanconf *lc = lanconf_of(ctx);
@@ -845,7 +839,7 @@ static const struct param_def lan_params[] = {
 	PARAM_CONST(P_NDEST, 1, LANCONF_DESTINATIONS),
 	{ P_DEST_TYPE, 4, 4, 0, get_dest, set_dest, AT(dest_type) },
 	{ P_DEST_ADDR, 13, 13, 0, get_dest, set_dest, AT(dest_addr) },
-	{ P_VLAN, 2, 2, 0, get_vlan, set_vlan },
+	{ P_VLAN, 2, 2, 0, param_get_le16, set_vlan, AT(vlan) },
 	{ P_VLAN_PRIO, 1, 1, PARAM_PLAIN, NULL, set_vlan_prio, AT(vlan_prio) },
 	{ P_NSUITES, 1, 1, PARAM_PLAIN | PARAM_RO, AT(n_suites) },
 	{ P_SUITES, PARAM_ANY_LEN, PARAM_RO, get_suites },

@@ -120,6 +120,15 @@ int param_get_entry(struct wbuf *w, uint8_t set, uint8_t first, size_t n, const 
 	return 0;
 }
 
+int param_get_le16(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	uint16_t v;
+
+	memcpy(&v, (const uint8_t *)ctx + q->def->off, sizeof(v));
+	wb_le16(w, v);
+	return 0;
+}
+
 int param_cc(int r)
 {
 	switch (r) {

@@ -111,4 +111,7 @@ int param_set_in_progress(uint8_t *state, uint8_t v, bool commit_keeps);
 int param_get_entry(struct wbuf *w, uint8_t set, uint8_t first, size_t n, const void *base,
 		    size_t stride, size_t len);
 
+/* A get for a uint16_t at ctx + .off, sent little-endian. */
+int param_get_le16(void *ctx, const struct param_query *q, struct wbuf *w);
+
 int param_cc(int r);

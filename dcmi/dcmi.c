@@ -748,15 +748,6 @@ static int set_le16(void *ctx, const struct param_def *d, struct rbuf *r)
 	return 0;
 }
 
-static int get_le16(void *ctx, const struct param_query *q, struct wbuf *w)
-{
-	uint16_t v;
-
-	memcpy(&v, (const uint8_t *)ctx + q->def->off, sizeof(v));
-	wb_le16(w, v);
-	return 0;
-}
-
 static int dcmi_save_params(void *ctx)
 {
 	return dcmi_save(ctx);
@@ -769,8 +760,8 @@ static const struct param_def dcmi_params[] = {
 	{ CONF_ACTIVATE_DHCP, 2, 2, PARAM_VOLATILE, NULL, set_activate, .value = 0x00 },
 	{ CONF_DISCOVERY, 2, 2, 0, get_u8, set_u8, .mask = (uint8_t)~DISCOVERY_VALID, AT(discovery) },
 	{ CONF_DHCP_TIMING1, 2, 2, 0, get_u8, set_u8, AT(dhcp_initial_s) },
-	{ CONF_DHCP_TIMING2, 3, 3, 0, get_le16, set_le16, AT(dhcp_timeout_s) },
-	{ CONF_DHCP_TIMING3, 3, 3, 0, get_le16, set_le16, AT(dhcp_retry_s) },
+	{ CONF_DHCP_TIMING2, 3, 3, 0, param_get_le16, set_le16, AT(dhcp_timeout_s) },
+	{ CONF_DHCP_TIMING3, 3, 3, 0, param_get_le16, set_le16, AT(dhcp_retry_s) },
 };
 
 static const struct param_family dcmi_family = {

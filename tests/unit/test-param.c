@@ -14,6 +14,7 @@ struct thing {
 	uint8_t mode;			/* plain, bits 7:2 reserved */
 	uint8_t mac[6];			/* plain */
 	uint8_t entries[3][2];		/* set selectors 1..3 */
+	uint16_t port;
 	int saves;
 	int save_result;
 };
@@ -56,6 +57,7 @@ static const struct param_def defs[] = {
 	PARAM_CONST(3, 1, 0x2a),
 	{ 4, 3, 3, 0, get_entry, set_entry },
 	{ 5, PARAM_ANY_LEN, PARAM_RO, get_entry },
+	{ 6, 2, 2, PARAM_RO, param_get_le16, .off = offsetof(struct thing, port) },
 };
 
 static const struct param_family fam = {
@@ -126,7 +128,7 @@ static void test_in_progress(void)
 
 static void test_get(void)
 {
-	struct thing t = { .in_progress = 1, .mode = 2, .mac = { 1, 2, 3, 4, 5, 6 } };
+	struct thing t = { .in_progress = 1, .mode = 2, .mac = { 1, 2, 3, 4, 5, 6 }, .port = 0x026f };
 	struct param_family probes = fam;
 	uint8_t out[32];
 	size_t n;
@@ -139,6 +141,7 @@ static void test_get(void)
 	CHECK(get(&t, &fam, 4, 3, false, out, &n) == 0 && n == 4 && out[1] == 3 && out[2] == 0x33);
 	CHECK(get(&t, &fam, 4, 0, false, out, &n) == -ERANGE);
 	CHECK(get(&t, &fam, 4, 4, false, out, &n) == -ERANGE);
+	CHECK(get(&t, &fam, 6, 0, false, out, &n) == 0 && n == 3 && out[1] == 0x6f && out[2] == 0x02);
 	CHECK(get(&t, &fam, 7, 0, false, out, &n) == -EOPNOTSUPP);
 	/* Revision only: the revision, and the selector must exist. */
 	CHECK(get(&t, &fam, 4, 9, true, out, &n) == 0 && n == 1 && out[0] == 0x11);
