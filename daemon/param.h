@@ -7,6 +7,9 @@
  * selector, checks the length and the read-only mark, runs the
  * parameter's own get or set, and answers Get's revision byte.
  *
+ * ctx is the family's own object (struct pef, struct sol, ...), handed
+ * to every get and set; PARAM_PLAIN parameters are members of it.
+ *
  * Errors are -errno, turned into completion codes by param_cc():
  * -EOPNOTSUPP 80h (parameter not supported), -EBUSY 81h (set in progress
  * already), -EROFS 82h (read-only), -EBADMSG C7h, -ERANGE C9h, -EINVAL
@@ -38,12 +41,13 @@ enum {					/* family flags */
 };
 
 #define PARAM_ANY_LEN 0, 255		/* min_len, max_len of a parameter Set refuses anyway */
-/* Selector 0, the family's set-in-progress byte (param_set_in_progress()). */
+/* A parameter that is a member of the family's ctx type, as is. */
 #define PARAM_PLAIN_AT(s, type, member, m)						\
 	{ .sel = (s), .min_len = sizeof(((type *)0)->member), .max_len = sizeof(((type *)0)->member), \
 	  .flags = PARAM_PLAIN, .off = offsetof(type, member), .mask = (m) }
 /* A read-only byte. */
 #define PARAM_CONST(s, len, v) { .sel = (s), .min_len = (len), .max_len = (len), .flags = PARAM_RO, .value = (v) }
+/* Selector 0, the family's set-in-progress byte (param_set_in_progress()). */
 #define PARAM_SET_IN_PROGRESS { .sel = 0, .min_len = 1, .max_len = 1, .flags = PARAM_VOLATILE }
 
 /* What a Get asks for, and the request it came in (for a parameter that
@@ -62,7 +66,8 @@ struct param_def {
 	uint8_t sel;
 	uint8_t min_len, max_len;	/* Set's data after the selector */
 	uint8_t flags;
-	/* NULL: PARAM_PLAIN storage; else selector 0 is the family's
+	/* NULL: PARAM_PLAIN storage (a set with PARAM_PLAIN: its own
+	 * checks, a plain get); else selector 0 is the family's
 	 * set-in-progress byte, any other reads as the constant .value and
 	 * cannot be set (give it PARAM_RO). */
 	param_get_fn get;
