@@ -17,6 +17,7 @@
 struct bmc;
 
 struct lanconf {
+	struct bmc *bmc;			/* the BMC whose LAN channel this is */
 	struct netif nif;
 	/* Address changes wait until the response has left from the old
 	 * address (a defer source runs after this loop iteration). */

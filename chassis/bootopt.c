@@ -8,6 +8,7 @@
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "daemon/param.h"
 #include "daemon/store.h"
 
 #define BOOTOPT_FILE "boot-options"
@@ -20,19 +21,6 @@
 #define BOOTOPT_SAVED_PARAMS (1u << BOOTOPT_SVC_PARTITION | 1u << BOOTOPT_SVC_SCAN |	\
 			      1u << BOOTOPT_VALID_CLEARING | 1u << BOOTOPT_FLAGS |	\
 			      1u << BOOTOPT_MAILBOX)
-
-enum {				/* command-specific completion codes */
-	CC_BOOTOPT_UNSUPPORTED = 0x80,	/* parameter not supported */
-	CC_BOOTOPT_SET_BUSY = 0x81,	/* 'set in progress' when not 'set complete' */
-};
-
-/* One parameter: its data length when data is given, its checks. */
-struct bootopt_param_ops {
-	uint8_t min_len;
-	uint8_t max_len;
-	int (*set)(struct bootopt_vals *v, struct rbuf *r);
-	int (*get)(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w);
-};
 
 const char *bootopt_device_name(enum bootopt_device dev)
 {
@@ -101,73 +89,17 @@ static void flags_log(const uint8_t f[BOOTOPT_FLAGS_LEN])
 
 /* ---- the parameters ---------------------------------------------------- */
 
-static int set_in_progress(struct bootopt_vals *v, struct rbuf *r)
-{
-	uint8_t s = rb_u8(r);
+/* The parameters work on a copy of the values (ctx, struct bootopt_vals),
+ * taken by bootopt_commit() once the Set has succeeded. */
 
-	if (s > BOOTOPT_SET_COMMIT)
-		return -EINVAL;
-	if (s == BOOTOPT_SET_BUSY && v->set_state != BOOTOPT_SET_COMPLETE)
-		return -EBUSY;
-	/* Writes take effect when they happen (no rollback): a commit write
-	 * has nothing left to do and leaves the state as it is. */
-	if (s != BOOTOPT_SET_COMMIT)
-		v->set_state = s;
-	return 0;
+static uint8_t *in_progress(void *ctx)
+{
+	return &((struct bootopt_vals *)ctx)->set_state;
 }
 
-static int get_in_progress(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
+static int set_info_ack(void *ctx, const struct param_def *d, struct rbuf *r)
 {
-	wb_u8(w, v->set_state);
-	return 0;
-}
-
-static int set_svc_partition(struct bootopt_vals *v, struct rbuf *r)
-{
-	v->saved.svc_partition = rb_u8(r);
-	return 0;
-}
-
-static int get_svc_partition(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
-{
-	wb_u8(w, v->saved.svc_partition);
-	return 0;
-}
-
-static int set_svc_scan(struct bootopt_vals *v, struct rbuf *r)
-{
-	uint8_t s = rb_u8(r);
-
-	if (s & ~0x03)
-		return -EINVAL;
-	v->saved.svc_scan = s;
-	return 0;
-}
-
-static int get_svc_scan(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
-{
-	wb_u8(w, v->saved.svc_scan);
-	return 0;
-}
-
-static int set_valid_clearing(struct bootopt_vals *v, struct rbuf *r)
-{
-	uint8_t c = rb_u8(r);
-
-	if (c & ~0x1f)
-		return -EINVAL;
-	v->saved.valid_clearing = c;
-	return 0;
-}
-
-static int get_valid_clearing(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
-{
-	wb_u8(w, v->saved.valid_clearing);
-	return 0;
-}
-
-static int set_info_ack(struct bootopt_vals *v, struct rbuf *r)
-{
+	struct bootopt_vals *v = ctx;
 	/* Bits 7:5 are reserved, "write as 1b": masked off, never refused. */
 	uint8_t mask = rb_u8(r) & 0x1f;
 	uint8_t data = rb_u8(r);
@@ -176,15 +108,18 @@ static int set_info_ack(struct bootopt_vals *v, struct rbuf *r)
 	return 0;
 }
 
-static int get_info_ack(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
+static int get_info_ack(void *ctx, const struct param_query *q, struct wbuf *w)
 {
+	const struct bootopt_vals *v = ctx;
+
 	wb_u8(w, 0x00);		/* the write mask reads as 00h */
 	wb_u8(w, v->ack);
 	return 0;
 }
 
-static int set_flags(struct bootopt_vals *v, struct rbuf *r)
+static int set_flags(void *ctx, const struct param_def *d, struct rbuf *r)
 {
+	struct bootopt_vals *v = ctx;
 	uint8_t f[BOOTOPT_FLAGS_LEN];
 	int ret;
 
@@ -196,33 +131,23 @@ static int set_flags(struct bootopt_vals *v, struct rbuf *r)
 	return 0;
 }
 
-static int get_flags(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
+static int set_initiator(void *ctx, const struct param_def *d, struct rbuf *r)
 {
-	wb_bytes(w, v->saved.flags, sizeof(v->saved.flags));
-	return 0;
-}
+	struct bootopt_vals *v = ctx;
+	uint8_t i[BOOTOPT_INITIATOR_LEN];
 
-static int set_initiator(struct bootopt_vals *v, struct rbuf *r)
-{
-	uint8_t d[BOOTOPT_INITIATOR_LEN];
-
-	rb_copy(r, d, sizeof(d));
-	if (d[0] & 0xf0)	/* channel number in [3:0] */
+	rb_copy(r, i, sizeof(i));
+	if (i[0] & 0xf0)	/* channel number in [3:0] */
 		return -EINVAL;
-	memcpy(v->initiator, d, sizeof(d));
-	return 0;
-}
-
-static int get_initiator(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
-{
-	wb_bytes(w, v->initiator, sizeof(v->initiator));
+	memcpy(v->initiator, i, sizeof(i));
 	return 0;
 }
 
 /* A block write replaces the block; a short one (ipmitool sends only the
  * bytes it has) leaves the rest zero. */
-static int set_mailbox(struct bootopt_vals *v, struct rbuf *r)
+static int set_mailbox(void *ctx, const struct param_def *d, struct rbuf *r)
 {
+	struct bootopt_vals *v = ctx;
 	uint8_t block = rb_u8(r);
 	size_t n = rb_left(r);
 
@@ -233,24 +158,34 @@ static int set_mailbox(struct bootopt_vals *v, struct rbuf *r)
 	return 0;
 }
 
-static int get_mailbox(const struct bootopt_vals *v, uint8_t set_sel, struct wbuf *w)
+static int get_mailbox(void *ctx, const struct param_query *q, struct wbuf *w)
 {
-	if (set_sel >= BOOTOPT_MBOX_BLOCKS)
-		return -ERANGE;
-	wb_u8(w, set_sel);
-	wb_bytes(w, v->saved.mbox[set_sel], BOOTOPT_MBOX_BLOCK_LEN);
-	return 0;
+	const struct bootopt_vals *v = ctx;
+
+	return param_get_entry(w, q->set, 0, BOOTOPT_MBOX_BLOCKS, v->saved.mbox,
+			       BOOTOPT_MBOX_BLOCK_LEN, BOOTOPT_MBOX_BLOCK_LEN);
 }
 
-static const struct bootopt_param_ops bootopt_params[BOOTOPT_NPARAMS] = {
-	[BOOTOPT_SET_IN_PROGRESS] = { 1, 1, set_in_progress, get_in_progress },
-	[BOOTOPT_SVC_PARTITION] = { 1, 1, set_svc_partition, get_svc_partition },
-	[BOOTOPT_SVC_SCAN] = { 1, 1, set_svc_scan, get_svc_scan },
-	[BOOTOPT_VALID_CLEARING] = { 1, 1, set_valid_clearing, get_valid_clearing },
-	[BOOTOPT_INFO_ACK] = { 2, 2, set_info_ack, get_info_ack },
-	[BOOTOPT_FLAGS] = { BOOTOPT_FLAGS_LEN, BOOTOPT_FLAGS_LEN, set_flags, get_flags },
-	[BOOTOPT_INITIATOR] = { BOOTOPT_INITIATOR_LEN, BOOTOPT_INITIATOR_LEN, set_initiator, get_initiator },
-	[BOOTOPT_MAILBOX] = { 2, 1 + BOOTOPT_MBOX_BLOCK_LEN, set_mailbox, get_mailbox },
+#define PLAIN(sel, member, mask) PARAM_PLAIN_AT(sel, struct bootopt_vals, member, mask)
+
+static const struct param_def bootopt_params[] = {
+	PARAM_SET_IN_PROGRESS,
+	PLAIN(BOOTOPT_SVC_PARTITION, saved.svc_partition, 0x00),
+	PLAIN(BOOTOPT_SVC_SCAN, saved.svc_scan, 0xfc),
+	PLAIN(BOOTOPT_VALID_CLEARING, saved.valid_clearing, 0xe0),
+	{ BOOTOPT_INFO_ACK, 2, 2, 0, get_info_ack, set_info_ack },
+	{ BOOTOPT_FLAGS, BOOTOPT_FLAGS_LEN, BOOTOPT_FLAGS_LEN, PARAM_PLAIN, NULL, set_flags,
+	  .off = offsetof(struct bootopt_vals, saved.flags) },
+	{ BOOTOPT_INITIATOR, BOOTOPT_INITIATOR_LEN, BOOTOPT_INITIATOR_LEN, PARAM_PLAIN, NULL,
+	  set_initiator, .off = offsetof(struct bootopt_vals, initiator) },
+	{ BOOTOPT_MAILBOX, 2, 1 + BOOTOPT_MBOX_BLOCK_LEN, 0, get_mailbox, set_mailbox },
+};
+
+static const struct param_family bootopt_family = {
+	PARAM_FAMILY(bootopt_params),
+	.revision = BOOTOPT_PARAM_VERSION,
+	.in_progress = in_progress,
+	.commit_keeps = true,
 };
 
 /* ---- the state file ---------------------------------------------------- */
@@ -495,25 +430,18 @@ int bootopt_set(struct bootopt *b, struct rbuf *req)
 	uint8_t hdr = rb_u8(req);
 	uint8_t sel = hdr & 0x7f;
 	struct bootopt_vals v = b->v;
-	const struct bootopt_param_ops *p;
-	size_t n;
+	size_t n = rb_left(req);
 	int r;
 
 	if (!rb_ok(req))
 		return -EBADMSG;
-	if (sel >= BOOTOPT_NPARAMS)
+	if (!param_find(&bootopt_family, sel))
 		return -EOPNOTSUPP;
-	p = &bootopt_params[sel];
-	n = rb_left(req);
 	/* No data: only the parameter's invalid/locked mark changes. */
 	if (n > 0) {
-		if (n < p->min_len || n > p->max_len)
-			return -EBADMSG;
-		r = p->set(&v, req);
+		r = param_set(&bootopt_family, &v, sel, req);
 		if (r < 0)
 			return r;
-		if (!rb_done(req))
-			return -EBADMSG;
 	}
 	if (hdr & 0x80)
 		v.saved.invalid |= 1u << sel;
@@ -532,46 +460,35 @@ int bootopt_set(struct bootopt *b, struct rbuf *req)
 
 int bootopt_get(const struct bootopt *b, struct rbuf *req, struct wbuf *rsp)
 {
-	uint8_t sel = rb_u8(req);
-	uint8_t set_sel = rb_u8(req);
+	struct param_query q = { .sel = rb_u8(req), .set = rb_u8(req) };
+	struct bootopt_vals v = b->v;
 
 	rb_u8(req);		/* block selector: no parameter here uses one */
 	if (!rb_done(req))
 		return -EBADMSG;
-	if (sel & 0x80)
+	if (q.sel & 0x80)
 		return -EINVAL;
-	if (sel >= BOOTOPT_NPARAMS)
+	q.def = param_find(&bootopt_family, q.sel);
+	if (!q.def)
 		return -EOPNOTSUPP;
+	/* The revision, then the selector with its invalid mark. */
 	wb_u8(rsp, BOOTOPT_PARAM_VERSION);
-	wb_u8(rsp, sel | ((b->v.saved.invalid & (1u << sel)) ? 0x80 : 0));
-	return bootopt_params[sel].get(&b->v, set_sel, rsp);
-}
-
-static int bootopt_cc(int r)
-{
-	switch (r) {
-	case 0: return CC_OK;
-	case -EOPNOTSUPP: return CC_BOOTOPT_UNSUPPORTED;
-	case -EBUSY: return CC_BOOTOPT_SET_BUSY;
-	case -EBADMSG: return CC_REQ_LEN;
-	case -EINVAL: return CC_INVALID_FIELD;
-	case -ERANGE: return CC_PARAM_OUT_OF_RANGE;
-	default: return CC_UNSPECIFIED;
-	}
+	wb_u8(rsp, q.sel | ((v.saved.invalid & (1u << q.sel)) ? 0x80 : 0));
+	return param_get_data(&bootopt_family, &v, &q, rsp);
 }
 
 int chassis_set_boot_options(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
 
-	return bootopt_cc(bootopt_set(bmc->bootopt, &r));
+	return param_cc(bootopt_set(bmc->bootopt, &r));
 }
 
 int chassis_get_boot_options(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
 
-	return bootopt_cc(bootopt_get(bmc->bootopt, &r, rsp));
+	return param_cc(bootopt_get(bmc->bootopt, &r, rsp));
 }
 
 /* ---- life ------------------------------------------------------------- */

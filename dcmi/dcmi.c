@@ -19,6 +19,7 @@
 #include "sensors/sensors.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "daemon/param.h"
 #include "ipmb/ipmb.h"
 #include "daemon/store.h"
 #include "dcmi/dcmi.h"
@@ -514,14 +515,22 @@ static int put_string(const struct ipmi_req *req, struct wbuf *rsp, uint8_t *s, 
 	return off + n;
 }
 
-static int set_string_done(struct bmc *bmc, struct wbuf *rsp, int written)
+/* Set Asset Tag / Set Management Controller Identifier String: saved, or
+ * nothing changes. */
+static int set_string(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp, uint8_t *s,
+		      uint8_t *len, bool nul_ends)
 {
+	struct dcmi_persist old = bmc->dcmi->p;
+	int written = put_string(req, rsp, s, len, nul_ends);
+
 	if (written == -CC_INVALID_CMD)
 		return CC_INVALID_CMD;
-	if (written < 0)
+	if (written >= 0 && dcmi_save(bmc->dcmi) < 0)
+		written = -CC_UNSPECIFIED;
+	if (written < 0) {
+		bmc->dcmi->p = old;
 		return dcmi_fail(rsp, -written);
-	if (dcmi_save(bmc->dcmi) < 0)
-		return dcmi_fail(rsp, CC_UNSPECIFIED);
+	}
 	wb_u8(rsp, (uint8_t)written);
 	return CC_OK;
 }
@@ -534,13 +543,8 @@ static int cmd_get_asset_tag(struct bmc *bmc, const struct ipmi_req *req, struct
 static int cmd_set_asset_tag(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct dcmi_persist *p = &bmc->dcmi->p;
-	struct dcmi_persist old = *p;
-	int r = put_string(req, rsp, p->asset_tag, &p->asset_tag_len, false);
 
-	r = set_string_done(bmc, rsp, r);
-	if (r != CC_OK)
-		*p = old;
-	return r;
+	return set_string(bmc, req, rsp, p->asset_tag, &p->asset_tag_len, false);
 }
 
 static int cmd_get_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
@@ -551,13 +555,8 @@ static int cmd_get_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 static int cmd_set_mc_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct dcmi_persist *p = &bmc->dcmi->p;
-	struct dcmi_persist old = *p;
-	int r = put_string(req, rsp, p->mc_id, &p->mc_id_len, true);
 
-	r = set_string_done(bmc, rsp, r);
-	if (r != CC_OK)
-		*p = old;
-	return r;
+	return set_string(bmc, req, rsp, p->mc_id, &p->mc_id_len, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -711,98 +710,104 @@ static int cmd_get_temperatures(struct bmc *bmc, const struct ipmi_req *req, str
 /* ------------------------------------------------------------------ */
 /* Configuration parameters                                            */
 
+/* Set's data is a set selector (none of these has sets: 0) and the value;
+ * ctx is struct dcmi, .off the value's place in it. */
+
+static int set_activate(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	uint8_t set = rb_u8(r), v = rb_u8(r);
+
+	if (set != 0 || v != 0x01)
+		return -EINVAL;
+	/* bmcd does not run DHCP itself: the address source is the LAN
+	 * configuration's; the request is acknowledged. */
+	log_info("dcmi: DHCP activation requested");
+	return 0;
+}
+
+static int set_u8(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	uint8_t set = rb_u8(r), v = rb_u8(r);
+
+	if (set != 0 || (v & d->mask))
+		return -EINVAL;
+	*((uint8_t *)ctx + d->off) = v;
+	return 0;
+}
+
+static int get_u8(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	wb_u8(w, *((const uint8_t *)ctx + q->def->off));
+	return 0;
+}
+
+static int set_le16(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	uint8_t set = rb_u8(r);
+	uint16_t v = rb_le16(r);
+
+	if (set != 0)
+		return -EINVAL;
+	memcpy((uint8_t *)ctx + d->off, &v, sizeof(v));
+	return 0;
+}
+
+static int dcmi_save_params(void *ctx)
+{
+	return dcmi_save(ctx);
+}
+
+#define AT(member) .off = offsetof(struct dcmi, p.member)
+
+static const struct param_def dcmi_params[] = {
+	/* write-only: reads as 0 */
+	{ CONF_ACTIVATE_DHCP, 2, 2, PARAM_VOLATILE, NULL, set_activate, .value = 0x00 },
+	{ CONF_DISCOVERY, 2, 2, 0, get_u8, set_u8, .mask = (uint8_t)~DISCOVERY_VALID, AT(discovery) },
+	{ CONF_DHCP_TIMING1, 2, 2, 0, get_u8, set_u8, AT(dhcp_initial_s) },
+	{ CONF_DHCP_TIMING2, 3, 3, 0, param_get_le16, set_le16, AT(dhcp_timeout_s) },
+	{ CONF_DHCP_TIMING3, 3, 3, 0, param_get_le16, set_le16, AT(dhcp_retry_s) },
+};
+
+static const struct param_family dcmi_family = {
+	PARAM_FAMILY(dcmi_params),
+	.revision = CONF_PARAM_REV,
+	.save = dcmi_save_params,
+};
+
 static int cmd_set_conf(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct dcmi *d = bmc->dcmi;
 	struct dcmi_persist old = d->p;
 	struct rbuf r;
-	uint8_t param, set;
-	size_t want;
+	int ret;
 
 	if (!dcmi_begin(req, &r, rsp))
 		return CC_INVALID_CMD;
-	param = rb_u8(&r);
-	set = rb_u8(&r);
-	switch (param) {
-	case CONF_ACTIVATE_DHCP: case CONF_DISCOVERY: case CONF_DHCP_TIMING1:
-		want = 1;
-		break;
-	case CONF_DHCP_TIMING2: case CONF_DHCP_TIMING3:
-		want = 2;
-		break;
-	default:
-		return dcmi_fail(rsp, CC_DCMI_PARAM_UNSUPPORTED);
-	}
-	if (rb_left(&r) != want)
-		return dcmi_fail(rsp, CC_REQ_LEN);
-	if (set != 0)
-		return dcmi_fail(rsp, CC_INVALID_FIELD);
-	switch (param) {
-	case CONF_ACTIVATE_DHCP:
-		if (rb_u8(&r) != 0x01)
-			return dcmi_fail(rsp, CC_INVALID_FIELD);
-		/* bmcd does not run DHCP itself: the address source is the
-		 * LAN configuration's; the request is acknowledged. */
-		log_info("dcmi: DHCP activation requested");
-		return CC_OK;
-	case CONF_DISCOVERY:
-		d->p.discovery = rb_u8(&r);
-		if (d->p.discovery & ~DISCOVERY_VALID) {
-			d->p = old;
-			return dcmi_fail(rsp, CC_INVALID_FIELD);
-		}
-		break;
-	case CONF_DHCP_TIMING1:
-		d->p.dhcp_initial_s = rb_u8(&r);
-		break;
-	case CONF_DHCP_TIMING2:
-		d->p.dhcp_timeout_s = rb_le16(&r);
-		break;
-	case CONF_DHCP_TIMING3:
-		d->p.dhcp_retry_s = rb_le16(&r);
-		break;
-	}
-	if (dcmi_save(d) < 0) {
-		d->p = old;
-		return dcmi_fail(rsp, CC_UNSPECIFIED);
+	ret = param_set(&dcmi_family, d, rb_u8(&r), &r);
+	if (ret < 0) {
+		d->p = old;	/* a save that failed changes nothing */
+		return dcmi_fail(rsp, param_cc(ret));
 	}
 	return CC_OK;
 }
 
 static int cmd_get_conf(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct dcmi_persist *p = &bmc->dcmi->p;
 	struct rbuf r;
-	uint8_t param, set;
+	struct param_query q;
 
 	if (!dcmi_begin(req, &r, rsp))
 		return CC_INVALID_CMD;
-	param = rb_u8(&r);
-	set = rb_u8(&r);
-	if (param < CONF_ACTIVATE_DHCP || param > CONF_DHCP_TIMING3)
+	q = (struct param_query){ .sel = rb_u8(&r), .set = rb_u8(&r) };
+	if (!rb_done(&r))
+		return dcmi_fail(rsp, CC_REQ_LEN);
+	if (!param_find(&dcmi_family, q.sel))
 		return dcmi_fail(rsp, CC_DCMI_PARAM_UNSUPPORTED);
-	if (set != 0)
+	if (q.set != 0)
 		return dcmi_fail(rsp, CC_INVALID_FIELD);
 	wb_u8(rsp, DCMI_MAJOR);
 	wb_u8(rsp, DCMI_MINOR);
-	wb_u8(rsp, CONF_PARAM_REV);
-	switch (param) {
-	case CONF_ACTIVATE_DHCP:
-		wb_u8(rsp, 0x00);		/* write-only: reads as 0 */
-		break;
-	case CONF_DISCOVERY:
-		wb_u8(rsp, p->discovery);
-		break;
-	case CONF_DHCP_TIMING1:
-		wb_u8(rsp, p->dhcp_initial_s);
-		break;
-	case CONF_DHCP_TIMING2:
-		wb_le16(rsp, p->dhcp_timeout_s);
-		break;
-	case CONF_DHCP_TIMING3:
-		wb_le16(rsp, p->dhcp_retry_s);
-		break;
-	}
+	param_get(&dcmi_family, bmc->dcmi, &q, false, rsp);
 	return CC_OK;
 }
 

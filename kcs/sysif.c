@@ -11,12 +11,12 @@
 #include "daemon/bmc.h"
 #include "channels/channel.h"
 #include "daemon/log.h"
+#include "daemon/param.h"
 #include "daemon/store.h"
 #include "ipmb/ipmb.h"
 #include "kcs/kcs_internal.h"
 
 #define CC_DATA_NOT_AVAILABLE 0x80	/* Get Message / Read Event Message Buffer: empty */
-#define CC_PARAM_NOT_SUPPORTED 0x80	/* Get/Set System Info Parameters */
 #define SYSINFO_REV 0x11
 
 /* The non-volatile parameters (all but 0, 4 and 5) in the state dir:
@@ -77,8 +77,11 @@ void kcs_sysinfo_load(struct kcs *k)
 int kcs_cmd_clear_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct kcs *k = bmc->kcs;
-	uint8_t f = req->data[0];
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t f = rb_u8(&r);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (f & KCS_FLAG_RX_MSG)
 		k->rxq_count = 0;
 	if (f & KCS_FLAG_EVBUF_FULL)
@@ -220,71 +223,83 @@ int kcs_cmd_read_event_buffer(struct bmc *bmc, const struct ipmi_req *req, struc
 	return CC_OK;
 }
 
-/* Set: parameter selector, then its data (for 1-7: set selector and a
- * 16-byte block; block 0 starts with encoding and string length). */
+/* ---- System Info Parameters ------------------------------------------ */
+
+/* Parameters 1-7: set selector and a 16-byte block (block 0 starts with
+ * encoding and string length); a short write leaves the rest zero. */
+static int set_block(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct kcs *k = ctx;
+	uint8_t set = rb_u8(r), old[16], *b;
+	int ret;
+
+	if (set >= SYSINFO_BLOCKS)
+		return -ERANGE;
+	b = k->sysinfo[d->sel][set];
+	memcpy(old, b, 16);
+	memset(b, 0, 16);
+	rb_copy(r, b, rb_left(r));
+	/* Non-volatile ones are written first; nothing changes if that fails. */
+	if (!sysinfo_is_saved(d->sel) || memcmp(old, b, 16) == 0)
+		return 0;
+	ret = sysinfo_save(k);
+	if (ret < 0) {
+		memcpy(b, old, 16);
+		log_error_errno(ret, "state: cannot write %s", SYSINFO_FILE);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int get_block(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	const struct kcs *k = ctx;
+
+	return param_get_entry(w, q->set, 0, SYSINFO_BLOCKS, k->sysinfo[q->def->sel], 16, 16);
+}
+
+static uint8_t *sysinfo_in_progress(void *ctx)
+{
+	return &((struct kcs *)ctx)->sysinfo_set_in_progress;
+}
+
+#define BLOCKS(sel) { (sel), 2, 1 + 16, 0, get_block, set_block }
+
+static const struct param_def sysinfo_params[SYSINFO_PARAMS] = {
+	PARAM_SET_IN_PROGRESS,
+	BLOCKS(1), BLOCKS(2), BLOCKS(3), BLOCKS(4), BLOCKS(5), BLOCKS(6), BLOCKS(7),
+};
+
+static const struct param_family sysinfo_family = {
+	PARAM_FAMILY(sysinfo_params),
+	.revision = SYSINFO_REV,
+	.in_progress = sysinfo_in_progress,
+};
+
+/* Set: parameter selector, then its data. */
 int kcs_cmd_set_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct kcs *k = bmc->kcs;
-	uint8_t param = req->data[0], set, old[16];
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t param = rb_u8(&r);
+	struct rbuf data = r;
+	int ret = param_set(&sysinfo_family, bmc->kcs, param, &r);
 
-	if (param == 0) {
-		if (req->len != 2)
-			return CC_REQ_LEN;
-		/* Bits 7:2 and the value 11b are reserved (10b, commit
-		 * write, ends the set like 00b). */
-		if ((req->data[1] & 0xfc) || (req->data[1] & 3) == 3)
-			return CC_INVALID_FIELD;
-		if ((req->data[1] & 3) == 1 && k->sysinfo_set_in_progress == 1)
-			return 0x81;	/* set in progress already */
-		k->sysinfo_set_in_progress = (req->data[1] & 3) == 1;
-		return CC_OK;
-	}
-	if (param >= SYSINFO_PARAMS)
-		return CC_PARAM_NOT_SUPPORTED;
-	if (req->len < 3)
-		return CC_REQ_LEN;
-	set = req->data[1];
-	if (set >= SYSINFO_BLOCKS)
-		return CC_PARAM_OUT_OF_RANGE;
-	memcpy(old, k->sysinfo[param][set], 16);
-	memset(k->sysinfo[param][set], 0, 16);
-	memcpy(k->sysinfo[param][set], req->data + 2, req->len - 2);
-	/* Non-volatile ones are written first; nothing changes if that fails. */
-	if (sysinfo_is_saved(param) && memcmp(old, k->sysinfo[param][set], 16) != 0) {
-		int r = sysinfo_save(k);
-
-		if (r < 0) {
-			memcpy(k->sysinfo[param][set], old, 16);
-			log_error_errno(r, "state: cannot write %s", SYSINFO_FILE);
-			return CC_UNSPECIFIED;
-		}
-	}
-	if (set == 0)
+	if (ret == 0 && param != 0 && rb_u8(&data) == 0)
 		log_info("kcs: system info parameter %u set by %s", param,
 			 req->channel == IPMI_CHANNEL_SYSIF ? "the host" : "a remote console");
-	return CC_OK;
+	return param_cc(ret);
 }
 
 /* Get: get-revision-only bit, parameter, set selector, block selector. */
 int kcs_cmd_get_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct kcs *k = bmc->kcs;
-	uint8_t param = req->data[1], set = req->data[2];
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t rev = rb_u8(&r);
+	struct param_query q = { .sel = rb_u8(&r), .set = rb_u8(&r), .block = rb_u8(&r) };
 
-	if (req->data[0] & 0x7f)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (rev & 0x7f)
 		return CC_INVALID_FIELD;
-	if (param != 0 && param >= SYSINFO_PARAMS)
-		return CC_PARAM_NOT_SUPPORTED;
-	wb_u8(rsp, SYSINFO_REV);
-	if (req->data[0] & 0x80)
-		return CC_OK;
-	if (param == 0) {
-		wb_u8(rsp, k->sysinfo_set_in_progress);
-		return CC_OK;
-	}
-	if (set >= SYSINFO_BLOCKS)
-		return CC_PARAM_OUT_OF_RANGE;
-	wb_u8(rsp, set);
-	wb_bytes(rsp, k->sysinfo[param][set], 16);
-	return CC_OK;
+	return param_cc(param_get(&sysinfo_family, bmc->kcs, &q, rev & 0x80, rsp));
 }

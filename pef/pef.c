@@ -9,6 +9,7 @@
 #include "sel/sel.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "daemon/param.h"
 #include "daemon/store.h"
 #include "pef/pef.h"
 #include "pef/pet.h"
@@ -18,9 +19,6 @@
 #define PEF_FORMAT 1
 #define PEF_VERSION 0x51
 #define PARAM_REVISION 0x11
-#define CC_PARAM_UNSUPPORTED 0x80
-#define CC_SET_IN_PROGRESS 0x81
-#define CC_READ_ONLY 0x82
 #define CC_ALERT_IN_PROGRESS 0x81	/* Alert Immediate */
 
 enum {					/* PEF configuration parameters */
@@ -302,9 +300,12 @@ int pef_cmd_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 int pef_cmd_postpone(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct pef *pef = bmc->pef;
-	uint8_t t = req->data[0];
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t t = rb_u8(&r);
 	uint64_t now = bmc_now(bmc);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (t == 0xff) {
 		uint64_t left = 0;
 
@@ -330,178 +331,193 @@ int pef_cmd_postpone(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *r
 	return CC_OK;
 }
 
-static int check_filter(const uint8_t *d)
+/* ---- PEF Configuration Parameters (ctx: struct pef) ------------------ */
+
+static int set_filter(void *ctx, const struct param_def *d, struct rbuf *r)
 {
-	if ((d[0] & F_TYPE_MASK) == F_TYPE_RESERVED || (d[0] & 0x1f) || (d[1] & 0xc0) ||
-	    (d[2] & 0x80) || !severity_ok(d[3]))
-		return CC_INVALID_FIELD;
-	return CC_OK;
+	struct pef *pef = ctx;
+	uint8_t set = rb_u8(r), f[PEF_FILTER_LEN];
+
+	rb_copy(r, f, sizeof(f));
+	if (set == 0 || set > PEF_FILTERS)
+		return -ERANGE;
+	if ((f[0] & F_TYPE_MASK) == F_TYPE_RESERVED || (f[0] & 0x1f) || (f[1] & 0xc0) ||
+	    (f[2] & 0x80) || !severity_ok(f[3]))
+		return -EINVAL;
+	memcpy(pef->c.filter[set - 1], f, PEF_FILTER_LEN);
+	return 0;
 }
 
-/* Set PEF Configuration Parameters: parameter, set selector, data. */
+static int set_filter_data1(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct pef *pef = ctx;
+	uint8_t set = rb_u8(r), f0 = rb_u8(r);
+
+	if (set == 0 || set > PEF_FILTERS)
+		return -ERANGE;
+	if ((f0 & F_TYPE_MASK) == F_TYPE_RESERVED || (f0 & 0x1f))
+		return -EINVAL;
+	pef->c.filter[set - 1][0] = f0;
+	return 0;
+}
+
+static int get_filter(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	const struct pef *pef = ctx;
+
+	return param_get_entry(w, q->set, 1, PEF_FILTERS, pef->c.filter, PEF_FILTER_LEN,
+			       q->def->sel == P_FILTER ? PEF_FILTER_LEN : 1);
+}
+
+static int set_policy(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct pef *pef = ctx;
+	uint8_t set = rb_u8(r), e[3];
+
+	rb_copy(r, e, sizeof(e));
+	if (set == 0 || set > PEF_POLICIES)
+		return -ERANGE;
+	if ((e[0] & 0x07) > 4)
+		return -EINVAL;
+	memcpy(pef->c.policy[set - 1], e, sizeof(e));
+	return 0;
+}
+
+static int get_policy(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	const struct pef *pef = ctx;
+
+	return param_get_entry(w, q->set, 1, PEF_POLICIES, pef->c.policy, 3, 3);
+}
+
+static int set_str_key(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct pef *pef = ctx;
+	uint8_t set = rb_u8(r), k[2];
+
+	rb_copy(r, k, sizeof(k));
+	if (set > PEF_STRINGS)
+		return -ERANGE;
+	if (k[0] & 0x80 || k[1] & 0x80)
+		return -EINVAL;
+	memcpy(pef->c.str_key[set], k, sizeof(k));
+	return 0;
+}
+
+static int get_str_key(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	const struct pef *pef = ctx;
+
+	return param_get_entry(w, q->set, 0, PEF_STRINGS + 1, pef->c.str_key, 2, 2);
+}
+
+static bool str_block_ok(uint8_t set, uint8_t block)
+{
+	return set <= PEF_STRINGS && block != 0 && block <= PEF_STRING_LEN / 16;
+}
+
+/* A block write replaces the block; a short one leaves the rest zero. */
+static int set_str(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct pef *pef = ctx;
+	uint8_t set = rb_u8(r), block = rb_u8(r);
+	uint8_t *b;
+
+	if (!str_block_ok(set, block))
+		return -ERANGE;
+	b = pef->c.str[set] + (block - 1) * 16;
+	memset(b, 0, 16);
+	rb_copy(r, b, rb_left(r));
+	return 0;
+}
+
+static int get_str(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	const struct pef *pef = ctx;
+
+	if (!str_block_ok(q->set, q->block))
+		return -ERANGE;
+	wb_u8(w, q->set);
+	wb_u8(w, q->block);
+	wb_bytes(w, pef->c.str[q->set] + (q->block - 1) * 16, 16);
+	return 0;
+}
+
+static uint8_t *pef_in_progress(void *ctx)
+{
+	return &((struct pef *)ctx)->set_in_progress;
+}
+
+static int pef_save(void *ctx)
+{
+	return save(ctx);
+}
+
+#define PLAIN(sel, member, mask) PARAM_PLAIN_AT(sel, struct pef, member, mask)
+#define COUNT(sel, n) { (sel), PARAM_ANY_LEN, PARAM_RO, .value = (n) }
+
+static const struct param_def pef_params[] = {
+	PARAM_SET_IN_PROGRESS,
+	PLAIN(P_CONTROL, c.control, 0xf0),
+	PLAIN(P_ACTION_CTL, c.action_ctl, 0xc0),
+	PLAIN(P_STARTUP_DELAY, c.startup_delay, 0x00),
+	PLAIN(P_ALERT_DELAY, c.alert_delay, 0x00),
+	COUNT(P_NFILTERS, PEF_FILTERS),
+	{ P_FILTER, 1 + PEF_FILTER_LEN, 1 + PEF_FILTER_LEN, 0, get_filter, set_filter },
+	{ P_FILTER_DATA1, 2, 2, 0, get_filter, set_filter_data1 },
+	COUNT(P_NPOLICIES, PEF_POLICIES),
+	{ P_POLICY, 4, 4, 0, get_policy, set_policy },
+	PLAIN(P_GUID, c.guid, 0xfe),
+	COUNT(P_NSTRINGS, PEF_STRINGS),
+	{ P_STR_KEY, 3, 3, 0, get_str_key, set_str_key },
+	{ P_STR, 3, 18, 0, get_str, set_str },
+};
+
+static const struct param_family pef_family = {
+	PARAM_FAMILY(pef_params),
+	.revision = PARAM_REVISION,
+	.in_progress = pef_in_progress,
+	.save = pef_save,
+};
+
+/* Set PEF Configuration Parameters: parameter ([7] ignored), its data. */
 int pef_cmd_set_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct pef *pef = bmc->pef;
-	struct pef_config *c = &pef->c;
-	uint8_t p = req->data[0] & 0x7f, set = req->len > 1 ? req->data[1] : 0;
-	const uint8_t *d = req->data + 1;
-	size_t n = req->len - 1;
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t p = rb_u8(&r) & 0x7f;
 
-#define NEED(len) do { if (n != (len)) return CC_REQ_LEN; } while (0)
-	switch (p) {
-	case P_SET_IN_PROGRESS:
-		NEED(1);
-		if ((d[0] & 0xfc) || (d[0] & 3) == 3)	/* 7:2 and 11b reserved */
-			return CC_INVALID_FIELD;
-		if ((d[0] & 3) == 1 && pef->set_in_progress == 1)
-			return CC_SET_IN_PROGRESS;
-		pef->set_in_progress = d[0] & 3;
-		if (pef->set_in_progress == 2)	/* commit write: saved already */
-			pef->set_in_progress = 0;
-		return CC_OK;
-	case P_CONTROL:
-		NEED(1);
-		if (d[0] & 0xf0)
-			return CC_INVALID_FIELD;
-		c->control = d[0];
-		break;
-	case P_ACTION_CTL:
-		NEED(1);
-		if (d[0] & 0xc0)
-			return CC_INVALID_FIELD;
-		c->action_ctl = d[0];
-		break;
-	case P_STARTUP_DELAY:
-		NEED(1);
-		c->startup_delay = d[0];
-		break;
-	case P_ALERT_DELAY:
-		NEED(1);
-		c->alert_delay = d[0];
-		break;
-	case P_NFILTERS:
-	case P_NPOLICIES:
-	case P_NSTRINGS:
-		return CC_READ_ONLY;
-	case P_FILTER:
-		NEED(1 + PEF_FILTER_LEN);
-		if (set == 0 || set > PEF_FILTERS)
-			return CC_PARAM_OUT_OF_RANGE;
-		if (check_filter(d + 1) != CC_OK)
-			return CC_INVALID_FIELD;
-		memcpy(c->filter[set - 1], d + 1, PEF_FILTER_LEN);
-		break;
-	case P_FILTER_DATA1:
-		NEED(2);
-		if (set == 0 || set > PEF_FILTERS)
-			return CC_PARAM_OUT_OF_RANGE;
-		if ((d[1] & F_TYPE_MASK) == F_TYPE_RESERVED || (d[1] & 0x1f))
-			return CC_INVALID_FIELD;
-		c->filter[set - 1][0] = d[1];
-		break;
-	case P_POLICY:
-		NEED(4);
-		if (set == 0 || set > PEF_POLICIES)
-			return CC_PARAM_OUT_OF_RANGE;
-		if ((d[1] & 0x07) > 4)
-			return CC_INVALID_FIELD;
-		memcpy(c->policy[set - 1], d + 1, 3);
-		break;
-	case P_GUID:
-		NEED(17);
-		if (d[0] & 0xfe)
-			return CC_INVALID_FIELD;
-		memcpy(c->guid, d, 17);
-		break;
-	case P_STR_KEY:
-		NEED(3);
-		if (set > PEF_STRINGS)
-			return CC_PARAM_OUT_OF_RANGE;
-		if (d[1] & 0x80 || d[2] & 0x80)
-			return CC_INVALID_FIELD;
-		memcpy(c->str_key[set], d + 1, 2);
-		break;
-	case P_STR: {
-		uint8_t block;
-
-		if (n < 3 || n > 18)
-			return CC_REQ_LEN;
-		block = d[1];
-		if (set > PEF_STRINGS || block == 0 || block > PEF_STRING_LEN / 16)
-			return CC_PARAM_OUT_OF_RANGE;
-		memset(c->str[set] + (block - 1) * 16, 0, 16);
-		memcpy(c->str[set] + (block - 1) * 16, d + 2, n - 2);
-		break;
-	}
-	default:
-		return CC_PARAM_UNSUPPORTED;
-	}
-#undef NEED
-	/* Volatile entries (set 0) are not worth a write, the rest is. */
-	return save(pef) < 0 ? CC_UNSPECIFIED : CC_OK;
+	return param_cc(param_set(&pef_family, bmc->pef, p, &r));
 }
 
 /* Get PEF Configuration Parameters: [7] revision only, [6:0] parameter;
  * set selector; block selector. */
 int pef_cmd_get_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct pef *pef = bmc->pef;
-	const struct pef_config *c = &pef->c;
-	uint8_t p = req->data[0] & 0x7f, set = req->data[1], block = req->data[2];
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t p = rb_u8(&r);
+	struct param_query q = { .sel = p & 0x7f, .set = rb_u8(&r), .block = rb_u8(&r) };
 
-	wb_u8(rsp, PARAM_REVISION);
-	if (req->data[0] & 0x80)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (p & 0x80) {		/* the revision, of any parameter */
+		wb_u8(rsp, PARAM_REVISION);
 		return CC_OK;
-	switch (p) {
-	case P_SET_IN_PROGRESS: wb_u8(rsp, pef->set_in_progress); break;
-	case P_CONTROL: wb_u8(rsp, c->control); break;
-	case P_ACTION_CTL: wb_u8(rsp, c->action_ctl); break;
-	case P_STARTUP_DELAY: wb_u8(rsp, c->startup_delay); break;
-	case P_ALERT_DELAY: wb_u8(rsp, c->alert_delay); break;
-	case P_NFILTERS: wb_u8(rsp, PEF_FILTERS); break;
-	case P_NPOLICIES: wb_u8(rsp, PEF_POLICIES); break;
-	case P_NSTRINGS: wb_u8(rsp, PEF_STRINGS); break;
-	case P_FILTER:
-	case P_FILTER_DATA1:
-		if (set == 0 || set > PEF_FILTERS)
-			return CC_PARAM_OUT_OF_RANGE;
-		wb_u8(rsp, set);
-		wb_bytes(rsp, c->filter[set - 1], p == P_FILTER ? PEF_FILTER_LEN : 1);
-		break;
-	case P_POLICY:
-		if (set == 0 || set > PEF_POLICIES)
-			return CC_PARAM_OUT_OF_RANGE;
-		wb_u8(rsp, set);
-		wb_bytes(rsp, c->policy[set - 1], 3);
-		break;
-	case P_GUID: wb_bytes(rsp, c->guid, 17); break;
-	case P_STR_KEY:
-		if (set > PEF_STRINGS)
-			return CC_PARAM_OUT_OF_RANGE;
-		wb_u8(rsp, set);
-		wb_bytes(rsp, c->str_key[set], 2);
-		break;
-	case P_STR:
-		if (set > PEF_STRINGS || block == 0 || block > PEF_STRING_LEN / 16)
-			return CC_PARAM_OUT_OF_RANGE;
-		wb_u8(rsp, set);
-		wb_u8(rsp, block);
-		wb_bytes(rsp, c->str[set] + (block - 1) * 16, 16);
-		break;
-	default:
-		return CC_PARAM_UNSUPPORTED;
 	}
-	return CC_OK;
+	return param_cc(param_get(&pef_family, bmc->pef, &q, false, rsp));
 }
 
 int pef_cmd_set_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct pef *pef = bmc->pef;
-	uint16_t id = (uint16_t)(req->data[1] | req->data[2] << 8);
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t which = rb_u8(&r);
+	uint16_t id = rb_le16(&r);
 
-	if (req->data[0] & 0xfe)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (which & 0xfe)
 		return CC_INVALID_FIELD;
-	if (req->data[0] & 1)
+	if (which & 1)
 		pef->c.last_bmc_id = id;
 	else
 		pef->c.last_sw_id = id;
@@ -528,11 +544,15 @@ int pef_cmd_get_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 int pef_cmd_alert_immediate(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct pef *pef = bmc->pef;
-	uint8_t chan = req->data[0] & 0x0f, op = req->data[1] >> 6, dest = req->data[1] & 0x0f;
+	struct rbuf r = rb_init(req->data, req->len);
+	uint8_t chan = rb_u8(&r) & 0x0f, od = rb_u8(&r), op = od >> 6, dest = od & 0x0f;
 	uint8_t rec[16] = { 0 };
-	int r;
+	bool event;
+	int ret;
 
-	if (req->len != 3 && req->len != 11)
+	(void)rb_u8(&r);	/* alert string selector */
+	event = rb_left(&r) == 8;
+	if (!rb_ok(&r) || (rb_left(&r) != 0 && !event))
 		return CC_REQ_LEN;
 	if (chan != bmc->cfg.lan.channel)
 		return CC_INVALID_FIELD;
@@ -552,10 +572,10 @@ int pef_cmd_alert_immediate(struct bmc *bmc, const struct ipmi_req *req, struct 
 	if (pef->immediate_status == ALERT_ST_IN_PROGRESS)
 		return CC_ALERT_IN_PROGRESS;
 	rec[2] = SEL_TYPE_SYSTEM;
-	if (req->len == 11) {
-		rec[7] = req->data[3];
-		rec[9] = req->data[4];
-		memcpy(rec + 10, req->data + 5, 6);
+	if (event) {
+		rec[7] = rb_u8(&r);
+		rec[9] = rb_u8(&r);
+		rb_copy(&r, rec + 10, 6);
 	} else {
 		/* No event given: an "unspecified" event from the BMC. */
 		rec[7] = 0x20;
@@ -566,8 +586,8 @@ int pef_cmd_alert_immediate(struct bmc *bmc, const struct ipmi_req *req, struct 
 		rec[13] = 0x04;		/* PEF action */
 		rec[14] = rec[15] = 0xff;
 	}
-	r = pet_send(pef, dest, rec, SEV_UNSPECIFIED, true);
-	if (r < 0) {
+	ret = pet_send(pef, dest, rec, SEV_UNSPECIFIED, true);
+	if (ret < 0) {
 		pef->immediate_status = ALERT_ST_FAILED;
 		wb_u8(rsp, pef->immediate_status);
 		return CC_OK;
@@ -584,6 +604,9 @@ int pef_cmd_pet_ack(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rs
 	uint16_t seq = rb_le16(&r);
 	uint32_t ts = rb_le32(&r);
 
+	rb_take(&r, 6);		/* the event: PET Acknowledge matches by sequence and time */
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	return pet_acknowledge(bmc->pef, seq, ts) ? CC_OK : CC_INVALID_FIELD;
 }
 

@@ -12,14 +12,12 @@
 #include "daemon/bmc.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "daemon/param.h"
 #include "daemon/store.h"
 #include "lan/crypto.h"
 #include "sol/sol_internal.h"
 
 #define PARAM_REVISION 0x11
-#define CC_PARAM_UNSUPPORTED 0x80
-#define CC_SET_IN_PROGRESS 0x81
-#define CC_READ_ONLY 0x82
 
 /* OEM parameters (C0h..FFh are OEM): the console history. */
 #define PARAM_HISTORY_INFO 0xc0
@@ -159,86 +157,135 @@ void sol_reset_volatile(struct sol *sol)
 	}
 }
 
-static int set_param(struct sol *sol, uint8_t param, struct rbuf *r)
-{
-	struct sol_config *c = &sol->cfg;
-	uint8_t a = rb_u8(r), b;
+/* ---- the parameters (ctx: struct sol) ---------------------------------- */
 
-	switch (param) {
-	case 0:
-		if (!rb_done(r))
-			return CC_REQ_LEN;
-		if (a & 0xfc)		/* bits 7:2 reserved */
-			return CC_INVALID_FIELD;
-		switch (a & 3) {
-		case 0:
-			sol->set_in_progress = 0;
-			return CC_OK;
-		case 1:
-			if (sol->set_in_progress)
-				return CC_SET_IN_PROGRESS;
-			sol->set_in_progress = 1;
-			return CC_OK;
-		case 2:		/* commit write: every write is already committed */
-			sol->set_in_progress = 0;
-			return CC_OK;
-		}
-		return CC_INVALID_FIELD;
-	case 1:
-		if (!rb_done(r))
-			return CC_REQ_LEN;
-		c->enabled = a & 1;
-		break;
-	case 2:
-		if (!rb_done(r))
-			return CC_REQ_LEN;
-		if ((a & 0x0f) < PRIV_USER || (a & 0x0f) > PRIV_OEM)
-			return CC_INVALID_FIELD;
-		c->force_enc = a & 0x80;
-		c->force_auth = a & 0x40;
-		c->priv = a & 0x0f;
-		break;
-	case 3:
-		b = rb_u8(r);
-		if (!rb_done(r))
-			return CC_REQ_LEN;
-		if (!a || !b)
-			return CC_PARAM_OUT_OF_RANGE;
-		c->accum_5ms = a;
-		c->threshold = b;
-		break;
-	case 4:
-		b = rb_u8(r);
-		if (!rb_done(r))
-			return CC_REQ_LEN;
-		if (a > 7)
-			return CC_PARAM_OUT_OF_RANGE;
-		c->retry_count = a;
-		c->retry_10ms = b;
-		break;
-	case 5:
-	case 6:
-		if (!rb_done(r))
-			return CC_REQ_LEN;
-		if (!solcfg_rate_valid(a & 0x0f))
-			return CC_PARAM_OUT_OF_RANGE;
-		if (param == 6) {
-			c->v_rate = a & 0x0f;
-			sol_apply_rate(sol);
-			return CC_OK;	/* volatile: not saved */
-		}
-		c->nv_rate = a & 0x0f;
-		break;
-	case 7:
-	case 8:
-	case PARAM_HISTORY_INFO:
-	case PARAM_HISTORY_READ:
-		return CC_READ_ONLY;
-	default:
-		return CC_PARAM_UNSUPPORTED;
-	}
-	return solcfg_save(sol->bmc->state_fd, c) < 0 ? CC_UNSPECIFIED : CC_OK;
+static int set_enabled(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct sol *sol = ctx;
+
+	sol->cfg.enabled = rb_u8(r) & 1;	/* bits 7:1 reserved, ignored */
+	return 0;
 }
+
+static int set_auth(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct sol_config *c = &((struct sol *)ctx)->cfg;
+	uint8_t a = rb_u8(r);
+
+	if ((a & 0x0f) < PRIV_USER || (a & 0x0f) > PRIV_OEM)
+		return -EINVAL;
+	c->force_enc = a & 0x80;
+	c->force_auth = a & 0x40;
+	c->priv = a & 0x0f;
+	return 0;
+}
+
+static int get_auth(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	const struct sol_config *c = &((struct sol *)ctx)->cfg;
+
+	wb_u8(w, (uint8_t)(c->force_enc << 7 | c->force_auth << 6 | c->priv));
+	return 0;
+}
+
+static int set_accum(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct sol_config *c = &((struct sol *)ctx)->cfg;
+	uint8_t accum = rb_u8(r), threshold = rb_u8(r);
+
+	if (!accum || !threshold)
+		return -ERANGE;
+	c->accum_5ms = accum;
+	c->threshold = threshold;
+	return 0;
+}
+
+static int set_retry(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct sol_config *c = &((struct sol *)ctx)->cfg;
+	uint8_t count = rb_u8(r), interval = rb_u8(r);
+
+	if (count > 7)
+		return -ERANGE;
+	c->retry_count = count;
+	c->retry_10ms = interval;
+	return 0;
+}
+
+/* Parameters 5 (non-volatile) and 6 (volatile, in effect now). */
+static int set_rate(void *ctx, const struct param_def *d, struct rbuf *r)
+{
+	struct sol *sol = ctx;
+	uint8_t rate = rb_u8(r) & 0x0f;
+
+	if (!solcfg_rate_valid(rate))
+		return -ERANGE;
+	if (d->sel == 5) {
+		sol->cfg.nv_rate = rate;
+		return 0;
+	}
+	sol->cfg.v_rate = rate;
+	sol_apply_rate(sol);
+	return 0;
+}
+
+static int get_channel(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	const struct sol *sol = ctx;
+
+	wb_u8(w, sol->bmc->cfg.lan.channel);
+	return 0;
+}
+
+static int get_port(void *ctx, const struct param_query *q, struct wbuf *w)
+{
+	wb_le16(w, sol_session_port(ctx, q->req->session));
+	return 0;
+}
+
+static int get_history(void *ctx, const struct param_query *q, struct wbuf *w);
+
+static uint8_t *sol_in_progress(void *ctx)
+{
+	return &((struct sol *)ctx)->set_in_progress;
+}
+
+static int sol_save(void *ctx)
+{
+	const struct sol *sol = ctx;
+
+	return solcfg_save(sol->bmc->state_fd, &sol->cfg);
+}
+
+/* Parameters 3 and 4 read as their two bytes, stored side by side. */
+_Static_assert(offsetof(struct sol_config, threshold) == offsetof(struct sol_config, accum_5ms) + 1,
+	       "parameter 3 is two adjacent bytes");
+_Static_assert(offsetof(struct sol_config, retry_10ms) == offsetof(struct sol_config, retry_count) + 1,
+	       "parameter 4 is two adjacent bytes");
+
+#define AT(member) .off = offsetof(struct sol, cfg.member)
+#define RO(sel, get) { (sel), PARAM_ANY_LEN, PARAM_RO, get }
+
+static const struct param_def sol_params[] = {
+	PARAM_SET_IN_PROGRESS,
+	{ 1, 1, 1, PARAM_PLAIN, NULL, set_enabled, AT(enabled) },
+	{ 2, 1, 1, 0, get_auth, set_auth },
+	{ 3, 2, 2, PARAM_PLAIN, NULL, set_accum, AT(accum_5ms) },
+	{ 4, 2, 2, PARAM_PLAIN, NULL, set_retry, AT(retry_count) },
+	{ 5, 1, 1, PARAM_PLAIN, NULL, set_rate, AT(nv_rate) },
+	{ 6, 1, 1, PARAM_PLAIN | PARAM_VOLATILE, NULL, set_rate, AT(v_rate) },
+	RO(7, get_channel),
+	RO(8, get_port),
+	RO(PARAM_HISTORY_INFO, get_history),
+	RO(PARAM_HISTORY_READ, get_history),
+};
+
+static const struct param_family sol_family = {
+	PARAM_FAMILY(sol_params),
+	.revision = PARAM_REVISION,
+	.in_progress = sol_in_progress,
+	.save = sol_save,
+};
 
 int sol_cmd_set_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
@@ -249,24 +296,27 @@ int sol_cmd_set_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 		return CC_NOT_PRESENT;
 	if ((ch & 0xf0) || sol_channel(bmc, req, ch) < 0)
 		return CC_INVALID_FIELD;
-	return set_param(bmc->sol, param, &r);
+	return param_cc(param_set(&sol_family, bmc->sol, param, &r));
 }
 
-static void get_history(struct sol *sol, uint8_t param, unsigned block, struct wbuf *rsp)
+static int get_history(void *ctx, const struct param_query *q, struct wbuf *w)
 {
+	const struct sol *sol = ctx;
 	const struct ring *h = &sol->history;
 	uint64_t first = h->total - ring_len(h);	/* stream offset of the oldest byte */
+	unsigned block = (unsigned)q->block << 8 | q->set;
 	uint8_t buf[HISTORY_BLOCK];
 	size_t n;
 
-	if (param == PARAM_HISTORY_INFO) {
-		wb_le32(rsp, (uint32_t)ring_len(h));
-		wb_le32(rsp, (uint32_t)h->total);
-		return;
+	if (q->def->sel == PARAM_HISTORY_INFO) {
+		wb_le32(w, (uint32_t)ring_len(h));
+		wb_le32(w, (uint32_t)h->total);
+		return 0;
 	}
-	wb_le32(rsp, (uint32_t)(first + (uint64_t)block * HISTORY_BLOCK));
+	wb_le32(w, (uint32_t)(first + (uint64_t)block * HISTORY_BLOCK));
 	n = ring_peek(h, (size_t)block * HISTORY_BLOCK, buf, sizeof(buf));
-	wb_bytes(rsp, buf, n);
+	wb_bytes(w, buf, n);
+	return 0;
 }
 
 /* The console history is what the SOL payload would show, so a LAN session
@@ -293,20 +343,18 @@ static int history_access(struct bmc *bmc, const struct ipmi_req *req)
 int sol_cmd_get_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct rbuf r = rb_init(req->data, req->len);
-	uint8_t ch = rb_u8(&r), param = rb_u8(&r), set = rb_u8(&r), block = rb_u8(&r);
-	struct sol *sol = bmc->sol;
-	struct sol_config *c;
+	uint8_t ch = rb_u8(&r);
+	struct param_query q = { .sel = rb_u8(&r), .set = rb_u8(&r), .block = rb_u8(&r), .req = req };
+	int cc;
 
-	if (!sol)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (!bmc->sol)
 		return CC_NOT_PRESENT;
-	c = &sol->cfg;
 	if ((ch & 0x70) || sol_channel(bmc, req, ch) < 0)
 		return CC_INVALID_FIELD;
-	if (param > 8 && param != PARAM_HISTORY_INFO && param != PARAM_HISTORY_READ)
-		return CC_PARAM_UNSUPPORTED;
-	if (param == PARAM_HISTORY_INFO || param == PARAM_HISTORY_READ) {
-		int cc = history_access(bmc, req);
-
+	if (q.sel == PARAM_HISTORY_INFO || q.sel == PARAM_HISTORY_READ) {
+		cc = history_access(bmc, req);
 		if (cc != CC_OK) {
 			log_notice("sol: console history refused to user %u (session %u): %s",
 				   req->session->user_id, req->session->handle,
@@ -315,42 +363,5 @@ int sol_cmd_get_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 			return cc;
 		}
 	}
-	wb_u8(rsp, PARAM_REVISION);
-	if (ch & 0x80)
-		return CC_OK;	/* parameter revision only */
-	switch (param) {
-	case 0:
-		wb_u8(rsp, sol->set_in_progress);
-		break;
-	case 1:
-		wb_u8(rsp, c->enabled);
-		break;
-	case 2:
-		wb_u8(rsp, (uint8_t)(c->force_enc << 7 | c->force_auth << 6 | c->priv));
-		break;
-	case 3:
-		wb_u8(rsp, c->accum_5ms);
-		wb_u8(rsp, c->threshold);
-		break;
-	case 4:
-		wb_u8(rsp, c->retry_count);
-		wb_u8(rsp, c->retry_10ms);
-		break;
-	case 5:
-		wb_u8(rsp, c->nv_rate);
-		break;
-	case 6:
-		wb_u8(rsp, c->v_rate);
-		break;
-	case 7:
-		wb_u8(rsp, bmc->cfg.lan.channel);
-		break;
-	case 8:
-		wb_le16(rsp, sol_session_port(sol, req->session));
-		break;
-	default:
-		get_history(sol, param, (unsigned)block << 8 | set, rsp);
-		break;
-	}
-	return CC_OK;
+	return param_cc(param_get(&sol_family, bmc->sol, &q, ch & 0x80, rsp));
 }
