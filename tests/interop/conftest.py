@@ -121,6 +121,14 @@ def assert_cc(r, cc):
     assert f"rsp=0x{cc:02x}" in r.text.lower(), f"want completion code {cc:#04x}\n{r}"
 
 
+def make_user(b, uid, name, password, priv=2):
+    """Name, password, enable and channel-1 privilege of user slot uid."""
+    ok(b.ipmitool("user", "set", "name", uid, name))
+    ok(b.ipmitool("user", "set", "password", uid, password))
+    ok(b.ipmitool("user", "enable", uid))
+    ok(b.ipmitool("user", "priv", uid, priv, "1"))
+
+
 def load_board(path=SIM_BOARD):
     with open(path) as f:
         return json.load(f)
