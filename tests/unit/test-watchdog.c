@@ -11,30 +11,7 @@
 #include "chassis/power.h"
 #include "chassis/watchdog.h"
 #include "tap.h"
-
-struct fake_host {
-	int on;
-	unsigned presses[3];		/* by enum host_button */
-	unsigned last_ms;
-};
-
-static int fake_press(void *ctx, enum host_button b, unsigned ms)
-{
-	struct fake_host *h = ctx;
-
-	h->presses[b]++;
-	h->last_ms = ms;
-	return 0;
-}
-
-static int fake_power_good(void *ctx)
-{
-	return ((struct fake_host *)ctx)->on;
-}
-
-static const struct host_ops fake_ops = {
-	.name = "fake", .press = fake_press, .power_good = fake_power_good,
-};
+#include "fake-host.h"
 
 static const struct power_timing timing = {
 	.press_ms = 200, .force_off_ms = 500, .reset_ms = 100, .cycle_interval_ms = 1000,
@@ -58,11 +35,7 @@ static void on_power_event(void *userdata, enum power_event ev, enum restart_cau
 static void rig_init(struct rig *r, bool on)
 {
 	memset(r, 0, sizeof(*r));
-	CHECK(sd_event_new(&r->ev) >= 0);
-	r->host.on = on;
-	CHECK(power_init(&r->power, r->ev, &fake_ops, &r->host, &timing) == 0);
-	r->power.notify = on_power_event;
-	r->power.notify_userdata = r;
+	fake_power_init(&r->ev, &r->power, &r->host, on, &timing, on_power_event, r);
 	watchdog_init(&r->wd, r->ev, &r->power);
 }
 
@@ -76,28 +49,12 @@ static void rig_done(struct rig *r)
 /* Run the loop until the watchdog stops or ms pass. */
 static void run_until_stopped(struct rig *r, unsigned ms)
 {
-	struct timespec t0, t;
-	long el;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		sd_event_run(r->ev, 10000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-	} while (r->wd.running && el < (long)ms);
+	fake_run(r->ev, ms, 10000, &r->wd.running);
 }
 
 static void run_for(struct rig *r, unsigned ms)
 {
-	struct timespec t0, t;
-	long el;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		sd_event_run(r->ev, 10000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-	} while (el < (long)ms);
+	fake_run(r->ev, ms, 10000, NULL);
 }
 
 /* A Set Watchdog Timer request, decoded: use, actions, pre-timeout (s),
@@ -208,7 +165,7 @@ static void test_expiry_actions(void)
 	CHECK(watchdog_set(&r.wd, S(4, 0x02, 0, 0, 0)) == 0);	/* countdown 0: at once */
 	CHECK(watchdog_reset(&r.wd) == 0);
 	run_until_stopped(&r, 1000);
-	CHECK(r.host.presses[BUTTON_POWER] == 1 && r.host.last_ms == timing.force_off_ms);
+	CHECK(r.host.presses[BUTTON_POWER] == 1 && r.host.last_ms[BUTTON_POWER] == timing.force_off_ms);
 	CHECK(r.power.state == POWER_POWERING_OFF && !r.power.cycle_pending);
 	CHECK(r.wd.expired == 0x10);
 	rig_done(&r);
