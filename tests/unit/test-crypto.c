@@ -21,6 +21,9 @@
 #include <string.h>
 
 #include "lan/crypto.h"
+#include "tap.h"
+
+#define check tap_check	/* this file reports every check, with its values */
 
 struct rakp_vec {
 	enum auth_alg alg;
@@ -280,25 +283,6 @@ static const uint8_t x_v15_authcode[16] = {
 
 /* ---- tiny test harness ---------------------------------------------------- */
 
-static unsigned int n_pass, n_fail;
-
-__attribute__((format(printf, 2, 3)))
-static bool check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (ok)
-		n_pass++;
-	else
-		n_fail++;
-	return ok;
-}
-
 static void hexdump(const char *label, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -339,36 +323,23 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode a hex string (spaces allowed); a malformed constant is a bug in
  * this file, so abort. */
 static size_t unhex(uint8_t *out, size_t cap, const char *hex)
 {
 	size_t n = 0;
-	int hi, lo;
+	int used;
 
 	while (*hex) {
 		if (*hex == ' ') {
 			hex++;
 			continue;
 		}
-		hi = hexval(hex[0]);
-		lo = hi < 0 ? -1 : hexval(hex[1]);
-		if (lo < 0 || n == cap) {
+		if (n == cap || sscanf(hex, "%2hhx%n", &out[n], &used) != 1 || used != 2) {
 			fprintf(stderr, "bad hex constant: %s\n", hex);
 			abort();
 		}
-		out[n++] = (uint8_t)(hi << 4 | lo);
+		n++;
 		hex += 2;
 	}
 	return n;
@@ -893,6 +864,5 @@ int main(void)
 	test_aes_lengths();
 	test_aes_roundtrip();
 
-	printf("crypto: %u passed, %u failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
+	return tap_done("crypto");
 }
