@@ -6,6 +6,7 @@ subprocess has a timeout, so a hung client or daemon fails a test instead of
 hanging the run.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -382,6 +383,21 @@ class Bmcd:
 
 def start_bmcd(**kw):
     return Bmcd(**kw).start()
+
+
+@contextlib.contextmanager
+def bmcd_on_state(tmp_path, files):
+    """A daemon started on tmp_path/state holding files ({name: bytes}),
+    stopped and checked when the block ends."""
+    state = tmp_path / "state"
+    state.mkdir()
+    for name, data in files.items():
+        (state / name).write_bytes(data)
+    b = Bmcd(state_dir=state, workdir=tmp_path).start()
+    try:
+        yield b
+    finally:
+        b.stop_and_check()
 
 
 # --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import BMCD, SYS_PYTHON, load_board, run
+from conftest import BMCD, SYS_PYTHON, bmcd_on_state, load_board, run
 
 
 def lan_print(b):
@@ -122,17 +122,10 @@ def test_bad_lan_parameters(fresh_bmc, raw, code):
 
 @pytest.mark.parametrize("blob", [b"\x01\x02", b"\x09" + bytes(200), b""])
 def test_corrupt_lan_config_uses_defaults(tmp_path, blob):
-    from conftest import Bmcd
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "lan-config").write_bytes(blob)
-    b = Bmcd(state_dir=state, workdir=tmp_path).start()
-    try:
+    with bmcd_on_state(tmp_path, {"lan-config": blob}) as b:
         p = lan_print(b)
         assert p["SNMP Community String"] == "public" and p["IP Address"] == "0.0.0.0"
         assert "lan-config is corrupt" in b.stderr()
-    finally:
-        b.stop_and_check()
 
 
 def test_set_in_progress(fresh_bmc):
