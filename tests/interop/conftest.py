@@ -122,6 +122,19 @@ def assert_cc(r, cc):
     assert f"rsp=0x{cc:02x}" in r.text.lower(), f"want completion code {cc:#04x}\n{r}"
 
 
+def field(text, name):
+    """Value of a 'Name   : value' line (ipmitool, FreeIPMI), or None."""
+    m = re.search(r"^\s*" + re.escape(name) + r"\s*:\s*(.*?)\s*$", text, re.M)
+    return m.group(1) if m else None
+
+
+def assert_fields(r, want):
+    """r succeeded, and its 'Name : value' lines have these values."""
+    assert r.ok, r
+    for name, value in want.items():
+        assert field(r.out, name) == value, r
+
+
 def make_user(b, uid, name, password, priv=2):
     """Name, password, enable and channel-1 privilege of user slot uid."""
     ok(b.ipmitool("user", "set", "name", uid, name))
