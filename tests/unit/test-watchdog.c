@@ -70,6 +70,15 @@ static void get(const struct watchdog *wd, uint8_t out[8])
 	CHECK(wb_ok(&w) && w.len == 8);
 }
 
+/* A fresh rig (host power on or off) whose timer is Set with ws and
+ * started (Reset). */
+static void rig_started(struct rig *r, bool on, const struct wdt_settings *ws)
+{
+	rig_init(r, on);
+	CHECK(watchdog_set(&r->wd, ws) == 0);
+	CHECK(watchdog_reset(&r->wd) == 0);
+}
+
 static void test_validation(void)
 {
 	struct rig r;
@@ -113,9 +122,7 @@ static void test_dont_stop(void)
 	struct rig r;
 	uint8_t g[8];
 
-	rig_init(&r, false);
-	CHECK(watchdog_set(&r.wd, S(4, 0, 0, 0, 600)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, false, S(4, 0, 0, 0, 600));
 	get(&r.wd, g);
 	CHECK(g[0] == 0x44 && (g[6] | g[7] << 8) == 600);
 	/* Don't stop: keeps running from the new countdown. */
@@ -135,10 +142,8 @@ static void test_expiry_reset(void)
 	struct rig r;
 	uint8_t g[8];
 
-	rig_init(&r, true);
 	/* OS load, don't log, hard reset, 200 ms; clearing flags that are not set. */
-	CHECK(watchdog_set(&r.wd, S(0x83, 0x01, 0, 0x3e, 2)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(0x83, 0x01, 0, 0x3e, 2));
 	CHECK(watchdog_present(&r.wd) == 2);
 	run_until_stopped(&r, 2000);
 	CHECK(!r.wd.running);
@@ -161,9 +166,7 @@ static void test_expiry_actions(void)
 	struct rig r;
 
 	/* Power down while on: a long press of the power button. */
-	rig_init(&r, true);
-	CHECK(watchdog_set(&r.wd, S(4, 0x02, 0, 0, 0)) == 0);	/* countdown 0: at once */
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(4, 0x02, 0, 0, 0));	/* countdown 0: at once */
 	run_until_stopped(&r, 1000);
 	CHECK(r.host.presses[BUTTON_POWER] == 1 && r.host.last_ms[BUTTON_POWER] == timing.force_off_ms);
 	CHECK(r.power.state == POWER_POWERING_OFF && !r.power.cycle_pending);
@@ -171,18 +174,14 @@ static void test_expiry_actions(void)
 	rig_done(&r);
 
 	/* Power cycle while on. */
-	rig_init(&r, true);
-	CHECK(watchdog_set(&r.wd, S(4, 0x03, 0, 0, 1)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(4, 0x03, 0, 0, 1));
 	run_until_stopped(&r, 1000);
 	CHECK(r.host.presses[BUTTON_POWER] == 1 && r.power.cycle_pending);
 	rig_done(&r);
 
 	/* Host off: every action is skipped. */
 	for (uint8_t a = 1; a <= 3; a++) {
-		rig_init(&r, false);
-		CHECK(watchdog_set(&r.wd, S(1, a, 0, 0, 1)) == 0);
-		CHECK(watchdog_reset(&r.wd) == 0);
+		rig_started(&r, false, S(1, a, 0, 0, 1));
 		run_until_stopped(&r, 1000);
 		CHECK(!r.wd.running && r.wd.expired == 0x02);
 		CHECK(r.host.presses[BUTTON_POWER] == 0 && r.host.presses[BUTTON_RESET] == 0);
@@ -195,10 +194,8 @@ static void test_pretimeout(void)
 {
 	struct rig r;
 
-	rig_init(&r, true);
 	/* NMI 1 s before a 1.2 s countdown: fires after 200 ms. */
-	CHECK(watchdog_set(&r.wd, S(4, 0x21, 1, 0, 12)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(4, 0x21, 1, 0, 12));
 	run_for(&r, 400);
 	CHECK(r.wd.running && r.wd.pretimeout_done);
 	CHECK(watchdog_present(&r.wd) <= 10);
@@ -217,9 +214,7 @@ static void test_power_events(void)
 	struct rig r;
 	uint16_t p;
 
-	rig_init(&r, true);
-	CHECK(watchdog_set(&r.wd, S(0x84, 0, 0, 0, 600)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(0x84, 0, 0, 0, 600));
 	/* A system reset keeps it running and clears "don't log". */
 	CHECK(power_request(&r.power, POWER_ACTION_RESET, RESTART_CHASSIS_CMD) == 0);
 	CHECK(r.wd.running && !(r.wd.use & WDT_USE_DONT_LOG));
