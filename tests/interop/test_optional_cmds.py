@@ -8,9 +8,7 @@ Clients: ipmitool (lanplus and IPMI 1.5 lan), FreeIPMI bmc-device and
 ipmi-sel, python3-pyghmi, ipmiutil; junk datagrams from a plain UDP socket
 (no client sends those)."""
 
-import random
 import re
-import socket
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 from conftest import (HOST, Bmcd, assert_cc, load_board, ok, raw, raw_bytes, run,
                       write_board)
 from kcsclient import FakeVM
+from loopback import free_loopback
 from pyghmi_child import pyghmi_ok
 
 DEADLINE = 20.0
@@ -368,15 +367,10 @@ class Bmcd623(Bmcd):
 
 
 def free_loopback_host():
-    for _ in range(50):
-        host = f"127.{random.randint(100, 250)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind((host, 623))
-            except OSError:
-                continue
-        return host
-    pytest.fail("no free 127.x.y.z:623")
+    host = free_loopback(623, second=(100, 250))
+    if host is None:
+        pytest.fail("no free 127.x.y.z:623")
+    return host
 
 
 @pytest.fixture
