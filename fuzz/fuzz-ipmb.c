@@ -12,12 +12,11 @@
  */
 #include <stdlib.h>
 
-#include "daemon/bmc.h"
 #include "daemon/buf.h"
-#include "daemon/config.h"
 #include "daemon/ipmi.h"
 #include "ipmb/ipmb_internal.h"
 
+#include "fuzz-bmc.h"
 #include "fuzz.h"
 
 static struct bmc bmc = { .state_fd = -1 };
@@ -26,17 +25,10 @@ static sd_event *ev;
 static void setup(void)
 {
 	static struct board_config cfg;
-	const char *root = getenv("BMCD_SOURCE_ROOT");
-	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/boards/sim.json", root ? root : ".");
-	if (config_load(path, &cfg, NULL, NULL) < 0)
-		abort();
-	cfg.lan.n_listen = 0;
-	if (sd_event_new(&ev) < 0)
-		abort();
-	char dir[] = "/tmp/bmcd-fuzz-ipmb-XXXXXX";
-	if (!mkdtemp(dir) || bmc_init(&bmc, ev, &cfg, dir) < 0 || !bmc.ipmb)
+	fuzz_sim_config(&cfg);
+	ev = fuzz_bmc_init(&bmc, &cfg, "ipmb");
+	if (!bmc.ipmb)
 		abort();
 }
 

@@ -8,10 +8,9 @@
  */
 #include <stdlib.h>
 
-#include "daemon/bmc.h"
-#include "daemon/config.h"
 #include "kcs/kcs_internal.h"
 
+#include "fuzz-bmc.h"
 #include "fuzz.h"
 
 static struct bmc bmc = { .state_fd = -1 };
@@ -20,19 +19,9 @@ static struct kext *peer;
 static void setup(void)
 {
 	static struct board_config cfg;
-	const char *root = getenv("BMCD_SOURCE_ROOT");
-	char path[4096];
-	sd_event *ev;
 
-	snprintf(path, sizeof(path), "%s/boards/sim.json", root ? root : ".");
-	if (config_load(path, &cfg, NULL, NULL) < 0)
-		abort();
-	cfg.lan.n_listen = 0;
-	if (sd_event_new(&ev) < 0)
-		abort();
-	char dir[] = "/tmp/bmcd-fuzz-kcs-XXXXXX";
-	if (!mkdtemp(dir) || bmc_init(&bmc, ev, &cfg, dir) < 0)
-		abort();
+	fuzz_sim_config(&cfg);
+	fuzz_bmc_init(&bmc, &cfg, "kcs");
 	peer = kcs_extern_detached(bmc.kcs);
 	if (!peer)
 		abort();

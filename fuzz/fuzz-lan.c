@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/bmc.h"
-#include "daemon/config.h"
 #include "lan/lan_internal.h"
 
+#include "fuzz-bmc.h"
 #include "fuzz.h"
 
 static struct bmc bmc = { .state_fd = -1 };
@@ -49,20 +48,10 @@ static struct session *fixed_session(uint32_t sid, bool v20, uint8_t integ, uint
 static void setup(void)
 {
 	static struct board_config cfg;
-	const char *root = getenv("BMCD_SOURCE_ROOT");
-	char path[4096];
-	sd_event *ev;
 
-	snprintf(path, sizeof(path), "%s/boards/sim.json", root ? root : ".");
-	if (config_load(path, &cfg, NULL, NULL) < 0)
-		abort();
-	cfg.lan.n_listen = 0;		/* no sockets: replies go nowhere */
+	fuzz_sim_config(&cfg);
 	cfg.lan.auth_none = true;	/* so the IPMI 1.5 session path is reachable */
-	if (sd_event_new(&ev) < 0)
-		abort();
-	char dir[] = "/tmp/bmcd-fuzz-XXXXXX";
-	if (!mkdtemp(dir) || bmc_init(&bmc, ev, &cfg, dir) < 0)
-		abort();
+	fuzz_bmc_init(&bmc, &cfg, "lan");
 	sock.lan = bmc.lan;
 	peer.sin_family = AF_INET;
 	peer.sin_port = htons(4242);

@@ -6,6 +6,7 @@ subprocess has a timeout, so a hung client or daemon fails a test instead of
 hanging the run.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -119,6 +120,27 @@ def raw_bytes(r):
 def assert_cc(r, cc):
     assert not r.ok, r
     assert f"rsp=0x{cc:02x}" in r.text.lower(), f"want completion code {cc:#04x}\n{r}"
+
+
+def field(text, name):
+    """Value of a 'Name   : value' line (ipmitool, FreeIPMI), or None."""
+    m = re.search(r"^\s*" + re.escape(name) + r"\s*:\s*(.*?)\s*$", text, re.M)
+    return m.group(1) if m else None
+
+
+def assert_fields(r, want):
+    """r succeeded, and its 'Name : value' lines have these values."""
+    assert r.ok, r
+    for name, value in want.items():
+        assert field(r.out, name) == value, r
+
+
+def make_user(b, uid, name, password, priv=2):
+    """Name, password, enable and channel-1 privilege of user slot uid."""
+    ok(b.ipmitool("user", "set", "name", uid, name))
+    ok(b.ipmitool("user", "set", "password", uid, password))
+    ok(b.ipmitool("user", "enable", uid))
+    ok(b.ipmitool("user", "priv", uid, priv, "1"))
 
 
 def load_board(path=SIM_BOARD):
@@ -374,6 +396,21 @@ class Bmcd:
 
 def start_bmcd(**kw):
     return Bmcd(**kw).start()
+
+
+@contextlib.contextmanager
+def bmcd_on_state(tmp_path, files):
+    """A daemon started on tmp_path/state holding files ({name: bytes}),
+    stopped and checked when the block ends."""
+    state = tmp_path / "state"
+    state.mkdir()
+    for name, data in files.items():
+        (state / name).write_bytes(data)
+    b = Bmcd(state_dir=state, workdir=tmp_path).start()
+    try:
+        yield b
+    finally:
+        b.stop_and_check()
 
 
 # --------------------------------------------------------------------------

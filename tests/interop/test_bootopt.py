@@ -6,14 +6,13 @@ raw line OpenStack Ironic sends, FreeIPMI `ipmi-chassis` and
 The 60 s valid-bit timeout itself is tested in tests/unit/test-bootopt.c
 with a short interval."""
 
-import json
 import re
-import textwrap
 import time
 
 import pytest
 
-from conftest import HOST, POWER_DEADLINE, SYS_PYTHON, run
+from conftest import HOST, POWER_DEADLINE, run
+from pyghmi_child import pyghmi_ok
 
 FLAGS_FILE = "boot-options"
 
@@ -425,40 +424,20 @@ def test_freeipmi_chassis_config(fresh_bmc):
 # --------------------------------------------------------------------------
 # pyghmi
 
-PYGHMI = textwrap.dedent("""
-    import json, os, sys, traceback
-    out = {}
-    try:
-        from pyghmi.ipmi import command
-        c = command.Command(bmc='127.0.0.1', userid='admin', password='password',
-                            port=int(sys.argv[1]), keepalive=False)
-        for step in sys.argv[2:]:
-            if step == 'get':
-                out['get'] = c.get_bootdev()
-            else:
-                dev, persist, uefi = step.split(',')
-                out.setdefault('set', []).append(
-                    c.set_bootdev(dev, persist=persist == '1', uefiboot=uefi == '1'))
-                out.setdefault('gets', []).append(c.get_bootdev())
-        c.ipmi_session.logout()
-        out['done'] = True
-    except BaseException as e:
-        out['error'] = '%s: %s' % (type(e).__name__, e)
-        out['trace'] = traceback.format_exc()
-    sys.stdout.write(json.dumps(out, default=str) + '\\n')
-    sys.stdout.flush()
-    os._exit(0)
-""")
+PYGHMI = """
+    for step in args:
+        if step == 'get':
+            out['get'] = c.get_bootdev()
+        else:
+            dev, persist, uefi = step.split(',')
+            out.setdefault('set', []).append(
+                c.set_bootdev(dev, persist=persist == '1', uefiboot=uefi == '1'))
+            out.setdefault('gets', []).append(c.get_bootdev())
+"""
 
 
 def pyghmi(b, *steps, timeout=60):
-    r = run([SYS_PYTHON, "-c", PYGHMI, b.port, *steps], timeout=timeout, env=b.client_env())
-    assert not r.timed_out, f"pyghmi hung\n{r}"
-    lines = [ln for ln in r.out.splitlines() if ln.startswith("{")]
-    assert lines, r
-    res = json.loads(lines[-1])
-    assert "error" not in res, f"{res.get('error')}\n{res.get('trace')}\n{r}"
-    return res
+    return pyghmi_ok(b, PYGHMI, *steps, timeout=timeout)
 
 
 def test_pyghmi_bootdev(fresh_bmc):

@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from conftest import make_user
 from rmcpclient import PT_IPMI, RMCP_IPMI, Console, RmcpError, ipmi_msg, silent
 
 AUTH_MD5 = 2
@@ -38,6 +39,14 @@ def set_channel_access(b, per_msg_off=False, user_off=False, volatile=True):
     """Set Channel Access, access byte only: always available, alerting off."""
     acc = (0x80 if volatile else 0x40) | 0x20 | (0x10 if per_msg_off else 0) | (0x08 if user_off else 0) | 0x02
     ok(raw(b, 0x06, 0x40, 0x01, acc, 0x00))
+
+
+def disable_auth(b, which, **kw):
+    """Turn an authentication off (set_channel_access's keywords) and see
+    ipmitool's authcap report `which` authentication disabled."""
+    set_channel_access(b, **kw)
+    r = ok(b.ipmitool("channel", "authcap", "1", "4"))
+    assert re.search(which + r" authentication\s*:\s*disabled", r.out), r
 
 
 class V15:
@@ -134,9 +143,7 @@ def test_default_unauthenticated_packet_dropped(fresh_bmc):
 
 def test_per_message_auth_disabled(fresh_bmc):
     b = fresh_bmc
-    set_channel_access(b, per_msg_off=True)
-    r = ok(b.ipmitool("channel", "authcap", "1", "4"))
-    assert re.search(r"Per message authentication\s*:\s*disabled", r.out), r
+    disable_auth(b, "Per message", per_msg_off=True)
     # ipmitool -I lan sees the bit and sends NONE after activation.
     r = ok(b.ipmitool("mc", "info", intf="lan", authtype="MD5"))
     assert "Manufacturer ID" in r.out, r
@@ -187,9 +194,7 @@ def test_per_message_auth_disabled(fresh_bmc):
 
 def test_user_level_auth_disabled(fresh_bmc):
     b = fresh_bmc
-    set_channel_access(b, user_off=True)
-    r = ok(b.ipmitool("channel", "authcap", "1", "4"))
-    assert re.search(r"User level authentication\s*:\s*disabled", r.out), r
+    disable_auth(b, "User level", user_off=True)
     s = V15(b.port).open()
     try:
         # A USER-level command without authentication runs...
@@ -225,13 +230,6 @@ def test_user_level_auth_disabled(fresh_bmc):
 
 
 # ------------------------------------------------ per-user session limit
-
-
-def make_user(b, uid, name, password, priv=2):
-    ok(b.ipmitool("user", "set", "name", uid, name))
-    ok(b.ipmitool("user", "set", "password", uid, password))
-    ok(b.ipmitool("user", "enable", uid))
-    ok(b.ipmitool("user", "priv", uid, priv, "1"))
 
 
 def test_user_session_limit(fresh_bmc):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import Bmcd, assert_cc
+from conftest import assert_cc, bmcd_on_state
 
 
 def status_field(b, name):
@@ -67,32 +67,20 @@ def test_restart_cause_chassis_command(fresh_bmc):
 def test_poh_counter_persisted(tmp_path):
     # The counter lives in the state dir (version 1: policy, was-on, front
     # panel, minutes LE32): 1234 minutes read back as 0 days 20 h 34 min.
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "chassis").write_bytes(bytes([1, 0, 0, 0]) + struct.pack("<I", 1234))
-    b = Bmcd(state_dir=state, workdir=tmp_path).start()
-    try:
+    with bmcd_on_state(tmp_path, {"chassis": bytes([1, 0, 0, 0]) + struct.pack("<I", 1234)}) as b:
         r = b.ipmitool("chassis", "poh")
         assert r.ok and "0 days, 20 hours, 34 minutes" in r.out, r
-    finally:
-        b.stop_and_check()
     # bmcd rewrote it on exit, keeping the count.
-    assert struct.unpack("<I", (state / "chassis").read_bytes()[4:8])[0] == 1234
+    assert struct.unpack("<I", (tmp_path / "state" / "chassis").read_bytes()[4:8])[0] == 1234
 
 
 @pytest.mark.parametrize("blob", [b"", b"\x01\x09\x00\x00\x00\x00\x00\x00", b"\x07" * 8, b"\x01" * 3])
 def test_corrupt_chassis_state_uses_defaults(tmp_path, blob):
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "chassis").write_bytes(blob)
-    b = Bmcd(state_dir=state, workdir=tmp_path).start()
-    try:
+    with bmcd_on_state(tmp_path, {"chassis": blob}) as b:
         assert status_field(b, "Power Restore Policy") == "always-off"
         r = b.ipmitool("chassis", "poh")
         assert r.ok and "0 days, 0 hours, 0 minutes" in r.out, r
         assert "corrupt" in b.stderr() or blob == b""
-    finally:
-        b.stop_and_check()
 
 
 def test_identify(fresh_bmc):

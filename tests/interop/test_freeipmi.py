@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import POWER_DEADLINE, expected_identity
+from conftest import POWER_DEADLINE, assert_fields, expected_identity, field
 
 MODES = [
     ("LAN_2_0-I3", dict(driver="LAN_2_0", cipher=3)),
@@ -17,11 +17,6 @@ MODES = [
 @pytest.fixture(params=[m[1] for m in MODES], ids=[m[0] for m in MODES])
 def mode(request):
     return request.param
-
-
-def field(text, name):
-    m = re.search(r"^\s*" + re.escape(name) + r"\s*:\s*(.*?)\s*$", text, re.M)
-    return m.group(1) if m else None
 
 
 def test_bmc_info(bmc, sim_board, mode):
@@ -38,10 +33,7 @@ def test_bmc_info(bmc, sim_board, mode):
 
 def test_ipmi_chassis_get_status(bmc, mode):
     r = bmc.freeipmi("ipmi-chassis", "--get-status", **mode)
-    assert r.ok, r
-    assert field(r.out, "System Power") == "off", r
-    assert field(r.out, "Power overload") == "false", r
-    assert field(r.out, "Power fault") == "false", r
+    assert_fields(r, {"System Power": "off", "Power overload": "false", "Power fault": "false"})
 
 
 def test_ipmi_raw_get_device_id(bmc, sim_board, mode):

@@ -6,15 +6,14 @@ EEPROM-backed FRU (a plain file standing in for the at24 sysfs file) is
 read from and written through to, and bad requests get the spec's
 completion codes with nothing stored."""
 
-import json
 import re
-import textwrap
 from datetime import datetime, timezone
 
 import pytest
 
-from conftest import (BMCD, SYS_PYTHON, assert_cc, hexargs, load_board, ok, raw, raw_bytes,
+from conftest import (BMCD, assert_cc, hexargs, load_board, ok, raw, raw_bytes,
                       run, write_board)
+from pyghmi_child import pyghmi_ok
 
 FRU_SIZE = 512          # sim board FRU 0
 
@@ -178,31 +177,8 @@ def test_freeipmi_ipmi_fru(bmc, sim_board, mode):
     assert "error" not in r.out.lower(), r
 
 
-PYGHMI = textwrap.dedent("""
-    import json, os, sys, traceback
-    out = {}
-    try:
-        from pyghmi.ipmi import command
-        c = command.Command(bmc='127.0.0.1', userid='admin', password='password',
-                            port=int(sys.argv[1]), keepalive=False)
-        out['inventory'] = [[n, d] for n, d in c.get_inventory()]
-        c.ipmi_session.logout()
-    except BaseException as e:
-        out['error'] = '%s: %s' % (type(e).__name__, e)
-        out['trace'] = traceback.format_exc()
-    sys.stdout.write(json.dumps(out, default=str) + '\\n')
-    sys.stdout.flush()
-    os._exit(0)
-""")
-
-
 def test_pyghmi_get_inventory(bmc, sim_board):
-    r = run([SYS_PYTHON, "-c", PYGHMI, bmc.port], timeout=60, env=bmc.client_env())
-    assert not r.timed_out, f"pyghmi hung\n{r}"
-    lines = [ln for ln in r.out.splitlines() if ln.startswith("{")]
-    assert lines, r
-    res = json.loads(lines[-1])
-    assert "error" not in res, f"{res.get('error')}\n{res.get('trace')}\n{r}"
+    res = pyghmi_ok(bmc, "out['inventory'] = [[n, d] for n, d in c.get_inventory()]")
     inv = dict((n, d) for n, d in res["inventory"])
     system = inv["System"]
     f = sim_fru0(sim_board)

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import BMCD, SYS_PYTHON, load_board, run
+from conftest import BMCD, SYS_PYTHON, bmcd_on_state, load_board, run
 
 
 def lan_print(b):
@@ -122,17 +122,10 @@ def test_bad_lan_parameters(fresh_bmc, raw, code):
 
 @pytest.mark.parametrize("blob", [b"\x01\x02", b"\x09" + bytes(200), b""])
 def test_corrupt_lan_config_uses_defaults(tmp_path, blob):
-    from conftest import Bmcd
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "lan-config").write_bytes(blob)
-    b = Bmcd(state_dir=state, workdir=tmp_path).start()
-    try:
+    with bmcd_on_state(tmp_path, {"lan-config": blob}) as b:
         p = lan_print(b)
         assert p["SNMP Community String"] == "public" and p["IP Address"] == "0.0.0.0"
         assert "lan-config is corrupt" in b.stderr()
-    finally:
-        b.stop_and_check()
 
 
 def test_set_in_progress(fresh_bmc):
@@ -207,22 +200,10 @@ def two_namespaces():
 
 def test_settings_reach_the_nic(two_namespaces, tmp_path):
     a, c = two_namespaces
-    board = load_board()
-    board["lan"]["listen"] = ["0.0.0.0:623"]
-    board["lan"]["interface"] = "bmcnic"
-    bpath = tmp_path / "board.json"
-    bpath.write_text(json.dumps(board))
-    stderr = open(tmp_path / "bmcd.stderr", "w")
-    proc = subprocess.Popen(["ip", "netns", "exec", a, str(BMCD), "--board", str(bpath),
-                             "--state", str(tmp_path / "state")], stderr=stderr, stdout=subprocess.DEVNULL)
-
-    def ipmitool(host, *args):
-        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
-                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+    b = NsBmcd(two_namespaces, tmp_path).start()
+    ipmitool = b.ipmitool
     try:
-        deadline = time.monotonic() + 10
-        while not (r := ipmitool("198.51.100.2", "mc", "info")).ok and time.monotonic() < deadline:
-            time.sleep(0.2)
+        r = wait_answer(ipmitool, "198.51.100.2")
         assert r.ok, r
         mac = re.search(r"link/ether (\S+)", ip("-n", a, "link", "show", "bmcnic")).group(1)
         r = ipmitool("198.51.100.2", "lan", "print", "1")
@@ -245,24 +226,16 @@ def test_settings_reach_the_nic(two_namespaces, tmp_path):
         assert "198.51.100.3/25" in ip("-n", a, "-4", "addr", "show", "bmcnic")
 
         # Persisted and put back after a restart (as at boot, the NIC lost it).
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        assert b.stop() == 0
         ip("-n", a, "addr", "flush", "dev", "bmcnic")
         ip("-n", a, "addr", "add", "198.51.100.2/24", "dev", "bmcnic")
-        proc = subprocess.Popen(["ip", "netns", "exec", a, str(BMCD), "--board", str(bpath),
-                                 "--state", str(tmp_path / "state")], stderr=stderr, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not (r := ipmitool("198.51.100.3", "mc", "info")).ok and time.monotonic() < deadline:
-            time.sleep(0.2)
+        b.start()
+        r = wait_answer(ipmitool, "198.51.100.3")
         assert r.ok, r
         assert "198.51.100.3/25" in ip("-n", a, "-4", "addr", "show", "bmcnic")
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-        stderr.close()
-    err = (tmp_path / "bmcd.stderr").read_text()
-    assert "runtime error" not in err and "AddressSanitizer" not in err, err
+        b.close()
+    b.errors()
 
 
 def test_lan_access_off_stops_new_sessions(fresh_bmc):
@@ -278,9 +251,54 @@ def test_lan_access_off_stops_new_sessions(fresh_bmc):
     assert not b.ipmitool("mc", "info").ok
 
 
-def start_in_ns(ns, bpath, state, stderr):
-    return subprocess.Popen(["ip", "netns", "exec", ns, str(BMCD), "--board", str(bpath),
-                             "--state", str(state)], stderr=stderr, stdout=subprocess.DEVNULL)
+class NsBmcd:
+    """bmcd in the bmc-side namespace of two_namespaces, on its NIC bmcnic
+    (listening on 0.0.0.0:623), its stderr in tmp_path/bmcd.stderr; ipmitool
+    runs in the client namespace."""
+
+    def __init__(self, namespaces, tmp_path):
+        self.a, self.c = namespaces
+        self.tmp_path = tmp_path
+        board = load_board()
+        board["lan"]["listen"] = ["0.0.0.0:623"]
+        board["lan"]["interface"] = "bmcnic"
+        self.bpath = tmp_path / "board.json"
+        self.bpath.write_text(json.dumps(board))
+        self.stderr = open(tmp_path / "bmcd.stderr", "w")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.a, str(BMCD), "--board", str(self.bpath),
+                                      "--state", str(self.tmp_path / "state")],
+                                     stderr=self.stderr, stdout=subprocess.DEVNULL)
+        return self
+
+    def stop(self):
+        """SIGTERM; the exit status (bmcd exits 0)."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(10)
+
+    def close(self):
+        """At the end of a test, whatever happened: bmcd stopped (killed if
+        it does not stop), its stderr closed."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.stderr.close()
+
+    def errors(self):
+        """What bmcd wrote, once closed, checked for sanitizer reports."""
+        err = (self.tmp_path / "bmcd.stderr").read_text()
+        assert "runtime error" not in err and "AddressSanitizer" not in err, err
+        return err
+
+    def ipmitool(self, host, *args):
+        return run(["ip", "netns", "exec", self.c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
+                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
 
 
 def wait_answer(ipmitool, host):
@@ -307,32 +325,21 @@ def test_vlan_refused_by_kernel_keeps_address(two_namespaces, tmp_path):
     a, c = two_namespaces
     if kernel_has_vlan(a):
         pytest.skip("this kernel supports 802.1q: test_vlan_reaches_the_nic covers it")
-    board = load_board()
-    board["lan"]["listen"] = ["0.0.0.0:623"]
-    board["lan"]["interface"] = "bmcnic"
-    bpath = tmp_path / "board.json"
-    bpath.write_text(json.dumps(board))
-    stderr = open(tmp_path / "bmcd.stderr", "w")
-    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+    b = NsBmcd(two_namespaces, tmp_path).start()
 
     def ipmitool(*args):
-        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", "198.51.100.2", "-U",
-                    "admin", "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+        return b.ipmitool("198.51.100.2", *args)
     try:
-        assert wait_answer(lambda h, *a: ipmitool(*a), None).ok
+        assert wait_answer(b.ipmitool, "198.51.100.2").ok
         assert ipmitool("lan", "set", "1", "vlan", "id", "100").ok
         time.sleep(0.3)
         r = ipmitool("lan", "print", "1")
         assert r.ok and re.search(r"802.1q VLAN ID\s*:\s*100", r.out), r
         assert "198.51.100.2/24" in ip("-n", a, "-4", "addr", "show", "bmcnic")
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-        stderr.close()
-    err = (tmp_path / "bmcd.stderr").read_text()
+        b.close()
+    err = b.errors()
     assert "cannot set VLAN 100 on bmcnic: Operation not supported" in err, err
-    assert "runtime error" not in err and "AddressSanitizer" not in err, err
 
 
 def test_vlan_reaches_the_nic(two_namespaces, tmp_path):
@@ -344,17 +351,8 @@ def test_vlan_reaches_the_nic(two_namespaces, tmp_path):
     if not kernel_has_vlan(a):
         pytest.skip("this kernel has no 802.1q support (CONFIG_VLAN_8021Q)")
     cdev = re.search(r"\d+: (vc\w+)@", ip("-n", c, "-o", "link", "show", "type", "veth")).group(1)
-    board = load_board()
-    board["lan"]["listen"] = ["0.0.0.0:623"]
-    board["lan"]["interface"] = "bmcnic"
-    bpath = tmp_path / "board.json"
-    bpath.write_text(json.dumps(board))
-    stderr = open(tmp_path / "bmcd.stderr", "w")
-    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
-
-    def ipmitool(host, *args):
-        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
-                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+    b = NsBmcd(two_namespaces, tmp_path).start()
+    ipmitool = b.ipmitool
 
     def peer_vlan(on):
         if on:
@@ -390,11 +388,10 @@ def test_vlan_reaches_the_nic(two_namespaces, tmp_path):
 
         # Persisted: after a restart (as after a reboot: no sub-interface,
         # the address back on the NIC), bmcnic.100 comes back with it.
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        assert b.stop() == 0
         ip("-n", a, "link", "del", "bmcnic.100")
         ip("-n", a, "addr", "add", "198.51.100.2/24", "dev", "bmcnic")
-        proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+        b.start()
         r = wait_answer(ipmitool, "198.51.100.2")
         assert r.ok, r
         link = ip("-n", a, "-d", "link", "show", "bmcnic.100")
@@ -412,12 +409,8 @@ def test_vlan_reaches_the_nic(two_namespaces, tmp_path):
         r = wait_answer(ipmitool, "198.51.100.2")
         assert r.ok, r
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-        stderr.close()
-    err = (tmp_path / "bmcd.stderr").read_text()
-    assert "runtime error" not in err and "AddressSanitizer" not in err, err
+        b.close()
+    err = b.errors()
     assert "cannot" not in err, err
 
 
@@ -431,23 +424,15 @@ def test_dhcp_address_from_dnsmasq(two_namespaces, tmp_path):
         pytest.fail("dnsmasq is not installed (scripts/deps.sh installs dnsmasq-base)")
     a, c = two_namespaces
     cdev = re.search(r"\d+: (vc\w+)@", ip("-n", c, "-o", "link", "show", "type", "veth")).group(1)
-    board = load_board()
-    board["lan"]["listen"] = ["0.0.0.0:623"]
-    board["lan"]["interface"] = "bmcnic"
-    bpath = tmp_path / "board.json"
-    bpath.write_text(json.dumps(board))
-    stderr = open(tmp_path / "bmcd.stderr", "w")
+    b = NsBmcd(two_namespaces, tmp_path)
     dns_log = open(tmp_path / "dnsmasq.log", "w")
     dns = subprocess.Popen(["ip", "netns", "exec", c, "dnsmasq", "--no-daemon", "--conf-file=/dev/null",
                             "--port=0", f"--interface={cdev}", "--bind-interfaces",
                             "--dhcp-range=198.51.100.50,198.51.100.60,255.255.255.0,1h",
                             "--dhcp-option=3,198.51.100.1", f"--dhcp-leasefile={tmp_path}/leases",
                             f"--pid-file={tmp_path}/dnsmasq.pid"], stdout=dns_log, stderr=dns_log)
-    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
-
-    def ipmitool(host, *args):
-        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
-                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+    b.start()
+    ipmitool = b.ipmitool
 
     def leased(deadline=20):
         t_end = time.monotonic() + deadline
@@ -477,11 +462,10 @@ def test_dhcp_address_from_dnsmasq(two_namespaces, tmp_path):
         assert len(children()) == 1
 
         # Kept across a restart: the client runs again and the lease comes back.
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        assert b.stop() == 0
         assert children() == [], "udhcpc outlived bmcd"
         ip("-n", a, "addr", "flush", "dev", "bmcnic")
-        proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
+        b.start()
         addr = leased()
         assert addr and wait_answer(ipmitool, addr).ok
 
@@ -497,16 +481,8 @@ def test_dhcp_address_from_dnsmasq(two_namespaces, tmp_path):
         dns.terminate()
         dns.wait(10)
         dns_log.close()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        stderr.close()
-    err = (tmp_path / "bmcd.stderr").read_text()
-    assert "runtime error" not in err and "AddressSanitizer" not in err, err
+        b.close()
+    err = b.errors()
     assert "DHCP bound on bmcnic" in err and "DHCP client started on bmcnic" in err, err
 
 
@@ -516,17 +492,8 @@ def test_cold_reset_applies_changes_held_by_set_in_progress(two_namespaces, tmp_
     written inside the set and not yet on the NIC is applied, as writing
     00b would (docs/lan-config.md).  A warm reset leaves the set open."""
     a, c = two_namespaces
-    board = load_board()
-    board["lan"]["listen"] = ["0.0.0.0:623"]
-    board["lan"]["interface"] = "bmcnic"
-    bpath = tmp_path / "board.json"
-    bpath.write_text(json.dumps(board))
-    stderr = open(tmp_path / "bmcd.stderr", "w")
-    proc = start_in_ns(a, bpath, tmp_path / "state", stderr)
-
-    def ipmitool(host, *args):
-        return run(["ip", "netns", "exec", c, "ipmitool", "-I", "lanplus", "-H", host, "-U", "admin",
-                    "-P", "password", "-N", "1", "-R", "3", *args], timeout=30)
+    b = NsBmcd(two_namespaces, tmp_path).start()
+    ipmitool = b.ipmitool
     try:
         assert wait_answer(ipmitool, "198.51.100.2").ok
         assert ipmitool("198.51.100.2", "raw", "0x0c", "0x01", "1", "0", "1").ok
@@ -555,10 +522,6 @@ def test_cold_reset_applies_changes_held_by_set_in_progress(two_namespaces, tmp_
         r = ipmitool("198.51.100.9", "lan", "print", "1")
         assert r.ok and "198.51.100.9" in r.out, r
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-        stderr.close()
-    err = (tmp_path / "bmcd.stderr").read_text()
-    assert proc.returncode == 0, err
-    assert "runtime error" not in err and "AddressSanitizer" not in err, err
+        b.close()
+    err = b.errors()
+    assert b.proc.returncode == 0, err

@@ -8,20 +8,18 @@ Clients: ipmitool (lanplus and IPMI 1.5 lan), FreeIPMI bmc-device and
 ipmi-sel, python3-pyghmi, ipmiutil; junk datagrams from a plain UDP socket
 (no client sends those)."""
 
-import json
-import random
 import re
-import socket
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import (HOST, SYS_PYTHON, Bmcd, assert_cc, load_board, ok, raw, raw_bytes, run,
+from conftest import (HOST, Bmcd, assert_cc, load_board, ok, raw, raw_bytes, run,
                       write_board)
 from kcsclient import FakeVM
+from loopback import free_loopback
+from pyghmi_child import pyghmi_ok
 
 DEADLINE = 20.0
 
@@ -90,33 +88,16 @@ def test_read_fru_255_bytes_over_lanplus(bmc, sim_board):
     assert d[0] == 10 and len(d) == 11, d
 
 
-PYGHMI_FRU = textwrap.dedent("""
-    import json, os, sys, traceback
-    out = {}
-    try:
-        from pyghmi.ipmi import command
-        c = command.Command(bmc='127.0.0.1', userid='admin', password='password',
-                            port=int(sys.argv[1]), keepalive=False)
-        r = c.raw_command(netfn=0x0a, command=0x11, data=[0, 0, 0, 255])
-        out['code'] = r.get('code', 0)
-        out['data'] = list(r.get('data', b''))
-        c.ipmi_session.logout()
-    except BaseException as e:
-        out['error'] = '%s: %s' % (type(e).__name__, e)
-        out['trace'] = traceback.format_exc()
-    sys.stdout.write(json.dumps(out) + '\\n')
-    sys.stdout.flush()
-    os._exit(0)
-""")
+PYGHMI_FRU = """
+    r = c.raw_command(netfn=0x0a, command=0x11, data=[0, 0, 0, 255])
+    out['code'] = r.get('code', 0)
+    out['data'] = list(r.get('data', b''))
+"""
 
 
 def test_read_fru_255_bytes_through_pyghmi(bmc):
     whole = fru_chunks(bmc, 256)
-    r = run([SYS_PYTHON, "-c", PYGHMI_FRU, bmc.port], timeout=60, env=bmc.client_env())
-    lines = [ln for ln in r.out.splitlines() if ln.startswith("{")]
-    assert lines, r
-    res = json.loads(lines[-1])
-    assert "error" not in res, f"{res.get('error')}\n{res.get('trace')}\n{r}"
+    res = pyghmi_ok(bmc, PYGHMI_FRU)
     assert res["code"] == 0 and res["data"] == [255] + whole[:255], res
 
 
@@ -386,15 +367,10 @@ class Bmcd623(Bmcd):
 
 
 def free_loopback_host():
-    for _ in range(50):
-        host = f"127.{random.randint(100, 250)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind((host, 623))
-            except OSError:
-                continue
-        return host
-    pytest.fail("no free 127.x.y.z:623")
+    host = free_loopback(623, second=(100, 250))
+    if host is None:
+        pytest.fail("no free 127.x.y.z:623")
+    return host
 
 
 @pytest.fixture

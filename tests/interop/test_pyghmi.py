@@ -3,48 +3,25 @@
 pyghmi can wait forever on a silent BMC, so it always runs in a child
 process with a timeout; the child prints one JSON line with what it saw."""
 
-import json
-import textwrap
+from conftest import expected_identity
+from pyghmi_child import pyghmi_run
 
-from conftest import SYS_PYTHON, expected_identity, run
-
-SCRIPT = textwrap.dedent("""
-    import json, os, sys, traceback
-    out = {}
-    try:
-        from pyghmi.ipmi import command
-        port = int(sys.argv[1])
-        kw = {'privlevel': int(sys.argv[5])} if len(sys.argv) > 5 else {}
-        c = command.Command(bmc='127.0.0.1', userid=sys.argv[2], password=sys.argv[3],
-                            port=port, keepalive=False, **kw)
-        out['power0'] = c.get_power()
-        if sys.argv[4] == 'power':
-            out['set_on'] = c.set_power('on', wait=20)
-            out['power1'] = c.get_power()
-            out['set_off'] = c.set_power('off', wait=20)
-            out['power2'] = c.get_power()
-        raw = c.raw_command(netfn=6, command=1)
-        raw['data'] = list(raw.get('data', b''))
-        out['raw'] = raw
-        c.ipmi_session.logout()
-        out['done'] = True
-    except BaseException as e:
-        out['error'] = '%s: %s' % (type(e).__name__, e)
-        out['trace'] = traceback.format_exc()
-    sys.stdout.write(json.dumps(out, default=str) + '\\n')
-    sys.stdout.flush()
-    os._exit(0)
-""")
+BODY = """
+    out['power0'] = c.get_power()
+    if args[0] == 'power':
+        out['set_on'] = c.set_power('on', wait=20)
+        out['power1'] = c.get_power()
+        out['set_off'] = c.set_power('off', wait=20)
+        out['power2'] = c.get_power()
+    raw = c.raw_command(netfn=6, command=1)
+    raw['data'] = list(raw.get('data', b''))
+    out['raw'] = raw
+"""
 
 
 def pyghmi(d, user, password, what, timeout=60, privlevel=None):
-    extra = [] if privlevel is None else [privlevel]
-    r = run([SYS_PYTHON, "-c", SCRIPT, d.port, user, password, what, *extra],
-            timeout=timeout, env=d.client_env())
-    assert not r.timed_out, f"pyghmi hung\n{r}"
-    lines = [ln for ln in r.out.splitlines() if ln.startswith("{")]
-    assert lines, r
-    return json.loads(lines[-1]), r
+    return pyghmi_run(d, BODY, what, user=user, password=password, privlevel=privlevel,
+                      timeout=timeout)
 
 
 def test_pyghmi_power_and_raw(fresh_bmc, sim_board):

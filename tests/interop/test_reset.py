@@ -39,20 +39,21 @@ def rsp_code(r):
     return int(m.group(1), 16) if m else None
 
 
-def cold_reset(b, client="ipmitool"):
+def mc_reset(b, kind, client="ipmitool"):
+    """A cold or warm BMC reset (kind), sent by ipmitool or by FreeIPMI."""
     if client == "ipmitool":
-        r = ok(b.ipmitool("mc", "reset", "cold"))
-        assert "Sent cold reset command to MC" in r.out, r
+        r = ok(b.ipmitool("mc", "reset", kind))
+        assert f"Sent {kind} reset command to MC" in r.out, r
     else:
-        ok(b.freeipmi("bmc-device", "--cold-reset"))
+        ok(b.freeipmi("bmc-device", f"--{kind}-reset"))
+
+
+def cold_reset(b, client="ipmitool"):
+    mc_reset(b, "cold", client)
 
 
 def warm_reset(b, client="ipmitool"):
-    if client == "ipmitool":
-        r = ok(b.ipmitool("mc", "reset", "warm"))
-        assert "Sent warm reset command to MC" in r.out, r
-    else:
-        ok(b.freeipmi("bmc-device", "--warm-reset"))
+    mc_reset(b, "warm", client)
 
 
 def alive(console):

@@ -86,6 +86,19 @@ def sel_elist(b):
     return ok(b.ipmitool("sel", "elist")).out
 
 
+def wait_sel(b, text, what):
+    """The SEL list, once it shows `text`."""
+    return wait_for(lambda: (lambda o: o if text in o else None)(sel_elist(b)), what)
+
+
+def sel_after_sim(b, name, value, text, what):
+    """Clear the SEL, set simulated sensor `name` to `value`, and wait for
+    an event showing `text`: the SEL list then."""
+    ok(b.ipmitool("sel", "clear"))
+    set_sim(b, name, value)
+    return wait_sel(b, text, what)
+
+
 def step_of(s):
     """The finest reading step an 8-bit conversion of the range allows,
     with slack for the decimal grid of M and the exponents."""
@@ -318,10 +331,7 @@ def test_set_threshold_then_cross_it_and_recover(fresh_bmc):
     ok(b.ipmitool("sensor", "thresh", "CPU0 Temp", "unc", "70"))
     r = ok(b.ipmitool("sensor", "get", "CPU0 Temp"))
     assert re.search(r"Upper Non-Critical\s*:\s*70\.000", r.out, re.I), r
-    ok(b.ipmitool("sel", "clear"))
-    set_sim(b, "CPU0 Temp", 75)
-    out = wait_for(lambda: (lambda o: o if "Upper Non-critical going high" in o else None)(sel_elist(b)),
-                   "the UNC assertion event")
+    out = sel_after_sim(b, "CPU0 Temp", 75, "Upper Non-critical going high", "the UNC assertion event")
     line = next(l for l in out.splitlines() if "Upper Non-critical going high" in l)
     assert "CPU0 Temp" in line and "Asserted" in line, out
     assert "Reading 75 > Threshold 70 degrees C" in line, out
@@ -334,17 +344,13 @@ def test_set_threshold_then_cross_it_and_recover(fresh_bmc):
     time.sleep(2.5)
     assert "Deasserted" not in sel_elist(b)
     set_sim(b, "CPU0 Temp", 60)
-    out = wait_for(lambda: (lambda o: o if "Deasserted" in o else None)(sel_elist(b)),
-                   "the UNC deassertion event")
+    out = wait_sel(b, "Deasserted", "the UNC deassertion event")
     assert re.search(r"CPU0 Temp \| Upper Non-critical going high \| Deasserted", out), out
 
 
 def test_critical_crossing_raises_every_lower_level_too(fresh_bmc):
     b = fresh_bmc
-    ok(b.ipmitool("sel", "clear"))
-    set_sim(b, "CPU1 Temp", 110)
-    out = wait_for(lambda: (lambda o: o if "Upper Non-recoverable going high" in o else None)(sel_elist(b)),
-                   "the UNR assertion")
+    out = sel_after_sim(b, "CPU1 Temp", 110, "Upper Non-recoverable going high", "the UNR assertion")
     for level in ("Upper Non-critical", "Upper Critical", "Upper Non-recoverable"):
         assert f"CPU1 Temp | {level} going high | Asserted" in out, out
     r = ok(raw(b, 0x04, 0x2B, sensor_number(b, "CPU1 Temp")))
@@ -355,10 +361,7 @@ def test_critical_crossing_raises_every_lower_level_too(fresh_bmc):
 
 def test_lower_threshold_fan_failure(fresh_bmc):
     b = fresh_bmc
-    ok(b.ipmitool("sel", "clear"))
-    set_sim(b, "FAN4", 300)
-    out = wait_for(lambda: (lambda o: o if "Lower Critical going low" in o else None)(sel_elist(b)),
-                   "the fan LC assertion")
+    out = sel_after_sim(b, "FAN4", 300, "Lower Critical going low", "the fan LC assertion")
     assert "FAN4 | Lower Critical going low | Asserted" in out.replace("  ", " "), out
     rows, r = elist_rows(b, "type", "Fan")
     assert rows["FAN4"] == ("lcr", "300 RPM"), r
@@ -385,8 +388,7 @@ def test_discrete_psu_failure_and_chassis_intrusion(fresh_bmc):
     # Presence was the baseline at start: never logged.
     assert "Presence detected" not in out, out
     set_sim(b, "Chassis Intru", 0)
-    out = wait_for(lambda: (lambda o: o if "intrusion | Deasserted" in o else None)(sel_elist(b)),
-                   "the intrusion deassertion")
+    out = wait_sel(b, "intrusion | Deasserted", "the intrusion deassertion")
 
 
 def test_event_enable_masks_and_rearm(fresh_bmc):
@@ -404,8 +406,7 @@ def test_event_enable_masks_and_rearm(fresh_bmc):
     # Re-enable and re-arm: the standing condition is reported again.
     ok(raw(b, 0x04, 0x28, n, 0xD0, 0x80, 0x00))
     ok(raw(b, 0x04, 0x2A, n, 0x00))
-    out = wait_for(lambda: (lambda o: o if "Exhaust Temp" in o else None)(sel_elist(b)),
-                   "the re-armed event")
+    out = wait_sel(b, "Exhaust Temp", "the re-armed event")
     assert "Upper Non-critical going high | Asserted" in out, out
 
 

@@ -35,6 +35,14 @@ def spawn(argv, b, timeout=10):
                          encoding="utf-8", codec_errors="replace")
 
 
+def echo_and_leave(child, text, escape="~."):
+    """The shell echoes text back; then the client's escape ends it."""
+    child.send(f"echo {text}\r")
+    child.expect(r"\r\n" + re.escape(text) + r"\r\n")
+    child.send("\r" + escape)
+    child.expect(pexpect.EOF)
+
+
 def login(child, escape=None):
     """From anywhere on the sim console to a root shell prompt."""
     child.send("\r")
@@ -87,10 +95,7 @@ def test_ipmitool_sol_activate_login_command_and_leave(host):
         child.send("uname -a\r")
         child.expect(r"Linux sim 6\.1\.0-18-amd64 .* GNU/Linux")
         child.expect(r"root@sim:~# ")
-        child.send("echo hello over sol\r")
-        child.expect(r"\r\nhello over sol\r\n")
-        child.send("\r~.")
-        child.expect(pexpect.EOF)
+        echo_and_leave(child, "hello over sol")
     finally:
         child.close(force=True)
     assert child.exitstatus == 0, child.before
@@ -329,10 +334,7 @@ def test_ipmiconsole_reaches_the_console(netns, tmp_path):
             child.expect(r"\[SOL established\]")
             child.expect("sim login: ")         # the host boots while we watch
             login(child)
-            child.send("echo from ipmiconsole\r")
-            child.expect(r"\r\nfrom ipmiconsole\r\n")
-            child.send("\r&.")
-            child.expect(pexpect.EOF)
+            echo_and_leave(child, "from ipmiconsole", escape="&.")
         finally:
             child.close(force=True)
     finally:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SYS_PYTHON, load_board, run, write_board
+from conftest import SYS_PYTHON, load_board, make_user, run, write_board
 
 PW20 = "0123456789abcdefghij"
 
@@ -52,13 +52,6 @@ def state_bytes(b):
         if p.is_file():
             out += p.read_bytes()
     return out
-
-
-def make_user(b, uid, name, password, priv=2):
-    ok(b.ipmitool("user", "set", "name", uid, name))
-    ok(b.ipmitool("user", "set", "password", uid, password))
-    ok(b.ipmitool("user", "enable", uid))
-    ok(b.ipmitool("user", "priv", uid, priv, "1"))
 
 
 # --------------------------------------------------------------------------

@@ -10,12 +10,12 @@ a unix socket lets tests set the emulated sensors and reset the machine.
 
 import json
 import os
-import random
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +23,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.append(str(ROOT / "tests" / "interop"))
+from loopback import free_loopback  # noqa: E402  (the interop suite's, no conftest)
+
 RUN = ROOT / "qemu" / "run-ast2600"
 USER, PASSWORD = "admin", "password"
 # the first run builds the kernel (~6 min on 2 cores); later runs hit the cache
@@ -56,15 +59,10 @@ def free_loopback_623():
     """A loopback address whose UDP port 623 is free.  The BMC's port is
     forwarded as 623 because ipmitool's SOL refuses a payload port other
     than the one it talks to (and bmcd, inside, names 623)."""
-    for _ in range(50):
-        addr = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind((addr, 623))
-            except OSError:
-                continue
-        return addr
-    raise RuntimeError("no loopback address with UDP port 623 free")
+    addr = free_loopback(623)
+    if addr is None:
+        raise RuntimeError("no loopback address with UDP port 623 free")
+    return addr
 
 
 class Qmp:

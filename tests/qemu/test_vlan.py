@@ -179,23 +179,23 @@ class SwitchPort:
     def arps(self, since):
         return [(vid, pcp) for _, _, vid, pcp, f in self.from_bmc(since) if f[12:14] == b"\x08\x06"]
 
-    def close(self):
-        for fid in self.filters:
+    def _remove_all(self, command, ids):
+        """QMP `command` on each id, whatever becomes of each (at close)."""
+        for i in ids:
             try:
-                self.qmp.execute("object-del", id=fid)
+                self.qmp.execute(command, id=i)
             except Exception:
                 pass
+
+    def close(self):
+        self._remove_all("object-del", self.filters)
         self.filters = []
         self.stopping = True
         if getattr(self, "thread", None):
             self.thread.join(2)
         for s in self.socks.values():
             s.close()
-        for cid in self.chardevs:
-            try:
-                self.qmp.execute("chardev-remove", id=cid)
-            except Exception:
-                pass
+        self._remove_all("chardev-remove", self.chardevs)
         self.chardevs = []
 
 

@@ -337,6 +337,18 @@ static void test_restarts(void)
 	CHECK(!valid());
 }
 
+/* Next-boot flags set while a Chassis Control start is under way (power
+ * state st, a power cycle pending or not): still valid three timeouts on? */
+static bool kept_while(enum power_state st, bool cycle)
+{
+	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
+	power.state = st;
+	power.pending_cause = RESTART_CHASSIS_CMD;
+	power.cycle_pending = cycle;
+	run_for(TIMEOUT_USEC * 3);
+	return valid();
+}
+
 static void test_timeout(void)
 {
 	wipe();
@@ -384,21 +396,13 @@ static void test_timeout(void)
 	run_for(TIMEOUT_USEC * 3);
 	CHECK(!valid());
 	/* A Chassis Control power on under way postpones the timeout... */
-	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-	power.state = POWER_POWERING_ON;
-	power.pending_cause = RESTART_CHASSIS_CMD;
-	run_for(TIMEOUT_USEC * 3);
-	CHECK(valid());
+	CHECK(kept_while(POWER_POWERING_ON, false));
 	/* ... and its boot uses the flags. */
 	power.state = POWER_ON;
 	bootopt_power_event(bmc.bootopt, POWER_EV_ON, RESTART_CHASSIS_CMD);
 	CHECK(!valid());
 	/* A power cycle under way too; a plain power off does not. */
-	CHECK(SET(0x05, 0x80, 0x04, 0, 0, 0) == CC_OK);
-	power.state = POWER_POWERING_OFF;
-	power.cycle_pending = true;
-	run_for(TIMEOUT_USEC * 3);
-	CHECK(valid());
+	CHECK(kept_while(POWER_POWERING_OFF, true));
 	power.cycle_pending = false;
 	run_for(TIMEOUT_USEC * 3);
 	CHECK(!valid());

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "tap.h"
+
+#define check tap_check	/* this file reports every check, with its values */
 
 #define MAX_MSGS 32
 #define MSG_SIZE 512
@@ -27,7 +30,6 @@ static const char *const secrets[] = {
 static char msgs[MAX_MSGS][MSG_SIZE];
 static unsigned n_msgs;
 static unsigned n_leaks;
-static unsigned passed, failed;
 static const char *root = ".";
 
 static void collect(const char *msg, void *userdata)
@@ -41,23 +43,6 @@ static void collect(const char *msg, void *userdata)
 	if (n_msgs < MAX_MSGS)
 		snprintf(msgs[n_msgs], MSG_SIZE, "%s", msg);
 	n_msgs++;
-}
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (ok)
-		passed++;
-	else
-		failed++;
 }
 
 static void dump_msgs(void)
@@ -702,6 +687,5 @@ int main(void)
 	test_ipmb_errors();
 	test_module_defaults();
 	check(n_leaks == 0, "no secret appeared in any message (%u leaks)", n_leaks);
-	printf("config: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tap_done("config");
 }

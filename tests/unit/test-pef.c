@@ -35,6 +35,21 @@ static void filter(uint8_t f[PEF_FILTER_LEN], uint8_t stype, uint8_t trigger, ui
 	f[10] = (uint8_t)(offsets >> 8);
 }
 
+/* Event data 2 of the filter (bytes 14-16): AND mask, compare 1, compare 2. */
+static void filter_ed2(uint8_t f[PEF_FILTER_LEN], uint8_t and_mask, uint8_t cmp1, uint8_t cmp2)
+{
+	f[14] = and_mask;
+	f[15] = cmp1;
+	f[16] = cmp2;
+}
+
+/* Does filter f match the record with its byte i set to v? */
+static bool match_with(const uint8_t *f, uint8_t rec[16], unsigned i, uint8_t v)
+{
+	rec[i] = v;
+	return pef_filter_match(f, rec);
+}
+
 int main(void)
 {
 	uint8_t f[PEF_FILTER_LEN], rec[16];
@@ -67,26 +82,16 @@ int main(void)
 	f[7] = 0xff;
 	/* Event data 2: AND F0h, compare 1 F0h (exact), compare 2 B0h:
 	 * ED2 = BEh (1011 1110) matches, 7Eh does not. */
-	f[14] = 0xf0;
-	f[15] = 0xf0;
-	f[16] = 0xb0;
-	rec[14] = 0xbe;
-	CHECK(pef_filter_match(f, rec));
-	rec[14] = 0x7e;
-	CHECK(!pef_filter_match(f, rec));
+	filter_ed2(f, 0xf0, 0xf0, 0xb0);
+	CHECK(match_with(f, rec, 14, 0xbe));
+	CHECK(!match_with(f, rec, 14, 0x7e));
 	/* Compare 1 00h: any one of the AND-masked bits equal to compare 2. */
-	f[14] = 0x0f;
-	f[15] = 0x00;
-	f[16] = 0x03;
-	rec[14] = 0x01;		/* bit 0 is 1 like compare 2's */
-	CHECK(pef_filter_match(f, rec));
-	rec[14] = 0x0c;		/* bits 0-1 differ; bits 2-3 are 1, compare 2 has 0 */
-	CHECK(!pef_filter_match(f, rec));
-	rec[14] = 0x08;		/* bit 2 is 0 like compare 2's */
-	CHECK(pef_filter_match(f, rec));
+	filter_ed2(f, 0x0f, 0x00, 0x03);
+	CHECK(match_with(f, rec, 14, 0x01));	/* bit 0 is 1 like compare 2's */
+	CHECK(!match_with(f, rec, 14, 0x0c));	/* bits 0-1 differ; bits 2-3 are 1, compare 2 has 0 */
+	CHECK(match_with(f, rec, 14, 0x08));	/* bit 2 is 0 like compare 2's */
 	/* Not a system event record: never. */
-	f[14] = f[15] = f[16] = 0;
-	rec[2] = 0xc0;
-	CHECK(!pef_filter_match(f, rec));
+	filter_ed2(f, 0, 0, 0);
+	CHECK(!match_with(f, rec, 2, 0xc0));
 	return tap_done("pef");
 }

@@ -11,30 +11,7 @@
 
 #include "chassis/power.h"
 #include "tap.h"
-
-struct fake_host {
-	int on;
-	unsigned presses[3];		/* by enum host_button */
-	unsigned last_ms[3];
-};
-
-static int fake_press(void *ctx, enum host_button b, unsigned ms)
-{
-	struct fake_host *h = ctx;
-
-	h->presses[b]++;
-	h->last_ms[b] = ms;
-	return 0;
-}
-
-static int fake_power_good(void *ctx)
-{
-	return ((struct fake_host *)ctx)->on;
-}
-
-static const struct host_ops fake_ops = {
-	.name = "fake", .press = fake_press, .power_good = fake_power_good,
-};
+#include "fake-host.h"
 
 static const struct power_timing timing = {
 	.press_ms = 20, .force_off_ms = 60, .reset_ms = 20, .cycle_interval_ms = 60000,
@@ -58,15 +35,7 @@ static void on_event(void *userdata, enum power_event ev, enum restart_cause cau
 
 static void run_for(struct rig *r, unsigned ms)
 {
-	struct timespec t0, t;
-	long el;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		sd_event_run(r->ev, 5000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-	} while (el < (long)ms);
+	fake_run(r->ev, ms, 5000, NULL);
 }
 
 /* The host's power good moves (the fake host is the test). */
@@ -79,11 +48,7 @@ static void pg(struct rig *r, bool on)
 static void rig_init(struct rig *r, bool on)
 {
 	memset(r, 0, sizeof(*r));
-	CHECK(sd_event_new(&r->ev) >= 0);
-	r->host.on = on;
-	CHECK(power_init(&r->power, r->ev, &fake_ops, &r->host, &timing) == 0);
-	r->power.notify = on_event;
-	r->power.notify_userdata = r;
+	fake_power_init(&r->ev, &r->power, &r->host, on, &timing, on_event, r);
 }
 
 static void rig_done(struct rig *r)
@@ -92,34 +57,28 @@ static void rig_done(struct rig *r)
 	sd_event_unref(r->ev);
 }
 
-/* Put a fresh rig into state s. */
+/* Put a fresh rig into state s: the host's power good, then the Chassis
+ * Control action (-1: none) that leads there. */
 static void rig_in(struct rig *r, enum power_state s)
 {
-	switch (s) {
-	case POWER_OFF:
-		rig_init(r, false);
-		break;
-	case POWER_ON:
-		rig_init(r, true);
-		break;
-	case POWER_POWERING_ON:
-		rig_init(r, false);
-		CHECK(power_request(&r->power, POWER_ACTION_ON, RESTART_CHASSIS_CMD) == 0);
-		break;
-	case POWER_POWERING_OFF:
-		rig_init(r, true);
-		CHECK(power_request(&r->power, POWER_ACTION_OFF, RESTART_CHASSIS_CMD) == 0);
-		break;
-	case POWER_SOFT_OFF:
-		rig_init(r, true);
-		CHECK(power_request(&r->power, POWER_ACTION_SOFT, RESTART_CHASSIS_CMD) == 0);
-		break;
-	case POWER_CYCLE_WAIT:
-		rig_init(r, true);
-		CHECK(power_request(&r->power, POWER_ACTION_CYCLE, RESTART_CHASSIS_CMD) == 0);
+	static const struct {
+		bool on;
+		int action;
+	} way[] = {
+		[POWER_OFF] = { false, -1 },
+		[POWER_ON] = { true, -1 },
+		[POWER_POWERING_ON] = { false, POWER_ACTION_ON },
+		[POWER_POWERING_OFF] = { true, POWER_ACTION_OFF },
+		[POWER_SOFT_OFF] = { true, POWER_ACTION_SOFT },
+		[POWER_CYCLE_WAIT] = { true, POWER_ACTION_CYCLE },
+	};
+
+	rig_init(r, way[s].on);
+	if (way[s].action >= 0)
+		CHECK(power_request(&r->power, way[s].action, RESTART_CHASSIS_CMD) == 0);
+	if (s == POWER_CYCLE_WAIT) {
 		pg(r, false);
 		run_for(r, timing.force_off_ms + 200);	/* the long press ends */
-		break;
 	}
 	CHECK(r->power.state == s);
 }

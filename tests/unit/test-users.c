@@ -253,11 +253,26 @@ static void factory_restart(void)
 	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 2);
 }
 
+/* Damaged files, each alone: garbage and a short file; a key file of the
+ * wrong length is replaced (and moved aside), so the old users file then
+ * cannot be opened; a corrupt keys file alone is recovery too (K_G is not
+ * guessed). */
+static const struct damaged_file {
+	const char *file, *data;	/* written over the good file */
+	const char *aside, *aside2;	/* moved aside (aside2 may be NULL) */
+} damaged[] = {
+	{ "users", "hello", "users.corrupt", NULL },
+	{ "users.key", "short", "users.key.corrupt", "users.corrupt" },
+	{ "keys", "garbage", "keys.corrupt", NULL },
+};
+
 static void test_corrupt(void)
 {
 	static uint8_t buf[16384];
 	ssize_t n = store_read(bmc.state_fd, "users", buf, sizeof(buf));
 	uint8_t key[32];
+	size_t i;
+	const struct damaged_file *d;
 
 	CHECK(n > 100);
 	buf[n / 2] ^= 0x01;	/* one bit flipped in the sealed data */
@@ -295,26 +310,16 @@ static void test_corrupt(void)
 	CHECK(CMD(0x46, 5) == CC_OK && last[0] == 0);
 	factory_restart();
 
-	/* Garbage and a short file. */
-	CHECK(store_write(bmc.state_fd, "users", "hello", 5) == 0);
-	restart();
-	CHECK(exists("users.corrupt") && bmc.users->recovery);
-	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
-	factory_restart();
-	/* A key file of the wrong length is replaced (and moved aside): the
-	 * old users file then cannot be opened. */
-	CHECK(store_write(bmc.state_fd, "users.key", "short", 5) == 0);
-	restart();
-	CHECK(exists("users.key.corrupt") && exists("users.corrupt") && bmc.users->recovery);
-	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
-	unlinkat(bmc.state_fd, "users.key.corrupt", 0);
-	factory_restart();
-	/* A corrupt keys file alone: recovery too (K_G is not guessed). */
-	CHECK(store_write(bmc.state_fd, "keys", "garbage", 7) == 0);
-	restart();
-	CHECK(exists("keys.corrupt") && bmc.users->recovery);
-	CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
-	factory_restart();
+	/* A damaged file: recovery, the damaged files moved aside. */
+	for (i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+		d = &damaged[i];
+		CHECK(store_write(bmc.state_fd, d->file, d->data, strlen(d->data)) == 0);
+		restart();
+		CHECK(exists(d->aside) && (!d->aside2 || exists(d->aside2)) && bmc.users->recovery);
+		CHECK(users_login_find(bmc.users, 1, (const uint8_t *)"admin", 5) == 0);
+		unlinkat(bmc.state_fd, "users.key.corrupt", 0);	/* factory_restart leaves it */
+		factory_restart();
+	}
 }
 
 static void test_lockout(void)

@@ -11,30 +11,7 @@
 #include "chassis/power.h"
 #include "chassis/watchdog.h"
 #include "tap.h"
-
-struct fake_host {
-	int on;
-	unsigned presses[3];		/* by enum host_button */
-	unsigned last_ms;
-};
-
-static int fake_press(void *ctx, enum host_button b, unsigned ms)
-{
-	struct fake_host *h = ctx;
-
-	h->presses[b]++;
-	h->last_ms = ms;
-	return 0;
-}
-
-static int fake_power_good(void *ctx)
-{
-	return ((struct fake_host *)ctx)->on;
-}
-
-static const struct host_ops fake_ops = {
-	.name = "fake", .press = fake_press, .power_good = fake_power_good,
-};
+#include "fake-host.h"
 
 static const struct power_timing timing = {
 	.press_ms = 200, .force_off_ms = 500, .reset_ms = 100, .cycle_interval_ms = 1000,
@@ -58,11 +35,7 @@ static void on_power_event(void *userdata, enum power_event ev, enum restart_cau
 static void rig_init(struct rig *r, bool on)
 {
 	memset(r, 0, sizeof(*r));
-	CHECK(sd_event_new(&r->ev) >= 0);
-	r->host.on = on;
-	CHECK(power_init(&r->power, r->ev, &fake_ops, &r->host, &timing) == 0);
-	r->power.notify = on_power_event;
-	r->power.notify_userdata = r;
+	fake_power_init(&r->ev, &r->power, &r->host, on, &timing, on_power_event, r);
 	watchdog_init(&r->wd, r->ev, &r->power);
 }
 
@@ -76,28 +49,12 @@ static void rig_done(struct rig *r)
 /* Run the loop until the watchdog stops or ms pass. */
 static void run_until_stopped(struct rig *r, unsigned ms)
 {
-	struct timespec t0, t;
-	long el;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		sd_event_run(r->ev, 10000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-	} while (r->wd.running && el < (long)ms);
+	fake_run(r->ev, ms, 10000, &r->wd.running);
 }
 
 static void run_for(struct rig *r, unsigned ms)
 {
-	struct timespec t0, t;
-	long el;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		sd_event_run(r->ev, 10000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-	} while (el < (long)ms);
+	fake_run(r->ev, ms, 10000, NULL);
 }
 
 /* A Set Watchdog Timer request, decoded: use, actions, pre-timeout (s),
@@ -111,6 +68,15 @@ static void get(const struct watchdog *wd, uint8_t out[8])
 
 	watchdog_get(wd, &w);
 	CHECK(wb_ok(&w) && w.len == 8);
+}
+
+/* A fresh rig (host power on or off) whose timer is Set with ws and
+ * started (Reset). */
+static void rig_started(struct rig *r, bool on, const struct wdt_settings *ws)
+{
+	rig_init(r, on);
+	CHECK(watchdog_set(&r->wd, ws) == 0);
+	CHECK(watchdog_reset(&r->wd) == 0);
 }
 
 static void test_validation(void)
@@ -156,9 +122,7 @@ static void test_dont_stop(void)
 	struct rig r;
 	uint8_t g[8];
 
-	rig_init(&r, false);
-	CHECK(watchdog_set(&r.wd, S(4, 0, 0, 0, 600)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, false, S(4, 0, 0, 0, 600));
 	get(&r.wd, g);
 	CHECK(g[0] == 0x44 && (g[6] | g[7] << 8) == 600);
 	/* Don't stop: keeps running from the new countdown. */
@@ -178,10 +142,8 @@ static void test_expiry_reset(void)
 	struct rig r;
 	uint8_t g[8];
 
-	rig_init(&r, true);
 	/* OS load, don't log, hard reset, 200 ms; clearing flags that are not set. */
-	CHECK(watchdog_set(&r.wd, S(0x83, 0x01, 0, 0x3e, 2)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(0x83, 0x01, 0, 0x3e, 2));
 	CHECK(watchdog_present(&r.wd) == 2);
 	run_until_stopped(&r, 2000);
 	CHECK(!r.wd.running);
@@ -204,28 +166,22 @@ static void test_expiry_actions(void)
 	struct rig r;
 
 	/* Power down while on: a long press of the power button. */
-	rig_init(&r, true);
-	CHECK(watchdog_set(&r.wd, S(4, 0x02, 0, 0, 0)) == 0);	/* countdown 0: at once */
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(4, 0x02, 0, 0, 0));	/* countdown 0: at once */
 	run_until_stopped(&r, 1000);
-	CHECK(r.host.presses[BUTTON_POWER] == 1 && r.host.last_ms == timing.force_off_ms);
+	CHECK(r.host.presses[BUTTON_POWER] == 1 && r.host.last_ms[BUTTON_POWER] == timing.force_off_ms);
 	CHECK(r.power.state == POWER_POWERING_OFF && !r.power.cycle_pending);
 	CHECK(r.wd.expired == 0x10);
 	rig_done(&r);
 
 	/* Power cycle while on. */
-	rig_init(&r, true);
-	CHECK(watchdog_set(&r.wd, S(4, 0x03, 0, 0, 1)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(4, 0x03, 0, 0, 1));
 	run_until_stopped(&r, 1000);
 	CHECK(r.host.presses[BUTTON_POWER] == 1 && r.power.cycle_pending);
 	rig_done(&r);
 
 	/* Host off: every action is skipped. */
 	for (uint8_t a = 1; a <= 3; a++) {
-		rig_init(&r, false);
-		CHECK(watchdog_set(&r.wd, S(1, a, 0, 0, 1)) == 0);
-		CHECK(watchdog_reset(&r.wd) == 0);
+		rig_started(&r, false, S(1, a, 0, 0, 1));
 		run_until_stopped(&r, 1000);
 		CHECK(!r.wd.running && r.wd.expired == 0x02);
 		CHECK(r.host.presses[BUTTON_POWER] == 0 && r.host.presses[BUTTON_RESET] == 0);
@@ -238,10 +194,8 @@ static void test_pretimeout(void)
 {
 	struct rig r;
 
-	rig_init(&r, true);
 	/* NMI 1 s before a 1.2 s countdown: fires after 200 ms. */
-	CHECK(watchdog_set(&r.wd, S(4, 0x21, 1, 0, 12)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(4, 0x21, 1, 0, 12));
 	run_for(&r, 400);
 	CHECK(r.wd.running && r.wd.pretimeout_done);
 	CHECK(watchdog_present(&r.wd) <= 10);
@@ -260,9 +214,7 @@ static void test_power_events(void)
 	struct rig r;
 	uint16_t p;
 
-	rig_init(&r, true);
-	CHECK(watchdog_set(&r.wd, S(0x84, 0, 0, 0, 600)) == 0);
-	CHECK(watchdog_reset(&r.wd) == 0);
+	rig_started(&r, true, S(0x84, 0, 0, 0, 600));
 	/* A system reset keeps it running and clears "don't log". */
 	CHECK(power_request(&r.power, POWER_ACTION_RESET, RESTART_CHASSIS_CMD) == 0);
 	CHECK(r.wd.running && !(r.wd.use & WDT_USE_DONT_LOG));
