@@ -63,9 +63,14 @@ static int app_get_system_guid(struct bmc *bmc, const struct ipmi_req *req, stru
 
 static int app_set_global_enables(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	if (req->data[0] & 0x10)	/* reserved */
+	struct rbuf r = ipmi_reader(req);
+	uint8_t en = rb_u8(&r);
+
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (en & 0x10)	/* reserved */
 		return CC_INVALID_FIELD;
-	bmc->global_enables = req->data[0];
+	bmc->global_enables = en;
 	kcs_global_enables_changed(bmc->kcs);
 	return CC_OK;
 }
@@ -78,10 +83,14 @@ static int app_get_global_enables(struct bmc *bmc, const struct ipmi_req *req, s
 
 static int app_get_channel_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t ch = ipmi_req_channel(req, req->data[0]);
+	struct rbuf r = ipmi_reader(req);
+	uint8_t cb = rb_u8(&r);
+	uint8_t ch = ipmi_req_channel(req, cb);
 	const struct channel *c = channel_get(&bmc->channels, ch);
 
-	if ((req->data[0] & 0xf0) || !c)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((cb & 0xf0) || !c)
 		return CC_INVALID_FIELD;
 	wb_u8(rsp, ch);
 	wb_u8(rsp, c->medium);
@@ -120,7 +129,7 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x3a] = IPMI_CMD(lan_activate_session, PRIV_NONE, 22, 22, CMD_F_LAN_ONLY, "Activate Session"),
 	[0x3b] = IPMI_CMD(lan_set_session_priv, PRIV_CALLBACK, 1, 1, CMD_F_LAN_ONLY, "Set Session Privilege Level"),
 	[0x3c] = IPMI_CMD(lan_close_session, PRIV_CALLBACK, 4, 5, CMD_F_LAN_ONLY, "Close Session"),
-	[0x3d] = IPMI_CMD(lan_get_session_info, PRIV_USER, 1, 5, 0, "Get Session Info"),
+	[0x3d] = IPMI_CMD_LENS(lan_get_session_info, PRIV_USER, 0, "Get Session Info", 1, 2, 5),
 	[0x40] = IPMI_CMD(channel_cmd_set_access, PRIV_ADMIN, 3, 3, 0, "Set Channel Access"),
 	[0x41] = IPMI_CMD(channel_cmd_get_access, PRIV_USER, 2, 2, 0, "Get Channel Access"),
 	[0x42] = IPMI_CMD(app_get_channel_info, PRIV_USER, 1, 1, 0, "Get Channel Info"),
@@ -128,7 +137,7 @@ const struct ipmi_cmd app_cmds[256] = {
 	[0x44] = IPMI_CMD(users_cmd_get_access, PRIV_OPERATOR, 2, 2, 0, "Get User Access"),
 	[0x45] = IPMI_CMD(users_cmd_set_name, PRIV_ADMIN, 17, 17, 0, "Set User Name"),
 	[0x46] = IPMI_CMD(users_cmd_get_name, PRIV_OPERATOR, 1, 1, 0, "Get User Name"),
-	[0x47] = IPMI_CMD(users_cmd_set_password, PRIV_ADMIN, 2, 22, CMD_F_CONFIDENTIAL, "Set User Password"),
+	[0x47] = IPMI_CMD_LENS(users_cmd_set_password, PRIV_ADMIN, CMD_F_CONFIDENTIAL, "Set User Password", 2, 18, 22),
 	[0x48] = IPMI_CMD(sol_cmd_activate_payload, PRIV_USER, 6, 6, CMD_F_LAN_ONLY, "Activate Payload"),
 	[0x49] = IPMI_CMD(sol_cmd_deactivate_payload, PRIV_USER, 6, 6, CMD_F_LAN_ONLY, "Deactivate Payload"),
 	[0x4a] = IPMI_CMD(sol_cmd_payload_status, PRIV_USER, 1, 1, 0, "Get Payload Activation Status"),

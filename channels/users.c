@@ -943,10 +943,14 @@ static uint8_t enabled_count(const struct users *us)
 int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct users *us = &bmc->users;
-	uint8_t ch = ipmi_req_channel(req, req->data[0]), uid = req->data[1] & 0x3f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t cb = rb_u8(&r), ub = rb_u8(&r);
+	uint8_t ch = ipmi_req_channel(req, cb), uid = ub & 0x3f;
 	const struct user_access *a;
 
-	if ((req->data[0] & 0xf0) || (req->data[1] & 0xc0))
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((cb & 0xf0) || (ub & 0xc0))
 		return CC_INVALID_FIELD;
 	if (!channel_has_sessions(&bmc->channels, ch) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
@@ -962,14 +966,21 @@ int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = &bmc->users;
-	uint8_t b0 = req->data[0], uid = req->data[1] & 0x3f, priv = req->data[2] & 0x0f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t b0 = rb_u8(&r), ub = rb_u8(&r), pb = rb_u8(&r);
+	uint8_t uid = ub & 0x3f, priv = pb & 0x0f;
+	/* The session limit byte is optional; without it the limit stays. */
+	bool has_limit = rb_left(&r) > 0;
+	uint8_t lb = has_limit ? rb_u8(&r) : 0;
 	uint8_t ch = ipmi_req_channel(req, b0 & 0x0f);
 	struct user *u, old;
 	struct user_access *a;
 
-	if ((req->data[1] & 0xc0) || (req->data[2] & 0xf0) || !priv_ok(priv))
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((ub & 0xc0) || (pb & 0xf0) || !priv_ok(priv))
 		return CC_INVALID_FIELD;
-	if (req->len > 3 && (req->data[3] & 0xf0))
+	if (lb & 0xf0)
 		return CC_INVALID_FIELD;
 	if (!channel_has_sessions(&bmc->channels, ch) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
@@ -982,8 +993,8 @@ int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		a->ipmi = b0 & UA_IPMI;
 	}
 	a->priv = priv;
-	if (req->len > 3)
-		a->session_limit = req->data[3] & 0x0f;
+	if (has_limit)
+		a->session_limit = lb & 0x0f;
 	log_notice("user %u: channel %u: privilege limit %s, IPMI messaging %s, link auth %s%s, "
 		   "session limit %u", uid, ch, ipmi_priv_name(a->priv), a->ipmi ? "on" : "off",
 		   a->link ? "on" : "off", a->callback_only ? ", callback only" : "", a->session_limit);
@@ -1016,18 +1027,23 @@ static bool name_taken(const struct users *us, uint8_t uid, const uint8_t *name,
 int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = &bmc->users;
-	uint8_t uid = req->data[0] & 0x3f;
-	int len = name_check(req->data + 1);
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ub = rb_u8(&r), uid = ub & 0x3f;
+	uint8_t name[CFG_NAME_MAX];
 	char n[4 * CFG_NAME_MAX + 1];
 	struct user *u, old;
 	bool was_locked;
-	int cc;
+	int len, cc;
 
-	if ((req->data[0] & 0xc0) || !uid_ok(us, uid) || len < 0)
+	rb_copy(&r, name, sizeof(name));
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	len = name_check(name);
+	if ((ub & 0xc0) || !uid_ok(us, uid) || len < 0)
 		return CC_INVALID_FIELD;
 	if (uid == 1)
 		return len == 0 ? CC_OK : CC_INVALID_FIELD;	/* the null user's name is fixed */
-	if (len > 0 && name_taken(us, uid, req->data + 1, (size_t)len))
+	if (len > 0 && name_taken(us, uid, name, (size_t)len))
 		return CC_INVALID_FIELD;
 	u = &us->u[uid];
 	old = *u;
@@ -1041,7 +1057,7 @@ int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 		log_notice("user %u \"%s\" deleted (name cleared, disabled, password wiped)", uid, n);
 	} else {
 		memset(u->name, 0, sizeof(u->name));
-		memcpy(u->name, req->data + 1, (size_t)len);
+		memcpy(u->name, name, (size_t)len);
 		log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
 	}
 	cc = user_commit(us, u, &old);
@@ -1053,10 +1069,13 @@ int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 int users_cmd_get_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct users *us = &bmc->users;
-	uint8_t uid = req->data[0] & 0x3f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ub = rb_u8(&r), uid = ub & 0x3f;
 	uint8_t name[CFG_NAME_MAX] = { 0 };
 
-	if ((req->data[0] & 0xc0) || !uid_ok(us, uid))
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((ub & 0xc0) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
 	memcpy(name, us->u[uid].name, strnlen(us->u[uid].name, CFG_NAME_MAX));
 	wb_bytes(rsp, name, sizeof(name));
@@ -1073,19 +1092,27 @@ static int password_test(const struct user *u, bool pw20, const uint8_t *pw)
 int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = &bmc->users;
-	uint8_t uid = req->data[0] & 0x3f, op = req->data[1] & 0x03;
-	bool pw20 = req->data[0] & 0x80;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ub = rb_u8(&r), ob = rb_u8(&r);
+	uint8_t uid = ub & 0x3f, op = ob & 0x03;
+	bool pw20 = ub & 0x80;
 	size_t pwlen = pw20 ? CFG_PASSWORD_MAX : PW16;
-	const uint8_t *pw = req->data + 2;
+	/* The table lets through no password, 16 or 20 bytes. */
+	size_t given = rb_left(&r);
+	uint8_t pw[CFG_PASSWORD_MAX] = { 0 };
 	char n[4 * CFG_NAME_MAX + 1];
 	bool unlocked = false;
 	struct user *u, old;
 	int cc;
 
-	if ((req->data[0] & 0x40) || (req->data[1] & 0xfc) || !uid_ok(us, uid))
+	rb_copy(&r, pw, given < sizeof(pw) ? given : sizeof(pw));
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((ub & 0x40) || (ob & 0xfc) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
-	if (op >= PW_SET ? req->len != 2 + pwlen : (req->len != 2 && req->len != 2 + PW16 &&
-						     req->len != 2 + CFG_PASSWORD_MAX))
+	/* Set and test take the password size bit 7 names; disable and
+	 * enable may carry either size, which is ignored. */
+	if (op >= PW_SET && given != pwlen)
 		return CC_REQ_LEN;
 	u = &us->u[uid];
 	if (op == PW_TEST)
@@ -1141,7 +1168,7 @@ enum {
 int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = &bmc->users;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t chb = rb_u8(&r), op = rb_u8(&r), id = rb_u8(&r);
 	uint8_t ch = ipmi_req_channel(req, chb & 0x0f);
 	size_t klen = rb_left(&r);
