@@ -1172,12 +1172,15 @@ int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct w
 	uint8_t chb = rb_u8(&r), op = rb_u8(&r), id = rb_u8(&r);
 	uint8_t ch = ipmi_req_channel(req, chb & 0x0f);
 	size_t klen = rb_left(&r);
+	const uint8_t *kbytes = rb_take(&r, klen);	/* the key, for a set */
 	const char *kname = id ? "K_G" : "K_R";
 	struct channel_keys old;
 	uint8_t *key;
 	bool *locked;
 	int e;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if ((chb & 0xf0) || op > KEYS_OP_LOCK || id > 1)
 		return CC_INVALID_FIELD;
 	if (ch != bmc->cfg.lan.channel)
@@ -1200,7 +1203,7 @@ int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct w
 	old = us->keys;
 	if (op == KEYS_OP_SET) {
 		memset(key, 0, CFG_PASSWORD_MAX);
-		rb_copy(&r, key, klen);		/* zero padded, as clients pad -k */
+		memcpy(key, kbytes, klen);	/* zero padded, as clients pad -k */
 	} else {
 		*locked = true;
 	}

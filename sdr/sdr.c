@@ -404,6 +404,8 @@ int sdr_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 	const struct sdr_rec *rec;
 	int i = find(sdr, id);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (off && !resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	if (i < 0)
@@ -456,6 +458,8 @@ int sdr_cmd_partial_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 	uint16_t new_id;
 	int cc, e;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	if (progress > PROGRESS_LAST)
@@ -498,6 +502,8 @@ int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp
 	struct sdr_rec gone;
 	int i;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	i = find(sdr, id);
@@ -534,6 +540,8 @@ int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 	struct sdr_rec *recs = sdr->recs;
 	unsigned n = sdr->n, bytes = sdr->bytes;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	if (!clr || memcmp(clr, "CLR", 3) || (op != CLEAR_INITIATE && op != CLEAR_STATUS))
