@@ -62,7 +62,6 @@ static int get_device_sdr_info(struct bmc *bmc, const struct ipmi_req *req, stru
 
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
-
 	wb_u8(rsp, (uint8_t)(sdrs ? sdr_count(&bmc->sdr) : bmc->sensors.n));
 	wb_u8(rsp, 0x01);	/* static population, LUN 0 has sensors */
 	return CC_OK;
