@@ -72,15 +72,13 @@ static void poison(uint8_t *out, size_t n)
 
 int crypto_random(void *buf, size_t n)
 {
-	uint8_t *p = buf;
+	struct wbuf w = wb_init(buf, n);
 
-	while (n) {
-		int chunk = n > INT_MAX ? INT_MAX : (int)n;
+	while (wb_room(&w)) {
+		int chunk = wb_room(&w) > INT_MAX ? INT_MAX : (int)wb_room(&w);
 
-		if (RAND_bytes(p, chunk) != 1)
+		if (RAND_bytes(wb_reserve(&w, (size_t)chunk), chunk) != 1)
 			return -EIO;
-		p += chunk;
-		n -= (size_t)chunk;
 	}
 	return 0;
 }
