@@ -1097,16 +1097,16 @@ int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct w
 	uint8_t uid = ub & 0x3f, op = ob & 0x03;
 	bool pw20 = ub & 0x80;
 	size_t pwlen = pw20 ? CFG_PASSWORD_MAX : PW16;
-	/* The table lets through no password, 16 or 20 bytes. */
+	/* The table lets through no password, 16 or 20 bytes.  Read in
+	 * place: a secret gets no copy of its own on the stack. */
 	size_t given = rb_left(&r);
-	uint8_t pw[CFG_PASSWORD_MAX] = { 0 };
+	const uint8_t *pw = rb_take(&r, given);
 	char n[4 * CFG_NAME_MAX + 1];
 	bool unlocked = false;
 	struct user *u, old;
 	int cc;
 
-	rb_copy(&r, pw, given < sizeof(pw) ? given : sizeof(pw));
-	if (!rb_done(&r))
+	if (!pw || !rb_done(&r))
 		return CC_REQ_LEN;
 	if ((ub & 0x40) || (ob & 0xfc) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
