@@ -64,9 +64,14 @@ static int app_get_system_guid(struct bmc *bmc, const struct ipmi_req *req, stru
 
 static int app_set_global_enables(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	if (req->data[0] & 0x10)	/* reserved */
+	struct rbuf r = ipmi_reader(req);
+	uint8_t en = rb_u8(&r);
+
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (en & 0x10)	/* reserved */
 		return CC_INVALID_FIELD;
-	bmc->global_enables = req->data[0];
+	bmc->global_enables = en;
 	kcs_global_enables_changed(bmc->kcs);
 	return CC_OK;
 }
@@ -79,10 +84,14 @@ static int app_get_global_enables(struct bmc *bmc, const struct ipmi_req *req, s
 
 static int app_get_channel_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t ch = ipmi_req_channel(req, req->data[0]);
+	struct rbuf r = ipmi_reader(req);
+	uint8_t cb = rb_u8(&r);
+	uint8_t ch = ipmi_req_channel(req, cb);
 	const struct channel *c = channel_get(bmc->channels, ch);
 
-	if ((req->data[0] & 0xf0) || !c)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((cb & 0xf0) || !c)
 		return CC_INVALID_FIELD;
 	wb_u8(rsp, ch);
 	wb_u8(rsp, c->medium);

@@ -260,13 +260,13 @@ int channel_set_lockout(struct channels *c, uint8_t n, const struct lockout_poli
 
 /* ---- commands ---------------------------------------------------------------- */
 
-/* The channel a request names, which must exist and carry sessions.
- * Returns 0 or a completion code. */
-static int access_channel(const struct bmc *bmc, const struct ipmi_req *req, uint8_t *n)
+/* The channel a request names (its first byte, cb), which must exist and
+ * carry sessions.  Returns 0 or a completion code. */
+static int access_channel(const struct bmc *bmc, const struct ipmi_req *req, uint8_t cb, uint8_t *n)
 {
-	if (req->data[0] & 0xf0)
+	if (cb & 0xf0)
 		return CC_INVALID_FIELD;
-	*n = ipmi_req_channel(req, req->data[0]);
+	*n = ipmi_req_channel(req, cb);
 	if (!channel_get(bmc->channels, *n))
 		return CC_INVALID_FIELD;
 	if (!channel_has_sessions(bmc->channels, *n))
@@ -278,12 +278,16 @@ static const char *const mode_names[] = { "disabled", "pre-boot only", "always a
 
 int channel_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t acc = req->data[1], lim = req->data[2], n;
+	struct rbuf rb = ipmi_reader(req);
+	uint8_t cb = rb_u8(&rb), acc = rb_u8(&rb), lim = rb_u8(&rb), n;
 	uint8_t set_acc = acc >> 6, set_lim = lim >> 6;
 	struct channel *ch;
 	struct channel_access nv, vol;
-	int cc = access_channel(bmc, req, &n), r;
+	int cc, r;
 
+	if (!rb_done(&rb))
+		return CC_REQ_LEN;
+	cc = access_channel(bmc, req, cb, &n);
 	if (cc)
 		return cc;
 	if (set_acc == 3 || set_lim == 3 || (lim & 0x30))
@@ -323,14 +327,17 @@ int channel_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct w
 
 int channel_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t which = req->data[1] >> 6, n;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t cb = rb_u8(&r), wb = rb_u8(&r), which = wb >> 6, n;
 	const struct channel_access *a;
 	const struct channel *ch;
 	int cc;
 
-	if ((req->data[1] & 0x3f) || which == CHA_WHICH_NONE || which == 3)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((wb & 0x3f) || which == CHA_WHICH_NONE || which == 3)
 		return CC_INVALID_FIELD;
-	cc = access_channel(bmc, req, &n);
+	cc = access_channel(bmc, req, cb, &n);
 	if (cc)
 		return cc;
 	ch = channel_get(bmc->channels, n);

@@ -875,7 +875,7 @@ static bool lan_channel(const struct bmc *bmc, const struct ipmi_req *req, uint8
 
 int lanconf_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t chb = rb_u8(&r);
 	struct param_query q = { .sel = rb_u8(&r), .set = rb_u8(&r), .block = rb_u8(&r), .req = req };
 
@@ -888,7 +888,7 @@ int lanconf_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 
 int lanconf_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t chb = rb_u8(&r), p = rb_u8(&r);
 
 	if ((chb & 0xf0) || !lan_channel(bmc, req, chb))

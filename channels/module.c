@@ -46,7 +46,7 @@ const struct ipmi_cmd users_cmds[] = {
 	IPMI_CMD(NETFN_APP, 0x44, users_cmd_get_access, PRIV_OPERATOR, 2, 2, 0, "Get User Access"),
 	IPMI_CMD(NETFN_APP, 0x45, users_cmd_set_name, PRIV_ADMIN, 17, 17, 0, "Set User Name"),
 	IPMI_CMD(NETFN_APP, 0x46, users_cmd_get_name, PRIV_OPERATOR, 1, 1, 0, "Get User Name"),
-	IPMI_CMD(NETFN_APP, 0x47, users_cmd_set_password, PRIV_ADMIN, 2, 22, CMD_F_CONFIDENTIAL, "Set User Password"),
+	IPMI_CMD_LENS(NETFN_APP, 0x47, users_cmd_set_password, PRIV_ADMIN, CMD_F_CONFIDENTIAL, "Set User Password", 2, 18, 22),
 	IPMI_CMD(NETFN_APP, 0x56, users_cmd_channel_keys, PRIV_ADMIN, 3, 255, CMD_F_CONFIDENTIAL, "Set Channel Security Keys"),
 	{ 0 },
 };

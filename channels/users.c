@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -368,8 +367,8 @@ static int user_read(struct rbuf *r, struct user *u, uint8_t id)
 /* Decrypt and parse into us (only when all of it is good). */
 static int users_parse(struct users *us, const uint8_t *buf, size_t len)
 {
+	static struct user tmp[CFG_MAX_USERS + 1];
 	uint8_t plain[USERS_PLAIN_MAX], nonce[CRYPTO_SEAL_NONCE], tag[CRYPTO_SEAL_TAG];
-	struct user *tmp;
 	struct rbuf r = rb_init(buf, len), p;
 	uint8_t magic[4], version, max;
 	size_t clen;
@@ -387,12 +386,6 @@ static int users_parse(struct users *us, const uint8_t *buf, size_t len)
 	ret = crypto_open(us->seal_key, nonce, buf, USERS_HDR_LEN, r.p, clen, plain, tag);
 	if (ret < 0)
 		return ret == -EBADMSG ? -EKEYREJECTED : ret;
-	/* Parsed aside (too large for the stack), so a bad file changes nothing. */
-	tmp = calloc(CFG_MAX_USERS + 1, sizeof(*tmp));
-	if (!tmp) {
-		explicit_bzero(plain, sizeof(plain));
-		return -ENOMEM;
-	}
 	p = rb_init(plain, clen);
 	max = rb_u8(&p);
 	ret = max >= 1 && max <= CFG_MAX_USERS ? 0 : -EBADMSG;
@@ -410,8 +403,7 @@ static int users_parse(struct users *us, const uint8_t *buf, size_t len)
 			us->u[id] = tmp[id];
 	}
 	explicit_bzero(plain, sizeof(plain));
-	explicit_bzero(tmp, (CFG_MAX_USERS + 1) * sizeof(*tmp));
-	free(tmp);
+	explicit_bzero(tmp, sizeof(tmp));
 	return ret;
 }
 
@@ -454,7 +446,7 @@ static int users_reseed(struct users *us, const struct board_config *cfg, const 
 
 static int users_load(struct users *us, const struct board_config *cfg)
 {
-	uint8_t buf[USERS_FILE_MAX];
+	static uint8_t buf[USERS_FILE_MAX];
 	ssize_t n = store_read(us->dirfd, USERS_FILE, buf, sizeof(buf));
 	char what[200];
 	int r;
@@ -474,8 +466,6 @@ static int users_load(struct users *us, const struct board_config *cfg)
 		log_info("state: users loaded from %s", USERS_FILE);
 		return 0;
 	}
-	if (r == -ENOMEM)	/* nothing wrong with the file: do not move it aside */
-		return log_error_errno(r, "state: %s", USERS_FILE);
 	snprintf(what, sizeof(what), "%s %s%s%s; moved to %s.corrupt", USERS_FILE, load_problem(r),
 		 n < 0 ? ": " : "", n < 0 ? strerror(-r) : "", USERS_FILE);
 	move_aside(us->dirfd, USERS_FILE);
@@ -953,10 +943,14 @@ static uint8_t enabled_count(const struct users *us)
 int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct users *us = bmc->users;
-	uint8_t ch = ipmi_req_channel(req, req->data[0]), uid = req->data[1] & 0x3f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t cb = rb_u8(&r), ub = rb_u8(&r);
+	uint8_t ch = ipmi_req_channel(req, cb), uid = ub & 0x3f;
 	const struct user_access *a;
 
-	if ((req->data[0] & 0xf0) || (req->data[1] & 0xc0))
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((cb & 0xf0) || (ub & 0xc0))
 		return CC_INVALID_FIELD;
 	if (!channel_has_sessions(bmc->channels, ch) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
@@ -972,14 +966,21 @@ int users_cmd_get_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = bmc->users;
-	uint8_t b0 = req->data[0], uid = req->data[1] & 0x3f, priv = req->data[2] & 0x0f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t b0 = rb_u8(&r), ub = rb_u8(&r), pb = rb_u8(&r);
+	uint8_t uid = ub & 0x3f, priv = pb & 0x0f;
+	/* The session limit byte is optional; without it the limit stays. */
+	bool has_limit = rb_left(&r) > 0;
+	uint8_t lb = has_limit ? rb_u8(&r) : 0;
 	uint8_t ch = ipmi_req_channel(req, b0 & 0x0f);
 	struct user *u, old;
 	struct user_access *a;
 
-	if ((req->data[1] & 0xc0) || (req->data[2] & 0xf0) || !priv_ok(priv))
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((ub & 0xc0) || (pb & 0xf0) || !priv_ok(priv))
 		return CC_INVALID_FIELD;
-	if (req->len > 3 && (req->data[3] & 0xf0))
+	if (lb & 0xf0)
 		return CC_INVALID_FIELD;
 	if (!channel_has_sessions(bmc->channels, ch) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
@@ -992,8 +993,8 @@ int users_cmd_set_access(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		a->ipmi = b0 & UA_IPMI;
 	}
 	a->priv = priv;
-	if (req->len > 3)
-		a->session_limit = req->data[3] & 0x0f;
+	if (has_limit)
+		a->session_limit = lb & 0x0f;
 	log_notice("user %u: channel %u: privilege limit %s, IPMI messaging %s, link auth %s%s, "
 		   "session limit %u", uid, ch, ipmi_priv_name(a->priv), a->ipmi ? "on" : "off",
 		   a->link ? "on" : "off", a->callback_only ? ", callback only" : "", a->session_limit);
@@ -1026,18 +1027,23 @@ static bool name_taken(const struct users *us, uint8_t uid, const uint8_t *name,
 int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = bmc->users;
-	uint8_t uid = req->data[0] & 0x3f;
-	int len = name_check(req->data + 1);
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ub = rb_u8(&r), uid = ub & 0x3f;
+	uint8_t name[CFG_NAME_MAX];
 	char n[4 * CFG_NAME_MAX + 1];
 	struct user *u, old;
 	bool was_locked;
-	int cc;
+	int len, cc;
 
-	if ((req->data[0] & 0xc0) || !uid_ok(us, uid) || len < 0)
+	rb_copy(&r, name, sizeof(name));
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	len = name_check(name);
+	if ((ub & 0xc0) || !uid_ok(us, uid) || len < 0)
 		return CC_INVALID_FIELD;
 	if (uid == 1)
 		return len == 0 ? CC_OK : CC_INVALID_FIELD;	/* the null user's name is fixed */
-	if (len > 0 && name_taken(us, uid, req->data + 1, (size_t)len))
+	if (len > 0 && name_taken(us, uid, name, (size_t)len))
 		return CC_INVALID_FIELD;
 	u = &us->u[uid];
 	old = *u;
@@ -1051,7 +1057,7 @@ int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 		log_notice("user %u \"%s\" deleted (name cleared, disabled, password wiped)", uid, n);
 	} else {
 		memset(u->name, 0, sizeof(u->name));
-		memcpy(u->name, req->data + 1, (size_t)len);
+		memcpy(u->name, name, (size_t)len);
 		log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
 	}
 	cc = user_commit(us, u, &old);
@@ -1063,10 +1069,13 @@ int users_cmd_set_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 int users_cmd_get_name(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct users *us = bmc->users;
-	uint8_t uid = req->data[0] & 0x3f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ub = rb_u8(&r), uid = ub & 0x3f;
 	uint8_t name[CFG_NAME_MAX] = { 0 };
 
-	if ((req->data[0] & 0xc0) || !uid_ok(us, uid))
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((ub & 0xc0) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
 	memcpy(name, us->u[uid].name, strnlen(us->u[uid].name, CFG_NAME_MAX));
 	wb_bytes(rsp, name, sizeof(name));
@@ -1083,19 +1092,27 @@ static int password_test(const struct user *u, bool pw20, const uint8_t *pw)
 int users_cmd_set_password(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = bmc->users;
-	uint8_t uid = req->data[0] & 0x3f, op = req->data[1] & 0x03;
-	bool pw20 = req->data[0] & 0x80;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ub = rb_u8(&r), ob = rb_u8(&r);
+	uint8_t uid = ub & 0x3f, op = ob & 0x03;
+	bool pw20 = ub & 0x80;
 	size_t pwlen = pw20 ? CFG_PASSWORD_MAX : PW16;
-	const uint8_t *pw = req->data + 2;
+	/* The table lets through no password, 16 or 20 bytes.  Read in
+	 * place: a secret gets no copy of its own on the stack. */
+	size_t given = rb_left(&r);
+	const uint8_t *pw = rb_take(&r, given);
 	char n[4 * CFG_NAME_MAX + 1];
 	bool unlocked = false;
 	struct user *u, old;
 	int cc;
 
-	if ((req->data[0] & 0x40) || (req->data[1] & 0xfc) || !uid_ok(us, uid))
+	if (!pw || !rb_done(&r))
+		return CC_REQ_LEN;
+	if ((ub & 0x40) || (ob & 0xfc) || !uid_ok(us, uid))
 		return CC_INVALID_FIELD;
-	if (op >= PW_SET ? req->len != 2 + pwlen : (req->len != 2 && req->len != 2 + PW16 &&
-						     req->len != 2 + CFG_PASSWORD_MAX))
+	/* Set and test take the password size bit 7 names; disable and
+	 * enable may carry either size, which is ignored. */
+	if (op >= PW_SET && given != pwlen)
 		return CC_REQ_LEN;
 	u = &us->u[uid];
 	if (op == PW_TEST)
@@ -1151,16 +1168,19 @@ enum {
 int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct users *us = bmc->users;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t chb = rb_u8(&r), op = rb_u8(&r), id = rb_u8(&r);
 	uint8_t ch = ipmi_req_channel(req, chb & 0x0f);
 	size_t klen = rb_left(&r);
+	const uint8_t *kbytes = rb_take(&r, klen);	/* the key, for a set */
 	const char *kname = id ? "K_G" : "K_R";
 	struct channel_keys old;
 	uint8_t *key;
 	bool *locked;
 	int e;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if ((chb & 0xf0) || op > KEYS_OP_LOCK || id > 1)
 		return CC_INVALID_FIELD;
 	if (ch != bmc->cfg.lan.channel)
@@ -1183,7 +1203,7 @@ int users_cmd_channel_keys(struct bmc *bmc, const struct ipmi_req *req, struct w
 	old = us->keys;
 	if (op == KEYS_OP_SET) {
 		memset(key, 0, CFG_PASSWORD_MAX);
-		rb_copy(&r, key, klen);		/* zero padded, as clients pad -k */
+		memcpy(key, kbytes, klen);	/* zero padded, as clients pad -k */
 	} else {
 		*locked = true;
 	}

@@ -49,7 +49,7 @@ void acpi_reset(struct acpi *a)
  * whole before either is stored. */
 int acpi_cmd_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t sys = rb_u8(&r), dev = rb_u8(&r);
 	uint8_t s = sys & 0x7f, d = dev & 0x7f;
 	bool set_sys = (sys & ACPI_SET) && s != ACPI_NO_CHANGE;

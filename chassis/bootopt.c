@@ -479,14 +479,14 @@ int bootopt_get(const struct bootopt *b, struct rbuf *req, struct wbuf *rsp)
 
 int chassis_set_boot_options(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 
 	return param_cc(bootopt_set(bmc->bootopt, &r));
 }
 
 int chassis_get_boot_options(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 
 	return param_cc(bootopt_get(bmc->bootopt, &r, rsp));
 }

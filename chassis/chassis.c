@@ -28,7 +28,7 @@ static int chassis_get_capabilities(struct bmc *bmc, const struct ipmi_req *req,
 static int chassis_set_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct chassis *c = bmc->chassis;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t flags = rb_u8(&r), addr[4], bridge = 0;
 	bool has_bridge;
 
@@ -59,9 +59,13 @@ static int chassis_set_capabilities(struct bmc *bmc, const struct ipmi_req *req,
 static int chassis_set_cycle_interval(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct chassis *c = bmc->chassis;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t interval = rb_u8(&r);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	c->cycle_interval_set = true;
-	c->cycle_interval_s = req->data[0];
+	c->cycle_interval_s = interval;
 	/* Taken by the next power cycle's wait (not one already waiting). */
 	bmc->power->t.cycle_interval_ms = c->cycle_interval_s * 1000u;
 	chassis_save(bmc);
@@ -92,10 +96,13 @@ static int chassis_get_status(struct bmc *bmc, const struct ipmi_req *req, struc
 
 static int chassis_control(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t action = req->data[0] & 0x0f;
+	struct rbuf rb = ipmi_reader(req);
+	uint8_t ab = rb_u8(&rb), action = ab & 0x0f;
 	int r;
 
-	if ((req->data[0] & 0xf0) || action > POWER_ACTION_SOFT)
+	if (!rb_done(&rb))
+		return CC_REQ_LEN;
+	if ((ab & 0xf0) || action > POWER_ACTION_SOFT)
 		return CC_INVALID_FIELD;
 	r = power_request(bmc->power, action, RESTART_CHASSIS_CMD);
 	if (r == -EAGAIN || r == -EBUSY)
@@ -125,12 +132,15 @@ static int identify_off(sd_event_source *src, uint64_t usec, void *userdata)
 static int chassis_identify(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct chassis *c = bmc->chassis;
-	struct rbuf r = rb_init(req->data, req->len);
-	unsigned interval = req->len >= 1 ? rb_u8(&r) : 15;
-	uint8_t force = req->len >= 2 ? rb_u8(&r) : 0;
+	struct rbuf r = ipmi_reader(req);
+	/* Both bytes are optional: 15 s, not forced. */
+	unsigned interval = rb_left(&r) ? rb_u8(&r) : 15;
+	uint8_t force = rb_left(&r) ? rb_u8(&r) : 0;
 	uint64_t now = bmc_now(bmc);
 	int ret;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (force & 0xfe)
 		return CC_INVALID_FIELD;
 	c->identify_timer = sd_event_source_disable_unref(c->identify_timer);
@@ -149,8 +159,11 @@ static int chassis_identify(struct bmc *bmc, const struct ipmi_req *req, struct 
 
 static int chassis_set_policy(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t p = req->data[0];
+	struct rbuf r = ipmi_reader(req);
+	uint8_t p = rb_u8(&r);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (p > 3)
 		return CC_INVALID_FIELD;
 	if (p != 3 && p != bmc->chassis->policy) {
@@ -172,9 +185,14 @@ static int chassis_restart_cause(struct bmc *bmc, const struct ipmi_req *req, st
 
 static int chassis_front_panel(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	if (req->data[0] & 0xf0)
+	struct rbuf r = ipmi_reader(req);
+	uint8_t en = rb_u8(&r);
+
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (en & 0xf0)
 		return CC_INVALID_FIELD;
-	bmc->chassis->front_panel = req->data[0];
+	bmc->chassis->front_panel = en;
 	chassis_on_power_event(bmc, bmc->power->on ? POWER_EV_ON : POWER_EV_OFF, RESTART_UNKNOWN);
 	return CC_OK;
 }

@@ -375,7 +375,7 @@ int watchdog_cmd_reset(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 
 int watchdog_cmd_set(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	struct wdt_settings s;
 
 	s.use = rb_u8(&r);

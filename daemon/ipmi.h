@@ -87,6 +87,13 @@ struct ipmi_req {
 	struct sensors *sensors;	/* a satellite's sensors (ipmb/); NULL: the BMC's */
 };
 
+/* A handler's only access to its request bytes: read every field, then
+ * check rb_done() (nothing missing, nothing left over). */
+static inline struct rbuf ipmi_reader(const struct ipmi_req *req)
+{
+	return rb_init(req->data, req->len);
+}
+
 /* Returns a completion code; response data (after the cc) goes into rsp. */
 typedef int (*ipmi_handler)(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);
 

@@ -275,7 +275,7 @@ void dcmi_done(struct bmc *bmc)
 /* Every handler starts here: the defining body must be DCMI's. */
 static bool dcmi_begin(const struct ipmi_req *req, struct rbuf *r, struct wbuf *rsp)
 {
-	*r = rb_init(req->data, req->len);
+	*r = ipmi_reader(req);
 	if (rb_u8(r) != DCMI_GROUP_ID)
 		return false;
 	wb_u8(rsp, DCMI_GROUP_ID);

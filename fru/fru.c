@@ -332,7 +332,7 @@ static int cc_lookup(struct bmc *bmc, uint8_t id, struct fru_dev **d)
  * 0 = by bytes). */
 int fru_cmd_area_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t id = rb_u8(&r);
 	struct fru_dev *d;
 	int cc = rb_done(&r) ? cc_lookup(bmc, id, &d) : CC_REQ_LEN;
@@ -351,7 +351,7 @@ int fru_cmd_area_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
  * by asking for less. */
 int fru_cmd_read(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	struct fru_dev *d;
 	uint16_t off;
 	uint8_t id, count;
@@ -379,7 +379,7 @@ int fru_cmd_read(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 /* Write FRU Data: FRU device ID, offset (2), data → count written. */
 int fru_cmd_write(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	struct rbuf data;
 	struct fru_dev *d;
 	uint16_t off;

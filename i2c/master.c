@@ -197,7 +197,7 @@ int i2c_master_write_read(struct i2c_master *m, const struct cfg_i2c *cfg, uint8
 
 int i2c_cmd_master_write_read(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 
 	/* The simulated devices' contents share the sensors' sim directory. */
 	return i2c_master_write_read(bmc->i2c, &bmc->cfg.i2c, (uint8_t)req->priv,

@@ -77,7 +77,7 @@ void kcs_sysinfo_load(struct kcs *k)
 int kcs_cmd_clear_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct kcs *k = bmc->kcs;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t f = rb_u8(&r);
 
 	if (!rb_done(&r))
@@ -178,7 +178,7 @@ static int send_to_self(struct bmc *bmc, const struct ipmi_req *req, struct rbuf
 
 int kcs_cmd_send_message(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t cb = rb_u8(&r), ch = cb & 0x0f;
 	struct rbuf msg;
 
@@ -279,7 +279,7 @@ static const struct param_family sysinfo_family = {
 /* Set: parameter selector, then its data. */
 int kcs_cmd_set_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t param = rb_u8(&r);
 	struct rbuf data = r;
 	int ret = param_set(&sysinfo_family, bmc->kcs, param, &r);
@@ -293,7 +293,7 @@ int kcs_cmd_set_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 /* Get: get-revision-only bit, parameter, set selector, block selector. */
 int kcs_cmd_get_sysinfo(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t rev = rb_u8(&r);
 	struct param_query q = { .sel = rb_u8(&r), .set = rb_u8(&r), .block = rb_u8(&r) };
 

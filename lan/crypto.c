@@ -40,16 +40,12 @@
 #include <openssl/rand.h>
 
 #include "crypto.h"
+#include "daemon/buf.h"
 
 #define AES_BLK 16
 
 /* Longest RAKP HMAC input: SIDm SIDc Rm Rc GUIDc ROLEm ULENGTHm UNAMEm. */
 #define RAKP_MSG_MAX (4 + 4 + 16 + 16 + 16 + 1 + 1 + IPMI_USER_MAX)
-
-struct msg {
-	uint8_t b[RAKP_MSG_MAX];
-	size_t n;
-};
 
 struct piece {
 	const void *p;
@@ -58,33 +54,11 @@ struct piece {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void msg_put(struct msg *m, const void *p, size_t n)
-{
-	if (!n)
-		return;
-	memcpy(m->b + m->n, p, n);
-	m->n += n;
-}
-
-static void msg_u8(struct msg *m, uint8_t v)
-{
-	msg_put(m, &v, 1);
-}
-
 static void put_le32(uint8_t b[4], uint32_t v)
 {
-	b[0] = (uint8_t)v;
-	b[1] = (uint8_t)(v >> 8);
-	b[2] = (uint8_t)(v >> 16);
-	b[3] = (uint8_t)(v >> 24);
-}
+	struct wbuf w = wb_init(b, 4);
 
-static void msg_le32(struct msg *m, uint32_t v)
-{
-	uint8_t b[4];
-
-	put_le32(b, v);
-	msg_put(m, b, sizeof(b));
+	wb_le32(&w, v);
 }
 
 /* Make an output unusable after a failure (see the policy at the top). */
@@ -98,15 +72,13 @@ static void poison(uint8_t *out, size_t n)
 
 int crypto_random(void *buf, size_t n)
 {
-	uint8_t *p = buf;
+	struct wbuf w = wb_init(buf, n);
 
-	while (n) {
-		int chunk = n > INT_MAX ? INT_MAX : (int)n;
+	while (wb_room(&w)) {
+		int chunk = wb_room(&w) > INT_MAX ? INT_MAX : (int)wb_room(&w);
 
-		if (RAND_bytes(p, chunk) != 1)
+		if (RAND_bytes(wb_reserve(&w, (size_t)chunk), chunk) != 1)
 			return -EIO;
-		p += chunk;
-		n -= (size_t)chunk;
 	}
 	return 0;
 }
@@ -340,11 +312,23 @@ static bool rakp_args_ok(enum auth_alg alg, size_t ulen, uint8_t out[CRYPTO_MAX_
 	return true;
 }
 
-static void msg_role_user(struct msg *m, uint8_t role, const uint8_t *user, size_t ulen)
+static void msg_role_user(struct wbuf *m, uint8_t role, const uint8_t *user, size_t ulen)
 {
-	msg_u8(m, role);
-	msg_u8(m, (uint8_t)ulen);
-	msg_put(m, user, ulen);
+	wb_u8(m, role);
+	wb_u8(m, (uint8_t)ulen);
+	wb_bytes(m, user, ulen);
+}
+
+/* The HMAC of a RAKP message; a message that did not fit (it always does:
+ * rakp_args_ok() bounds the name) gives no value, failing closed. */
+static size_t msg_hmac(enum auth_alg alg, const uint8_t *key, size_t keylen,
+		       const struct wbuf *m, uint8_t out[CRYPTO_MAX_HASH])
+{
+	if (!wb_ok(m)) {
+		poison(out, CRYPTO_MAX_HASH);
+		return 0;
+	}
+	return crypto_hmac(alg, key, keylen, m->p, m->len, out);
 }
 
 size_t rakp2_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
@@ -353,17 +337,18 @@ size_t rakp2_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
 		      uint8_t role, const uint8_t *user, size_t ulen,
 		      uint8_t out[CRYPTO_MAX_HASH])
 {
-	struct msg m = { .n = 0 };
+	uint8_t b[RAKP_MSG_MAX];
+	struct wbuf m = wb_init(b, sizeof(b));
 
 	if (!rakp_args_ok(alg, ulen, out))
 		return 0;
-	msg_le32(&m, console_sid);
-	msg_le32(&m, bmc_sid);
-	msg_put(&m, rm, 16);
-	msg_put(&m, rc, 16);
-	msg_put(&m, guid, 16);
+	wb_le32(&m, console_sid);
+	wb_le32(&m, bmc_sid);
+	wb_bytes(&m, rm, 16);
+	wb_bytes(&m, rc, 16);
+	wb_bytes(&m, guid, 16);
 	msg_role_user(&m, role, user, ulen);
-	return crypto_hmac(alg, key, keylen, m.b, m.n, out);
+	return msg_hmac(alg, key, keylen, &m, out);
 }
 
 size_t rakp3_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
@@ -371,14 +356,15 @@ size_t rakp3_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
 		      uint8_t role, const uint8_t *user, size_t ulen,
 		      uint8_t out[CRYPTO_MAX_HASH])
 {
-	struct msg m = { .n = 0 };
+	uint8_t b[RAKP_MSG_MAX];
+	struct wbuf m = wb_init(b, sizeof(b));
 
 	if (!rakp_args_ok(alg, ulen, out))
 		return 0;
-	msg_put(&m, rc, 16);
-	msg_le32(&m, console_sid);
+	wb_bytes(&m, rc, 16);
+	wb_le32(&m, console_sid);
 	msg_role_user(&m, role, user, ulen);
-	return crypto_hmac(alg, key, keylen, m.b, m.n, out);
+	return msg_hmac(alg, key, keylen, &m, out);
 }
 
 size_t rakp_sik(enum auth_alg alg, const uint8_t *kg, size_t kglen,
@@ -386,14 +372,15 @@ size_t rakp_sik(enum auth_alg alg, const uint8_t *kg, size_t kglen,
 		uint8_t role, const uint8_t *user, size_t ulen,
 		uint8_t out[CRYPTO_MAX_HASH])
 {
-	struct msg m = { .n = 0 };
+	uint8_t b[RAKP_MSG_MAX];
+	struct wbuf m = wb_init(b, sizeof(b));
 
 	if (!rakp_args_ok(alg, ulen, out))
 		return 0;
-	msg_put(&m, rm, 16);
-	msg_put(&m, rc, 16);
+	wb_bytes(&m, rm, 16);
+	wb_bytes(&m, rc, 16);
 	msg_role_user(&m, role, user, ulen);
-	return crypto_hmac(alg, kg, kglen, m.b, m.n, out);
+	return msg_hmac(alg, kg, kglen, &m, out);
 }
 
 static size_t rakp4_len(enum auth_alg alg)
@@ -413,15 +400,20 @@ size_t rakp4_icv(enum auth_alg alg, const uint8_t *sik, size_t siklen,
 		 const uint8_t rm[16], uint32_t bmc_sid, const uint8_t guid[16],
 		 uint8_t out[CRYPTO_MAX_HASH])
 {
-	struct msg m = { .n = 0 };
+	uint8_t b[RAKP_MSG_MAX];
+	struct wbuf m = wb_init(b, sizeof(b));
 	size_t n = rakp4_len(alg);
 
 	if (!n)
 		return 0;
-	msg_put(&m, rm, 16);
-	msg_le32(&m, bmc_sid);
-	msg_put(&m, guid, 16);
-	return hmac_trunc(alg, sik, siklen, m.b, m.n, n, out);
+	wb_bytes(&m, rm, 16);
+	wb_le32(&m, bmc_sid);
+	wb_bytes(&m, guid, 16);
+	if (!wb_ok(&m)) {
+		poison(out, CRYPTO_MAX_HASH);
+		return 0;
+	}
+	return hmac_trunc(alg, sik, siklen, m.p, m.len, n, out);
 }
 
 size_t rakp_kn(enum auth_alg alg, const uint8_t *sik, size_t siklen, uint8_t n,
@@ -500,22 +492,24 @@ static int aes_cbc_run(const uint8_t key[16], const uint8_t iv[16], bool enc,
 		       const uint8_t *in, size_t nblk, uint8_t *out, size_t outlen)
 {
 	EVP_CIPHER_CTX *ctx = aes_ctx_get();
+	struct rbuf r = rb_init(in, nblk * AES_BLK);
+	struct wbuf w = wb_init(out, outlen);
 	uint8_t blk[AES_BLK];
-	size_t i, off, take;
+	const uint8_t *src;
+	size_t take;
 	int got, ret = -EIO;
 
 	/* The cipher (and padding off) stay from aes_ctx_get(); only key, IV
 	 * and direction change. */
 	if (!ctx || !EVP_CipherInit_ex2(ctx, NULL, key, iv, enc, NULL))
 		goto out;
-	for (i = 0; i < nblk; i++) {
-		off = i * AES_BLK;
-		if (off >= outlen)
-			break;
-		if (!EVP_CipherUpdate(ctx, blk, &got, in + off, AES_BLK) || got != AES_BLK)
+	/* Each block is read before it is written: in may be out. */
+	while (rb_left(&r) && wb_room(&w)) {
+		src = rb_take(&r, AES_BLK);
+		if (!EVP_CipherUpdate(ctx, blk, &got, src, AES_BLK) || got != AES_BLK)
 			goto out;
-		take = outlen - off < AES_BLK ? outlen - off : AES_BLK;
-		memcpy(out + off, blk, take);
+		take = wb_room(&w) < AES_BLK ? wb_room(&w) : AES_BLK;
+		wb_bytes(&w, blk, take);
 	}
 	ret = 0;
 out:
@@ -528,29 +522,33 @@ out:
 int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap)
 {
+	struct wbuf w = wb_init(out, cap), bw;
 	size_t plen, pad, i;
-	uint8_t *body;
+	uint8_t *iv, *body, *payload;
 	int ret;
 
 	if (len > INT_MAX - 2 * AES_BLK)
 		return -EMSGSIZE;
 	plen = (len + 1 + AES_BLK - 1) / AES_BLK * AES_BLK;
-	if (cap < AES_BLK + plen)
+	iv = wb_reserve(&w, AES_BLK);
+	body = wb_reserve(&w, plen);
+	if (!wb_ok(&w))
 		return -ENOBUFS;
 
 	/* Lay out payload || 01 02 .. || pad_len after the IV, then encrypt in
 	 * place.  memmove, and the IV written last, so in may overlap out. */
-	body = out + AES_BLK;
+	bw = wb_init(body, plen);
+	payload = wb_reserve(&bw, len);
 	if (len)
-		memmove(body, in, len);
+		memmove(payload, in, len);
 	pad = plen - len - 1;
 	for (i = 0; i < pad; i++)
-		body[len + i] = (uint8_t)(i + 1);
-	body[plen - 1] = (uint8_t)pad;
+		wb_u8(&bw, (uint8_t)(i + 1));
+	wb_u8(&bw, (uint8_t)pad);
 
-	ret = crypto_random(out, AES_BLK);
+	ret = crypto_random(iv, AES_BLK);
 	if (!ret)
-		ret = aes_cbc_run(key, out, true, body, plen / AES_BLK, body, plen);
+		ret = aes_cbc_run(key, iv, true, body, plen / AES_BLK, body, plen);
 	if (ret) {
 		OPENSSL_cleanse(out, AES_BLK + plen);
 		return ret;
@@ -561,7 +559,8 @@ int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
 int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap)
 {
-	const uint8_t *iv = in;
+	struct rbuf r = rb_init(in, len), tail;
+	const uint8_t *iv, *ct, *prev, *lastct;
 	uint8_t last[AES_BLK];
 	size_t ctlen, pad, plen;
 	int ret;
@@ -569,11 +568,17 @@ int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
 	if (len < 2 * AES_BLK || len % AES_BLK || len > INT_MAX)
 		return -EBADMSG;
 	ctlen = len - AES_BLK;
+	iv = rb_take(&r, AES_BLK);
+	ct = rb_take(&r, ctlen);
+	/* The last two blocks (the first may be the IV). */
+	tail = rb_init(in, len);
+	rb_take(&tail, len - 2 * AES_BLK);
+	prev = rb_take(&tail, AES_BLK);
+	lastct = rb_take(&tail, AES_BLK);
 
 	/* In CBC the last block decrypts on its own, with the block before it
 	 * (or the IV) as IV: learn pad_len before touching out. */
-	ret = aes_cbc_run(key, iv + len - 2 * AES_BLK, false, iv + len - AES_BLK, 1,
-			  last, AES_BLK);
+	ret = aes_cbc_run(key, prev, false, lastct, 1, last, AES_BLK);
 	if (ret)
 		return ret;
 	pad = last[AES_BLK - 1];
@@ -584,7 +589,7 @@ int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
 	if (plen > cap)
 		return -ENOBUFS;
 
-	ret = aes_cbc_run(key, iv, false, iv + AES_BLK, ctlen / AES_BLK, out, plen);
+	ret = aes_cbc_run(key, iv, false, ct, ctlen / AES_BLK, out, plen);
 	return ret ? ret : (int)plen;
 }
 

@@ -66,13 +66,17 @@ static struct lan_pkt *req_pkt(const struct ipmi_req *req)
 int lan_get_auth_caps(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct cfg_lan *l = &bmc->cfg.lan;
-	bool v2 = req->data[0] & 0x80;
-	uint8_t ch = ipmi_req_channel(req, req->data[0]);
-	uint8_t priv = req->data[1] & 0x0f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t cb = rb_u8(&r), pb = rb_u8(&r);
+	bool v2 = cb & 0x80;
+	uint8_t ch = ipmi_req_channel(req, cb);
+	uint8_t priv = pb & 0x0f;
 	const struct channel *c = channel_get(bmc->channels, ch);
 	uint8_t types = 0, status = 0;
 
-	if ((req->data[0] & 0x70) || (req->data[1] & 0xf0) || priv == 0 || priv > PRIV_OEM)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((cb & 0x70) || (pb & 0xf0) || priv == 0 || priv > PRIV_OEM)
 		return CC_INVALID_FIELD;
 	if (ch != l->channel || !c)
 		return CC_INVALID_FIELD;
@@ -117,13 +121,18 @@ static bool v15_enabled(const struct bmc *bmc, uint8_t at, enum ipmi_priv priv)
 int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct lan_pkt *pkt = req_pkt(req);
-	uint8_t at = req->data[0] & 0x0f;
-	const uint8_t *name = req->data + 1;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ab = rb_u8(&r), at = ab & 0x0f;
+	uint8_t name[CFG_NAME_MAX];
 	struct session *s;
-	size_t ulen = strnlen((const char *)name, CFG_NAME_MAX);
+	size_t ulen;
 	uint8_t uid;
 
-	if ((req->data[0] & 0xf0) || !v15_enabled(bmc, at, PRIV_NONE))
+	rb_copy(&r, name, sizeof(name));
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	ulen = strnlen((const char *)name, sizeof(name));
+	if ((ab & 0xf0) || !v15_enabled(bmc, at, PRIV_NONE))
 		return CC_INVALID_FIELD;
 	if (!channel_accepts_sessions(bmc, req->channel)) {
 		log_info("lan: session challenge refused: channel %u is disabled", req->channel);
@@ -162,15 +171,18 @@ int lan_get_session_challenge(struct bmc *bmc, const struct ipmi_req *req, struc
 int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct session *s = req->session;
-	uint8_t at = req->data[0] & 0x0f, want = req->data[1] & 0x0f;
-	struct rbuf r = rb_init(req->data + 18, 4);
+	struct rbuf r = ipmi_reader(req);
+	uint8_t at = rb_u8(&r) & 0x0f, wb = rb_u8(&r), want = wb & 0x0f;
+	const uint8_t *challenge = rb_take(&r, sizeof(s->challenge));
 	uint32_t out_seq = rb_le32(&r), in_seq;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s || s->state != SESS_CHALLENGE)
 		return 0x85;	/* invalid session ID */
-	if (at != s->authtype || (req->data[1] & 0xf0) || want == 0 || want > PRIV_OEM)
+	if (at != s->authtype || (wb & 0xf0) || want == 0 || want > PRIV_OEM)
 		return CC_INVALID_FIELD;
-	if (!crypto_equal(s->challenge, req->data + 2, sizeof(s->challenge)))
+	if (!crypto_equal(s->challenge, challenge, sizeof(s->challenge)))
 		return CC_INVALID_FIELD;
 	if (want > lan_user_priv(req_pkt(req)->lan, s->user_id) || want > PRIV_ADMIN)
 		return 0x86;	/* exceeds user or channel limit */
@@ -210,8 +222,11 @@ int lan_activate_session(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 int lan_set_session_priv(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct session *s = req->session;
-	uint8_t want = req->data[0];
+	struct rbuf r = ipmi_reader(req);
+	uint8_t want = rb_u8(&r);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (want > PRIV_OEM)
 		return CC_INVALID_FIELD;
 	if (want == PRIV_CALLBACK)
@@ -229,14 +244,19 @@ int lan_set_session_priv(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 
 int lan_close_session(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint32_t sid = rb_le32(&r);
+	/* The handle is optional; it is needed only when the ID is 0. */
+	bool has_handle = rb_left(&r) == 1;
+	uint8_t handle = has_handle ? rb_u8(&r) : 0;
 	struct session *s;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (sid == 0) {
-		if (req->len != 5)
+		if (!has_handle)
 			return CC_REQ_LEN;
-		s = session_by_handle(bmc->sessions, req->data[4]);
+		s = session_by_handle(bmc->sessions, handle);
 		if (!s)
 			return 0x88;	/* invalid session handle */
 	} else {
@@ -258,28 +278,29 @@ int lan_close_session(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 
 int lan_get_session_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t idx = rb_u8(&r);
 	struct session *s;
 
+	/* The table allows 1, 2 or 5 bytes; which one depends on the index. */
 	switch (idx) {
 	case 0x00:
-		if (req->len != 1)
+		if (!rb_done(&r))
 			return CC_REQ_LEN;
 		s = req->session;
 		break;
 	case 0xfe:
-		if (req->len != 2)
-			return CC_REQ_LEN;
 		s = session_by_handle(bmc->sessions, rb_u8(&r));
+		if (!rb_done(&r))
+			return CC_REQ_LEN;
 		break;
 	case 0xff:
-		if (req->len != 5)
-			return CC_REQ_LEN;
 		s = session_by_id(bmc->sessions, rb_le32(&r));
+		if (!rb_done(&r))
+			return CC_REQ_LEN;
 		break;
 	default:
-		if (req->len != 1)
+		if (!rb_done(&r))
 			return CC_REQ_LEN;
 		/* Nth active session */
 		s = NULL;
@@ -314,14 +335,18 @@ int lan_get_session_info(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 
 int lan_get_cipher_suites(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t ch = ipmi_req_channel(req, req->data[0]);
-	uint8_t ptype = req->data[1] & 0x3f, idx = req->data[2] & 0x3f;
-	bool by_suite = req->data[2] & 0x80;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t cb = rb_u8(&r), pb = rb_u8(&r), ib = rb_u8(&r);
+	uint8_t ch = ipmi_req_channel(req, cb);
+	uint8_t ptype = pb & 0x3f, idx = ib & 0x3f;
+	bool by_suite = ib & 0x80;
 	uint8_t recs[sizeof(suites) / sizeof(suites[0]) * 5];
 	struct wbuf w = wb_init(recs, sizeof(recs));
 	size_t off;
 
-	if ((req->data[0] & 0xf0) || (req->data[2] & 0x40) || ch != bmc->cfg.lan.channel)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if ((cb & 0xf0) || (ib & 0x40) || ch != bmc->cfg.lan.channel)
 		return CC_INVALID_FIELD;
 	wb_u8(rsp, ch);
 	if (ptype != 0x00 && ptype != 0x01)
@@ -350,7 +375,7 @@ int lan_get_cipher_suites(struct bmc *bmc, const struct ipmi_req *req, struct wb
  * after this reply reports them. */
 int lan_get_statistics(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t cb = rb_u8(&r), flags = rb_u8(&r);
 	uint8_t ch = ipmi_req_channel(req, cb);
 	struct lan_stats st = { .rx = 0, .tx = 0, .rmcp_valid = 0 };

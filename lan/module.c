@@ -34,7 +34,7 @@ const struct ipmi_cmd lan_cmds[] = {
 	IPMI_CMD(NETFN_APP, 0x3a, lan_activate_session, PRIV_NONE, 22, 22, CMD_F_LAN_ONLY, "Activate Session"),
 	IPMI_CMD(NETFN_APP, 0x3b, lan_set_session_priv, PRIV_CALLBACK, 1, 1, CMD_F_LAN_ONLY, "Set Session Privilege Level"),
 	IPMI_CMD(NETFN_APP, 0x3c, lan_close_session, PRIV_CALLBACK, 4, 5, CMD_F_LAN_ONLY, "Close Session"),
-	IPMI_CMD(NETFN_APP, 0x3d, lan_get_session_info, PRIV_USER, 1, 5, 0, "Get Session Info"),
+	IPMI_CMD_LENS(NETFN_APP, 0x3d, lan_get_session_info, PRIV_USER, 0, "Get Session Info", 1, 2, 5),
 	IPMI_CMD(NETFN_APP, 0x54, lan_get_cipher_suites, PRIV_NONE, 3, 3, CMD_F_LAN_ONLY, "Get Channel Cipher Suites"),
 	IPMI_CMD(NETFN_TRANSPORT, 0x04, lan_get_statistics, PRIV_USER, 2, 2, 0, "Get IP/UDP/RMCP Statistics"),
 	{ 0 },

@@ -300,7 +300,7 @@ int pef_cmd_capabilities(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 int pef_cmd_postpone(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct pef *pef = bmc->pef;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t t = rb_u8(&r);
 	uint64_t now = bmc_now(bmc);
 
@@ -483,7 +483,7 @@ static const struct param_family pef_family = {
 /* Set PEF Configuration Parameters: parameter ([7] ignored), its data. */
 int pef_cmd_set_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t p = rb_u8(&r) & 0x7f;
 
 	return param_cc(param_set(&pef_family, bmc->pef, p, &r));
@@ -493,7 +493,7 @@ int pef_cmd_set_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
  * set selector; block selector. */
 int pef_cmd_get_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t p = rb_u8(&r);
 	struct param_query q = { .sel = p & 0x7f, .set = rb_u8(&r), .block = rb_u8(&r) };
 
@@ -509,7 +509,7 @@ int pef_cmd_get_param(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *
 int pef_cmd_set_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct pef *pef = bmc->pef;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t which = rb_u8(&r);
 	uint16_t id = rb_le16(&r);
 
@@ -544,7 +544,7 @@ int pef_cmd_get_last_id(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 int pef_cmd_alert_immediate(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct pef *pef = bmc->pef;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t chan = rb_u8(&r) & 0x0f, od = rb_u8(&r), op = od >> 6, dest = od & 0x0f;
 	uint8_t rec[16] = { 0 };
 	bool event;
@@ -600,7 +600,7 @@ int pef_cmd_alert_immediate(struct bmc *bmc, const struct ipmi_req *req, struct 
  * sensor device, sensor number, event data 1-3. */
 int pef_cmd_pet_ack(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint16_t seq = rb_le16(&r);
 	uint32_t ts = rb_le32(&r);
 

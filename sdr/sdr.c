@@ -398,12 +398,14 @@ int sdr_cmd_reserve(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rs
 int sdr_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	const struct sdr *sdr = bmc->sdr;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint16_t resv = rb_le16(&r), id = rb_le16(&r);
 	uint8_t off = rb_u8(&r), cnt = rb_u8(&r);
 	const struct sdr_rec *rec;
 	int i = find(sdr, id);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (off && !resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	if (i < 0)
@@ -422,16 +424,22 @@ int sdr_cmd_get(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 
 int sdr_cmd_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	int cc = sdr_validate(req->data, (unsigned)req->len);
+	struct rbuf rb = ipmi_reader(req);
+	/* The whole request is the record; sdr_validate() checks its header. */
+	unsigned len = (unsigned)rb_left(&rb);
+	const uint8_t *rec = rb_take(&rb, len);
 	uint16_t id;
-	int r;
+	int cc, r;
 
+	if (!rec || !rb_done(&rb))
+		return CC_REQ_LEN;
+	cc = sdr_validate(rec, len);
 	if (cc != CC_OK)
 		return cc;
-	r = add(bmc, req->data, (unsigned)req->len, &id);
+	r = add(bmc, rec, len, &id);
 	if (r < 0)
 		return cc_errno(r);
-	log_info("sdr: record %u added (type %02xh)", id, req->data[3]);
+	log_info("sdr: record %u added (type %02xh)", id, rec[3]);
 	wb_le16(rsp, id);
 	return CC_OK;
 }
@@ -442,7 +450,7 @@ int sdr_cmd_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 int sdr_cmd_partial_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct sdr *sdr = bmc->sdr;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint16_t resv = rb_le16(&r), id = rb_le16(&r);
 	uint8_t off = rb_u8(&r), progress = rb_u8(&r) & 0x0f;
 	size_t n = rb_left(&r);
@@ -450,6 +458,8 @@ int sdr_cmd_partial_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 	uint16_t new_id;
 	int cc, e;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	if (progress > PROGRESS_LAST)
@@ -487,11 +497,13 @@ int sdr_cmd_partial_add(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct sdr *sdr = bmc->sdr;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint16_t resv = rb_le16(&r), id = rb_le16(&r);
 	struct sdr_rec gone;
 	int i;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	i = find(sdr, id);
@@ -521,13 +533,15 @@ int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp
 int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	struct sdr *sdr = bmc->sdr;
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint16_t resv = rb_le16(&r);
 	const uint8_t *clr = rb_take(&r, 3);
 	uint8_t op = rb_u8(&r);
 	struct sdr_rec *recs = sdr->recs;
 	unsigned n = sdr->n, bytes = sdr->bytes;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!resv_ok(sdr, resv))
 		return CC_RESERVATION;
 	if (!clr || memcmp(clr, "CLR", 3) || (op != CLEAR_INITIATE && op != CLEAR_STATUS))

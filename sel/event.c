@@ -21,11 +21,11 @@
  * the requester: a remote console on this channel, LUN 0. */
 int sensor_platform_event(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t gen = GEN_REMOTE_CONSOLE, evm, st, num, dt, ed1, ed2, ed3;
 	int e;
 
-	if (req->len == PEM_LEN + 1)
+	if (rb_left(&r) == PEM_LEN + 1)
 		gen = rb_u8(&r);
 	evm = rb_u8(&r);
 	st = rb_u8(&r);

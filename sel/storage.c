@@ -74,7 +74,7 @@ static int sel_cmd_reserve(struct bmc *bmc, const struct ipmi_req *req, struct w
  * read from a non-zero offset. */
 static int sel_get_entry(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	const struct sel_rec *rec;
 	uint16_t resv, id, next;
 	uint8_t off, n;
@@ -108,12 +108,17 @@ static bool type_supported(uint8_t type)
 
 static int sel_add_entry(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
+	struct rbuf rb = ipmi_reader(req);
+	uint8_t rec[SEL_RECORD_LEN];
 	uint16_t id;
 	int r;
 
-	if (!type_supported(req->data[2]))
+	rb_copy(&rb, rec, sizeof(rec));
+	if (!rb_done(&rb))
+		return CC_REQ_LEN;
+	if (!type_supported(rec[2]))	/* record ID (2), record type */
 		return CC_SEL_TYPE_UNSUPPORTED;
-	r = sel_add(bmc->sel, req->data, &id);
+	r = sel_add(bmc->sel, rec, &id);
 	if (r < 0)
 		return cc_from_errno(r);
 	wb_le16(rsp, id);
@@ -122,7 +127,7 @@ static int sel_add_entry(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 
 static int sel_delete_entry(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint16_t resv, id, deleted;
 	int e;
 
@@ -144,7 +149,7 @@ static int sel_delete_entry(struct bmc *bmc, const struct ipmi_req *req, struct 
  * The erase is synchronous, so the status is always "complete". */
 static int sel_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t clr[3], op;
 	uint16_t resv;
 
@@ -173,7 +178,7 @@ static int sel_get_time(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 
 static int sel_cmd_set_time(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint32_t t = rb_le32(&r);
 
 	if (!rb_done(&r))
@@ -191,7 +196,7 @@ static int sel_get_utc(struct bmc *bmc, const struct ipmi_req *req, struct wbuf 
 
 static int sel_set_utc(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	int16_t v = (int16_t)rb_le16(&r);
 
 	if (!rb_done(&r))

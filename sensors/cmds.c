@@ -24,18 +24,23 @@
 #define EN_ENABLE 0x10
 #define EN_DISABLE 0x20
 
-static struct sensor *lookup(struct bmc *bmc, const struct ipmi_req *req)
+/* The sensor numbered n (the first request byte of every sensor command)
+ * among the BMC's sensors or the satellite's the request is for. */
+static struct sensor *lookup(struct bmc *bmc, const struct ipmi_req *req, uint8_t n)
 {
-	uint8_t n = req->data[0];
-
 	return n == SENSOR_NUM_RESERVED ? NULL
 					: sensors_find(req->sensors ? req->sensors : bmc->sensors, n);
 }
 
 static int set_event_receiver(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	bmc->sensors->evr_addr = req->data[0];
-	bmc->sensors->evr_lun = req->data[1] & 0x03;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t addr = rb_u8(&r), lun = rb_u8(&r);
+
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	bmc->sensors->evr_addr = addr;
+	bmc->sensors->evr_lun = lun & 0x03;
 	log_info("sensors: event receiver %02xh LUN %u%s", bmc->sensors->evr_addr,
 		 bmc->sensors->evr_lun, bmc->sensors->evr_addr == 0xff ? " (event messages off)" : "");
 	return CC_OK;
@@ -52,8 +57,12 @@ static int get_event_receiver(struct bmc *bmc, const struct ipmi_req *req, struc
  * SDR count) on LUN 0, a static population. */
 static int get_device_sdr_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	bool sdrs = req->len && (req->data[0] & 1);
+	struct rbuf r = ipmi_reader(req);
+	/* The operation byte is optional: without it, the sensor count. */
+	bool sdrs = rb_left(&r) && (rb_u8(&r) & 1);
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	wb_u8(rsp, (uint8_t)(sdrs ? sdr_count(bmc->sdr) : bmc->sensors->n));
 	wb_u8(rsp, 0x01);	/* static population, LUN 0 has sensors */
 	return CC_OK;
@@ -61,9 +70,12 @@ static int get_device_sdr_info(struct bmc *bmc, const struct ipmi_req *req, stru
 
 static int get_sensor_reading(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sensor *s = lookup(bmc, req);
+	struct rbuf r = ipmi_reader(req);
+	const struct sensor *s = lookup(bmc, req, rb_u8(&r));
 	uint8_t flags;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	flags = (uint8_t)((s->events ? RD_EVENTS : 0) | (s->scanning ? RD_SCANNING : 0) |
@@ -83,8 +95,11 @@ static int get_sensor_reading(struct bmc *bmc, const struct ipmi_req *req, struc
 
 static int get_sensor_type(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sensor *s = lookup(bmc, req);
+	struct rbuf r = ipmi_reader(req);
+	const struct sensor *s = lookup(bmc, req, rb_u8(&r));
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	wb_u8(rsp, s->cfg->type);
@@ -94,8 +109,11 @@ static int get_sensor_type(struct bmc *bmc, const struct ipmi_req *req, struct w
 
 static int get_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sensor *s = lookup(bmc, req);
+	struct rbuf r = ipmi_reader(req);
+	const struct sensor *s = lookup(bmc, req, rb_u8(&r));
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	if (!s->cfg->threshold)
@@ -111,10 +129,14 @@ static int get_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wb
 static int set_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
 	static const enum thr order[THR_COUNT] = { THR_LNR, THR_LC, THR_LNC, THR_UNC, THR_UC, THR_UNR };
-	struct sensor *s = lookup(bmc, req);
-	uint8_t mask = req->data[1], v[THR_COUNT];
+	struct rbuf r = ipmi_reader(req);
+	struct sensor *s = lookup(bmc, req, rb_u8(&r));
+	uint8_t mask = rb_u8(&r), given[THR_COUNT], v[THR_COUNT];
 	int last = -1;
 
+	rb_copy(&r, given, sizeof(given));	/* lnc, lc, lnr, unc, uc, unr */
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	if (!s->cfg->threshold)
@@ -122,7 +144,7 @@ static int set_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wb
 	if (mask & ~s->thr_settable)
 		return CC_INVALID_FIELD;
 	for (int t = 0; t < THR_COUNT; t++)
-		v[t] = (mask & (1u << t)) ? req->data[2 + t] : s->thr[t];
+		v[t] = (mask & (1u << t)) ? given[t] : s->thr[t];
 	for (int i = 0; i < THR_COUNT; i++) {
 		if (!(s->thr_present & (1u << order[i])))
 			continue;
@@ -141,8 +163,12 @@ static int set_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wb
 
 static int get_hysteresis(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sensor *s = lookup(bmc, req);
+	struct rbuf r = ipmi_reader(req);
+	const struct sensor *s = lookup(bmc, req, rb_u8(&r));
 
+	rb_u8(&r);	/* reserved (hysteresis mask) */
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	if (!s->cfg->threshold)
@@ -154,44 +180,54 @@ static int get_hysteresis(struct bmc *bmc, const struct ipmi_req *req, struct wb
 
 static int set_hysteresis(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct sensor *s = lookup(bmc, req);
+	struct rbuf r = ipmi_reader(req);
+	struct sensor *s = lookup(bmc, req, rb_u8(&r));
+	uint8_t pos, neg;
 
+	rb_u8(&r);	/* reserved (hysteresis mask) */
+	pos = rb_u8(&r);
+	neg = rb_u8(&r);
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	if (!s->cfg->threshold)
 		return CC_ILLEGAL_FOR_SENSOR;
-	s->hyst_pos = req->data[2];
-	s->hyst_neg = req->data[3];
+	s->hyst_pos = pos;
+	s->hyst_neg = neg;
 	return CC_OK;
 }
 
 /* Bytes 3-6 of Set Sensor Event Enable and Re-arm: assertion 7:0, 14:8,
  * deassertion 7:0, 14:8; absent bytes are 0. */
-static void masks(const struct ipmi_req *req, uint16_t *a, uint16_t *d)
+static void masks(struct rbuf *r, uint16_t *a, uint16_t *d)
 {
 	uint8_t b[4] = { 0 };
 
-	for (size_t i = 2; i < req->len && i < 6; i++)
-		b[i - 2] = req->data[i];
+	for (size_t i = 0; i < sizeof(b) && rb_left(r); i++)
+		b[i] = rb_u8(r);
 	*a = (uint16_t)(b[0] | (b[1] & 0x7f) << 8);
 	*d = (uint16_t)(b[2] | (b[3] & 0x7f) << 8);
 }
 
 static int set_event_enable(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct sensor *s = lookup(bmc, req);
-	uint8_t op = req->data[1] & 0x30;
+	struct rbuf r = ipmi_reader(req);
+	struct sensor *s = lookup(bmc, req, rb_u8(&r));
+	uint8_t fb = rb_u8(&r), op = fb & 0x30;
 	uint16_t a, d;
 
+	masks(&r, &a, &d);
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	if (op == 0x30)
 		return CC_INVALID_FIELD;
-	masks(req, &a, &d);
 	if (op != EN_KEEP && ((a & ~s->assert_sup) || (d & ~s->deassert_sup)))
 		return CC_INVALID_FIELD;
-	s->events = req->data[1] & 0x80;
-	s->scanning = req->data[1] & 0x40;
+	s->events = fb & 0x80;
+	s->scanning = fb & 0x40;
 	if (op == EN_ENABLE) {
 		s->assert_en |= a;
 		s->deassert_en |= d;
@@ -204,8 +240,11 @@ static int set_event_enable(struct bmc *bmc, const struct ipmi_req *req, struct 
 
 static int get_event_enable(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sensor *s = lookup(bmc, req);
+	struct rbuf r = ipmi_reader(req);
+	const struct sensor *s = lookup(bmc, req, rb_u8(&r));
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	wb_u8(rsp, (uint8_t)((s->events ? 0x80 : 0) | (s->scanning ? 0x40 : 0)));
@@ -218,21 +257,32 @@ static int get_event_enable(struct bmc *bmc, const struct ipmi_req *req, struct 
 
 static int rearm_events(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct sensor *s = lookup(bmc, req);
-	uint16_t a = 0x7fff, d = 0x7fff;
+	struct rbuf r = ipmi_reader(req);
+	struct sensor *s = lookup(bmc, req, rb_u8(&r));
+	uint8_t fb = rb_u8(&r);
+	uint16_t a = 0x7fff, d = 0x7fff, ma, md;
 
+	masks(&r, &ma, &md);
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
-	if (req->data[1] & 0x80)
-		masks(req, &a, &d);
+	/* Bit 7 clear: re-arm all events, whatever masks follow. */
+	if (fb & 0x80) {
+		a = ma;
+		d = md;
+	}
 	sensor_rearm(s, a, d);
 	return CC_OK;
 }
 
 static int get_event_status(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	const struct sensor *s = lookup(bmc, req);
+	struct rbuf r = ipmi_reader(req);
+	const struct sensor *s = lookup(bmc, req, rb_u8(&r));
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
 	wb_u8(rsp, (uint8_t)((s->events ? 0x80 : 0) | (s->scanning ? 0x40 : 0) |

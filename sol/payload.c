@@ -27,11 +27,14 @@ enum {				/* Activate / Deactivate Payload completion codes */
 
 int sol_cmd_activate_payload(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t type = rb_u8(&r) & 0x3f, inst = rb_u8(&r) & 0x0f, aux = rb_u8(&r);
 	struct sol *sol = bmc->sol;
 	struct session *s = req->session;
 
+	rb_take(&r, 3);		/* auxiliary data bytes 2-4: reserved for SOL */
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!sol)
 		return CC_NOT_PRESENT;
 	if (type != SOL_PAYLOAD_TYPE || inst != SOL_INSTANCE)
@@ -65,11 +68,14 @@ int sol_cmd_activate_payload(struct bmc *bmc, const struct ipmi_req *req, struct
 
 int sol_cmd_deactivate_payload(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t type = rb_u8(&r) & 0x3f, inst = rb_u8(&r) & 0x0f;
 	struct sol *sol = bmc->sol;
 	struct session *old;
 
+	rb_take(&r, 4);		/* auxiliary data: reserved for SOL */
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!sol)
 		return CC_NOT_PRESENT;
 	if (type != SOL_PAYLOAD_TYPE || inst != SOL_INSTANCE)
@@ -95,9 +101,12 @@ int sol_cmd_deactivate_payload(struct bmc *bmc, const struct ipmi_req *req, stru
 
 int sol_cmd_payload_status(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t type = req->data[0] & 0x3f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t type = rb_u8(&r) & 0x3f;
 	struct sol *sol = bmc->sol;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (type != SOL_PAYLOAD_TYPE) {
 		wb_u8(rsp, 0);			/* no instances */
 		wb_le16(rsp, 0);
@@ -110,10 +119,13 @@ int sol_cmd_payload_status(struct bmc *bmc, const struct ipmi_req *req, struct w
 
 int sol_cmd_payload_instance_info(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t type = req->data[0] & 0x3f, inst = req->data[1] & 0x0f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t type = rb_u8(&r) & 0x3f, inst = rb_u8(&r) & 0x0f;
 	struct sol *sol = bmc->sol;
 	bool active = sol && sol->s;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (type != SOL_PAYLOAD_TYPE || inst != SOL_INSTANCE)
 		return CC_INVALID_FIELD;
 	wb_le32(rsp, active ? sol->sid : 0);	/* session it is active in */
@@ -124,11 +136,14 @@ int sol_cmd_payload_instance_info(struct bmc *bmc, const struct ipmi_req *req, s
 
 int sol_cmd_set_user_payload_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t ch = rb_u8(&r), u = rb_u8(&r), std = rb_u8(&r);
 	struct sol *sol = bmc->sol;
 	uint8_t id = u & 0x3f, op = u >> 6;
 
+	rb_take(&r, 3);		/* standard payloads 8-15, OEM payloads: none here */
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!sol)
 		return CC_NOT_PRESENT;
 	if (sol_channel(bmc, req, ch) < 0 || id == 0 || id > bmc->cfg.max_users || op > 1)
@@ -143,9 +158,12 @@ int sol_cmd_set_user_payload_access(struct bmc *bmc, const struct ipmi_req *req,
 
 int sol_cmd_get_user_payload_access(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t ch = req->data[0], id = req->data[1] & 0x3f;
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ch = rb_u8(&r), id = rb_u8(&r) & 0x3f;
 	struct sol *sol = bmc->sol;
 
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
 	if (!sol)
 		return CC_NOT_PRESENT;
 	if (sol_channel(bmc, req, ch) < 0 || id == 0 || id > bmc->cfg.max_users)
@@ -159,7 +177,12 @@ int sol_cmd_get_user_payload_access(struct bmc *bmc, const struct ipmi_req *req,
 
 int sol_cmd_channel_payload_support(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	if (sol_channel(bmc, req, req->data[0]) < 0)
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ch = rb_u8(&r);
+
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (sol_channel(bmc, req, ch) < 0)
 		return CC_INVALID_FIELD;
 	wb_le16(rsp, 0x0003);		/* standard: IPMI message, SOL */
 	wb_le16(rsp, 0x003f);		/* session set-up: 10h..15h */
@@ -170,9 +193,12 @@ int sol_cmd_channel_payload_support(struct bmc *bmc, const struct ipmi_req *req,
 
 int sol_cmd_channel_payload_version(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	uint8_t type = req->data[1];
+	struct rbuf r = ipmi_reader(req);
+	uint8_t ch = rb_u8(&r), type = rb_u8(&r);
 
-	if (sol_channel(bmc, req, req->data[0]) < 0)
+	if (!rb_done(&r))
+		return CC_REQ_LEN;
+	if (sol_channel(bmc, req, ch) < 0)
 		return CC_INVALID_FIELD;
 	if (type != 0 && type != SOL_PAYLOAD_TYPE && (type < 0x10 || type > 0x15))
 		return CC_PAYLOAD_NOT_AVAILABLE;

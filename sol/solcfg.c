@@ -289,7 +289,7 @@ static const struct param_family sol_family = {
 
 int sol_cmd_set_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t ch = rb_u8(&r), param = rb_u8(&r);
 
 	if (!bmc->sol)
@@ -342,7 +342,7 @@ static int history_access(struct bmc *bmc, const struct ipmi_req *req)
 
 int sol_cmd_get_config(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	struct rbuf r = rb_init(req->data, req->len);
+	struct rbuf r = ipmi_reader(req);
 	uint8_t ch = rb_u8(&r);
 	struct param_query q = { .sel = rb_u8(&r), .set = rb_u8(&r), .block = rb_u8(&r), .req = req };
 	int cc;
