@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -367,8 +368,8 @@ static int user_read(struct rbuf *r, struct user *u, uint8_t id)
 /* Decrypt and parse into us (only when all of it is good). */
 static int users_parse(struct users *us, const uint8_t *buf, size_t len)
 {
-	static struct user tmp[CFG_MAX_USERS + 1];
 	uint8_t plain[USERS_PLAIN_MAX], nonce[CRYPTO_SEAL_NONCE], tag[CRYPTO_SEAL_TAG];
+	struct user *tmp;
 	struct rbuf r = rb_init(buf, len), p;
 	uint8_t magic[4], version, max;
 	size_t clen;
@@ -386,6 +387,12 @@ static int users_parse(struct users *us, const uint8_t *buf, size_t len)
 	ret = crypto_open(us->seal_key, nonce, buf, USERS_HDR_LEN, r.p, clen, plain, tag);
 	if (ret < 0)
 		return ret == -EBADMSG ? -EKEYREJECTED : ret;
+	/* Parsed aside (too large for the stack), so a bad file changes nothing. */
+	tmp = calloc(CFG_MAX_USERS + 1, sizeof(*tmp));
+	if (!tmp) {
+		explicit_bzero(plain, sizeof(plain));
+		return -ENOMEM;
+	}
 	p = rb_init(plain, clen);
 	max = rb_u8(&p);
 	ret = max >= 1 && max <= CFG_MAX_USERS ? 0 : -EBADMSG;
@@ -403,7 +410,8 @@ static int users_parse(struct users *us, const uint8_t *buf, size_t len)
 			us->u[id] = tmp[id];
 	}
 	explicit_bzero(plain, sizeof(plain));
-	explicit_bzero(tmp, sizeof(tmp));
+	explicit_bzero(tmp, (CFG_MAX_USERS + 1) * sizeof(*tmp));
+	free(tmp);
 	return ret;
 }
 
@@ -446,7 +454,7 @@ static int users_reseed(struct users *us, const struct board_config *cfg, const 
 
 static int users_load(struct users *us, const struct board_config *cfg)
 {
-	static uint8_t buf[USERS_FILE_MAX];
+	uint8_t buf[USERS_FILE_MAX];
 	ssize_t n = store_read(us->dirfd, USERS_FILE, buf, sizeof(buf));
 	char what[200];
 	int r;
@@ -466,6 +474,8 @@ static int users_load(struct users *us, const struct board_config *cfg)
 		log_info("state: users loaded from %s", USERS_FILE);
 		return 0;
 	}
+	if (r == -ENOMEM)	/* nothing wrong with the file: do not move it aside */
+		return log_error_errno(r, "state: %s", USERS_FILE);
 	snprintf(what, sizeof(what), "%s %s%s%s; moved to %s.corrupt", USERS_FILE, load_problem(r),
 		 n < 0 ? ": " : "", n < 0 ? strerror(-r) : "", USERS_FILE);
 	move_aside(us->dirfd, USERS_FILE);

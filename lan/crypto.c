@@ -102,22 +102,19 @@ size_t crypto_auth_len(enum auth_alg alg)
 	}
 }
 
-/* ---- cached OpenSSL objects ---------------------------------------------
- * Not thread-safe: bmcd calls this file from its one event-loop thread only.
- */
+/* ---- cached OpenSSL objects (struct crypto) ------------------------------ */
 
-/* "HMAC" and one context per RAKP hash (index alg - 1), each with its digest
- * set once; keyed per call with EVP_MAC_init(). */
-static EVP_MAC *hmac_mac;
-static EVP_MAC_CTX *hmac_ctx[3];
-
-/* MD5 and a reusable digest context. */
-static EVP_MD *md5_md;
-static EVP_MD_CTX *md5_ctx;
-
-/* AES-128-CBC and a reusable cipher context (padding off), keyed per call. */
-static EVP_CIPHER *aes_cipher;
-static EVP_CIPHER_CTX *aes_ctx;
+void crypto_free(struct crypto *cr)
+{
+	for (size_t i = 0; i < sizeof(cr->hmac_ctx) / sizeof(cr->hmac_ctx[0]); i++)
+		EVP_MAC_CTX_free(cr->hmac_ctx[i]);
+	EVP_MAC_free(cr->hmac_mac);
+	EVP_MD_CTX_free(cr->md5_ctx);
+	EVP_MD_free(cr->md5_md);
+	EVP_CIPHER_CTX_free(cr->aes_ctx);
+	EVP_CIPHER_free(cr->aes_cipher);
+	*cr = (struct crypto){ 0 };
+}
 
 /* The digest name of a RAKP algorithm; NULL for NONE / unknown. */
 static const char *auth_md_name(enum auth_alg alg)
@@ -136,7 +133,7 @@ static const char *auth_md_name(enum auth_alg alg)
 
 /* The HMAC context of alg (digest set, not keyed), set up on first use.
  * NULL for NONE / unknown alg or on an OpenSSL failure. */
-static EVP_MAC_CTX *hmac_ctx_get(enum auth_alg alg)
+static EVP_MAC_CTX *hmac_ctx_get(struct crypto *cr, enum auth_alg alg)
 {
 	const char *name = auth_md_name(alg);
 	OSSL_PARAM params[2];
@@ -144,74 +141,74 @@ static EVP_MAC_CTX *hmac_ctx_get(enum auth_alg alg)
 
 	if (!name)
 		return NULL;
-	ctx = hmac_ctx[alg - 1];
+	ctx = cr->hmac_ctx[alg - 1];
 	if (ctx)
 		return ctx;
-	if (!hmac_mac && !(hmac_mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)))
+	if (!cr->hmac_mac && !(cr->hmac_mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)))
 		return NULL;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)name, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	ctx = EVP_MAC_CTX_new(hmac_mac);
+	ctx = EVP_MAC_CTX_new(cr->hmac_mac);
 	if (!ctx || !EVP_MAC_CTX_set_params(ctx, params)) {
 		EVP_MAC_CTX_free(ctx);
 		return NULL;
 	}
-	hmac_ctx[alg - 1] = ctx;
+	cr->hmac_ctx[alg - 1] = ctx;
 	return ctx;
 }
 
 /* Drop a context that failed in use: freeing it wipes whatever key material
  * it holds, and the next call sets up a fresh one. */
-static void hmac_ctx_drop(enum auth_alg alg)
+static void hmac_ctx_drop(struct crypto *cr, enum auth_alg alg)
 {
-	EVP_MAC_CTX_free(hmac_ctx[alg - 1]);
-	hmac_ctx[alg - 1] = NULL;
+	EVP_MAC_CTX_free(cr->hmac_ctx[alg - 1]);
+	cr->hmac_ctx[alg - 1] = NULL;
 }
 
-static EVP_MD_CTX *md5_ctx_get(void)
+static EVP_MD_CTX *md5_ctx_get(struct crypto *cr)
 {
-	if (md5_ctx)
-		return md5_ctx;
-	if (!md5_md && !(md5_md = EVP_MD_fetch(NULL, OSSL_DIGEST_NAME_MD5, NULL)))
+	if (cr->md5_ctx)
+		return cr->md5_ctx;
+	if (!cr->md5_md && !(cr->md5_md = EVP_MD_fetch(NULL, OSSL_DIGEST_NAME_MD5, NULL)))
 		return NULL;
-	md5_ctx = EVP_MD_CTX_new();
-	return md5_ctx;
+	cr->md5_ctx = EVP_MD_CTX_new();
+	return cr->md5_ctx;
 }
 
-static void md5_ctx_drop(void)
+static void md5_ctx_drop(struct crypto *cr)
 {
-	EVP_MD_CTX_free(md5_ctx);
-	md5_ctx = NULL;
+	EVP_MD_CTX_free(cr->md5_ctx);
+	cr->md5_ctx = NULL;
 }
 
 /* The AES-128-CBC context, cipher set and padding off, not keyed. */
-static EVP_CIPHER_CTX *aes_ctx_get(void)
+static EVP_CIPHER_CTX *aes_ctx_get(struct crypto *cr)
 {
 	EVP_CIPHER_CTX *ctx;
 
-	if (aes_ctx)
-		return aes_ctx;
-	if (!aes_cipher && !(aes_cipher = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL)))
+	if (cr->aes_ctx)
+		return cr->aes_ctx;
+	if (!cr->aes_cipher && !(cr->aes_cipher = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL)))
 		return NULL;
 	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx || !EVP_CipherInit_ex2(ctx, aes_cipher, NULL, NULL, 1, NULL) ||
+	if (!ctx || !EVP_CipherInit_ex2(ctx, cr->aes_cipher, NULL, NULL, 1, NULL) ||
 	    !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
 		EVP_CIPHER_CTX_free(ctx);
 		return NULL;
 	}
-	aes_ctx = ctx;
+	cr->aes_ctx = ctx;
 	return ctx;
 }
 
-static void aes_ctx_drop(void)
+static void aes_ctx_drop(struct crypto *cr)
 {
-	EVP_CIPHER_CTX_free(aes_ctx);
-	aes_ctx = NULL;
+	EVP_CIPHER_CTX_free(cr->aes_ctx);
+	cr->aes_ctx = NULL;
 }
 
 /* ---- HMAC and MD5 ------------------------------------------------------- */
 
-size_t crypto_hmac(enum auth_alg alg, const void *key, size_t keylen,
+size_t crypto_hmac(struct crypto *cr, enum auth_alg alg, const void *key, size_t keylen,
 		   const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
 {
 	static const uint8_t empty[1];
@@ -226,14 +223,14 @@ size_t crypto_hmac(enum auth_alg alg, const void *key, size_t keylen,
 		key = empty;
 	if (!len)
 		data = empty;
-	ctx = keylen <= INT_MAX ? hmac_ctx_get(alg) : NULL;
+	ctx = keylen <= INT_MAX ? hmac_ctx_get(cr, alg) : NULL;
 	if (!ctx) {
 		poison(out, CRYPTO_MAX_HASH);
 		return 0;
 	}
 	if (!EVP_MAC_init(ctx, key, keylen, NULL) || !EVP_MAC_update(ctx, data, len) ||
 	    !EVP_MAC_final(ctx, out, &got, CRYPTO_MAX_HASH) || got != n) {
-		hmac_ctx_drop(alg);
+		hmac_ctx_drop(cr, alg);
 		poison(out, CRYPTO_MAX_HASH);
 		return 0;
 	}
@@ -241,13 +238,13 @@ size_t crypto_hmac(enum auth_alg alg, const void *key, size_t keylen,
 }
 
 /* HMAC truncated to trunc bytes (trunc <= crypto_auth_len(alg)). */
-static size_t hmac_trunc(enum auth_alg alg, const void *key, size_t keylen,
+static size_t hmac_trunc(struct crypto *cr, enum auth_alg alg, const void *key, size_t keylen,
 			 const void *data, size_t len, size_t trunc,
 			 uint8_t out[CRYPTO_MAX_HASH])
 {
 	uint8_t full[CRYPTO_MAX_HASH];
 
-	if (!crypto_hmac(alg, key, keylen, data, len, full)) {
+	if (!crypto_hmac(cr, alg, key, keylen, data, len, full)) {
 		poison(out, CRYPTO_MAX_HASH);
 		return 0;
 	}
@@ -256,35 +253,35 @@ static size_t hmac_trunc(enum auth_alg alg, const void *key, size_t keylen,
 	return trunc;
 }
 
-static bool md5_pieces(uint8_t out[16], const struct piece *pc, size_t npc)
+static bool md5_pieces(struct crypto *cr, uint8_t out[16], const struct piece *pc, size_t npc)
 {
-	EVP_MD_CTX *ctx = md5_ctx_get();
+	EVP_MD_CTX *ctx = md5_ctx_get(cr);
 	unsigned int got = 0;
 	bool ok;
 	size_t i;
 
-	ok = ctx && EVP_DigestInit_ex2(ctx, md5_md, NULL);
+	ok = ctx && EVP_DigestInit_ex2(ctx, cr->md5_md, NULL);
 	for (i = 0; ok && i < npc; i++)
 		if (pc[i].p && pc[i].n)
 			ok = EVP_DigestUpdate(ctx, pc[i].p, pc[i].n);
 	ok = ok && EVP_DigestFinal_ex(ctx, out, &got) && got == 16;
 	if (!ok) {
 		/* Do not keep a context holding unfinished (secret) input. */
-		md5_ctx_drop();
+		md5_ctx_drop(cr);
 		poison(out, 16);
 	}
 	return ok;
 }
 
-void crypto_md5(uint8_t out[16], const void *a, size_t alen, const void *b, size_t blen,
+void crypto_md5(struct crypto *cr, uint8_t out[16], const void *a, size_t alen, const void *b, size_t blen,
 		const void *c, size_t clen, const void *d, size_t dlen)
 {
 	const struct piece pc[] = { { a, alen }, { b, blen }, { c, clen }, { d, dlen } };
 
-	md5_pieces(out, pc, 4);
+	md5_pieces(cr, out, pc, 4);
 }
 
-void crypto_v15_md5_authcode(uint8_t out[16], const uint8_t password16[16],
+void crypto_v15_md5_authcode(struct crypto *cr, uint8_t out[16], const uint8_t password16[16],
 			     uint32_t session_id, const void *msg, size_t len,
 			     uint32_t session_seq)
 {
@@ -295,7 +292,7 @@ void crypto_v15_md5_authcode(uint8_t out[16], const uint8_t password16[16],
 
 	put_le32(sid, session_id);
 	put_le32(seq, session_seq);
-	md5_pieces(out, pc, 5);
+	md5_pieces(cr, out, pc, 5);
 }
 
 /* ---- RAKP ----------------------------------------------------------------- */
@@ -321,17 +318,17 @@ static void msg_role_user(struct wbuf *m, uint8_t role, const uint8_t *user, siz
 
 /* The HMAC of a RAKP message; a message that did not fit (it always does:
  * rakp_args_ok() bounds the name) gives no value, failing closed. */
-static size_t msg_hmac(enum auth_alg alg, const uint8_t *key, size_t keylen,
+static size_t msg_hmac(struct crypto *cr, enum auth_alg alg, const uint8_t *key, size_t keylen,
 		       const struct wbuf *m, uint8_t out[CRYPTO_MAX_HASH])
 {
 	if (!wb_ok(m)) {
 		poison(out, CRYPTO_MAX_HASH);
 		return 0;
 	}
-	return crypto_hmac(alg, key, keylen, m->p, m->len, out);
+	return crypto_hmac(cr, alg, key, keylen, m->p, m->len, out);
 }
 
-size_t rakp2_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
+size_t rakp2_authcode(struct crypto *cr, enum auth_alg alg, const uint8_t *key, size_t keylen,
 		      uint32_t console_sid, uint32_t bmc_sid,
 		      const uint8_t rm[16], const uint8_t rc[16], const uint8_t guid[16],
 		      uint8_t role, const uint8_t *user, size_t ulen,
@@ -348,10 +345,10 @@ size_t rakp2_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
 	wb_bytes(&m, rc, 16);
 	wb_bytes(&m, guid, 16);
 	msg_role_user(&m, role, user, ulen);
-	return msg_hmac(alg, key, keylen, &m, out);
+	return msg_hmac(cr, alg, key, keylen, &m, out);
 }
 
-size_t rakp3_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
+size_t rakp3_authcode(struct crypto *cr, enum auth_alg alg, const uint8_t *key, size_t keylen,
 		      const uint8_t rc[16], uint32_t console_sid,
 		      uint8_t role, const uint8_t *user, size_t ulen,
 		      uint8_t out[CRYPTO_MAX_HASH])
@@ -364,10 +361,10 @@ size_t rakp3_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
 	wb_bytes(&m, rc, 16);
 	wb_le32(&m, console_sid);
 	msg_role_user(&m, role, user, ulen);
-	return msg_hmac(alg, key, keylen, &m, out);
+	return msg_hmac(cr, alg, key, keylen, &m, out);
 }
 
-size_t rakp_sik(enum auth_alg alg, const uint8_t *kg, size_t kglen,
+size_t rakp_sik(struct crypto *cr, enum auth_alg alg, const uint8_t *kg, size_t kglen,
 		const uint8_t rm[16], const uint8_t rc[16],
 		uint8_t role, const uint8_t *user, size_t ulen,
 		uint8_t out[CRYPTO_MAX_HASH])
@@ -380,7 +377,7 @@ size_t rakp_sik(enum auth_alg alg, const uint8_t *kg, size_t kglen,
 	wb_bytes(&m, rm, 16);
 	wb_bytes(&m, rc, 16);
 	msg_role_user(&m, role, user, ulen);
-	return msg_hmac(alg, kg, kglen, &m, out);
+	return msg_hmac(cr, alg, kg, kglen, &m, out);
 }
 
 static size_t rakp4_len(enum auth_alg alg)
@@ -396,7 +393,7 @@ static size_t rakp4_len(enum auth_alg alg)
 	}
 }
 
-size_t rakp4_icv(enum auth_alg alg, const uint8_t *sik, size_t siklen,
+size_t rakp4_icv(struct crypto *cr, enum auth_alg alg, const uint8_t *sik, size_t siklen,
 		 const uint8_t rm[16], uint32_t bmc_sid, const uint8_t guid[16],
 		 uint8_t out[CRYPTO_MAX_HASH])
 {
@@ -413,16 +410,16 @@ size_t rakp4_icv(enum auth_alg alg, const uint8_t *sik, size_t siklen,
 		poison(out, CRYPTO_MAX_HASH);
 		return 0;
 	}
-	return hmac_trunc(alg, sik, siklen, m.p, m.len, n, out);
+	return hmac_trunc(cr, alg, sik, siklen, m.p, m.len, n, out);
 }
 
-size_t rakp_kn(enum auth_alg alg, const uint8_t *sik, size_t siklen, uint8_t n,
+size_t rakp_kn(struct crypto *cr, enum auth_alg alg, const uint8_t *sik, size_t siklen, uint8_t n,
 	       uint8_t out[CRYPTO_MAX_HASH])
 {
 	uint8_t c[20];	/* 20 bytes for every algorithm, SHA-256 included */
 
 	memset(c, n, sizeof(c));
-	return crypto_hmac(alg, sik, siklen, c, sizeof(c), out);
+	return crypto_hmac(cr, alg, sik, siklen, c, sizeof(c), out);
 }
 
 /* ---- session integrity ---------------------------------------------------- */
@@ -443,7 +440,7 @@ size_t integ_len(enum integ_alg alg)
 
 /* MD5-128: MD5(password16 || data || password16).  A key shorter than 16
  * bytes is zero-padded, a longer one cut to 16 (the password16 form). */
-static size_t integ_md5(const uint8_t *pw, size_t pwlen, const void *data, size_t len,
+static size_t integ_md5(struct crypto *cr, const uint8_t *pw, size_t pwlen, const void *data, size_t len,
 			uint8_t out[CRYPTO_MAX_HASH])
 {
 	uint8_t pw16[16] = { 0 };
@@ -452,7 +449,7 @@ static size_t integ_md5(const uint8_t *pw, size_t pwlen, const void *data, size_
 
 	if (pwlen)
 		memcpy(pw16, pw, pwlen < 16 ? pwlen : 16);
-	ok = md5_pieces(out, pc, 3);
+	ok = md5_pieces(cr, out, pc, 3);
 	OPENSSL_cleanse(pw16, sizeof(pw16));
 	if (!ok) {
 		poison(out, CRYPTO_MAX_HASH);
@@ -461,20 +458,20 @@ static size_t integ_md5(const uint8_t *pw, size_t pwlen, const void *data, size_
 	return 16;
 }
 
-size_t integ_compute(enum integ_alg alg, const uint8_t *k1, size_t k1len,
+size_t integ_compute(struct crypto *cr, enum integ_alg alg, const uint8_t *k1, size_t k1len,
 		     const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
 {
 	size_t n = integ_len(alg);
 
 	switch (alg) {
 	case INTEG_HMAC_SHA1_96:
-		return hmac_trunc(AUTH_RAKP_HMAC_SHA1, k1, k1len, data, len, n, out);
+		return hmac_trunc(cr, AUTH_RAKP_HMAC_SHA1, k1, k1len, data, len, n, out);
 	case INTEG_HMAC_MD5_128:
-		return hmac_trunc(AUTH_RAKP_HMAC_MD5, k1, k1len, data, len, n, out);
+		return hmac_trunc(cr, AUTH_RAKP_HMAC_MD5, k1, k1len, data, len, n, out);
 	case INTEG_MD5_128:
-		return integ_md5(k1, k1len, data, len, out);
+		return integ_md5(cr, k1, k1len, data, len, out);
 	case INTEG_HMAC_SHA256_128:
-		return hmac_trunc(AUTH_RAKP_HMAC_SHA256, k1, k1len, data, len, n, out);
+		return hmac_trunc(cr, AUTH_RAKP_HMAC_SHA256, k1, k1len, data, len, n, out);
 	default:
 		return 0;
 	}
@@ -488,10 +485,10 @@ size_t integ_compute(enum integ_alg alg, const uint8_t *k1, size_t k1len,
  * block by block lets the decrypt side write exactly the unpadded payload
  * into a buffer sized for it, without a bounce buffer.
  */
-static int aes_cbc_run(const uint8_t key[16], const uint8_t iv[16], bool enc,
+static int aes_cbc_run(struct crypto *cr, const uint8_t key[16], const uint8_t iv[16], bool enc,
 		       const uint8_t *in, size_t nblk, uint8_t *out, size_t outlen)
 {
-	EVP_CIPHER_CTX *ctx = aes_ctx_get();
+	EVP_CIPHER_CTX *ctx = aes_ctx_get(cr);
 	struct rbuf r = rb_init(in, nblk * AES_BLK);
 	struct wbuf w = wb_init(out, outlen);
 	uint8_t blk[AES_BLK];
@@ -499,7 +496,7 @@ static int aes_cbc_run(const uint8_t key[16], const uint8_t iv[16], bool enc,
 	size_t take;
 	int got, ret = -EIO;
 
-	/* The cipher (and padding off) stay from aes_ctx_get(); only key, IV
+	/* The cipher (and padding off) stay from aes_ctx_get(cr); only key, IV
 	 * and direction change. */
 	if (!ctx || !EVP_CipherInit_ex2(ctx, NULL, key, iv, enc, NULL))
 		goto out;
@@ -515,11 +512,11 @@ static int aes_cbc_run(const uint8_t key[16], const uint8_t iv[16], bool enc,
 out:
 	OPENSSL_cleanse(blk, sizeof(blk));
 	if (ret && ctx)
-		aes_ctx_drop();
+		aes_ctx_drop(cr);
 	return ret;
 }
 
-int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
+int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap)
 {
 	struct wbuf w = wb_init(out, cap), bw;
@@ -548,7 +545,7 @@ int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
 
 	ret = crypto_random(iv, AES_BLK);
 	if (!ret)
-		ret = aes_cbc_run(key, iv, true, body, plen / AES_BLK, body, plen);
+		ret = aes_cbc_run(cr, key, iv, true, body, plen / AES_BLK, body, plen);
 	if (ret) {
 		OPENSSL_cleanse(out, AES_BLK + plen);
 		return ret;
@@ -556,7 +553,7 @@ int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
 	return (int)(AES_BLK + plen);
 }
 
-int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
+int aes_cbc_decrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap)
 {
 	struct rbuf r = rb_init(in, len), tail;
@@ -578,7 +575,7 @@ int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
 
 	/* In CBC the last block decrypts on its own, with the block before it
 	 * (or the IV) as IV: learn pad_len before touching out. */
-	ret = aes_cbc_run(key, prev, false, lastct, 1, last, AES_BLK);
+	ret = aes_cbc_run(cr, key, prev, false, lastct, 1, last, AES_BLK);
 	if (ret)
 		return ret;
 	pad = last[AES_BLK - 1];
@@ -589,7 +586,7 @@ int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
 	if (plen > cap)
 		return -ENOBUFS;
 
-	ret = aes_cbc_run(key, iv, false, ct, ctlen / AES_BLK, out, plen);
+	ret = aes_cbc_run(cr, key, iv, false, ct, ctlen / AES_BLK, out, plen);
 	return ret ? ret : (int)plen;
 }
 

@@ -2,9 +2,9 @@
 /*
  * Cryptography for the LAN channel.  lan/crypto.c is the only file in bmcd
  * that includes OpenSSL.  The functions never log and keep no state of their
- * own besides cached OpenSSL algorithms and contexts (file-static, set up on
- * first use, re-keyed per call): not thread-safe -- bmcd calls them from its
- * one event-loop thread only.
+ * own: the OpenSSL algorithms and contexts they reuse (set up on first use,
+ * re-keyed per call) are in the struct crypto the caller passes, one per LAN
+ * transport.  Not thread-safe: one struct crypto is used from one thread.
  *
  * Algorithm numbers are the IPMI 2.0 wire values (Table 13-17..13-19).
  */
@@ -34,6 +34,20 @@ enum conf_alg {			/* session confidentiality algorithm */
 	CONF_AES_CBC_128 = 1,
 };
 
+/* Reused OpenSSL objects, all NULL until first use; zero-initialise it,
+ * crypto_free() it.  HMAC: one context per RAKP hash (index alg - 1), digest
+ * set once. */
+struct crypto {
+	struct evp_mac_st *hmac_mac;
+	struct evp_mac_ctx_st *hmac_ctx[3];
+	struct evp_md_st *md5_md;
+	struct evp_md_ctx_st *md5_ctx;
+	struct evp_cipher_st *aes_cipher;
+	struct evp_cipher_ctx_st *aes_ctx;
+};
+
+void crypto_free(struct crypto *cr);
+
 #define CRYPTO_MAX_HASH 32	/* SHA-256 */
 #define IPMI_KEY_MAX 20		/* password / K_G length (IPMI 2.0 20-byte form) */
 #define IPMI_USER_MAX 16
@@ -49,13 +63,13 @@ size_t crypto_auth_len(enum auth_alg alg);
 
 /* HMAC with the hash of a RAKP algorithm.  Returns crypto_auth_len(alg),
  * or 0 for AUTH_RAKP_NONE / unknown alg (out untouched). */
-size_t crypto_hmac(enum auth_alg alg, const void *key, size_t keylen,
+size_t crypto_hmac(struct crypto *cr, enum auth_alg alg, const void *key, size_t keylen,
 		   const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH]);
 
 /* Plain MD5 over the concatenation of up to 4 pieces (NULL/0 pieces are
  * skipped).  Used for IPMI 1.5 MD5 auth codes and the MD5-128 integrity
  * algorithm. */
-void crypto_md5(uint8_t out[16], const void *a, size_t alen, const void *b, size_t blen,
+void crypto_md5(struct crypto *cr, uint8_t out[16], const void *a, size_t alen, const void *b, size_t blen,
 		const void *c, size_t clen, const void *d, size_t dlen);
 
 /*
@@ -63,7 +77,7 @@ void crypto_md5(uint8_t out[16], const void *a, size_t alen, const void *b, size
  *   MD5(password16 || session_id(LE32) || msg || session_seq(LE32) || password16)
  * password16 is the password zero-padded to 16 bytes.
  */
-void crypto_v15_md5_authcode(uint8_t out[16], const uint8_t password16[16],
+void crypto_v15_md5_authcode(struct crypto *cr, uint8_t out[16], const uint8_t password16[16],
 			     uint32_t session_id, const void *msg, size_t len,
 			     uint32_t session_seq);
 
@@ -80,7 +94,7 @@ void crypto_v15_md5_authcode(uint8_t out[16], const uint8_t password16[16],
  * SIDm = remote console session id, SIDc = BMC (managed system) session id,
  * Rm = console random, Rc = BMC random, GUIDc = BMC GUID (16 bytes, as sent
  * in Get System GUID). */
-size_t rakp2_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
+size_t rakp2_authcode(struct crypto *cr, enum auth_alg alg, const uint8_t *key, size_t keylen,
 		      uint32_t console_sid, uint32_t bmc_sid,
 		      const uint8_t rm[16], const uint8_t rc[16], const uint8_t guid[16],
 		      uint8_t role, const uint8_t *user, size_t ulen,
@@ -88,7 +102,7 @@ size_t rakp2_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
 
 /* RAKP3 auth code the console sends:
  * HMAC_K_UID(Rc || SIDm || ROLEm || ULENGTHm || UNAMEm) */
-size_t rakp3_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
+size_t rakp3_authcode(struct crypto *cr, enum auth_alg alg, const uint8_t *key, size_t keylen,
 		      const uint8_t rc[16], uint32_t console_sid,
 		      uint8_t role, const uint8_t *user, size_t ulen,
 		      uint8_t out[CRYPTO_MAX_HASH]);
@@ -97,7 +111,7 @@ size_t rakp3_authcode(enum auth_alg alg, const uint8_t *key, size_t keylen,
  * SIK = HMAC_KG(Rm || Rc || ROLEm || ULENGTHm || UNAMEm)
  * where KG is the BMC key if one is set, else K_UID (caller decides and
  * passes the key). */
-size_t rakp_sik(enum auth_alg alg, const uint8_t *kg, size_t kglen,
+size_t rakp_sik(struct crypto *cr, enum auth_alg alg, const uint8_t *kg, size_t kglen,
 		const uint8_t rm[16], const uint8_t rc[16],
 		uint8_t role, const uint8_t *user, size_t ulen,
 		uint8_t out[CRYPTO_MAX_HASH]);
@@ -105,13 +119,13 @@ size_t rakp_sik(enum auth_alg alg, const uint8_t *kg, size_t kglen,
 /* RAKP4 integrity check value: HMAC_SIK(Rm || SIDc || GUIDc), truncated:
  * 12 bytes for HMAC-SHA1, 16 for HMAC-MD5, 16 for HMAC-SHA256.
  * Returns the truncated length. */
-size_t rakp4_icv(enum auth_alg alg, const uint8_t *sik, size_t siklen,
+size_t rakp4_icv(struct crypto *cr, enum auth_alg alg, const uint8_t *sik, size_t siklen,
 		 const uint8_t rm[16], uint32_t bmc_sid, const uint8_t guid[16],
 		 uint8_t out[CRYPTO_MAX_HASH]);
 
 /* Additional key K_n = HMAC_SIK(const_n), const_n = 20 bytes of n
  * (K1: 0x01 x20, K2: 0x02 x20).  Returns the HMAC length. */
-size_t rakp_kn(enum auth_alg alg, const uint8_t *sik, size_t siklen, uint8_t n,
+size_t rakp_kn(struct crypto *cr, enum auth_alg alg, const uint8_t *sik, size_t siklen, uint8_t n,
 	       uint8_t out[CRYPTO_MAX_HASH]);
 
 /* --- Session integrity (IPMI 2.0 sec. 13.28.4) ----------------------------- */
@@ -124,7 +138,7 @@ size_t integ_len(enum integ_alg alg);
  * 20 for SHA1, 16 for MD5, 32 for SHA256);  MD5-128 is
  * MD5(password16 || data || password16) keyed with the user's 16-byte
  * password (pass it as k1, k1len 16).  Returns integ_len(alg). */
-size_t integ_compute(enum integ_alg alg, const uint8_t *k1, size_t k1len,
+size_t integ_compute(struct crypto *cr, enum integ_alg alg, const uint8_t *k1, size_t k1len,
 		     const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH]);
 
 /* --- Confidentiality: AES-CBC-128 (IPMI 2.0 sec. 13.29) -----------------
@@ -134,7 +148,7 @@ size_t integ_compute(enum integ_alg alg, const uint8_t *k1, size_t k1len,
 /* Encrypt; writes IV || ciphertext into out (cap bytes).  Returns the
  * number of bytes written, -ENOBUFS if cap is too small, -EMSGSIZE if len is
  * too large for an int result, or -EIO on an OpenSSL/RNG failure. */
-int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
+int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap);
 
 /* Decrypt IV || ciphertext (len bytes, must be 16 + n*16, n >= 1) into out.
@@ -143,7 +157,7 @@ int aes_cbc_encrypt(const uint8_t key[16], const void *in, size_t len,
  * written), or -EIO on an OpenSSL failure.  Liberal about pad byte values
  * (some clients send a full 16-byte pad block; pad_len up to 15 accepted,
  * and 16.. only if it fits), as clients in the field differ. */
-int aes_cbc_decrypt(const uint8_t key[16], const void *in, size_t len,
+int aes_cbc_decrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap);
 
 /* --- Secrets at rest: AES-256-GCM (state files) ----------------------------

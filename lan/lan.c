@@ -341,11 +341,11 @@ size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 
 /* --- IPMI 1.5 ------------------------------------------------------------ */
 
-static void v15_authcode(uint8_t out[16], uint8_t at, const uint8_t *key, uint32_t sid,
+static void v15_authcode(struct crypto *cr, uint8_t out[16], uint8_t at, const uint8_t *key, uint32_t sid,
 			 const uint8_t *msg, size_t len, uint32_t seq)
 {
 	if (at == AUTHTYPE_MD5)
-		crypto_v15_md5_authcode(out, key, sid, msg, len, seq);
+		crypto_v15_md5_authcode(cr, out, key, sid, msg, len, seq);
 	else
 		memcpy(out, key, 16);	/* straight password */
 }
@@ -367,7 +367,7 @@ static void v15_reply(struct lan_pkt *pkt, struct session *s, uint32_t sid, uint
 	if (at != AUTHTYPE_NONE) {
 		uint8_t *code = wb_reserve(&w, 16);
 		if (code)
-			v15_authcode(code, at, lan_user_key(pkt->lan, s->user_id), sid, msg, len, seq);
+			v15_authcode(&pkt->lan->crypto, code, at, lan_user_key(pkt->lan, s->user_id), sid, msg, len, seq);
 	}
 	wb_u8(&w, (uint8_t)len);
 	wb_bytes(&w, msg, len);
@@ -453,7 +453,7 @@ static void v15_receive(struct lan_pkt *pkt, struct rbuf *r)
 			if (unauth_priv == PRIV_NONE)
 				goto drop;
 		} else if (pkt->authtype != AUTHTYPE_NONE) {
-			v15_authcode(want, pkt->authtype, lan_user_key(lan, s->user_id), sid, msg.p,
+			v15_authcode(&lan->crypto, want, pkt->authtype, lan_user_key(lan, s->user_id), sid, msg.p,
 				     mlen, seq);
 			if (s->state == SESS_CHALLENGE &&
 			    (users_locked(bmc->users, s->user_id, bmc_now(bmc)) ||
@@ -674,6 +674,7 @@ struct lan *lan_free(struct lan *lan)
 	if (!lan)
 		return NULL;
 	explicit_bzero(lan->open_key, sizeof(lan->open_key));
+	crypto_free(&lan->crypto);
 	for (unsigned i = 0; i < lan->n_socks; i++) {
 		sd_event_source_disable_unref(lan->socks[i].src);
 		close(lan->socks[i].fd);

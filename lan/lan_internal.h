@@ -2,6 +2,8 @@
 /* Shared between the files of lan/ only. */
 #pragma once
 
+#include "lan/crypto.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -85,6 +87,7 @@ struct lan_stats {
 };
 
 struct lan {
+	struct crypto crypto;		/* OpenSSL objects reused by every session */
 	struct bmc *bmc;
 	struct lan_sock socks[CFG_MAX_LISTEN];
 	unsigned n_socks;

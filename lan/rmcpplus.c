@@ -65,7 +65,7 @@ static void rmcpp_send(struct lan_pkt *pkt, struct session *s, uint8_t ptype,
 	if (!lenp)
 		return;
 	if (enc) {
-		n = aes_cbc_encrypt(s->k2, payload, plen, w.p + w.len, wb_room(&w));
+		n = aes_cbc_encrypt(&pkt->lan->crypto, s->k2, payload, plen, w.p + w.len, wb_room(&w));
 		if (n < 0 || !wb_reserve(&w, (size_t)n))
 			return;
 		plen = (size_t)n;
@@ -88,9 +88,9 @@ static void rmcpp_send(struct lan_pkt *pkt, struct session *s, uint8_t ptype,
 		if (!code)
 			return;
 		if (s->integ_alg == INTEG_MD5_128)
-			integ_compute(s->integ_alg, lan_user_key(pkt->lan, s->user_id), 16, start, covered, code);
+			integ_compute(&pkt->lan->crypto, s->integ_alg, lan_user_key(pkt->lan, s->user_id), 16, start, covered, code);
 		else
-			integ_compute(s->integ_alg, s->k1, s->key_len, start, covered, code);
+			integ_compute(&pkt->lan->crypto, s->integ_alg, s->k1, s->key_len, start, covered, code);
 	}
 	if (wb_ok(&w))
 		lan_send(pkt, buf, w.len);
@@ -175,7 +175,7 @@ static uint8_t open_parse(struct rbuf *r, struct open_req *o)
 /* A four-round Feistel network on 16-bit halves, the round function a
  * truncated HMAC under the ring's key: a keyed permutation of 32-bit values
  * (inverse true undoes it). */
-static uint32_t sid_permute(const struct lan *lan, uint32_t v, bool inverse)
+static uint32_t sid_permute(struct lan *lan, uint32_t v, bool inverse)
 {
 	uint16_t l = (uint16_t)(v >> 16), r = (uint16_t)v, t;
 	uint8_t mac[CRYPTO_MAX_HASH];
@@ -185,7 +185,7 @@ static uint32_t sid_permute(const struct lan *lan, uint32_t v, bool inverse)
 		uint16_t x = inverse ? l : r;
 		const uint8_t in[4] = { 'P', round, (uint8_t)x, (uint8_t)(x >> 8) };
 
-		crypto_hmac(AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), in, sizeof(in), mac);
+		crypto_hmac(&lan->crypto, AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), in, sizeof(in), mac);
 		t = (uint16_t)(mac[0] | mac[1] << 8);
 		if (inverse) {
 			uint16_t nl = r ^ t;
@@ -201,7 +201,7 @@ static uint32_t sid_permute(const struct lan *lan, uint32_t v, bool inverse)
 	return (uint32_t)l << 16 | r;
 }
 
-static uint32_t open_cookie(const struct lan *lan, uint32_t idx, const struct lan_pending_open *po,
+static uint32_t open_cookie(struct lan *lan, uint32_t idx, const struct lan_pending_open *po,
 			    const struct sockaddr_storage *peer, socklen_t peerlen)
 {
 	uint8_t data[16 + sizeof(struct sockaddr_storage)], mac[CRYPTO_MAX_HASH];
@@ -214,7 +214,7 @@ static uint32_t open_cookie(const struct lan *lan, uint32_t idx, const struct la
 	wb_u8(&w, po->suite);
 	wb_u8(&w, po->priv);
 	wb_bytes(&w, peer, peerlen);
-	crypto_hmac(AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), data, w.len, mac);
+	crypto_hmac(&lan->crypto, AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), data, w.len, mac);
 	v = (uint32_t)mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
 	explicit_bzero(mac, sizeof(mac));
 	return sid_permute(lan, (v & ~mask) | idx, false);
@@ -504,7 +504,7 @@ static void rakp1(struct lan_pkt *pkt, struct rbuf *r)
 			return;
 		key = decoy;
 	}
-	n = rakp2_authcode(s->auth_alg, key, CFG_PASSWORD_MAX, s->console_sid,
+	n = rakp2_authcode(&pkt->lan->crypto, s->auth_alg, key, CFG_PASSWORD_MAX, s->console_sid,
 			   s->bmc_sid, s->rm, s->rc, bmc->system_guid, role, user, ulen, hmac);
 	explicit_bzero(decoy, sizeof(decoy));
 	wb_u8(&w, tag);
@@ -548,7 +548,7 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		session_free(s);
 		return;
 	}
-	n = rakp3_authcode(s->auth_alg, lan_user_key(lan, s->user_id), CFG_PASSWORD_MAX, s->rc,
+	n = rakp3_authcode(&pkt->lan->crypto, s->auth_alg, lan_user_key(lan, s->user_id), CFG_PASSWORD_MAX, s->rc,
 			   s->console_sid, s->role, s->user, s->ulen, want);
 	/* A locked-out user gets exactly the answer of a wrong password. */
 	if (rb_left(r) != n || !crypto_equal(want, r->p, n) ||
@@ -571,11 +571,11 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 	key = users_kg(bmc->users);
 	if (!key)
 		key = lan_user_key(lan, s->user_id);
-	klen = rakp_sik(s->auth_alg, key, CFG_PASSWORD_MAX, s->rm, s->rc, s->role, s->user, s->ulen, s->sik);
+	klen = rakp_sik(&pkt->lan->crypto, s->auth_alg, key, CFG_PASSWORD_MAX, s->rm, s->rc, s->role, s->user, s->ulen, s->sik);
 	s->key_len = (uint8_t)klen;
-	rakp_kn(s->auth_alg, s->sik, klen, 1, s->k1);
-	rakp_kn(s->auth_alg, s->sik, klen, 2, s->k2);
-	n = rakp4_icv(s->auth_alg, s->sik, klen, s->rm, s->bmc_sid, bmc->system_guid, icv);
+	rakp_kn(&pkt->lan->crypto, s->auth_alg, s->sik, klen, 1, s->k1);
+	rakp_kn(&pkt->lan->crypto, s->auth_alg, s->sik, klen, 2, s->k2);
+	n = rakp4_icv(&pkt->lan->crypto, s->auth_alg, s->sik, klen, s->rm, s->bmc_sid, bmc->system_guid, icv);
 
 	s->lan_sock = pkt->sock;
 	if (s->state != SESS_ACTIVE) {
@@ -625,9 +625,9 @@ static void session_packet(struct lan_pkt *pkt, struct session *s, uint8_t ptype
 		if (code[-1] != 0x07 || pad != rb_left(trailer) - ilen - 2)
 			return;
 		if (s->integ_alg == INTEG_MD5_128)
-			integ_compute(s->integ_alg, lan_user_key(lan, s->user_id), 16, start, covered, want);
+			integ_compute(&pkt->lan->crypto, s->integ_alg, lan_user_key(lan, s->user_id), 16, start, covered, want);
 		else
-			integ_compute(s->integ_alg, s->k1, s->key_len, start, covered, want);
+			integ_compute(&pkt->lan->crypto, s->integ_alg, s->k1, s->key_len, start, covered, want);
 		if (!crypto_equal(want, code, ilen)) {
 			log_debug("lan: session %u: bad AuthCode", s->handle);
 			return;
@@ -640,7 +640,7 @@ static void session_packet(struct lan_pkt *pkt, struct session *s, uint8_t ptype
 		return;
 	}
 	if (enc) {
-		int m = aes_cbc_decrypt(s->k2, payload.p, rb_left(&payload), plain, sizeof(plain));
+		int m = aes_cbc_decrypt(&pkt->lan->crypto, s->k2, payload.p, rb_left(&payload), plain, sizeof(plain));
 		if (m < 0)
 			return;
 		msg = rb_init(plain, (size_t)m);

@@ -23,6 +23,9 @@
 #include "lan/crypto.h"
 #include "tap.h"
 
+/* The reused OpenSSL objects, as one LAN transport holds them. */
+static struct crypto cr;
+
 #define check tap_check	/* this file reports every check, with its values */
 
 /* The RAKP values of one authentication algorithm, as hex, by R_ index. */
@@ -365,7 +368,7 @@ static void test_hmac_kat(const struct hmac_kat *t)
 		memset(data, t->data_fill, len);
 	}
 	wantlen = unhex(want, sizeof(want), t->mac);
-	n = crypto_hmac(t->alg, key, keylen, data, len, out);
+	n = crypto_hmac(&cr, t->alg, key, keylen, data, len, out);
 	check(n == crypto_auth_len(t->alg), "%s: returns %zu", t->name, n);
 	check_bytes(out, wantlen, want, wantlen, "%s: value", t->name);
 }
@@ -380,24 +383,24 @@ static void test_hmac(void)
 
 	/* Empty key and empty data (no pointers at all); widely published
 	 * values, cross-checked with Python's hmac module. */
-	n = crypto_hmac(AUTH_RAKP_HMAC_SHA1, NULL, 0, NULL, 0, out);
+	n = crypto_hmac(&cr, AUTH_RAKP_HMAC_SHA1, NULL, 0, NULL, 0, out);
 	unhex(want, sizeof(want), "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d");
 	check_bytes(out, n, want, 20, "HMAC-SHA1(empty key, empty data)");
-	n = crypto_hmac(AUTH_RAKP_HMAC_MD5, NULL, 0, NULL, 0, out);
+	n = crypto_hmac(&cr, AUTH_RAKP_HMAC_MD5, NULL, 0, NULL, 0, out);
 	unhex(want, sizeof(want), "74e6f7298a9c2d168935f58c001bad88");
 	check_bytes(out, n, want, 16, "HMAC-MD5(empty key, empty data)");
-	n = crypto_hmac(AUTH_RAKP_HMAC_SHA256, NULL, 0, NULL, 0, out);
+	n = crypto_hmac(&cr, AUTH_RAKP_HMAC_SHA256, NULL, 0, NULL, 0, out);
 	unhex(want, sizeof(want),
 	      "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 	check_bytes(out, n, want, 32, "HMAC-SHA256(empty key, empty data)");
 
 	memset(out, 0x5a, sizeof(out));
-	n = crypto_hmac(AUTH_RAKP_NONE, "k", 1, "d", 1, out);
+	n = crypto_hmac(&cr, AUTH_RAKP_NONE, "k", 1, "d", 1, out);
 	check(n == 0 && all_bytes(out, sizeof(out), 0x5a),
-	      "crypto_hmac(NONE) returns 0, output untouched");
-	n = crypto_hmac((enum auth_alg)7, "k", 1, "d", 1, out);
+	      "crypto_hmac(&cr, NONE) returns 0, output untouched");
+	n = crypto_hmac(&cr, (enum auth_alg)7, "k", 1, "d", 1, out);
 	check(n == 0 && all_bytes(out, sizeof(out), 0x5a),
-	      "crypto_hmac(unknown alg) returns 0, output untouched");
+	      "crypto_hmac(&cr, unknown alg) returns 0, output untouched");
 }
 
 /* ---- MD5: RFC 1321 appendix A.5 ------------------------------------------- */
@@ -425,19 +428,19 @@ static void test_md5(void)
 	for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
 		m = kats[i].msg;
 		unhex(want, sizeof(want), kats[i].md5);
-		crypto_md5(out, m, strlen(m), NULL, 0, NULL, 0, NULL, 0);
+		crypto_md5(&cr, out, m, strlen(m), NULL, 0, NULL, 0, NULL, 0);
 		check_bytes(out, 16, want, 16, "RFC 1321 MD5(\"%.20s%s\")", m,
 			    strlen(m) > 20 ? "..." : "");
 	}
 
 	/* The same digest, the input split over the four pieces. */
 	unhex(want, sizeof(want), "f96b697d7cb7938d525a2f31aaf161d0");
-	crypto_md5(out, "mess", 4, "age ", 4, "dig", 3, "est", 3);
+	crypto_md5(&cr, out, "mess", 4, "age ", 4, "dig", 3, "est", 3);
 	check_bytes(out, 16, want, 16, "MD5 over 4 pieces \"mess|age |dig|est\"");
-	crypto_md5(out, NULL, 0, "message", 7, "", 0, " digest", 7);
+	crypto_md5(&cr, out, NULL, 0, "message", 7, "", 0, " digest", 7);
 	check_bytes(out, 16, want, 16, "MD5 skips NULL/empty pieces");
 	unhex(want, sizeof(want), "d41d8cd98f00b204e9800998ecf8427e");
-	crypto_md5(out, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
+	crypto_md5(&cr, out, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
 	check_bytes(out, 16, want, 16, "MD5 of no pieces = MD5(\"\")");
 }
 
@@ -467,29 +470,29 @@ static void test_rakp_vec(const struct rakp_vec *v)
 		unhex(want[i], sizeof(want[i]), v->hex[i]);
 
 	for (i = 0; i < sizeof(rakp2_users) / sizeof(rakp2_users[0]); i++) {
-		n = rakp2_authcode(v->alg, v_kuid, sizeof(v_kuid), v_sidm, v_sidc, v_rm, v_rc,
+		n = rakp2_authcode(&cr, v->alg, v_kuid, sizeof(v_kuid), v_sidm, v_sidc, v_rm, v_rc,
 				   v_guid, v_role, rakp2_users[i].user, rakp2_users[i].ulen, out);
 		check_bytes(out, n, want[rakp2_users[i].r], v->len, "RAKP2 %s, %s", v->name,
 			    rakp2_users[i].what);
 	}
 
-	n = rakp3_authcode(v->alg, v_kuid, sizeof(v_kuid), v_rc, v_sidm, v_role,
+	n = rakp3_authcode(&cr, v->alg, v_kuid, sizeof(v_kuid), v_rc, v_sidm, v_role,
 			   v_user, sizeof(v_user), out);
 	check_bytes(out, n, want[R_RAKP3], v->len, "RAKP3 %s", v->name);
 
 	for (i = 0; i < sizeof(sik_keys) / sizeof(sik_keys[0]); i++) {
-		n = rakp_sik(v->alg, sik_keys[i].user, sik_keys[i].ulen, v_rm, v_rc, v_role,
+		n = rakp_sik(&cr, v->alg, sik_keys[i].user, sik_keys[i].ulen, v_rm, v_rc, v_role,
 			     v_user, sizeof(v_user), out);
 		check_bytes(out, n, want[sik_keys[i].r], v->len, "SIK %s, %s", v->name,
 			    sik_keys[i].what);
 	}
 
-	n = rakp4_icv(v->alg, want[R_SIK], v->len, v_rm, v_sidc, v_guid, out);
+	n = rakp4_icv(&cr, v->alg, want[R_SIK], v->len, v_rm, v_sidc, v_guid, out);
 	check_bytes(out, n, want[R_RAKP4], v->icv_len, "RAKP4 ICV %s (%zu bytes)", v->name,
 		    v->icv_len);
 
 	for (i = 1; i <= 2; i++) {
-		n = rakp_kn(v->alg, want[R_SIK], v->len, (uint8_t)i, out);
+		n = rakp_kn(&cr, v->alg, want[R_SIK], v->len, (uint8_t)i, out);
 		check_bytes(out, n, want[R_K1 + i - 1], v->len, "K%zu %s", i, v->name);
 	}
 }
@@ -503,26 +506,26 @@ static void test_rakp(void)
 		test_rakp_vec(&rakp_vecs[i]);
 
 	memset(out, 0x5a, sizeof(out));
-	n = rakp2_authcode(AUTH_RAKP_NONE, v_kuid, sizeof(v_kuid), v_sidm, v_sidc, v_rm,
+	n = rakp2_authcode(&cr, AUTH_RAKP_NONE, v_kuid, sizeof(v_kuid), v_sidm, v_sidc, v_rm,
 			   v_rc, v_guid, v_role, v_user, sizeof(v_user), out);
 	check(n == 0 && all_bytes(out, sizeof(out), 0x5a),
 	      "RAKP2 NONE returns 0, output untouched");
-	n = rakp3_authcode(AUTH_RAKP_NONE, v_kuid, sizeof(v_kuid), v_rc, v_sidm, v_role,
+	n = rakp3_authcode(&cr, AUTH_RAKP_NONE, v_kuid, sizeof(v_kuid), v_rc, v_sidm, v_role,
 			   v_user, sizeof(v_user), out);
-	n += rakp_sik(AUTH_RAKP_NONE, v_kuid, sizeof(v_kuid), v_rm, v_rc, v_role,
+	n += rakp_sik(&cr, AUTH_RAKP_NONE, v_kuid, sizeof(v_kuid), v_rm, v_rc, v_role,
 		      v_user, sizeof(v_user), out);
-	n += rakp4_icv(AUTH_RAKP_NONE, v_kuid, 20, v_rm, v_sidc, v_guid, out);
-	n += rakp_kn(AUTH_RAKP_NONE, v_kuid, 20, 1, out);
+	n += rakp4_icv(&cr, AUTH_RAKP_NONE, v_kuid, 20, v_rm, v_sidc, v_guid, out);
+	n += rakp_kn(&cr, AUTH_RAKP_NONE, v_kuid, 20, 1, out);
 	check(n == 0 && all_bytes(out, sizeof(out), 0x5a),
 	      "RAKP3/SIK/RAKP4/Kn NONE return 0, output untouched");
 
 	memset(user17, 'u', sizeof(user17));
-	n = rakp2_authcode(AUTH_RAKP_HMAC_SHA1, v_kuid, sizeof(v_kuid), v_sidm, v_sidc,
+	n = rakp2_authcode(&cr, AUTH_RAKP_HMAC_SHA1, v_kuid, sizeof(v_kuid), v_sidm, v_sidc,
 			   v_rm, v_rc, v_guid, v_role, user17, sizeof(user17), out);
 	check(n == 0, "RAKP2 rejects a 17-byte user name");
-	n = rakp3_authcode(AUTH_RAKP_HMAC_SHA1, v_kuid, sizeof(v_kuid), v_rc, v_sidm,
+	n = rakp3_authcode(&cr, AUTH_RAKP_HMAC_SHA1, v_kuid, sizeof(v_kuid), v_rc, v_sidm,
 			   v_role, user17, sizeof(user17), out);
-	n += rakp_sik(AUTH_RAKP_HMAC_SHA1, v_kuid, sizeof(v_kuid), v_rm, v_rc, v_role,
+	n += rakp_sik(&cr, AUTH_RAKP_HMAC_SHA1, v_kuid, sizeof(v_kuid), v_rm, v_rc, v_role,
 		      user17, sizeof(user17), out);
 	check(n == 0, "RAKP3/SIK reject a 17-byte user name");
 }
@@ -539,7 +542,7 @@ static void test_integ(void)
 		v = &integ_vecs[i];
 		unhex(key, sizeof(key), v->key);
 		unhex(mac, sizeof(mac), v->mac);
-		n = integ_compute(v->alg, key, v->keylen, v_integ_data, sizeof(v_integ_data), out);
+		n = integ_compute(&cr, v->alg, key, v->keylen, v_integ_data, sizeof(v_integ_data), out);
 		check(n == integ_len(v->alg), "integ %s: returns %zu", v->name, n);
 		check_bytes(out, v->len, mac, v->len, "integ %s: AuthCode", v->name);
 	}
@@ -548,16 +551,16 @@ static void test_integ(void)
 	 * bytes past 16 are ignored. */
 	v = &integ_vecs[2];
 	unhex(mac, sizeof(mac), v->mac);
-	n = integ_compute(INTEG_MD5_128, (const uint8_t *)"password", 8, v_integ_data,
+	n = integ_compute(&cr, INTEG_MD5_128, (const uint8_t *)"password", 8, v_integ_data,
 			  sizeof(v_integ_data), out);
 	check_bytes(out, n, mac, 16, "integ md5-128: 8-byte key zero-padded");
 	memcpy(key20, v_pw16, 16);
 	memset(key20 + 16, 0xee, 4);
-	n = integ_compute(INTEG_MD5_128, key20, 20, v_integ_data, sizeof(v_integ_data), out);
+	n = integ_compute(&cr, INTEG_MD5_128, key20, 20, v_integ_data, sizeof(v_integ_data), out);
 	check_bytes(out, n, mac, 16, "integ md5-128: 20-byte key cut to 16");
 
 	memset(out, 0x5a, sizeof(out));
-	n = integ_compute(INTEG_NONE, v_kuid, 20, v_integ_data, sizeof(v_integ_data), out);
+	n = integ_compute(&cr, INTEG_NONE, v_kuid, 20, v_integ_data, sizeof(v_integ_data), out);
 	check(n == 0 && all_bytes(out, sizeof(out), 0x5a),
 	      "integ NONE returns 0, output untouched");
 }
@@ -566,7 +569,7 @@ static void test_v15(void)
 {
 	uint8_t out[16];
 
-	crypto_v15_md5_authcode(out, v_pw16, v_v15_sid, v_v15_msg, sizeof(v_v15_msg),
+	crypto_v15_md5_authcode(&cr, out, v_pw16, v_v15_sid, v_v15_msg, sizeof(v_v15_msg),
 				v_v15_seq);
 	check_bytes(out, 16, x_v15_authcode, 16, "IPMI 1.5 MD5 AuthCode");
 }
@@ -622,18 +625,18 @@ static void test_aes_nist(void)
 	memcpy(msg, v.iv, 16);
 	memcpy(msg + 16, v.ct, 64);
 	memset(out, 0x5a, sizeof(out));
-	r = aes_cbc_decrypt(v.key, msg, 80, out, sizeof(out));
+	r = aes_cbc_decrypt(&cr, v.key, msg, 80, out, sizeof(out));
 	check_bytes(out, r < 0 ? 0 : (size_t)r, v.pt, 47,
 		    "AES NIST F.2.1: 4 blocks decrypt to 47-byte payload (pad_len 16)");
 	check(all_bytes(out + 47, sizeof(out) - 47, 0x5a),
 	      "AES NIST F.2.1: nothing written past the payload");
 
 	memset(out, 0x5a, sizeof(out));
-	r = aes_cbc_decrypt(v.key, msg, 80, out, 47);
+	r = aes_cbc_decrypt(&cr, v.key, msg, 80, out, 47);
 	check_bytes(out, r < 0 ? 0 : (size_t)r, v.pt, 47, "AES decrypt: cap == payload ok");
 	check(all_bytes(out + 47, sizeof(out) - 47, 0x5a), "AES decrypt: cap respected");
 	memset(out, 0x5a, sizeof(out));
-	r = aes_cbc_decrypt(v.key, msg, 80, out, 46);
+	r = aes_cbc_decrypt(&cr, v.key, msg, 80, out, 46);
 	check(r == -ENOBUFS, "AES decrypt: cap one short -> -ENOBUFS (got %d)", r);
 	check(all_bytes(out, sizeof(out), 0x5a), "AES decrypt: -ENOBUFS writes nothing");
 }
@@ -671,7 +674,7 @@ static void test_aes_pad(void)
 		unhex(q, sizeof(q), c->block);
 		nist_one_block(&v, q, msg);
 		memset(out, 0x5a, sizeof(out));
-		r = aes_cbc_decrypt(v.key, msg, 32, out, sizeof(out));
+		r = aes_cbc_decrypt(&cr, v.key, msg, 32, out, sizeof(out));
 		if (c->want < 0)
 			check(r == c->want, "AES pad: %s -> %d (got %d)", c->name, c->want, r);
 		else
@@ -683,7 +686,7 @@ static void test_aes_pad(void)
 	 * 15 bytes || 16 pad bytes || pad_len 16 = 32 bytes. */
 	unhex(q, sizeof(q), "6669667465656e2062797465732121 01");
 	nist_two_blocks(&v, q, msg);
-	r = aes_cbc_decrypt(v.key, msg, 48, out, sizeof(out));
+	r = aes_cbc_decrypt(&cr, v.key, msg, 48, out, sizeof(out));
 	check_bytes(out, r < 0 ? 0 : (size_t)r, q, 15,
 		    "AES pad: 15-byte payload + 16-byte pad block (pad_len 16)");
 }
@@ -697,7 +700,7 @@ static void test_aes_lengths(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(out, 0x5a, sizeof(out));
-		r = aes_cbc_decrypt(key, msg, bad[i], out, sizeof(out));
+		r = aes_cbc_decrypt(&cr, key, msg, bad[i], out, sizeof(out));
 		check(r == -EBADMSG && all_bytes(out, sizeof(out), 0x5a),
 		      "AES decrypt: length %zu -> -EBADMSG (got %d)", bad[i], r);
 	}
@@ -719,10 +722,10 @@ static void test_aes_roundtrip_len(const uint8_t key[16], size_t len)
 	plain[padded - 1] = pad;
 
 	memset(ct, 0x5a, sizeof(ct));
-	r = aes_cbc_encrypt(key, pt, len, ct, total - 1);
+	r = aes_cbc_encrypt(&cr, key, pt, len, ct, total - 1);
 	check(r == -ENOBUFS && all_bytes(ct, sizeof(ct), 0x5a),
 	      "AES len %2zu: cap %zu -> -ENOBUFS, nothing written (got %d)", len, total - 1, r);
-	r = aes_cbc_encrypt(key, pt, len, ct, total);
+	r = aes_cbc_encrypt(&cr, key, pt, len, ct, total);
 	check(r == (int)total && all_bytes(ct + total, sizeof(ct) - total, 0x5a),
 	      "AES len %2zu: encrypt writes IV + %zu bytes (got %d)", len, padded, r);
 
@@ -731,13 +734,13 @@ static void test_aes_roundtrip_len(const uint8_t key[16], size_t len)
 	 * back whole (15 bytes). */
 	memcpy(msg, ct + total - 32, 32);
 	msg[15] ^= pad;
-	r = aes_cbc_decrypt(key, msg, 32, dec, sizeof(dec));
+	r = aes_cbc_decrypt(&cr, key, msg, 32, dec, sizeof(dec));
 	check_bytes(dec, r < 0 ? 0 : (size_t)r, plain + padded - 16, 15,
 		    "AES len %2zu: last block = payload tail || 01.. || pad_len %u", len,
 		    (unsigned int)pad);
 
 	memset(dec, 0x5a, sizeof(dec));
-	r = aes_cbc_decrypt(key, ct, total, dec, len);
+	r = aes_cbc_decrypt(&cr, key, ct, total, dec, len);
 	check_bytes(dec, r < 0 ? 0 : (size_t)r, pt, len, "AES len %2zu: round trip", len);
 }
 
@@ -754,8 +757,8 @@ static void test_aes_roundtrip(void)
 		test_aes_roundtrip_len(key, len);
 
 	memset(pt, 0x42, sizeof(pt));
-	ra = aes_cbc_encrypt(key, pt, sizeof(pt), a, sizeof(a));
-	rb = aes_cbc_encrypt(key, pt, sizeof(pt), b, sizeof(b));
+	ra = aes_cbc_encrypt(&cr, key, pt, sizeof(pt), a, sizeof(a));
+	rb = aes_cbc_encrypt(&cr, key, pt, sizeof(pt), b, sizeof(b));
 	check(ra == 48 && rb == 48 && memcmp(a, b, 16) != 0 && memcmp(a + 16, b + 16, 32) != 0,
 	      "AES encrypt: fresh random IV each call");
 }
@@ -774,5 +777,6 @@ int main(void)
 	test_aes_lengths();
 	test_aes_roundtrip();
 
+	crypto_free(&cr);
 	return tap_done("crypto");
 }
