@@ -32,6 +32,8 @@ ALLOWED = {
     "log_max_level": "log verbosity of the process (daemon/log.c), set once from -v",
 }
 
+INSTRUMENTATION = ("__odr_asan", "__asan_", "__ubsan_", "__sancov_", "__llvm_", "__profc_", "__profd_")
+
 WRITABLE = re.compile(r"^(\.data|\.bss|\.tdata|\.tbss)(\..*)?$|^\*COM\*$")
 READ_ONLY = re.compile(r"^\.data\.rel\.ro(\..*)?$")
 
@@ -72,7 +74,11 @@ def writable_objects(obj):
             continue
         if READ_ONLY.match(section) or not WRITABLE.match(section):
             continue
-        found.append((name.split()[-1], section))
+        name = name.split()[-1]
+        # What a sanitizer or coverage build adds to each object, not ours.
+        if name.startswith(INSTRUMENTATION):
+            continue
+        found.append((name, section))
     return found
 
 
