@@ -66,12 +66,24 @@ void i2c_dev_close(struct i2c_dev *d)
 
 /* ---- Linux i2c-dev ------------------------------------------------------- */
 
+static void set_msg(struct i2c_msg *m, uint16_t addr, uint16_t flags, const uint8_t *buf, size_t len)
+{
+	m->addr = addr;
+	m->flags = flags;
+	m->len = (uint16_t)len;
+	m->buf = (uint8_t *)(uintptr_t)buf;
+}
+
 static int dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen)
 {
 	struct i2c_msg msgs[2];
-	struct i2c_rdwr_ioctl_data x = { .msgs = msgs, .nmsgs = 0 };
+	struct i2c_rdwr_ioctl_data x;
 	int n;
 
+	/* The kernel copies whole structs in, padding included. */
+	memset(msgs, 0, sizeof(msgs));
+	memset(&x, 0, sizeof(x));
+	x.msgs = msgs;
 	if (wlen > UINT16_MAX || rlen > UINT16_MAX)
 		return -EINVAL;
 	n = i2c_dev_open(d);
@@ -79,11 +91,9 @@ static int dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r
 		return n;
 	/* The kernel only reads a message without I2C_M_RD. */
 	if (wlen > 0 || rlen == 0)	/* nothing to read: a (possibly empty) write */
-		msgs[x.nmsgs++] = (struct i2c_msg){ .addr = d->addr, .flags = 0, .len = (uint16_t)wlen,
-						    .buf = (uint8_t *)(uintptr_t)w };
+		set_msg(&msgs[x.nmsgs++], d->addr, 0, w, wlen);
 	if (rlen > 0)
-		msgs[x.nmsgs++] = (struct i2c_msg){ .addr = d->addr, .flags = I2C_M_RD,
-						    .len = (uint16_t)rlen, .buf = r };
+		set_msg(&msgs[x.nmsgs++], d->addr, I2C_M_RD, r, rlen);
 	n = ioctl(d->fd, I2C_RDWR, &x);
 	if (n < 0)
 		return -errno;
