@@ -48,6 +48,7 @@ struct bmc {
 	struct dcmi *dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
 	struct pef *pef;			/* event filtering and alerts (pef/) */
 	struct ipmb *ipmb;		/* IPMB channels, bridging, satellites (ipmb/) */
+	struct dbus *dbus;		/* objects on D-Bus (dbus/) */
 	unsigned modules_up;		/* bmc_modules[0..modules_up) are running */
 	sd_event_source *tick;		/* once a second: every module's tick */
 	sd_event_source *reset;		/* deferred cold/warm reset */

@@ -16,6 +16,7 @@
 #include "boards/host_cfg.h"
 #include "channels/users_cfg.h"
 #include "daemon/identity_cfg.h"
+#include "dbus/dbus_cfg.h"
 #include "dcmi/dcmi_cfg.h"
 #include "fru/fru_cfg.h"
 #include "i2c/i2c_cfg.h"
@@ -47,6 +48,7 @@ struct board_config {
 	struct cfg_dcmi dcmi;		/* DCMI (dcmi/dcmi_cfg.h) */
 	struct cfg_i2c i2c;		/* Master Write-Read buses and allow-lists (i2c/i2c_cfg.h) */
 	struct cfg_ipmb ipmb;		/* IPMB channels and satellites (ipmb/ipmb_cfg.h) */
+	struct cfg_dbus dbus;		/* D-Bus connection and name (dbus/dbus_cfg.h) */
 };
 
 /*

@@ -24,6 +24,7 @@ struct instance_opt {
 	const char *state;
 	const char *listen[CFG_MAX_LISTEN];
 	unsigned n_listen;
+	const char *bus;		/* --bus: the board's dbus.bus */
 	char *spec;			/* --instance's argument, split in place */
 };
 
@@ -45,13 +46,15 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fputs("Usage: bmcd --board FILE [--state DIR] [--listen ADDR:PORT]...\n"
+	fputs("Usage: bmcd --board FILE [--state DIR] [--listen ADDR:PORT]... [--bus ADDRESS]\n"
 	      "            [--instance BOARD:STATEDIR[:ADDR:PORT]]... [--check-config] [-v]\n"
 	      "\n"
 	      "  --board FILE       board file (JSON; see docs/board-file.md)\n"
 	      "  --state DIR        persistent state (default /var/lib/bmcd; created if missing)\n"
 	      "  --listen ADDR:PORT LAN endpoint, overriding the board's; repeatable;\n"
 	      "                     IPv6 as [ADDR]:PORT\n"
+	      "  --bus ADDRESS      D-Bus to publish on (\"none\", \"system\" or an address),\n"
+	      "                     overriding the board's dbus.bus\n"
 	      "  --instance BOARD:STATEDIR[:ADDR:PORT]\n"
 	      "                     one more BMC in this process, with its own board file,\n"
 	      "                     state directory and (optionally) LAN endpoint; repeatable\n"
@@ -101,8 +104,8 @@ static int check_args(struct options *o, unsigned n_extra)
 		fprintf(stderr, "bmcd: --board FILE is required\n");
 		return -EINVAL;
 	}
-	if (!o->main.board && (o->main.n_listen || o->main.state)) {
-		fprintf(stderr, "bmcd: --state and --listen belong to --board FILE\n");
+	if (!o->main.board && (o->main.n_listen || o->main.state || o->main.bus)) {
+		fprintf(stderr, "bmcd: --state, --listen and --bus belong to --board FILE\n");
 		return -EINVAL;
 	}
 	if (o->main.board && n_extra == MAX_INSTANCES) {
@@ -126,6 +129,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "state", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "instance", required_argument, NULL, 'i' },
+		{ "bus", required_argument, NULL, 'B' },
 		{ "check-config", no_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -148,6 +152,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			}
 			o->main.listen[o->main.n_listen++] = optarg;
+			break;
+		case 'B':
+			o->main.bus = optarg;
 			break;
 		case 'i':
 			if (o->n_inst == MAX_INSTANCES) {
@@ -300,6 +307,8 @@ static int instance_start(struct daemon *d, unsigned idx, const struct instance_
 		log_error("%s: invalid board file", io->board);
 	if (r == 0)
 		r = apply_listen(io, cfg);
+	if (r == 0 && io->bus)
+		snprintf(cfg->dbus.bus, sizeof(cfg->dbus.bus), "%s", io->bus);
 	if (r == 0)
 		r = check_shareable(idx, cfg, io->board);
 	if (r == 0)

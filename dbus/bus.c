@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The D-Bus connection: made at start when the board names a bus, attached
+ * to the BMC's event loop (no threads), and made again from the tick when
+ * it could not be made or was lost.  IPMI never waits for it: a missing or
+ * dead bus is a warning in the log, never an error of the BMC.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/bmc.h"
+#include "daemon/log.h"
+#include "dbus/dbus.h"
+
+/* The name request's answer: logged, since a second bmcd (or a policy
+ * that lets only root own the name) leaves this one serving without it. */
+static int on_name_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	uint32_t answer = 0;
+
+	if (e) {
+		log_warning("dbus: cannot own %s: %s", d->bmc->cfg.dbus.name, e->message);
+		return 0;
+	}
+	if (sd_bus_message_read(m, "u", &answer) < 0 || (answer != 1 && answer != 4))
+		log_warning("dbus: %s is owned by another connection (answer %u); queued for it",
+			    d->bmc->cfg.dbus.name, answer);
+	else
+		log_info("dbus: owns %s", d->bmc->cfg.dbus.name);
+	return 0;
+}
+
+static int bus_open(struct dbus *d, sd_bus **ret)
+{
+	sd_bus *bus = NULL;
+	int r;
+
+	if (!strcmp(d->address, "system")) {
+		r = sd_bus_open_system(&bus);
+	} else {
+		r = sd_bus_new(&bus);
+		if (r >= 0)
+			r = sd_bus_set_address(bus, d->address);
+		if (r >= 0)
+			r = sd_bus_set_bus_client(bus, 1);
+		if (r >= 0)
+			r = sd_bus_start(bus);
+	}
+	if (r < 0) {
+		sd_bus_unref(bus);
+		return r;
+	}
+	*ret = bus;
+	return 0;
+}
+
+/* Connect, publish the objects and ask for the name (its answer comes
+ * through the loop).  Nothing of a failed attempt is kept. */
+static int bus_connect(struct dbus *d)
+{
+	int r = bus_open(d, &d->bus);
+
+	if (r < 0)
+		return r;
+	r = sd_bus_attach_event(d->bus, d->bmc->ev, SD_EVENT_PRIORITY_NORMAL);
+	if (r >= 0)
+		r = dbus_state_add(d);
+	if (r >= 0)
+		r = sd_bus_request_name_async(d->bus, NULL, d->bmc->cfg.dbus.name, 0,
+					      on_name_reply, d);
+	if (r < 0)
+		d->bus = sd_bus_close_unref(d->bus);
+	return r;
+}
+
+static void try_connect(struct dbus *d, uint64_t now_usec)
+{
+	int r = bus_connect(d);
+
+	if (r >= 0) {
+		log_info("dbus: connected to %s", d->address);
+		d->warned = false;
+		return;
+	}
+	d->retry_usec = now_usec + DBUS_RETRY_S * 1000000ULL;
+	if (d->warned) {
+		log_debug("dbus: %s still unreachable: %s", d->address, strerror(-r));
+		return;
+	}
+	log_warning_errno(r, "dbus: cannot reach %s (retrying every %d s)", d->address, DBUS_RETRY_S);
+	d->warned = true;
+}
+
+/* The address without its "guid=" keys: they name one run of the bus
+ * daemon, and a restarted one must be reconnected to all the same. */
+static void drop_guids(char *a)
+{
+	char *g = a;
+
+	while ((g = strstr(g, "guid=")) != NULL) {
+		char *end = g + strcspn(g, ",;");
+
+		if (g == a || (g[-1] != ',' && g[-1] != ':')) {
+			g = end;	/* inside another key's value */
+			continue;
+		}
+		if (g[-1] == ',')
+			g--;		/* its separator goes with it */
+		else if (*end == ',')
+			end++;		/* first key: the next one's separator */
+		memmove(g, end, strlen(end) + 1);
+	}
+}
+
+int dbus_start(struct dbus *d, struct bmc *bmc)
+{
+	const char *bus = bmc->cfg.dbus.bus;
+
+	d->bmc = bmc;
+	if (!bus[0])
+		bus = access(DBUS_SYSTEM_SOCKET, F_OK) == 0 ? "system" : "none";
+	if (!strcmp(bus, "none"))
+		return 0;
+	snprintf(d->address, sizeof(d->address), "%s", bus);
+	drop_guids(d->address);
+	try_connect(d, bmc_now(bmc));
+	return 0;
+}
+
+void dbus_stop(struct dbus *d)
+{
+	/* Not flushed: a connection still saying Hello would block the exit. */
+	d->bus = sd_bus_close_unref(d->bus);
+}
+
+void dbus_tick(struct dbus *d, uint64_t now_usec)
+{
+	if (!d->address[0])
+		return;
+	if (d->bus && sd_bus_is_open(d->bus) > 0) {
+		/* Transitions no power event marks (a press started). */
+		dbus_state_changed(d);
+		return;
+	}
+	if (d->bus) {
+		log_warning("dbus: lost the connection to %s (retrying every %d s)", d->address,
+			    DBUS_RETRY_S);
+		d->bus = sd_bus_close_unref(d->bus);
+		d->warned = true;
+		d->retry_usec = now_usec + DBUS_RETRY_S * 1000000ULL;
+		return;
+	}
+	if (now_usec >= d->retry_usec)
+		try_connect(d, now_usec);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bmcd's state on D-Bus (docs/dbus.md): one sd-bus connection per BMC,
+ * attached to the BMC's sd-event loop, that owns a well-known name and
+ * publishes phosphor-dbus-interfaces objects.  Without a bus nothing here
+ * runs; a bus that is unreachable or goes away is retried from the tick.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "chassis/power.h"
+
+struct bmc;
+
+/* Seconds between two attempts to reach the bus. */
+#define DBUS_RETRY_S 3
+
+struct dbus {
+	struct bmc *bmc;
+	sd_bus *bus;			/* NULL while not connected */
+	char address[256];		/* what to connect to; "" when there is no bus */
+	uint64_t retry_usec;		/* next connection attempt (monotonic) */
+	bool warned;			/* the bus being unreachable was logged */
+	/* What the objects last published, to signal only changes. */
+	const char *host_shown, *power_shown;
+	/* The last transitions requested over D-Bus (the properties read
+	 * back what was written, as phosphor-state-manager's do). */
+	const char *host_requested, *power_requested;
+};
+
+/* bus.c: the connection. */
+int dbus_start(struct dbus *d, struct bmc *bmc);
+void dbus_stop(struct dbus *d);
+void dbus_tick(struct dbus *d, uint64_t now_usec);
+
+/* state.c: host and chassis power objects. */
+int dbus_state_add(struct dbus *d);
+/* Publish what changed since the last call (PropertiesChanged). */
+void dbus_state_changed(struct dbus *d);
