@@ -1,0 +1,269 @@
+"""bmcd on D-Bus (docs/dbus.md): a private dbus-daemon each test starts,
+bmcd pointed at it with --bus, and the real clients an operator on a BMC
+uses: busctl (get-property, set-property, call, tree) and gdbus (monitor
+for PropertiesChanged; call, whose errors carry the D-Bus error name).
+ipmitool checks that what D-Bus asked for is what the BMC did."""
+
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import POWER_DEADLINE, SIM_BOARD, load_board, run, write_board
+
+NAME = "xyz.openbmc_project.bmcd"
+HOST_PATH = "/xyz/openbmc_project/state/host0"
+HOST_IFACE = "xyz.openbmc_project.State.Host"
+CHASSIS_PATH = "/xyz/openbmc_project/state/chassis0"
+CHASSIS_IFACE = "xyz.openbmc_project.State.Chassis"
+HOST_STATE = HOST_IFACE + ".HostState."
+HOST_T = HOST_IFACE + ".Transition."
+CHASSIS_T = CHASSIS_IFACE + ".Transition."
+
+pytestmark = pytest.mark.skipif(not (shutil.which("dbus-daemon") and shutil.which("busctl")
+                                     and shutil.which("gdbus")),
+                                reason="needs dbus-daemon, busctl and gdbus (Debian dbus, "
+                                       "systemd, libglib2.0-bin)")
+
+
+class Bus:
+    """A private bus daemon on a unix socket of a short path (sun_path),
+    which can be stopped and started again at the same address."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="bmcd-bus-", dir="/tmp")
+        self.address = f"unix:path={self.dir}/bus"
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1",
+             f"--address={self.address}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
+        # It prints its address once it listens.
+        r, _, _ = select.select([self.proc.stdout], [], [], 10)
+        assert r and self.proc.stdout.readline().startswith("unix:"), "dbus-daemon did not start"
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        if self.proc:
+            self.proc.stdout.close()
+        self.proc = None
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def busctl(self, *args, timeout=10):
+        return run(["busctl", f"--address={self.address}", *args], timeout=timeout)
+
+    def get(self, path, iface, prop, name=NAME):
+        r = self.busctl("get-property", name, path, iface, prop)
+        assert r.ok, r
+        m = re.fullmatch(r's "(.*)"\s*', r.out)
+        assert m, r
+        return m.group(1)
+
+    def set(self, path, iface, prop, value, name=NAME):
+        return self.busctl("set-property", name, path, iface, prop, "s", value)
+
+    def gdbus_set(self, path, iface, prop, gvariant, name=NAME):
+        """Properties.Set through gdbus: its error output names the D-Bus
+        error ("GDBus.Error:org.freedesktop.DBus.Error.AccessDenied: ...")."""
+        return run(["gdbus", "call", "--address", self.address, "--dest", name,
+                    "--object-path", path, "--method", "org.freedesktop.DBus.Properties.Set",
+                    iface, prop, gvariant], timeout=10)
+
+    def wait_for(self, path, iface, prop, want, name=NAME, deadline=POWER_DEADLINE):
+        t_end, seen = time.monotonic() + deadline, []
+        while True:
+            r = self.busctl("get-property", name, path, iface, prop)
+            seen.append(r.out.strip() if r.ok else r.err.strip())
+            if r.ok and f'"{want}"' in r.out:
+                return
+            if time.monotonic() >= t_end:
+                pytest.fail(f"{prop} never became {want} within {deadline}s; seen: {seen}",
+                            pytrace=False)
+            time.sleep(0.2)
+
+
+class Monitor:
+    """gdbus monitor on one object: the signals it prints, read as they come."""
+
+    def __init__(self, bus, path, name=NAME):
+        self.proc = subprocess.Popen(
+            ["gdbus", "monitor", "--address", bus.address, "--dest", name,
+             "--object-path", path],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.fd = self.proc.stdout.fileno()
+        self.lines, self.seen, self.buf = [], 0, b""
+        # It says whom the name belongs to once its match is in place.
+        assert self.until(lambda ln: "is owned by" in ln), self.lines
+
+    def until(self, pred, deadline=POWER_DEADLINE):
+        """Lines read until one satisfies pred (true), or the deadline.
+        Raw reads: a buffered readline would hide lines from select."""
+        t_end = time.monotonic() + deadline
+        while True:
+            if any(pred(ln) for ln in self.lines[self.seen:]):
+                self.seen = len(self.lines)
+                return True
+            self.seen = len(self.lines)
+            if time.monotonic() >= t_end:
+                return False
+            r, _, _ = select.select([self.fd], [], [], 0.2)
+            if r:
+                chunk = os.read(self.fd, 65536)
+                if not chunk:
+                    return False
+                self.buf += chunk
+                *done, self.buf = self.buf.split(b"\n")
+                self.lines += [ln.decode(errors="replace") for ln in done]
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def bus():
+    b = Bus().start()
+    yield b
+    b.close()
+
+
+def on_bus(bmc_factory, tmp_path, bus, dbus_section=None):
+    board = load_board()
+    if dbus_section is not None:
+        board["dbus"] = dbus_section
+    return bmc_factory(board=write_board(tmp_path, board),
+                       extra_args=["--bus", bus.address])
+
+
+def test_power_on_through_requested_host_transition(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState") == HOST_STATE + "Off"
+    assert bus.get(HOST_PATH, HOST_IFACE, "RequestedHostTransition") == HOST_T + "Off"
+    mon = Monitor(bus, HOST_PATH)
+    try:
+        r = bus.set(HOST_PATH, HOST_IFACE, "RequestedHostTransition", HOST_T + "On")
+        assert r.ok, r
+        b.wait_power("on")
+        bus.wait_for(HOST_PATH, HOST_IFACE, "CurrentHostState", HOST_STATE + "Running")
+        # The change was signalled, with its value.
+        assert mon.until(lambda ln: "PropertiesChanged" in ln and "CurrentHostState" in ln
+                         and HOST_STATE + "Running" in ln), mon.lines
+    finally:
+        mon.close()
+    assert bus.get(HOST_PATH, HOST_IFACE, "RequestedHostTransition") == HOST_T + "On"
+    assert bus.get(CHASSIS_PATH, CHASSIS_IFACE, "CurrentPowerState") == \
+        CHASSIS_IFACE + ".PowerState.On"
+
+
+def test_chassis_off_and_object_manager(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+    bus.wait_for(CHASSIS_PATH, CHASSIS_IFACE, "CurrentPowerState", CHASSIS_IFACE + ".PowerState.On")
+    r = bus.set(CHASSIS_PATH, CHASSIS_IFACE, "RequestedPowerTransition", CHASSIS_T + "Off")
+    assert r.ok, r
+    b.wait_power("off")
+    bus.wait_for(CHASSIS_PATH, CHASSIS_IFACE, "CurrentPowerState", CHASSIS_IFACE + ".PowerState.Off")
+    bus.wait_for(HOST_PATH, HOST_IFACE, "CurrentHostState", HOST_STATE + "Off")
+    # Both objects, with their properties, from the root's ObjectManager.
+    r = bus.busctl("call", NAME, "/xyz/openbmc_project", "org.freedesktop.DBus.ObjectManager",
+                   "GetManagedObjects")
+    assert r.ok, r
+    for s in (HOST_PATH, CHASSIS_PATH, HOST_IFACE, CHASSIS_IFACE, "CurrentHostState",
+              "RequestedPowerTransition", CHASSIS_T + "Off"):
+        assert s in r.out, r
+    r = bus.busctl("tree", NAME)
+    assert r.ok and HOST_PATH in r.out and CHASSIS_PATH in r.out, r
+
+
+def test_bad_writes_are_refused_and_change_nothing(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    bad = HOST_T + "Sideways"
+    r = bus.gdbus_set(HOST_PATH, HOST_IFACE, "RequestedHostTransition", f"<'{bad}'>")
+    assert not r.ok and "org.freedesktop.DBus.Error.InvalidArgs" in r.text and bad in r.text, r
+    # A chassis value is not a host value.
+    r = bus.set(HOST_PATH, HOST_IFACE, "RequestedHostTransition", CHASSIS_T + "On")
+    assert not r.ok and CHASSIS_T + "On" in r.text, r
+    # Wrong type, read-only property.
+    r = bus.busctl("set-property", NAME, HOST_PATH, HOST_IFACE, "RequestedHostTransition", "i", "1")
+    assert not r.ok, r
+    r = bus.gdbus_set(HOST_PATH, HOST_IFACE, "CurrentHostState", f"<'{HOST_STATE}Running'>")
+    assert not r.ok and "org.freedesktop.DBus.Error.PropertyReadOnly" in r.text, r
+    # Reset while off: the state machine says no, as Chassis Control does.
+    r = bus.gdbus_set(HOST_PATH, HOST_IFACE, "RequestedHostTransition",
+                      f"<'{HOST_T}ForceWarmReboot'>")
+    assert not r.ok and "NotSupported" in r.text and "ForceWarmReboot" in r.text, r
+    assert bus.get(HOST_PATH, HOST_IFACE, "RequestedHostTransition") == HOST_T + "Off"
+    assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState") == HOST_STATE + "Off"
+    assert b.power_status()[0] == "off"
+
+
+def test_read_only_board_and_its_name(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus, {"read_only": True, "name": "org.example.Bmc"})
+    r = bus.gdbus_set(HOST_PATH, HOST_IFACE, "RequestedHostTransition", f"<'{HOST_T}On'>",
+                      name="org.example.Bmc")
+    assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
+    r = bus.gdbus_set(CHASSIS_PATH, CHASSIS_IFACE, "RequestedPowerTransition",
+                      f"<'{CHASSIS_T}On'>", name="org.example.Bmc")
+    assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
+    # Still readable, under the board's name and not the default one.
+    assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState", name="org.example.Bmc") == \
+        HOST_STATE + "Off"
+    assert not bus.busctl("get-property", NAME, HOST_PATH, HOST_IFACE, "CurrentHostState").ok
+    assert b.power_status()[0] == "off"
+
+
+def test_unreachable_bus_is_not_fatal(bmc_factory, tmp_path):
+    d = tempfile.mkdtemp(prefix="bmcd-nobus-", dir="/tmp")
+    try:
+        b = bmc_factory(extra_args=["--bus", f"unix:path={d}/none"])
+        assert b.ipmitool("chassis", "power", "on").ok
+        b.wait_power("on")
+        assert b.stderr().count("dbus: cannot reach") == 1, b.stderr_tail()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_bus_going_away_and_coming_back(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState") == HOST_STATE + "Off"
+    bus.stop()
+    # IPMI carries on without the bus.
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+    t_end = time.monotonic() + POWER_DEADLINE
+    while "dbus: lost the connection" not in b.stderr() and time.monotonic() < t_end:
+        time.sleep(0.2)
+    assert "dbus: lost the connection" in b.stderr(), b.stderr_tail()
+    # A new bus daemon at the same address: bmcd comes back on it, with
+    # the state IPMI changed meanwhile.
+    bus.start()
+    bus.wait_for(HOST_PATH, HOST_IFACE, "CurrentHostState", HOST_STATE + "Running",
+                 deadline=POWER_DEADLINE)
+    assert b.power_status()[0] == "on"
+
+
+def test_check_config_dbus_section(tmp_path):
+    from conftest import BMCD
+    board = load_board(SIM_BOARD)
+    board["dbus"] = {"bus": "nowhere", "name": "bmcd", "read_only": "yes", "extra": 1}
+    r = run([BMCD, "--board", write_board(tmp_path, board), "--check-config"], timeout=10)
+    assert r.rc != 0, r
+    for key in ("dbus.bus", "dbus.name", "dbus.read_only", "dbus.extra"):
+        assert key in r.out, r
