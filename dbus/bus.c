@@ -15,7 +15,8 @@
 #include "dbus/dbus.h"
 
 /* The name request's answer: logged, since a second bmcd (or a policy
- * that lets only root own the name) leaves this one serving without it. */
+ * that lets only root own the name) leaves this one serving without it,
+ * by its unique name only, or queued to own it when the owner leaves. */
 static int on_name_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct dbus *d = userdata;
@@ -70,8 +71,8 @@ static int bus_connect(struct dbus *d)
 	if (r >= 0)
 		r = dbus_state_add(d);
 	if (r >= 0)
-		r = sd_bus_request_name_async(d->bus, NULL, d->bmc->cfg.dbus.name, 0,
-					      on_name_reply, d);
+		r = sd_bus_request_name_async(d->bus, NULL, d->bmc->cfg.dbus.name,
+					      SD_BUS_NAME_QUEUE, on_name_reply, d);
 	if (r < 0)
 		d->bus = sd_bus_close_unref(d->bus);
 	return r;

@@ -650,6 +650,31 @@ static void test_ipmb_errors(void)
 	      "ipmb values");
 }
 
+static void test_dbus(void)
+{
+	struct board_config cfg;
+
+	expect_ok(BOARD(""), &cfg, "board without a dbus section");
+	check(!cfg.dbus.bus[0] && !strcmp(cfg.dbus.name, "xyz.openbmc_project.bmcd") &&
+	      !cfg.dbus.read_only, "dbus defaults: bus decided at start, OpenBMC-style name");
+	expect_ok(BOARD(",'dbus':{'bus':'unix:path=/run/x','name':'org.example.Bmc_1','read_only':true}"),
+		  &cfg, "dbus section");
+	check(!strcmp(cfg.dbus.bus, "unix:path=/run/x") && !strcmp(cfg.dbus.name, "org.example.Bmc_1") &&
+	      cfg.dbus.read_only, "dbus values");
+	expect_ok(BOARD(",'dbus':{'bus':'none'}"), &cfg, "dbus.bus none");
+	expect1(BOARD(",'dbus':{'bus':'nowhere'}"),
+		"dbus.bus: not \"system\", \"none\" or a D-Bus address (\"unix:path=/PATH\")");
+	expect1(BOARD(",'dbus':{'bus':'unix:path=/a b'}"),
+		"dbus.bus: not \"system\", \"none\" or a D-Bus address (\"unix:path=/PATH\")");
+	expect1(BOARD(",'dbus':{'name':'bmcd'}"),
+		"dbus.name: not a D-Bus well-known name (\"xyz.openbmc_project.bmcd\")");
+	expect1(BOARD(",'dbus':{'name':'org.1example'}"),
+		"dbus.name: not a D-Bus well-known name (\"xyz.openbmc_project.bmcd\")");
+	expect1(BOARD(",'dbus':{'name':'org..x'}"),
+		"dbus.name: not a D-Bus well-known name (\"xyz.openbmc_project.bmcd\")");
+	expect1(BOARD(",'dbus':{'read_only':1}"), "dbus.read_only: expected boolean, got integer");
+}
+
 /* Every module's defaults apply, also to the sections a board file leaves out. */
 static void test_module_defaults(void)
 {
@@ -662,7 +687,7 @@ static void test_module_defaults(void)
 	      !strcmp(cfg.hwmon_root, "/sys/class/hwmon"), "module defaults without their sections");
 	/* A key of any module is known at the top level. */
 	expect_ok(BOARD(",'hwmon_root':'/x','sim_dir':'/y','sel':{},'kcs':{},'pef':{},'dcmi':{},"
-			"'i2c':{},'ipmb':{},'sol':{},'host':{},'lan':{},'identity':{},'fru':[],"
+			"'i2c':{},'ipmb':{},'sol':{},'dbus':{},'host':{},'lan':{},'identity':{},'fru':[],"
 			"'max_users':15,'sensors':[]"), &cfg, "every module's top-level keys");
 }
 
@@ -686,6 +711,7 @@ int main(void)
 	test_endpoints();
 	test_ipmb_errors();
 	test_module_defaults();
+	test_dbus();
 	check(n_leaks == 0, "no secret appeared in any message (%u leaks)", n_leaks);
 	return tap_done("config");
 }
