@@ -259,6 +259,19 @@ def test_bus_going_away_and_coming_back(bmc_factory, tmp_path, bus):
     assert b.power_status()[0] == "on"
 
 
+def test_second_bmcd_queues_for_the_name(bmc_factory, tmp_path, bus):
+    first = on_bus(bmc_factory, tmp_path, bus)
+    second = bmc_factory(extra_args=["--bus", bus.address])
+    assert second.ipmitool("chassis", "power", "on").ok
+    second.wait_power("on")
+    # The name is the first's, whose host is still off.
+    assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState") == HOST_STATE + "Off"
+    assert "is owned by another connection" in second.stderr(), second.stderr_tail()
+    # When the first goes, the second, queued, owns the name.
+    first.stop_and_check()
+    bus.wait_for(HOST_PATH, HOST_IFACE, "CurrentHostState", HOST_STATE + "Running")
+
+
 def test_check_config_dbus_section(tmp_path):
     from conftest import BMCD
     board = load_board(SIM_BOARD)
