@@ -307,6 +307,8 @@ static int instance_start(struct daemon *d, unsigned idx, const struct instance_
 		log_error("%s: invalid board file", io->board);
 	if (r == 0)
 		r = apply_listen(io, cfg);
+	if (r == 0 && io->bus && strlen(io->bus) >= sizeof(cfg->dbus.bus))
+		r = log_error_errno(-EINVAL, "--bus: longer than %zu bytes", sizeof(cfg->dbus.bus) - 1);
 	if (r == 0 && io->bus)
 		snprintf(cfg->dbus.bus, sizeof(cfg->dbus.bus), "%s", io->bus);
 	if (r == 0)
