@@ -41,6 +41,7 @@ static const struct transition chassis_transitions[] = {
 	{ CHASSIS_IFACE ".Transition.Off", POWER_ACTION_OFF },
 	{ CHASSIS_IFACE ".Transition.On", POWER_ACTION_ON },
 	{ CHASSIS_IFACE ".Transition.PowerCycle", POWER_ACTION_CYCLE },
+	{ CHASSIS_IFACE ".Transition.Reset", POWER_ACTION_RESET },	/* the reset button */
 	{ NULL, 0 },
 };
 

@@ -169,6 +169,13 @@ def test_power_on_through_requested_host_transition(bmc_factory, tmp_path, bus):
     assert bus.get(HOST_PATH, HOST_IFACE, "RequestedHostTransition") == HOST_T + "On"
     assert bus.get(CHASSIS_PATH, CHASSIS_IFACE, "CurrentPowerState") == \
         CHASSIS_IFACE + ".PowerState.On"
+    # The same state machine as Chassis Control: IPMI sees a command's start.
+    r = b.ipmitool("chassis", "restart_cause")
+    assert r.ok and "chassis power control command" in r.out, r
+    # Reset while on is possible: accepted, and the host stays on.
+    r = bus.set(CHASSIS_PATH, CHASSIS_IFACE, "RequestedPowerTransition", CHASSIS_T + "Reset")
+    assert r.ok, r
+    assert bus.get(CHASSIS_PATH, CHASSIS_IFACE, "RequestedPowerTransition") == CHASSIS_T + "Reset"
 
 
 def test_chassis_off_and_object_manager(bmc_factory, tmp_path, bus):
