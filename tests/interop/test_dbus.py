@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import POWER_DEADLINE, SIM_BOARD, load_board, run, write_board
+from conftest import POWER_DEADLINE, ROOT, SIM_BOARD, load_board, run, write_board
 
 NAME = "xyz.openbmc_project.bmcd"
 HOST_PATH = "/xyz/openbmc_project/state/host0"
@@ -32,19 +32,52 @@ pytestmark = pytest.mark.skipif(not (shutil.which("dbus-daemon") and shutil.whic
                                        "systemd, libglib2.0-bin)")
 
 
+# A bus with the system bus's default policy (no name owned, no method
+# called unless a policy file allows it) and bmcd's policy file.
+SYSTEM_LIKE = """<busconfig>
+  <type>system</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"/>
+  </policy>
+  <include>{policy}</include>
+</busconfig>
+"""
+POLICY = ROOT / "dbus" / "xyz.openbmc_project.bmcd.conf"
+
+
 class Bus:
     """A private bus daemon on a unix socket of a short path (sun_path),
-    which can be stopped and started again at the same address."""
+    which can be stopped and started again at the same address; a session
+    bus, or one configured as the system bus with bmcd's policy file."""
 
-    def __init__(self):
+    def __init__(self, system_like=False):
         self.dir = tempfile.mkdtemp(prefix="bmcd-bus-", dir="/tmp")
         self.address = f"unix:path={self.dir}/bus"
         self.proc = None
+        self.config = None
+        if system_like:
+            os.chmod(self.dir, 0o755)   # other users' clients
+            self.config = os.path.join(self.dir, "system.conf")
+            with open(self.config, "w") as f:
+                f.write(SYSTEM_LIKE.format(address=self.address, policy=POLICY))
 
     def start(self):
+        which = [f"--config-file={self.config}"] if self.config else \
+            ["--session", f"--address={self.address}"]
         self.proc = subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", "--print-address=1",
-             f"--address={self.address}"],
+            ["dbus-daemon", *which, "--nofork", "--print-address=1"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True)
         # It prints its address once it listens.
@@ -64,8 +97,11 @@ class Bus:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def busctl(self, *args, timeout=10):
-        return run(["busctl", f"--address={self.address}", *args], timeout=timeout)
+    def busctl(self, *args, timeout=10, uid=None):
+        """busctl, as root or (uid) as another user."""
+        who = [] if uid is None else ["setpriv", f"--reuid={uid}", f"--regid={uid}",
+                                      "--clear-groups"]
+        return run([*who, "busctl", f"--address={self.address}", *args], timeout=timeout)
 
     def get(self, path, iface, prop, name=NAME):
         r = self.busctl("get-property", name, path, iface, prop)
@@ -277,6 +313,37 @@ def test_second_bmcd_queues_for_the_name(bmc_factory, tmp_path, bus):
     # When the first goes, the second, queued, owns the name.
     first.stop_and_check()
     bus.wait_for(HOST_PATH, HOST_IFACE, "CurrentHostState", HOST_STATE + "Running")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="runs clients as another user: needs root and setpriv")
+def test_policy_file_lets_only_root_write(bmc_factory, tmp_path):
+    bus = Bus(system_like=True).start()
+    try:
+        b = on_bus(bmc_factory, tmp_path, bus)
+        t_end = time.monotonic() + POWER_DEADLINE
+        while "dbus: owns" not in b.stderr() and time.monotonic() < t_end:
+            time.sleep(0.1)
+        assert "dbus: owns " + NAME in b.stderr(), b.stderr_tail()
+        nobody = 65534
+        # Anyone reads.
+        r = bus.busctl("get-property", NAME, HOST_PATH, HOST_IFACE, "CurrentHostState", uid=nobody)
+        assert r.ok and HOST_STATE + "Off" in r.out, r
+        # Only root writes; the refused write changed nothing.
+        r = bus.busctl("set-property", NAME, HOST_PATH, HOST_IFACE, "RequestedHostTransition",
+                       "s", HOST_T + "On", uid=nobody)
+        assert not r.ok and ("Access denied" in r.text or "AccessDenied" in r.text), r
+        assert b.power_status()[0] == "off"
+        assert bus.set(HOST_PATH, HOST_IFACE, "RequestedHostTransition", HOST_T + "On").ok
+        b.wait_power("on")
+        # Nobody else may own the name.
+        r = run(["setpriv", f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups",
+                 "gdbus", "call", "--address", bus.address, "--dest", "org.freedesktop.DBus",
+                 "--object-path", "/org/freedesktop/DBus", "--method",
+                 "org.freedesktop.DBus.RequestName", NAME, "4"], timeout=10)
+        assert not r.ok and "AccessDenied" in r.text, r
+    finally:
+        bus.close()
 
 
 def test_check_config_dbus_section(tmp_path):
