@@ -28,7 +28,7 @@ struct dbus {
 	const char *host_shown, *power_shown;
 	/* The last transitions requested over D-Bus (the properties read
 	 * back what was written, as phosphor-state-manager's do). */
-	const char *host_requested, *power_requested;
+	const char *host_requested, *power_requested, *bmc_requested;
 };
 
 /* bus.c: the connection. */

@@ -2,7 +2,8 @@
 /*
  * Host and chassis power on D-Bus, as phosphor-dbus-interfaces name them:
  * xyz.openbmc_project.State.Host at /xyz/openbmc_project/state/host0 and
- * xyz.openbmc_project.State.Chassis at .../chassis0.  A requested
+ * xyz.openbmc_project.State.Chassis at .../chassis0; the BMC itself,
+ * xyz.openbmc_project.State.BMC at .../bmc0.  A requested
  * transition runs through power_request(), the state machine IPMI's
  * Chassis Control uses, so both answer alike in every state.
  */
@@ -18,6 +19,8 @@
 #define CHASSIS_PATH ROOT_PATH "/state/chassis0"
 #define HOST_IFACE "xyz.openbmc_project.State.Host"
 #define CHASSIS_IFACE "xyz.openbmc_project.State.Chassis"
+#define BMC_PATH ROOT_PATH "/state/bmc0"
+#define BMC_IFACE "xyz.openbmc_project.State.BMC"
 
 /* A Transition enum value and the Chassis Control action it is; -1: no
  * counterpart in the power state machine. */
@@ -43,6 +46,13 @@ static const struct transition chassis_transitions[] = {
 	{ CHASSIS_IFACE ".Transition.PowerCycle", POWER_ACTION_CYCLE },
 	{ CHASSIS_IFACE ".Transition.Reset", POWER_ACTION_RESET },	/* the reset button */
 	{ NULL, 0 },
+};
+
+/* The BMC's: Reboot is IPMI's Cold Reset (bmcd restarts its volatile
+ * state; the BMC's hardware is not bmcd's to reboot). */
+#define BMC_T BMC_IFACE ".Transition."
+static const char *const bmc_transitions[] = {
+	BMC_T "None", BMC_T "Reboot", BMC_T "HardReboot", NULL,
 };
 
 static const char *host_state(const struct power *p)
@@ -118,6 +128,14 @@ static int get_power_requested(sd_bus *bus, const char *path, const char *iface,
 	return reply_string(reply, d->power_requested);
 }
 
+static int refuse_read_only(struct dbus *d, sd_bus_error *ret_error)
+{
+	if (!d->bmc->cfg.dbus.read_only)
+		return 0;
+	return sd_bus_error_setf(ret_error, SD_BUS_ERROR_ACCESS_DENIED,
+				 "bmcd's objects are read-only (board file: dbus.read_only)");
+}
+
 /*
  * A written transition: refused whole (a D-Bus error naming why) or
  * started; *requested then reads back the value written.  The state
@@ -134,9 +152,9 @@ static int request(struct dbus *d, const char *path, const char *iface, const ch
 	r = sd_bus_message_read(value, "s", &s);
 	if (r < 0)
 		return r;
-	if (d->bmc->cfg.dbus.read_only)
-		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_ACCESS_DENIED,
-					 "bmcd's objects are read-only (board file: dbus.read_only)");
+	r = refuse_read_only(d, ret_error);
+	if (r < 0)
+		return r;
 	for (t = tab; t->name && strcmp(t->name, s); t++)
 		;
 	if (!t->name)
@@ -176,6 +194,51 @@ static int set_power_requested(sd_bus *bus, const char *path, const char *iface,
 	return request(d, path, iface, prop, value, chassis_transitions, &d->power_requested, ret_error);
 }
 
+static int get_bmc_state(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			 sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	return reply_string(reply, BMC_IFACE ".BMCState.Ready");
+}
+
+static int get_bmc_requested(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			     sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+
+	return reply_string(reply, d->bmc_requested);
+}
+
+/* Reboot: the reset runs after this call's reply is sent (deferred). */
+static int set_bmc_requested(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			     sd_bus_message *value, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+	const char *s;
+	int k, r;
+
+	r = sd_bus_message_read(value, "s", &s);
+	if (r < 0)
+		return r;
+	r = refuse_read_only(d, ret_error);
+	if (r < 0)
+		return r;
+	for (k = 0; bmc_transitions[k] && strcmp(bmc_transitions[k], s); k++)
+		;
+	if (!bmc_transitions[k])
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+					 "\"%s\" is not a transition of this object", s);
+	if (!strcmp(s, BMC_T "HardReboot"))
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_NOT_SUPPORTED,
+					 "%s: bmcd cannot reboot the BMC's hardware", s);
+	if (!strcmp(s, BMC_T "Reboot")) {
+		log_info("dbus: %s requested", s);
+		bmc_schedule_reset(d->bmc, true);
+	}
+	d->bmc_requested = bmc_transitions[k];
+	sd_bus_emit_properties_changed(d->bus, path, iface, prop, NULL);
+	return 0;
+}
+
 #define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static const sd_bus_vtable host_vtable[] = {
@@ -194,6 +257,14 @@ static const sd_bus_vtable chassis_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
+static const sd_bus_vtable bmc_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("CurrentBMCState", "s", get_bmc_state, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_WRITABLE_PROPERTY("RequestedBMCTransition", "s", get_bmc_requested,
+				 set_bmc_requested, 0, EMITS),
+	SD_BUS_VTABLE_END,
+};
+
 int dbus_state_add(struct dbus *d)
 {
 	int r;
@@ -201,6 +272,7 @@ int dbus_state_add(struct dbus *d)
 	if (!d->host_requested) {
 		d->host_requested = host_transitions[0].name;
 		d->power_requested = chassis_transitions[0].name;
+		d->bmc_requested = bmc_transitions[0];
 	}
 	d->host_shown = host_state(d->bmc->power);
 	d->power_shown = power_state(d->bmc->power);
@@ -210,6 +282,8 @@ int dbus_state_add(struct dbus *d)
 	if (r >= 0)
 		r = sd_bus_add_object_vtable(d->bus, NULL, CHASSIS_PATH, CHASSIS_IFACE,
 					     chassis_vtable, d);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(d->bus, NULL, BMC_PATH, BMC_IFACE, bmc_vtable, d);
 	return r;
 }
 

@@ -25,6 +25,9 @@ CHASSIS_IFACE = "xyz.openbmc_project.State.Chassis"
 HOST_STATE = HOST_IFACE + ".HostState."
 HOST_T = HOST_IFACE + ".Transition."
 CHASSIS_T = CHASSIS_IFACE + ".Transition."
+BMC_PATH = "/xyz/openbmc_project/state/bmc0"
+BMC_IFACE = "xyz.openbmc_project.State.BMC"
+BMC_T = BMC_IFACE + ".Transition."
 
 pytestmark = pytest.mark.skipif(not (shutil.which("dbus-daemon") and shutil.which("busctl")
                                      and shutil.which("gdbus")),
@@ -228,7 +231,7 @@ def test_chassis_off_and_object_manager(bmc_factory, tmp_path, bus):
     r = bus.busctl("call", NAME, "/xyz/openbmc_project", "org.freedesktop.DBus.ObjectManager",
                    "GetManagedObjects")
     assert r.ok, r
-    for s in (HOST_PATH, CHASSIS_PATH, HOST_IFACE, CHASSIS_IFACE, "CurrentHostState",
+    for s in (HOST_PATH, CHASSIS_PATH, BMC_PATH, HOST_IFACE, CHASSIS_IFACE, "CurrentHostState",
               "RequestedPowerTransition", CHASSIS_T + "Off"):
         assert s in r.out, r
     r = bus.busctl("tree", NAME)
@@ -264,6 +267,9 @@ def test_read_only_board_and_its_name(bmc_factory, tmp_path, bus):
     assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
     r = bus.gdbus_set(CHASSIS_PATH, CHASSIS_IFACE, "RequestedPowerTransition",
                       f"<'{CHASSIS_T}On'>", name="org.example.Bmc")
+    assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
+    r = bus.gdbus_set(BMC_PATH, BMC_IFACE, "RequestedBMCTransition", f"<'{BMC_T}Reboot'>",
+                      name="org.example.Bmc")
     assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
     # Still readable, under the board's name and not the default one.
     assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState", name="org.example.Bmc") == \
@@ -344,6 +350,26 @@ def test_policy_file_lets_only_root_write(bmc_factory, tmp_path):
         assert not r.ok and "AccessDenied" in r.text, r
     finally:
         bus.close()
+
+
+def test_bmc_reboot_is_a_cold_reset(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert bus.get(BMC_PATH, BMC_IFACE, "CurrentBMCState") == BMC_IFACE + ".BMCState.Ready"
+    assert bus.get(BMC_PATH, BMC_IFACE, "RequestedBMCTransition") == BMC_T + "None"
+    r = bus.gdbus_set(BMC_PATH, BMC_IFACE, "RequestedBMCTransition", f"<'{BMC_T}HardReboot'>")
+    assert not r.ok and "NotSupported" in r.text and "HardReboot" in r.text, r
+    r = bus.gdbus_set(BMC_PATH, BMC_IFACE, "RequestedBMCTransition", f"<'{BMC_T}Sideways'>")
+    assert not r.ok and "InvalidArgs" in r.text and BMC_T + "Sideways" in r.text, r
+    assert "cold reset" not in b.stderr()
+    assert bus.set(BMC_PATH, BMC_IFACE, "RequestedBMCTransition", BMC_T + "Reboot").ok
+    assert bus.get(BMC_PATH, BMC_IFACE, "RequestedBMCTransition") == BMC_T + "Reboot"
+    t_end = time.monotonic() + POWER_DEADLINE
+    while "cold reset" not in b.stderr() and time.monotonic() < t_end:
+        time.sleep(0.1)
+    assert "cold reset" in b.stderr(), b.stderr_tail()
+    # The BMC answers after it, and is still on the bus.
+    assert b.ipmitool("mc", "info").ok
+    assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState") == HOST_STATE + "Off"
 
 
 def test_check_config_dbus_section(tmp_path):
