@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 
 #include "chassis/power.h"
+#include "sensors/sensor_cfg.h"
 
 struct bmc;
 
@@ -29,6 +30,7 @@ struct dbus {
 	/* The last transitions requested over D-Bus (the properties read
 	 * back what was written, as phosphor-state-manager's do). */
 	const char *host_requested, *power_requested, *bmc_requested;
+	int16_t sensor_shown[CFG_MAX_SENSORS];	/* raw reading, -1: none */
 };
 
 /* bus.c: the connection. */
@@ -40,3 +42,7 @@ void dbus_tick(struct dbus *d, uint64_t now_usec);
 int dbus_state_add(struct dbus *d);
 /* Publish what changed since the last call (PropertiesChanged). */
 void dbus_state_changed(struct dbus *d);
+
+/* sensors.c: the board's threshold sensors. */
+int dbus_sensors_add(struct dbus *d);
+void dbus_sensors_changed(struct dbus *d);

@@ -372,6 +372,41 @@ def test_bmc_reboot_is_a_cold_reset(bmc_factory, tmp_path, bus):
     assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState") == HOST_STATE + "Off"
 
 
+SENSOR_PATH = "/xyz/openbmc_project/sensors/temperature/Inlet_Temp"
+VALUE_IFACE = "xyz.openbmc_project.Sensor.Value"
+
+
+def dbus_number(bus, path, prop):
+    r = bus.busctl("get-property", NAME, path, VALUE_IFACE, prop)
+    assert r.ok and r.out.startswith("d "), r
+    return float(r.out.split()[1])
+
+
+def test_sensor_value_follows_the_sim_as_ipmi_sees_it(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    r = bus.busctl("get-property", NAME, SENSOR_PATH, VALUE_IFACE, "Unit")
+    assert r.ok and VALUE_IFACE + ".Unit.DegreesC" in r.out, r
+    assert dbus_number(bus, SENSOR_PATH, "MinValue") < dbus_number(bus, SENSOR_PATH, "MaxValue")
+    mon = Monitor(bus, SENSOR_PATH)
+    try:
+        # The sim board reads <state>/sim/<sensor name> at each poll.
+        sim = b.state_dir / "sim"
+        sim.mkdir(exist_ok=True)
+        (sim / "tmp").write_text("33\n")
+        os.replace(sim / "tmp", sim / "Inlet Temp")
+        assert mon.until(lambda ln: "PropertiesChanged" in ln and "'Value': <33" in ln), mon.lines
+    finally:
+        mon.close()
+    r = b.ipmitool("sensor", "get", "Inlet Temp")
+    m = re.search(r"Sensor Reading\s*:\s*(-?[0-9.]+)", r.out)
+    assert r.ok and m, r
+    assert float(m.group(1)) == dbus_number(bus, SENSOR_PATH, "Value") == 33.0
+    # Every threshold sensor of the board, by its OpenBMC type.
+    r = bus.busctl("tree", NAME)
+    for p in ("fan_tach/FAN1", "voltage/P12V", "temperature/CPU0_Temp", "power/PSU1_Input_Power"):
+        assert "/xyz/openbmc_project/sensors/" + p in r.out, r
+
+
 def test_check_config_dbus_section(tmp_path):
     from conftest import BMCD
     board = load_board(SIM_BOARD)
