@@ -16,6 +16,13 @@
 
 struct bmc;
 
+/* What a sensor's objects last published. */
+struct dbus_sensor_shown {
+	int16_t raw;			/* reading; -1: none */
+	uint8_t status;			/* threshold comparison status */
+	uint8_t thr[THR_COUNT];		/* raw thresholds */
+};
+
 /* Seconds between two attempts to reach the bus. */
 #define DBUS_RETRY_S 3
 
@@ -30,7 +37,7 @@ struct dbus {
 	/* The last transitions requested over D-Bus (the properties read
 	 * back what was written, as phosphor-state-manager's do). */
 	const char *host_requested, *power_requested, *bmc_requested;
-	int16_t sensor_shown[CFG_MAX_SENSORS];	/* raw reading, -1: none */
+	struct dbus_sensor_shown sensor_shown[CFG_MAX_SENSORS];
 };
 
 /* bus.c: the connection. */

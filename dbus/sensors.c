@@ -4,7 +4,9 @@
  * them: xyz.openbmc_project.Sensor.Value at
  * /xyz/openbmc_project/sensors/<type>/<name>.  The value is the one IPMI
  * reports (the raw reading through the SDR conversion), so busctl and
- * `ipmitool sensor get` show the same number.  Sensors whose unit has no
+ * `ipmitool sensor get` show the same number.  Its non-critical and
+ * critical thresholds are Sensor.Threshold.Warning and .Critical, their
+ * alarms IPMI's threshold comparison status.  Sensors whose unit has no
  * D-Bus type, and discrete sensors, are not published yet.
  */
 #include <errno.h>
@@ -19,6 +21,8 @@
 
 #define SENSORS_PATH "/xyz/openbmc_project/sensors"
 #define VALUE_IFACE "xyz.openbmc_project.Sensor.Value"
+#define WARNING_IFACE "xyz.openbmc_project.Sensor.Threshold.Warning"
+#define CRITICAL_IFACE "xyz.openbmc_project.Sensor.Threshold.Critical"
 
 /* IPMI base unit code, the path's type and the Unit enum value. */
 struct sensor_kind {
@@ -104,6 +108,73 @@ static const sd_bus_vtable value_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
+/* A threshold interface: its IPMI thresholds, low and high. */
+struct thr_iface {
+	const char *iface;
+	enum thr low, high;
+	const sd_bus_vtable *vtable;
+};
+
+static const struct thr_iface *thr_iface_of(const char *iface);
+
+/* Its alarm: the comparison status bit, false with no reading. */
+static bool thr_alarm(const struct sensor *s, enum thr t)
+{
+	return shown_raw(s) >= 0 && (sensor_thr_status(s) & (1u << t));
+}
+
+static int get_threshold(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			 sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	const struct sensor *s = userdata;
+	const struct thr_iface *ti = thr_iface_of(iface);
+	enum thr t = strstr(prop, "High") ? ti->high : ti->low;
+
+	if (strstr(prop, "Alarm"))
+		return sd_bus_message_append(reply, "b", (int)thr_alarm(s, t));
+	if (!(s->thr_present & (1u << t)))
+		return sd_bus_message_append(reply, "d", NAN);
+	return sd_bus_message_append(reply, "d", conv_to_value(&s->conv, s->thr[t]));
+}
+
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define THRESHOLD_VTABLE(name, kind) \
+	static const sd_bus_vtable name[] = { \
+		SD_BUS_VTABLE_START(0), \
+		SD_BUS_PROPERTY(kind "High", "d", get_threshold, 0, EMITS), \
+		SD_BUS_PROPERTY(kind "Low", "d", get_threshold, 0, EMITS), \
+		SD_BUS_PROPERTY(kind "AlarmHigh", "b", get_threshold, 0, EMITS), \
+		SD_BUS_PROPERTY(kind "AlarmLow", "b", get_threshold, 0, EMITS), \
+		SD_BUS_VTABLE_END, \
+	}
+
+THRESHOLD_VTABLE(warning_vtable, "Warning");
+THRESHOLD_VTABLE(critical_vtable, "Critical");
+
+static const struct thr_iface thr_ifaces[] = {
+	{ WARNING_IFACE, THR_LNC, THR_UNC, warning_vtable },
+	{ CRITICAL_IFACE, THR_LC, THR_UC, critical_vtable },
+};
+#define N_THR_IFACES (sizeof(thr_ifaces) / sizeof(thr_ifaces[0]))
+
+static const struct thr_iface *thr_iface_of(const char *iface)
+{
+	return !strcmp(iface, WARNING_IFACE) ? &thr_ifaces[0] : &thr_ifaces[1];
+}
+
+static bool has_iface(const struct sensor *s, const struct thr_iface *ti)
+{
+	return s->thr_present & ((1u << ti->low) | (1u << ti->high));
+}
+
+/* What the threshold interfaces show, to compare: the comparison status
+ * (alarms) and the thresholds, which Set Sensor Thresholds can change. */
+static void thr_shown(const struct sensor *s, struct dbus_sensor_shown *out)
+{
+	out->status = shown_raw(s) >= 0 ? sensor_thr_status(s) : 0;
+	memcpy(out->thr, s->thr, sizeof(out->thr));
+}
+
 /* Two names that map to one path: the second is left out (logged), not
  * the whole bus. */
 int dbus_sensors_add(struct dbus *d)
@@ -115,7 +186,8 @@ int dbus_sensors_add(struct dbus *d)
 	for (unsigned i = 0; ss && i < ss->n && i < CFG_MAX_SENSORS; i++) {
 		struct sensor *s = &ss->s[i];
 
-		d->sensor_shown[i] = (int16_t)shown_raw(s);
+		d->sensor_shown[i].raw = (int16_t)shown_raw(s);
+		thr_shown(s, &d->sensor_shown[i]);
 		if (!sensor_path(s, path, sizeof(path)))
 			continue;
 		r = sd_bus_add_object_vtable(d->bus, NULL, path, VALUE_IFACE, value_vtable, s);
@@ -124,10 +196,35 @@ int dbus_sensors_add(struct dbus *d)
 				    s->cfg->name, path);
 			continue;
 		}
+		for (size_t k = 0; r >= 0 && k < N_THR_IFACES; k++)
+			if (has_iface(s, &thr_ifaces[k]))
+				r = sd_bus_add_object_vtable(d->bus, NULL, path, thr_ifaces[k].iface,
+							     thr_ifaces[k].vtable, s);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* One threshold interface's changes: its alarms, its values. */
+static void thr_changed(struct dbus *d, const struct sensor *s, const char *path,
+			const struct thr_iface *ti, const struct dbus_sensor_shown *was,
+			const struct dbus_sensor_shown *now)
+{
+	const char *kind = ti == &thr_ifaces[0] ? "Warning" : "Critical";
+	char hi[24], lo[24], ahi[24], alo[24];
+	unsigned bits = (1u << ti->low) | (1u << ti->high);
+
+	if (!has_iface(s, ti))
+		return;
+	snprintf(hi, sizeof(hi), "%sHigh", kind);
+	snprintf(lo, sizeof(lo), "%sLow", kind);
+	snprintf(ahi, sizeof(ahi), "%sAlarmHigh", kind);
+	snprintf(alo, sizeof(alo), "%sAlarmLow", kind);
+	if ((was->status ^ now->status) & bits)
+		sd_bus_emit_properties_changed(d->bus, path, ti->iface, ahi, alo, NULL);
+	if (was->thr[ti->low] != now->thr[ti->low] || was->thr[ti->high] != now->thr[ti->high])
+		sd_bus_emit_properties_changed(d->bus, path, ti->iface, hi, lo, NULL);
 }
 
 /* Readings come from each sensor's own timer, with no event when they do
@@ -139,11 +236,16 @@ void dbus_sensors_changed(struct dbus *d)
 
 	for (unsigned i = 0; d->bus && ss && i < ss->n && i < CFG_MAX_SENSORS; i++) {
 		struct sensor *s = &ss->s[i];
-		int raw = shown_raw(s);
+		struct dbus_sensor_shown *was = &d->sensor_shown[i], now;
 
-		if (raw == d->sensor_shown[i] || !sensor_path(s, path, sizeof(path)))
+		now.raw = (int16_t)shown_raw(s);
+		thr_shown(s, &now);
+		if (!sensor_path(s, path, sizeof(path)))
 			continue;
-		d->sensor_shown[i] = (int16_t)raw;
-		sd_bus_emit_properties_changed(d->bus, path, VALUE_IFACE, "Value", NULL);
+		if (now.raw != was->raw)
+			sd_bus_emit_properties_changed(d->bus, path, VALUE_IFACE, "Value", NULL);
+		for (size_t k = 0; k < N_THR_IFACES; k++)
+			thr_changed(d, s, path, &thr_ifaces[k], was, &now);
+		*was = now;
 	}
 }

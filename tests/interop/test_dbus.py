@@ -407,6 +407,51 @@ def test_sensor_value_follows_the_sim_as_ipmi_sees_it(bmc_factory, tmp_path, bus
         assert "/xyz/openbmc_project/sensors/" + p in r.out, r
 
 
+WARNING_IFACE = "xyz.openbmc_project.Sensor.Threshold.Warning"
+CRITICAL_IFACE = "xyz.openbmc_project.Sensor.Threshold.Critical"
+
+
+def set_sim(b, name, value):
+    sim = b.state_dir / "sim"
+    sim.mkdir(exist_ok=True)
+    (sim / "tmp").write_text(f"{value}\n")
+    os.replace(sim / "tmp", sim / name)
+
+
+def prop(bus, path, iface, name):
+    r = bus.busctl("get-property", NAME, path, iface, name)
+    assert r.ok, r
+    kind, value = r.out.split()
+    return value == "true" if kind == "b" else float(value)
+
+
+def test_threshold_alarms_flip_when_the_sim_crosses(bmc_factory, tmp_path, bus):
+    """Inlet Temp on the sim board: lnc 5, unc 35, lc 0, uc 40."""
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert prop(bus, SENSOR_PATH, WARNING_IFACE, "WarningHigh") == 35.0
+    assert prop(bus, SENSOR_PATH, WARNING_IFACE, "WarningLow") == 5.0
+    assert prop(bus, SENSOR_PATH, CRITICAL_IFACE, "CriticalHigh") == 40.0
+    assert not prop(bus, SENSOR_PATH, WARNING_IFACE, "WarningAlarmHigh")
+    mon = Monitor(bus, SENSOR_PATH)
+    try:
+        set_sim(b, "Inlet Temp", 37)
+        assert mon.until(lambda ln: "WarningAlarmHigh': <true>" in ln), mon.lines
+        assert not prop(bus, SENSOR_PATH, CRITICAL_IFACE, "CriticalAlarmHigh")
+        r = b.ipmitool("sensor", "get", "Inlet Temp")
+        assert r.ok and "Upper Non-Critical" in r.out, r
+        set_sim(b, "Inlet Temp", 42)
+        assert mon.until(lambda ln: "CriticalAlarmHigh': <true>" in ln), mon.lines
+        set_sim(b, "Inlet Temp", 20)
+        assert mon.until(lambda ln: "WarningAlarmHigh': <false>" in ln), mon.lines
+    finally:
+        mon.close()
+    # FAN1 has low thresholds only: no high one, and no Critical high alarm.
+    fan = "/xyz/openbmc_project/sensors/fan_tach/FAN1"
+    r = bus.busctl("get-property", NAME, fan, WARNING_IFACE, "WarningHigh")
+    assert r.ok and "nan" in r.out.lower(), r
+    assert prop(bus, fan, WARNING_IFACE, "WarningLow") == 800.0
+
+
 def test_check_config_dbus_section(tmp_path):
     from conftest import BMCD
     board = load_board(SIM_BOARD)
