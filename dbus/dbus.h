@@ -23,6 +23,9 @@ struct dbus_sensor_shown {
 	uint8_t thr[THR_COUNT];		/* raw thresholds */
 };
 
+/* A bit per SEL record ID. */
+#define DBUS_SEL_WORDS (65536 / 64)
+
 /* Seconds between two attempts to reach the bus. */
 #define DBUS_RETRY_S 3
 
@@ -38,6 +41,7 @@ struct dbus {
 	 * back what was written, as phosphor-state-manager's do). */
 	const char *host_requested, *power_requested, *bmc_requested;
 	struct dbus_sensor_shown sensor_shown[CFG_MAX_SENSORS];
+	uint64_t sel_shown[DBUS_SEL_WORDS];	/* SEL entries published */
 };
 
 /* bus.c: the connection. */
@@ -53,3 +57,7 @@ void dbus_state_changed(struct dbus *d);
 /* sensors.c: the board's threshold sensors. */
 int dbus_sensors_add(struct dbus *d);
 void dbus_sensors_changed(struct dbus *d);
+
+/* logging.c: the SEL's records as log entries. */
+int dbus_logging_add(struct dbus *d);
+void dbus_logging_changed(struct dbus *d);

@@ -271,6 +271,12 @@ def test_read_only_board_and_its_name(bmc_factory, tmp_path, bus):
     r = bus.gdbus_set(BMC_PATH, BMC_IFACE, "RequestedBMCTransition", f"<'{BMC_T}Reboot'>",
                       name="org.example.Bmc")
     assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
+    assert b.ipmitool("event", "1").ok
+    r = run(["gdbus", "call", "--address", bus.address, "--dest", "org.example.Bmc",
+             "--object-path", "/xyz/openbmc_project/logging",
+             "--method", "xyz.openbmc_project.Collection.DeleteAll.DeleteAll"], timeout=10)
+    assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
+    assert len(b.ipmitool("sel", "list").out.strip().splitlines()) == 1
     # Still readable, under the board's name and not the default one.
     assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState", name="org.example.Bmc") == \
         HOST_STATE + "Off"
@@ -450,6 +456,55 @@ def test_threshold_alarms_flip_when_the_sim_crosses(bmc_factory, tmp_path, bus):
     r = bus.busctl("get-property", NAME, fan, WARNING_IFACE, "WarningHigh")
     assert r.ok and "nan" in r.out.lower(), r
     assert prop(bus, fan, WARNING_IFACE, "WarningLow") == 800.0
+
+
+ENTRY = "/xyz/openbmc_project/logging/entry/"
+ENTRY_IFACE = "xyz.openbmc_project.Logging.Entry"
+
+
+def sel_ids(b):
+    r = b.ipmitool("sel", "list")
+    assert r.ok, r
+    return [int(ln.split("|")[0], 16) for ln in r.out.splitlines() if "|" in ln]
+
+
+def test_sel_entries_as_log_entries(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    mon = Monitor(bus, "/xyz/openbmc_project")
+    try:
+        assert b.ipmitool("event", "1").ok     # temperature 30h, upper critical
+        assert b.ipmitool("event", "2").ok
+        ids = sel_ids(b)
+        assert len(ids) == 2, ids
+        for i in ids:
+            assert mon.until(lambda ln: "InterfacesAdded" in ln and f"{ENTRY}{i}'" in ln
+                             and ENTRY_IFACE in ln), mon.lines
+        r = bus.busctl("get-property", NAME, f"{ENTRY}{ids[0]}", ENTRY_IFACE, "Message")
+        assert r.ok and "sensor type 01h, sensor 30h" in r.out, r
+        r = bus.busctl("get-property", NAME, f"{ENTRY}{ids[0]}", ENTRY_IFACE, "Id")
+        assert r.ok and r.out.split() == ["u", str(ids[0])], r
+        # Deleting the object deletes the record.
+        r = bus.busctl("call", NAME, f"{ENTRY}{ids[0]}", "xyz.openbmc_project.Object.Delete",
+                       "Delete")
+        assert r.ok, r
+        assert sel_ids(b) == ids[1:]
+        assert mon.until(lambda ln: "InterfacesRemoved" in ln and f"{ENTRY}{ids[0]}'" in ln), \
+            mon.lines
+        r = bus.busctl("call", NAME, f"{ENTRY}{ids[0]}", "xyz.openbmc_project.Object.Delete",
+                       "Delete")
+        assert not r.ok, r
+        assert not bus.busctl("get-property", NAME, f"{ENTRY}{ids[0]}", ENTRY_IFACE, "Id").ok
+        # DeleteAll is Clear SEL: only its own "log area cleared" record stays.
+        r = bus.busctl("call", NAME, "/xyz/openbmc_project/logging",
+                       "xyz.openbmc_project.Collection.DeleteAll", "DeleteAll")
+        assert r.ok, r
+        r = b.ipmitool("sel", "list")
+        assert r.ok and len(r.out.strip().splitlines()) == 1 and "cleared" in r.out, r
+        left = sel_ids(b)
+        r = bus.busctl("tree", NAME)
+        assert r.ok and f"{ENTRY}{left[0]}" in r.out and f"{ENTRY}{ids[1]}" not in r.out, r
+    finally:
+        mon.close()
 
 
 def test_check_config_dbus_section(tmp_path):

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SEL on D-Bus, as phosphor-logging shows its log: each record an
+ * xyz.openbmc_project.Logging.Entry at /xyz/openbmc_project/logging/entry/
+ * <record ID> with xyz.openbmc_project.Object.Delete, and
+ * xyz.openbmc_project.Collection.DeleteAll at /xyz/openbmc_project/logging.
+ * The entries are not registered one by one: a fallback vtable finds them
+ * in the SEL itself, so D-Bus never holds a copy to keep in step.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/bmc.h"
+#include "daemon/config_parse.h"
+#include "daemon/log.h"
+#include "dbus/dbus.h"
+#include "sel/sel.h"
+
+#define LOGGING_PATH "/xyz/openbmc_project/logging"
+#define ENTRY_PREFIX LOGGING_PATH "/entry"
+#define ENTRY_IFACE "xyz.openbmc_project.Logging.Entry"
+#define DELETE_IFACE "xyz.openbmc_project.Object.Delete"
+#define DELETE_ALL_IFACE "xyz.openbmc_project.Collection.DeleteAll"
+
+static uint16_t rec_id(const struct sel_rec *r)
+{
+	return (uint16_t)(r->d[0] | r->d[1] << 8);
+}
+
+/* The record an entry path names ("…/entry/12": ID 12), or NULL. */
+static const struct sel_rec *entry_rec(struct dbus *d, const char *path)
+{
+	const char *p = path + strlen(ENTRY_PREFIX);
+	const struct sel_rec *r;
+	unsigned id;
+	uint16_t next;
+
+	if (strncmp(path, ENTRY_PREFIX "/", strlen(ENTRY_PREFIX) + 1) || !d->bmc->sel)
+		return NULL;
+	/* One spelling per entry: no leading zero. */
+	if (p[1] == '0' || !cfg_decimal(p + 1, strlen(p + 1), &id) || id >= SEL_ID_LAST)
+		return NULL;
+	r = sel_get(d->bmc->sel, (uint16_t)id, &next);
+	return r && rec_id(r) == id ? r : NULL;
+}
+
+static int find_entry(sd_bus *bus, const char *path, const char *iface, void *userdata,
+		      void **ret_found, sd_bus_error *ret_error)
+{
+	if (!entry_rec(userdata, path))
+		return 0;
+	*ret_found = userdata;
+	return 1;
+}
+
+static int enumerate_entries(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
+			     sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+	const struct sel *sel = d->bmc->sel;
+	unsigned n = sel ? sel->count : 0;
+	char **nodes = calloc(n + 1, sizeof(*nodes));
+
+	if (!nodes)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		if (asprintf(&nodes[i], ENTRY_PREFIX "/%u", rec_id(&sel->recs[i])) < 0) {
+			for (unsigned j = 0; j < i; j++)
+				free(nodes[j]);
+			free(nodes);
+			return -ENOMEM;
+		}
+	}
+	*ret_nodes = nodes;
+	return 0;
+}
+
+/* Seconds since 1970: the record's own timestamp when its type has one. */
+static uint32_t rec_time(const struct sel_rec *r)
+{
+	if (r->d[2] == SEL_TYPE_SYSTEM || (r->d[2] >= SEL_TYPE_OEM_TS && r->d[2] < SEL_TYPE_OEM_NOTS))
+		return (uint32_t)r->d[3] | (uint32_t)r->d[4] << 8 | (uint32_t)r->d[5] << 16 |
+		       (uint32_t)r->d[6] << 24;
+	return r->added;
+}
+
+static int get_entry(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		     sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	const struct sel_rec *r = entry_rec(userdata, path);
+	const uint8_t *b;
+	char msg[128];
+
+	if (!r)
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_UNKNOWN_OBJECT, "%s: no such entry", path);
+	b = r->d;
+	if (!strcmp(prop, "Id"))
+		return sd_bus_message_append(reply, "u", (uint32_t)rec_id(r));
+	if (!strcmp(prop, "Timestamp") || !strcmp(prop, "UpdateTimestamp"))
+		return sd_bus_message_append(reply, "t", (uint64_t)rec_time(r) * 1000);
+	if (!strcmp(prop, "Resolved"))
+		return sd_bus_message_append(reply, "b", 0);
+	if (!strcmp(prop, "Severity"))
+		return sd_bus_message_append(reply, "s", ENTRY_IFACE ".Level.Informational");
+	if (b[2] == SEL_TYPE_SYSTEM)
+		snprintf(msg, sizeof(msg), "SEL %04Xh: generator %02X%02Xh, sensor type %02Xh, "
+			 "sensor %02Xh, %s, event type %02Xh, data %02X %02X %02X",
+			 rec_id(r), b[8], b[7], b[10], b[11], b[12] & 0x80 ? "deassertion" : "assertion",
+			 b[12] & 0x7f, b[13], b[14], b[15]);
+	else
+		snprintf(msg, sizeof(msg), "SEL %04Xh: OEM record type %02Xh", rec_id(r), b[2]);
+	return sd_bus_message_append(reply, "s", msg);
+}
+
+static int refuse_read_only(struct dbus *d, sd_bus_error *ret_error)
+{
+	if (!d->bmc->cfg.dbus.read_only)
+		return 0;
+	return sd_bus_error_setf(ret_error, SD_BUS_ERROR_ACCESS_DENIED,
+				 "bmcd's objects are read-only (board file: dbus.read_only)");
+}
+
+static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+	const struct sel_rec *r = entry_rec(d, sd_bus_message_get_path(m));
+	uint16_t deleted;
+	int ret;
+
+	ret = refuse_read_only(d, ret_error);
+	if (ret < 0)
+		return ret;
+	if (!r)
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no such entry");
+	ret = sel_delete(d->bmc->sel, rec_id(r), &deleted);
+	if (ret < 0)
+		return sd_bus_error_set_errnof(ret_error, ret, "SEL delete: %s", strerror(-ret));
+	dbus_logging_changed(d);
+	return sd_bus_reply_method_return(m, "");
+}
+
+/* As Clear SEL: the log then holds its "log area cleared" record. */
+static int method_delete_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+	int ret;
+
+	ret = refuse_read_only(d, ret_error);
+	if (ret < 0)
+		return ret;
+	ret = sel_clear(d->bmc->sel);
+	if (ret < 0)
+		return sd_bus_error_set_errnof(ret_error, ret, "SEL clear: %s", strerror(-ret));
+	dbus_logging_changed(d);
+	return sd_bus_reply_method_return(m, "");
+}
+
+static const sd_bus_vtable entry_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Id", "u", get_entry, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Timestamp", "t", get_entry, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("UpdateTimestamp", "t", get_entry, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Severity", "s", get_entry, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Message", "s", get_entry, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Resolved", "b", get_entry, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable delete_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("Delete", "", "", method_delete, 0),
+	SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable delete_all_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("DeleteAll", "", "", method_delete_all, 0),
+	SD_BUS_VTABLE_END,
+};
+
+/* The record IDs in the SEL now, a bit each. */
+static void sel_ids(const struct sel *sel, uint64_t ids[DBUS_SEL_WORDS])
+{
+	memset(ids, 0, DBUS_SEL_WORDS * sizeof(ids[0]));
+	for (unsigned i = 0; sel && i < sel->count; i++) {
+		uint16_t id = rec_id(&sel->recs[i]);
+
+		ids[id / 64] |= 1ull << (id % 64);
+	}
+}
+
+int dbus_logging_add(struct dbus *d)
+{
+	int r;
+
+	if (!d->bmc->sel)
+		return 0;
+	sel_ids(d->bmc->sel, d->sel_shown);
+	r = sd_bus_add_object_vtable(d->bus, NULL, LOGGING_PATH, DELETE_ALL_IFACE, delete_all_vtable, d);
+	if (r >= 0)
+		r = sd_bus_add_fallback_vtable(d->bus, NULL, ENTRY_PREFIX, ENTRY_IFACE, entry_vtable,
+					       find_entry, d);
+	if (r >= 0)
+		r = sd_bus_add_fallback_vtable(d->bus, NULL, ENTRY_PREFIX, DELETE_IFACE, delete_vtable,
+					       find_entry, d);
+	if (r >= 0)
+		r = sd_bus_add_node_enumerator(d->bus, NULL, ENTRY_PREFIX, enumerate_entries, d);
+	return r;
+}
+
+/* Entries that came or went since the last call, whoever added or deleted
+ * them (an IPMI command, the BMC's own events, D-Bus): InterfacesAdded and
+ * InterfacesRemoved. */
+void dbus_logging_changed(struct dbus *d)
+{
+	uint64_t now[DBUS_SEL_WORDS];
+	char path[64];
+
+	if (!d->bus || !d->bmc->sel)
+		return;
+	sel_ids(d->bmc->sel, now);
+	for (unsigned w = 0; w < DBUS_SEL_WORDS; w++) {
+		uint64_t diff = now[w] ^ d->sel_shown[w];
+
+		for (unsigned b = 0; diff && b < 64; b++) {
+			if (!(diff & (1ull << b)))
+				continue;
+			snprintf(path, sizeof(path), ENTRY_PREFIX "/%u", w * 64 + b);
+			if (now[w] & (1ull << b))
+				sd_bus_emit_interfaces_added(d->bus, path, ENTRY_IFACE, DELETE_IFACE, NULL);
+			else
+				sd_bus_emit_interfaces_removed(d->bus, path, ENTRY_IFACE, DELETE_IFACE, NULL);
+		}
+	}
+	memcpy(d->sel_shown, now, sizeof(now));
+}
