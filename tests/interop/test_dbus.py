@@ -154,10 +154,11 @@ class Monitor:
         Raw reads: a buffered readline would hide lines from select."""
         t_end = time.monotonic() + deadline
         while True:
-            if any(pred(ln) for ln in self.lines[self.seen:]):
-                self.seen = len(self.lines)
-                return True
-            self.seen = len(self.lines)
+            # Lines after the last match, each looked at once.
+            while self.seen < len(self.lines):
+                self.seen += 1
+                if pred(self.lines[self.seen - 1]):
+                    return True
             if time.monotonic() >= t_end:
                 return False
             r, _, _ = select.select([self.fd], [], [], 0.2)
