@@ -15,6 +15,7 @@
 #include "sensors/sensor_cfg.h"
 
 struct bmc;
+struct sensor;
 
 /* What a sensor's objects last published. */
 struct dbus_sensor_shown {
@@ -57,6 +58,8 @@ void dbus_state_changed(struct dbus *d);
 /* sensors.c: the board's threshold sensors. */
 int dbus_sensors_add(struct dbus *d);
 void dbus_sensors_changed(struct dbus *d);
+/* The published sensor at an object path, or NULL. */
+struct sensor *dbus_sensor_find(struct dbus *d, const char *path);
 
 /* logging.c: the SEL's records as log entries. */
 int dbus_logging_add(struct dbus *d);

@@ -6,6 +6,11 @@
  * xyz.openbmc_project.Collection.DeleteAll at /xyz/openbmc_project/logging.
  * The entries are not registered one by one: a fallback vtable finds them
  * in the SEL itself, so D-Bus never holds a copy to keep in step.
+ *
+ * Programs log events the way phosphor-sel-logger takes them:
+ * xyz.openbmc_project.Logging.IPMI.IpmiSelAdd at /xyz/openbmc_project/
+ * Logging/IPMI, naming the sensor by its D-Bus path.  The event goes where
+ * a Platform Event Message goes: the SEL, then PEF and the host interface.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,12 +22,15 @@
 #include "daemon/log.h"
 #include "dbus/dbus.h"
 #include "sel/sel.h"
+#include "sensors/sensors.h"
 
 #define LOGGING_PATH "/xyz/openbmc_project/logging"
 #define ENTRY_PREFIX LOGGING_PATH "/entry"
 #define ENTRY_IFACE "xyz.openbmc_project.Logging.Entry"
 #define DELETE_IFACE "xyz.openbmc_project.Object.Delete"
 #define DELETE_ALL_IFACE "xyz.openbmc_project.Collection.DeleteAll"
+#define IPMI_LOG_PATH "/xyz/openbmc_project/Logging/IPMI"
+#define IPMI_LOG_IFACE "xyz.openbmc_project.Logging.IPMI"
 
 static uint16_t rec_id(const struct sel_rec *r)
 {
@@ -157,6 +165,58 @@ static int method_delete_all(sd_bus_message *m, void *userdata, sd_bus_error *re
 	return sd_bus_reply_method_return(m, "");
 }
 
+/*
+ * IpmiSelAdd(message, sensor path, event data, assert, generator ID): a
+ * system event record of the sensor's type and number, event/reading type
+ * threshold (01h) or its own; event data bytes not given are FFh
+ * (unspecified).  Answers the record ID.  The message is only logged: a
+ * SEL record has no room for text.
+ */
+static int method_sel_add(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+	uint8_t ed[3] = { 0xff, 0xff, 0xff };
+	const struct sensor *s;
+	const char *msg, *path;
+	const void *data;
+	size_t len;
+	int assert_;
+	uint16_t gen;
+	int r;
+
+	r = sd_bus_message_read(m, "so", &msg, &path);
+	if (r >= 0)
+		r = sd_bus_message_read_array(m, 'y', &data, &len);
+	if (r >= 0)
+		r = sd_bus_message_read(m, "bq", &assert_, &gen);
+	if (r < 0)
+		return r;
+	r = refuse_read_only(d, ret_error);
+	if (r < 0)
+		return r;
+	s = dbus_sensor_find(d, path);
+	if (!s)
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+					 "%s is not one of bmcd's sensors", path);
+	if (len > sizeof(ed))
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+					 "%zu bytes of event data; at most 3", len);
+	memcpy(ed, data, len);
+	log_info("dbus: IpmiSelAdd %s: %s", s->cfg->name, msg);
+	r = sel_add_event(d->bmc->sel, gen, s->cfg->type, s->number,
+			  (uint8_t)((assert_ ? 0 : 0x80) | (s->cfg->event_type & 0x7f)), ed[0], ed[1], ed[2]);
+	if (r < 0)
+		return sd_bus_error_set_errnof(ret_error, r, "SEL: %s", strerror(-r));
+	dbus_logging_changed(d);
+	return sd_bus_reply_method_return(m, "q", rec_id(&d->bmc->sel->recs[d->bmc->sel->count - 1]));
+}
+
+static const sd_bus_vtable ipmi_log_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("IpmiSelAdd", "soaybq", "q", method_sel_add, 0),
+	SD_BUS_VTABLE_END,
+};
+
 static const sd_bus_vtable entry_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("Id", "u", get_entry, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -207,6 +267,9 @@ int dbus_logging_add(struct dbus *d)
 					       find_entry, d);
 	if (r >= 0)
 		r = sd_bus_add_node_enumerator(d->bus, NULL, ENTRY_PREFIX, enumerate_entries, d);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(d->bus, NULL, IPMI_LOG_PATH, IPMI_LOG_IFACE,
+					     ipmi_log_vtable, d);
 	return r;
 }
 

@@ -175,6 +175,17 @@ static void thr_shown(const struct sensor *s, struct dbus_sensor_shown *out)
 	memcpy(out->thr, s->thr, sizeof(out->thr));
 }
 
+struct sensor *dbus_sensor_find(struct dbus *d, const char *path)
+{
+	struct sensors *ss = d->bmc->sensors;
+	char p[128];
+
+	for (unsigned i = 0; ss && i < ss->n; i++)
+		if (sensor_path(&ss->s[i], p, sizeof(p)) && !strcmp(p, path))
+			return &ss->s[i];
+	return NULL;
+}
+
 /* Two names that map to one path: the second is left out (logged), not
  * the whole bus. */
 int dbus_sensors_add(struct dbus *d)

@@ -277,6 +277,8 @@ def test_read_only_board_and_its_name(bmc_factory, tmp_path, bus):
              "--object-path", "/xyz/openbmc_project/logging",
              "--method", "xyz.openbmc_project.Collection.DeleteAll.DeleteAll"], timeout=10)
     assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
+    r = ipmi_sel_add(bus, SENSOR_PATH, [1], name="org.example.Bmc")
+    assert not r.ok, r
     assert len(b.ipmitool("sel", "list").out.strip().splitlines()) == 1
     # Still readable, under the board's name and not the default one.
     assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState", name="org.example.Bmc") == \
@@ -506,6 +508,33 @@ def test_sel_entries_as_log_entries(bmc_factory, tmp_path, bus):
         assert r.ok and f"{ENTRY}{left[0]}" in r.out and f"{ENTRY}{ids[1]}" not in r.out, r
     finally:
         mon.close()
+
+
+def ipmi_sel_add(bus, path, data, asserted=True, gen=0x20, name=NAME):
+    return bus.busctl("call", name, "/xyz/openbmc_project/Logging/IPMI",
+                      "xyz.openbmc_project.Logging.IPMI", "IpmiSelAdd", "soaybq",
+                      "from a test", path, str(len(data)), *[str(x) for x in data],
+                      "true" if asserted else "false", str(gen))
+
+
+def test_ipmi_sel_add_logs_an_event(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    r = ipmi_sel_add(bus, SENSOR_PATH, [0x09, 0xFF, 0xFF])   # upper critical going high
+    assert r.ok and r.out.split()[0] == "q", r
+    rid = int(r.out.split()[1])
+    r = b.ipmitool("sel", "list")
+    assert r.ok, r
+    line = [ln for ln in r.out.splitlines() if int(ln.split("|")[0], 16) == rid]
+    assert line and "Temperature" in line[0] and "Upper Critical going high" in line[0] \
+        and "Asserted" in line[0], r
+    r = bus.busctl("get-property", NAME, f"{ENTRY}{rid}", ENTRY_IFACE, "Message")
+    assert r.ok and "generator 0020h, sensor type 01h" in r.out, r
+    # Refused whole: not a sensor of bmcd's, too much event data.
+    r = ipmi_sel_add(bus, "/xyz/openbmc_project/sensors/temperature/Nowhere", [1])
+    assert not r.ok and "Nowhere" in r.text, r
+    r = ipmi_sel_add(bus, SENSOR_PATH, [1, 2, 3, 4])
+    assert not r.ok and "4 bytes" in r.text, r
+    assert sel_ids(b) == [rid]
 
 
 def test_check_config_dbus_section(tmp_path):
