@@ -537,6 +537,23 @@ def test_ipmi_sel_add_logs_an_event(bmc_factory, tmp_path, bus):
     assert sel_ids(b) == [rid]
 
 
+def test_ipmi_sel_add_goes_through_pef(bmc_factory, tmp_path, bus):
+    """A PEF power-down filter acts on an event logged over D-Bus."""
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+    # Filter 7 (as test_pef.py's): power down on a temperature's upper
+    # non-recoverable going high, from the BMC (generator 20h).
+    entry = [0x80, 0x02, 0x00, 0x20, 0xFF, 0xFF, 0x01, 0xFF, 0x01, 0x00, 0x08,
+             0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert b.ipmitool("raw", "0x04", "0x12", "0x06", "0x07",
+                      *[f"0x{x:02x}" for x in entry]).ok
+    r = ipmi_sel_add(bus, SENSOR_PATH, [0x0B, 0xFF, 0xFF], gen=0x20)
+    assert r.ok, r
+    b.wait_power("off", deadline=15)
+    assert "pef: power down" in b.stderr()
+
+
 def test_check_config_dbus_section(tmp_path):
     from conftest import BMCD
     board = load_board(SIM_BOARD)
