@@ -43,6 +43,7 @@ struct dbus {
 	const char *host_requested, *power_requested, *bmc_requested;
 	struct dbus_sensor_shown sensor_shown[CFG_MAX_SENSORS];
 	uint64_t sel_shown[DBUS_SEL_WORDS];	/* SEL entries published */
+	uint64_t wdt_shown;		/* the watchdog's signalled properties */
 };
 
 /* bus.c: the connection. */
@@ -60,6 +61,10 @@ int dbus_sensors_add(struct dbus *d);
 void dbus_sensors_changed(struct dbus *d);
 /* The published sensor at an object path, or NULL. */
 struct sensor *dbus_sensor_find(struct dbus *d, const char *path);
+
+/* watchdog.c: the IPMI watchdog, read-only. */
+int dbus_watchdog_add(struct dbus *d);
+void dbus_watchdog_changed(struct dbus *d);
 
 /* logging.c: the SEL's records as log entries. */
 int dbus_logging_add(struct dbus *d);

@@ -554,6 +554,44 @@ def test_ipmi_sel_add_goes_through_pef(bmc_factory, tmp_path, bus):
     assert "pef: power down" in b.stderr()
 
 
+WDT_PATH = "/xyz/openbmc_project/watchdog/host0"
+WDT_IFACE = "xyz.openbmc_project.State.Watchdog"
+
+
+def wdt(bus, name):
+    r = bus.busctl("get-property", NAME, WDT_PATH, WDT_IFACE, name)
+    assert r.ok, r
+    kind, value = r.out.split(None, 1)
+    return {"b": lambda v: v.strip() == "true", "t": int, "s": lambda v: v.strip().strip('"')}[kind](value)
+
+
+def test_watchdog_as_ipmi_set_it(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert not wdt(bus, "Enabled") and not wdt(bus, "Initialized")
+    mon = Monitor(bus, WDT_PATH)
+    try:
+        # Set Watchdog Timer: SMS/OS, hard reset, 60.0 s; then Reset starts it.
+        assert b.ipmitool("raw", "0x06", "0x24", "0x04", "0x01", "0x00", "0x10",
+                          "0x58", "0x02").ok
+        assert b.ipmitool("raw", "0x06", "0x22").ok
+        assert mon.until(lambda ln: "'Enabled': <true>" in ln), mon.lines
+    finally:
+        mon.close()
+    assert wdt(bus, "Initialized")
+    assert wdt(bus, "Interval") == 60000
+    assert 0 < wdt(bus, "TimeRemaining") <= 60000
+    assert wdt(bus, "ExpireAction") == WDT_IFACE + ".Action.HardReset"
+    assert wdt(bus, "CurrentTimerUse") == WDT_IFACE + ".TimerUse.SMSOS"
+    # Read-only: IPMI sets it.
+    r = bus.gdbus_set(WDT_PATH, WDT_IFACE, "Enabled", "<false>")
+    assert not r.ok and "PropertyReadOnly" in r.text, r
+    assert b.ipmitool("mc", "watchdog", "off").ok
+    t_end = time.monotonic() + POWER_DEADLINE
+    while wdt(bus, "Enabled") and time.monotonic() < t_end:
+        time.sleep(0.2)
+    assert not wdt(bus, "Enabled")
+
+
 def test_check_config_dbus_section(tmp_path):
     from conftest import BMCD
     board = load_board(SIM_BOARD)
