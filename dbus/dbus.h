@@ -44,6 +44,7 @@ struct dbus {
 	struct dbus_sensor_shown sensor_shown[CFG_MAX_SENSORS];
 	uint64_t sel_shown[DBUS_SEL_WORDS];	/* SEL entries published */
 	uint64_t wdt_shown;		/* the watchdog's signalled properties */
+	uint8_t boot_shown[5];		/* the boot flags (BOOTOPT_FLAGS_LEN) */
 };
 
 /* bus.c: the connection. */
@@ -65,6 +66,10 @@ struct sensor *dbus_sensor_find(struct dbus *d, const char *path);
 /* watchdog.c: the IPMI watchdog, read-only. */
 int dbus_watchdog_add(struct dbus *d);
 void dbus_watchdog_changed(struct dbus *d);
+
+/* boot.c: the boot flags as boot source and mode. */
+int dbus_boot_add(struct dbus *d);
+void dbus_boot_changed(struct dbus *d);
 
 /* logging.c: the SEL's records as log entries. */
 int dbus_logging_add(struct dbus *d);

@@ -280,6 +280,8 @@ def test_read_only_board_and_its_name(bmc_factory, tmp_path, bus):
     r = ipmi_sel_add(bus, SENSOR_PATH, [1], name="org.example.Bmc")
     assert not r.ok, r
     assert len(b.ipmitool("sel", "list").out.strip().splitlines()) == 1
+    r = bus.gdbus_set(BOOT, SOURCE_IFACE, "BootSource", f"<'{SRC}Disk'>", name="org.example.Bmc")
+    assert not r.ok and "org.freedesktop.DBus.Error.AccessDenied" in r.text, r
     # Still readable, under the board's name and not the default one.
     assert bus.get(HOST_PATH, HOST_IFACE, "CurrentHostState", name="org.example.Bmc") == \
         HOST_STATE + "Off"
@@ -590,6 +592,48 @@ def test_watchdog_as_ipmi_set_it(bmc_factory, tmp_path, bus):
     while wdt(bus, "Enabled") and time.monotonic() < t_end:
         time.sleep(0.2)
     assert not wdt(bus, "Enabled")
+
+
+BOOT = "/xyz/openbmc_project/control/host0/boot"
+SOURCE_IFACE = "xyz.openbmc_project.Control.Boot.Source"
+MODE_IFACE = "xyz.openbmc_project.Control.Boot.Mode"
+SRC = SOURCE_IFACE + ".Sources."
+
+
+def bootparam(b):
+    r = b.ipmitool("chassis", "bootparam", "get", "5")
+    assert r.ok, r
+    return r.out
+
+
+def test_boot_source_and_mode_share_ipmis_boot_flags(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert bus.get(BOOT, SOURCE_IFACE, "BootSource") == SRC + "Default"
+    # IPMI sets a next-boot device: the one_time object shows it.
+    assert b.ipmitool("chassis", "bootdev", "pxe").ok
+    bus.wait_for(BOOT + "/one_time", SOURCE_IFACE, "BootSource", SRC + "Network")
+    r = bus.busctl("get-property", NAME, BOOT + "/one_time", "xyz.openbmc_project.Object.Enable",
+                   "Enabled")
+    assert r.ok and r.out.split() == ["b", "true"], r
+    assert bus.get(BOOT, SOURCE_IFACE, "BootSource") == SRC + "Default"
+    # D-Bus sets a persistent one: IPMI reads it back.
+    assert bus.set(BOOT, SOURCE_IFACE, "BootSource", SRC + "Disk").ok
+    out = bootparam(b)
+    assert "Boot Flag Valid" in out and "all future boots" in out and "Hard-Drive" in out, out
+    assert bus.get(BOOT + "/one_time", SOURCE_IFACE, "BootSource") == SRC + "Default"
+    # Next boot into the BIOS setup.
+    assert bus.set(BOOT + "/one_time", MODE_IFACE, "BootMode", MODE_IFACE + ".Modes.Setup").ok
+    out = bootparam(b)
+    assert "only next boot" in out and "BIOS Setup" in out, out
+    # A bad value changes nothing.
+    r = bus.gdbus_set(BOOT, SOURCE_IFACE, "BootSource", f"<'{SRC}Moon'>")
+    assert not r.ok and "InvalidArgs" in r.text and "Moon" in r.text, r
+    assert bootparam(b) == out
+    # Enabled false clears the next-boot flags.
+    r = bus.gdbus_set(BOOT + "/one_time", "xyz.openbmc_project.Object.Enable", "Enabled", "<false>")
+    assert r.ok, r
+    assert "Boot Flag Invalid" in bootparam(b)
+    assert bus.get(BOOT + "/one_time", MODE_IFACE, "BootMode") == MODE_IFACE + ".Modes.Regular"
 
 
 def test_check_config_dbus_section(tmp_path):
