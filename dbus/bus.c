@@ -79,6 +79,8 @@ static int bus_connect(struct dbus *d)
 	if (r >= 0)
 		r = dbus_boot_add(d);
 	if (r >= 0)
+		r = dbus_users_add(d);
+	if (r >= 0)
 		r = sd_bus_request_name_async(d->bus, NULL, d->bmc->cfg.dbus.name,
 					      SD_BUS_NAME_QUEUE, on_name_reply, d);
 	if (r < 0)
@@ -152,12 +154,13 @@ void dbus_tick(struct dbus *d, uint64_t now_usec)
 		return;
 	if (d->bus && sd_bus_is_open(d->bus) > 0) {
 		/* Transitions no power event marks (a press started), and
-		 * sensor readings, SEL records, the watchdog, boot flags. */
+		 * sensor readings, SEL records, the watchdog, boot flags, users. */
 		dbus_state_changed(d);
 		dbus_sensors_changed(d);
 		dbus_logging_changed(d);
 		dbus_watchdog_changed(d);
 		dbus_boot_changed(d);
+		dbus_users_changed(d);
 		return;
 	}
 	if (d->bus) {

@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 
 #include "chassis/power.h"
+#include "channels/users_cfg.h"
 #include "sensors/sensor_cfg.h"
 
 struct bmc;
@@ -30,6 +31,13 @@ struct dbus_sensor_shown {
 /* Seconds between two attempts to reach the bus. */
 #define DBUS_RETRY_S 3
 
+/* What a user's object last showed (name "": none). */
+struct dbus_user_shown {
+	char name[CFG_NAME_MAX + 1];
+	uint8_t priv;
+	bool enabled, locked;
+};
+
 struct dbus {
 	struct bmc *bmc;
 	sd_bus *bus;			/* NULL while not connected */
@@ -45,6 +53,7 @@ struct dbus {
 	uint64_t sel_shown[DBUS_SEL_WORDS];	/* SEL entries published */
 	uint64_t wdt_shown;		/* the watchdog's signalled properties */
 	uint8_t boot_shown[5];		/* the boot flags (BOOTOPT_FLAGS_LEN) */
+	struct dbus_user_shown user_shown[CFG_MAX_USERS + 1];	/* by user ID */
 };
 
 /* bus.c: the connection. */
@@ -70,6 +79,10 @@ void dbus_watchdog_changed(struct dbus *d);
 /* boot.c: the boot flags as boot source and mode. */
 int dbus_boot_add(struct dbus *d);
 void dbus_boot_changed(struct dbus *d);
+
+/* users.c: the user table, read-only. */
+int dbus_users_add(struct dbus *d);
+void dbus_users_changed(struct dbus *d);
 
 /* logging.c: the SEL's records as log entries. */
 int dbus_logging_add(struct dbus *d);

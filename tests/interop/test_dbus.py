@@ -636,6 +636,38 @@ def test_boot_source_and_mode_share_ipmis_boot_flags(bmc_factory, tmp_path, bus)
     assert bus.get(BOOT + "/one_time", MODE_IFACE, "BootMode") == MODE_IFACE + ".Modes.Regular"
 
 
+USER = "/xyz/openbmc_project/user/"
+USER_IFACE = "xyz.openbmc_project.User.Attributes"
+
+
+def test_users_as_ipmi_has_them(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    for name, priv in (("admin", "priv-admin"), ("operator", "priv-operator"), ("user", "priv-user")):
+        assert bus.get(USER + name, USER_IFACE, "UserPrivilege") == priv
+    r = bus.busctl("get-property", NAME, USER + "admin", USER_IFACE, "UserGroups")
+    assert r.ok and '"ipmi"' in r.out, r
+    mon = Monitor(bus, "/xyz/openbmc_project")
+    try:
+        assert b.ipmitool("user", "set", "name", "6", "alice").ok
+        assert mon.until(lambda ln: "InterfacesAdded" in ln and USER + "alice" in ln), mon.lines
+    finally:
+        mon.close()
+    mon = Monitor(bus, USER + "user")
+    try:
+        assert b.ipmitool("user", "priv", "4", "3", "1").ok      # operator on channel 1
+        assert mon.until(lambda ln: "'UserPrivilege': <'priv-operator'>" in ln), mon.lines
+        assert b.ipmitool("user", "disable", "4").ok
+        assert mon.until(lambda ln: "'UserEnabled': <false>" in ln), mon.lines
+    finally:
+        mon.close()
+    r = bus.gdbus_set(USER + "admin", USER_IFACE, "UserEnabled", "<false>")
+    assert not r.ok and "PropertyReadOnly" in r.text, r
+    # No password anywhere in what D-Bus shows.
+    r = bus.busctl("call", NAME, "/xyz/openbmc_project", "org.freedesktop.DBus.ObjectManager",
+                   "GetManagedObjects")
+    assert r.ok and USER + "alice" in r.out and '"password"' not in r.out, r
+
+
 def test_check_config_dbus_section(tmp_path):
     from conftest import BMCD
     board = load_board(SIM_BOARD)
