@@ -120,14 +120,6 @@ static int write_flags(struct dbus *d, bool valid, bool persistent, enum bootopt
 	return 0;
 }
 
-static int refuse_read_only(struct dbus *d, sd_bus_error *ret_error)
-{
-	if (!d->bmc->cfg.dbus.read_only)
-		return 0;
-	return sd_bus_error_setf(ret_error, SD_BUS_ERROR_ACCESS_DENIED,
-				 "bmcd's objects are read-only (board file: dbus.read_only)");
-}
-
 /*
  * BootSource picks the device (Regular mode); BootMode Safe or Setup
  * picks the safe-mode disk or the BIOS setup, Regular the source the
@@ -148,12 +140,12 @@ static int set_boot(sd_bus *bus, const char *path, const char *iface, const char
 	if (!strcmp(prop, "Enabled")) {
 		r = sd_bus_message_read(value, "b", &on);
 		if (r >= 0)
-			r = refuse_read_only(d, ret_error);
+			r = dbus_refuse_read_only(d, ret_error);
 		return r < 0 ? r : write_flags(d, on, false, dev, ret_error);
 	}
 	r = sd_bus_message_read(value, "s", &s);
 	if (r >= 0)
-		r = refuse_read_only(d, ret_error);
+		r = dbus_refuse_read_only(d, ret_error);
 	if (r < 0)
 		return r;
 	for (; v->name && strcmp(v->name, s); v++)
@@ -168,8 +160,6 @@ static int set_boot(sd_bus *bus, const char *path, const char *iface, const char
 	log_info("dbus: %s %s: %s", path, prop, s);
 	return write_flags(d, dev != BOOTDEV_NONE, persistent, dev, ret_error);
 }
-
-#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static const sd_bus_vtable source_vtable[] = {
 	SD_BUS_VTABLE_START(0),

@@ -59,6 +59,12 @@ static int bus_open(struct dbus *d, sd_bus **ret)
 	return 0;
 }
 
+/* The object groups, each publishing its objects on a new connection. */
+static int (*const object_groups[])(struct dbus *d) = {
+	dbus_state_add, dbus_sensors_add, dbus_logging_add, dbus_watchdog_add, dbus_boot_add,
+	dbus_users_add,
+};
+
 /* Connect, publish the objects and ask for the name (its answer comes
  * through the loop).  Nothing of a failed attempt is kept. */
 static int bus_connect(struct dbus *d)
@@ -68,18 +74,8 @@ static int bus_connect(struct dbus *d)
 	if (r < 0)
 		return r;
 	r = sd_bus_attach_event(d->bus, d->bmc->ev, SD_EVENT_PRIORITY_NORMAL);
-	if (r >= 0)
-		r = dbus_state_add(d);
-	if (r >= 0)
-		r = dbus_sensors_add(d);
-	if (r >= 0)
-		r = dbus_logging_add(d);
-	if (r >= 0)
-		r = dbus_watchdog_add(d);
-	if (r >= 0)
-		r = dbus_boot_add(d);
-	if (r >= 0)
-		r = dbus_users_add(d);
+	for (size_t i = 0; r >= 0 && i < sizeof(object_groups) / sizeof(object_groups[0]); i++)
+		r = object_groups[i](d);
 	if (r >= 0)
 		r = sd_bus_request_name_async(d->bus, NULL, d->bmc->cfg.dbus.name,
 					      SD_BUS_NAME_QUEUE, on_name_reply, d);
@@ -173,4 +169,12 @@ void dbus_tick(struct dbus *d, uint64_t now_usec)
 	}
 	if (now_usec >= d->retry_usec)
 		try_connect(d, now_usec);
+}
+
+int dbus_refuse_read_only(const struct dbus *d, sd_bus_error *ret_error)
+{
+	if (!d->bmc->cfg.dbus.read_only)
+		return 0;
+	return sd_bus_error_setf(ret_error, SD_BUS_ERROR_ACCESS_DENIED,
+				 "bmcd's objects are read-only (board file: dbus.read_only)");
 }

@@ -15,6 +15,21 @@
 #include "channels/users_cfg.h"
 #include "sensors/sensor_cfg.h"
 
+/* A property whose changes are signalled (PropertiesChanged). */
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+
+/* An sd-bus fallback "find": the object at path exists when valid(userdata,
+ * path) says so, and is served with the module's userdata. */
+#define DBUS_FALLBACK_FIND(name, valid)							\
+	static int name(sd_bus *bus, const char *path, const char *iface, void *userdata,	\
+			void **ret_found, sd_bus_error *ret_error)				\
+	{											\
+		if (!valid(userdata, path))							\
+			return 0;								\
+		*ret_found = userdata;								\
+		return 1;									\
+	}
+
 struct bmc;
 struct sensor;
 
@@ -58,6 +73,8 @@ struct dbus {
 
 /* bus.c: the connection. */
 int dbus_start(struct dbus *d, struct bmc *bmc);
+/* 0, or AccessDenied (negative) when the board makes the tree read-only. */
+int dbus_refuse_read_only(const struct dbus *d, sd_bus_error *ret_error);
 void dbus_stop(struct dbus *d);
 void dbus_tick(struct dbus *d, uint64_t now_usec);
 

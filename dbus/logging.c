@@ -54,14 +54,7 @@ static const struct sel_rec *entry_rec(struct dbus *d, const char *path)
 	return r && rec_id(r) == id ? r : NULL;
 }
 
-static int find_entry(sd_bus *bus, const char *path, const char *iface, void *userdata,
-		      void **ret_found, sd_bus_error *ret_error)
-{
-	if (!entry_rec(userdata, path))
-		return 0;
-	*ret_found = userdata;
-	return 1;
-}
+DBUS_FALLBACK_FIND(find_entry, entry_rec)
 
 static int enumerate_entries(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
 			     sd_bus_error *ret_error)
@@ -122,12 +115,14 @@ static int get_entry(sd_bus *bus, const char *path, const char *iface, const cha
 	return sd_bus_message_append(reply, "s", msg);
 }
 
-static int refuse_read_only(struct dbus *d, sd_bus_error *ret_error)
+/* The answer to a method that changed the SEL (ret: the change's result). */
+static int sel_written(struct dbus *d, sd_bus_message *m, int ret, const char *what,
+		       sd_bus_error *ret_error)
 {
-	if (!d->bmc->cfg.dbus.read_only)
-		return 0;
-	return sd_bus_error_setf(ret_error, SD_BUS_ERROR_ACCESS_DENIED,
-				 "bmcd's objects are read-only (board file: dbus.read_only)");
+	if (ret < 0)
+		return sd_bus_error_set_errnof(ret_error, ret, "SEL %s: %s", what, strerror(-ret));
+	dbus_logging_changed(d);
+	return sd_bus_reply_method_return(m, "");
 }
 
 static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -137,16 +132,12 @@ static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 	uint16_t deleted;
 	int ret;
 
-	ret = refuse_read_only(d, ret_error);
+	ret = dbus_refuse_read_only(d, ret_error);
 	if (ret < 0)
 		return ret;
 	if (!r)
 		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no such entry");
-	ret = sel_delete(d->bmc->sel, rec_id(r), &deleted);
-	if (ret < 0)
-		return sd_bus_error_set_errnof(ret_error, ret, "SEL delete: %s", strerror(-ret));
-	dbus_logging_changed(d);
-	return sd_bus_reply_method_return(m, "");
+	return sel_written(d, m, sel_delete(d->bmc->sel, rec_id(r), &deleted), "delete", ret_error);
 }
 
 /* As Clear SEL: the log then holds its "log area cleared" record. */
@@ -155,14 +146,10 @@ static int method_delete_all(sd_bus_message *m, void *userdata, sd_bus_error *re
 	struct dbus *d = userdata;
 	int ret;
 
-	ret = refuse_read_only(d, ret_error);
+	ret = dbus_refuse_read_only(d, ret_error);
 	if (ret < 0)
 		return ret;
-	ret = sel_clear(d->bmc->sel);
-	if (ret < 0)
-		return sd_bus_error_set_errnof(ret_error, ret, "SEL clear: %s", strerror(-ret));
-	dbus_logging_changed(d);
-	return sd_bus_reply_method_return(m, "");
+	return sel_written(d, m, sel_clear(d->bmc->sel), "clear", ret_error);
 }
 
 /*
@@ -191,7 +178,7 @@ static int method_sel_add(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 		r = sd_bus_message_read(m, "bq", &assert_, &gen);
 	if (r < 0)
 		return r;
-	r = refuse_read_only(d, ret_error);
+	r = dbus_refuse_read_only(d, ret_error);
 	if (r < 0)
 		return r;
 	s = dbus_sensor_find(d, path);
@@ -211,11 +198,13 @@ static int method_sel_add(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 	return sd_bus_reply_method_return(m, "q", rec_id(&d->bmc->sel->recs[d->bmc->sel->count - 1]));
 }
 
-static const sd_bus_vtable ipmi_log_vtable[] = {
-	SD_BUS_VTABLE_START(0),
-	SD_BUS_METHOD("IpmiSelAdd", "soaybq", "q", method_sel_add, 0),
-	SD_BUS_VTABLE_END,
-};
+/* An interface of one method. */
+#define METHOD_VTABLE(name, member, in, out, fn)					\
+	static const sd_bus_vtable name[] = {						\
+		SD_BUS_VTABLE_START(0), SD_BUS_METHOD(member, in, out, fn, 0), SD_BUS_VTABLE_END, \
+	}
+
+METHOD_VTABLE(ipmi_log_vtable, "IpmiSelAdd", "soaybq", "q", method_sel_add);
 
 static const sd_bus_vtable entry_vtable[] = {
 	SD_BUS_VTABLE_START(0),
@@ -228,17 +217,8 @@ static const sd_bus_vtable entry_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
-static const sd_bus_vtable delete_vtable[] = {
-	SD_BUS_VTABLE_START(0),
-	SD_BUS_METHOD("Delete", "", "", method_delete, 0),
-	SD_BUS_VTABLE_END,
-};
-
-static const sd_bus_vtable delete_all_vtable[] = {
-	SD_BUS_VTABLE_START(0),
-	SD_BUS_METHOD("DeleteAll", "", "", method_delete_all, 0),
-	SD_BUS_VTABLE_END,
-};
+METHOD_VTABLE(delete_vtable, "Delete", "", "", method_delete);
+METHOD_VTABLE(delete_all_vtable, "DeleteAll", "", "", method_delete_all);
 
 /* The record IDs in the SEL now, a bit each. */
 static void sel_ids(const struct sel *sel, uint64_t ids[DBUS_SEL_WORDS])

@@ -137,7 +137,6 @@ static int get_threshold(sd_bus *bus, const char *path, const char *iface, const
 	return sd_bus_message_append(reply, "d", conv_to_value(&s->conv, s->thr[t]));
 }
 
-#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 #define THRESHOLD_VTABLE(name, kind) \
 	static const sd_bus_vtable name[] = { \
 		SD_BUS_VTABLE_START(0), \

@@ -112,28 +112,27 @@ static int get_power_state(sd_bus *bus, const char *path, const char *iface, con
 	return reply_string(reply, power_state(d->bmc->power));
 }
 
-static int get_host_requested(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			      sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+/* RequestedHostTransition, RequestedPowerTransition, RequestedBMCTransition:
+ * what was last asked for. */
+static int get_requested(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			 sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-	struct dbus *d = userdata;
+	const struct dbus *d = userdata;
 
-	return reply_string(reply, d->host_requested);
+	if (!strcmp(prop, "RequestedHostTransition"))
+		return reply_string(reply, d->host_requested);
+	if (!strcmp(prop, "RequestedPowerTransition"))
+		return reply_string(reply, d->power_requested);
+	return reply_string(reply, d->bmc_requested);
 }
 
-static int get_power_requested(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			       sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+/* The transition a Set asks for, unless the tree is read-only. */
+static int read_transition(const struct dbus *d, sd_bus_message *value, const char **s,
+			   sd_bus_error *ret_error)
 {
-	struct dbus *d = userdata;
+	int r = sd_bus_message_read(value, "s", s);
 
-	return reply_string(reply, d->power_requested);
-}
-
-static int refuse_read_only(struct dbus *d, sd_bus_error *ret_error)
-{
-	if (!d->bmc->cfg.dbus.read_only)
-		return 0;
-	return sd_bus_error_setf(ret_error, SD_BUS_ERROR_ACCESS_DENIED,
-				 "bmcd's objects are read-only (board file: dbus.read_only)");
+	return r < 0 ? r : dbus_refuse_read_only(d, ret_error);
 }
 
 /*
@@ -149,10 +148,7 @@ static int request(struct dbus *d, const char *path, const char *iface, const ch
 	const char *s;
 	int r;
 
-	r = sd_bus_message_read(value, "s", &s);
-	if (r < 0)
-		return r;
-	r = refuse_read_only(d, ret_error);
+	r = read_transition(d, value, &s, ret_error);
 	if (r < 0)
 		return r;
 	for (t = tab; t->name && strcmp(t->name, s); t++)
@@ -200,14 +196,6 @@ static int get_bmc_state(sd_bus *bus, const char *path, const char *iface, const
 	return reply_string(reply, BMC_IFACE ".BMCState.Ready");
 }
 
-static int get_bmc_requested(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			     sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
-{
-	struct dbus *d = userdata;
-
-	return reply_string(reply, d->bmc_requested);
-}
-
 /* Reboot: the reset runs after this call's reply is sent (deferred). */
 static int set_bmc_requested(sd_bus *bus, const char *path, const char *iface, const char *prop,
 			     sd_bus_message *value, void *userdata, sd_bus_error *ret_error)
@@ -216,10 +204,7 @@ static int set_bmc_requested(sd_bus *bus, const char *path, const char *iface, c
 	const char *s;
 	int k, r;
 
-	r = sd_bus_message_read(value, "s", &s);
-	if (r < 0)
-		return r;
-	r = refuse_read_only(d, ret_error);
+	r = read_transition(d, value, &s, ret_error);
 	if (r < 0)
 		return r;
 	for (k = 0; bmc_transitions[k] && strcmp(bmc_transitions[k], s); k++)
@@ -239,31 +224,21 @@ static int set_bmc_requested(sd_bus *bus, const char *path, const char *iface, c
 	return 0;
 }
 
-#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+/* A state object: its current state, and the transition it was asked for. */
+#define STATE_VTABLE(name, cur, get_cur, cur_flags, req, get_req, set_req)		\
+	static const sd_bus_vtable name[] = {						\
+		SD_BUS_VTABLE_START(0),							\
+		SD_BUS_PROPERTY(cur, "s", get_cur, 0, cur_flags),			\
+		SD_BUS_WRITABLE_PROPERTY(req, "s", get_req, set_req, 0, EMITS),		\
+		SD_BUS_VTABLE_END,							\
+	}
 
-static const sd_bus_vtable host_vtable[] = {
-	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("CurrentHostState", "s", get_host_state, 0, EMITS),
-	SD_BUS_WRITABLE_PROPERTY("RequestedHostTransition", "s", get_host_requested,
-				 set_host_requested, 0, EMITS),
-	SD_BUS_VTABLE_END,
-};
-
-static const sd_bus_vtable chassis_vtable[] = {
-	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("CurrentPowerState", "s", get_power_state, 0, EMITS),
-	SD_BUS_WRITABLE_PROPERTY("RequestedPowerTransition", "s", get_power_requested,
-				 set_power_requested, 0, EMITS),
-	SD_BUS_VTABLE_END,
-};
-
-static const sd_bus_vtable bmc_vtable[] = {
-	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("CurrentBMCState", "s", get_bmc_state, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_WRITABLE_PROPERTY("RequestedBMCTransition", "s", get_bmc_requested,
-				 set_bmc_requested, 0, EMITS),
-	SD_BUS_VTABLE_END,
-};
+STATE_VTABLE(host_vtable, "CurrentHostState", get_host_state, EMITS,
+	     "RequestedHostTransition", get_requested, set_host_requested);
+STATE_VTABLE(chassis_vtable, "CurrentPowerState", get_power_state, EMITS,
+	     "RequestedPowerTransition", get_requested, set_power_requested);
+STATE_VTABLE(bmc_vtable, "CurrentBMCState", get_bmc_state, SD_BUS_VTABLE_PROPERTY_CONST,
+	     "RequestedBMCTransition", get_requested, set_bmc_requested);
 
 int dbus_state_add(struct dbus *d)
 {

@@ -45,14 +45,7 @@ static unsigned path_user(const struct dbus *d, const char *path)
 	return 0;
 }
 
-static int find_user(sd_bus *bus, const char *path, const char *iface, void *userdata,
-		     void **ret_found, sd_bus_error *ret_error)
-{
-	if (!path_user(userdata, path))
-		return 0;
-	*ret_found = userdata;
-	return 1;
-}
+DBUS_FALLBACK_FIND(find_user, path_user)
 
 static int enumerate_users(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
 			   sd_bus_error *ret_error)
@@ -116,8 +109,6 @@ static int get_user(sd_bus *bus, const char *path, const char *iface, const char
 		return sd_bus_message_append(reply, "b", (int)u->enabled);
 	return sd_bus_message_append(reply, "b", (int)u->locked);
 }
-
-#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static const sd_bus_vtable user_vtable[] = {
 	SD_BUS_VTABLE_START(0),

@@ -47,8 +47,6 @@ static int get_wdt(sd_bus *bus, const char *path, const char *iface, const char 
 	return sd_bus_message_append(reply, "s", uses[wd->use & 7]);
 }
 
-#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
-
 /* TimeRemaining changes all the time: read, never signalled. */
 static const sd_bus_vtable wdt_vtable[] = {
 	SD_BUS_VTABLE_START(0),

@@ -48,6 +48,17 @@ static void kext_drop(struct kext *x, const char *why)
 	x->kcs->atn = false;
 }
 
+/* After a send or recv failed: true to try again (EINTR); otherwise the
+ * connection is dropped, unless the call would only have blocked. */
+static bool kext_io_failed(struct kext *x)
+{
+	if (errno == EINTR)
+		return true;
+	if (errno != EAGAIN)
+		kext_drop(x, strerror(errno));
+	return false;
+}
+
 static void kext_flush(struct kext *x)
 {
 	if (x->fd < 0) {		/* detached (fuzzing): output goes nowhere */
@@ -58,10 +69,8 @@ static void kext_flush(struct kext *x)
 		ssize_t n = send(x->fd, x->out, x->out_len, MSG_NOSIGNAL);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (kext_io_failed(x))
 				continue;
-			if (errno != EAGAIN)
-				kext_drop(x, strerror(errno));
 			break;
 		}
 		memmove(x->out, x->out + n, x->out_len - (size_t)n);
@@ -174,10 +183,8 @@ static int kext_on_conn(sd_event_source *src, int fd, uint32_t revents, void *us
 			break;
 		}
 		if (n < 0) {
-			if (errno == EINTR)
+			if (kext_io_failed(x))
 				continue;
-			if (errno != EAGAIN)
-				kext_drop(x, strerror(errno));
 			break;
 		}
 		kcs_extern_input(x, buf, (size_t)n);

@@ -24,8 +24,8 @@ PKGS=(
 	clang libclang-rt-14-dev
 	# uninitialised reads in the unit suites (meson test --setup valgrind)
 	valgrind
-	# D-Bus
-	dbus
+	# D-Bus: the daemon, and gdbus (test_dbus.py reads D-Bus error names with it)
+	dbus libglib2.0-bin
 	# systemd-analyze checks the shipped unit (tests/interop/test_service.py)
 	systemd
 	# qemu suite: cross toolchain, kernel source and build tools, the emulator
