@@ -32,7 +32,7 @@ struct bmc {
 	struct power *power;		/* power sequencing (chassis/power.c) */
 	struct chassis *chassis;
 	struct lanconf *lanconf;
-	struct bootopt *bootopt;		/* Set/Get System Boot Options */
+	struct bootopt *bootopt;	/* Set/Get System Boot Options */
 	struct watchdog *wdt;		/* IPMI BMC watchdog (App 22h-25h), not the systemd one */
 	struct acpi *acpi;		/* Set/Get ACPI Power State (chassis/acpi.c) */
 	struct sim_host *sim;
@@ -40,13 +40,13 @@ struct bmc {
 	struct gpio_host *ghost;	/* host backend "gpio" (boards/gpio_host.c) */
 	struct kcs *kcs;		/* the host's system interface (kcs/) */
 	struct sol *sol;		/* Serial over LAN (sol/) */
-	struct sel *sel;			/* System Event Log (sel/) */
+	struct sel *sel;		/* System Event Log (sel/) */
 	struct fru *fru;		/* FRU inventory devices (fru/) */
 	struct i2c_master *i2c;		/* Master Write-Read and its simulated devices (i2c/) */
-	struct sensors *sensors;		/* the board's sensors (sensors/) */
-	struct sdr *sdr;			/* SDR repository (sdr/) */
+	struct sensors *sensors;	/* the board's sensors (sensors/) */
+	struct sdr *sdr;		/* SDR repository (sdr/) */
 	struct dcmi *dcmi;		/* DCMI: power statistics and limit, asset tag (dcmi/) */
-	struct pef *pef;			/* event filtering and alerts (pef/) */
+	struct pef *pef;		/* event filtering and alerts (pef/) */
 	struct ipmb *ipmb;		/* IPMB channels, bridging, satellites (ipmb/) */
 	struct dbus *dbus;		/* objects on D-Bus (dbus/) */
 	unsigned modules_up;		/* bmc_modules[0..modules_up) are running */
