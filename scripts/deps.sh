@@ -64,6 +64,13 @@ fi
 
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
+# A mirror caught mid-sync fails one index now and then ("File has unexpected
+# size"): try again, and if an index still fails go on with what was read;
+# the install below fails, naming the package, if something is really missing.
+for try in 1 2 3; do
+	"${SUDO[@]}" apt-get update -qq && break
+	echo "deps: apt-get update failed (try $try of 3)"
+	[ "$try" -lt 3 ] && sleep 10
+done
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
 echo "deps: done"
