@@ -129,32 +129,39 @@ static int identify_off(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int chassis_identify(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+int chassis_set_identify(struct bmc *bmc, unsigned interval_s, bool force)
 {
 	struct chassis *c = bmc->chassis;
+	int ret;
+
+	c->identify_timer = sd_event_source_disable_unref(c->identify_timer);
+	c->identify = force ? 2 : interval_s ? 1 : 0;
+	if (bmc->power->ops->identify)
+		bmc->power->ops->identify(bmc->power->ctx, c->identify != 0);
+	log_info("chassis identify: %s", force ? "on" : interval_s ? "timed" : "off");
+	if (c->identify == 1) {
+		ret = sd_event_add_time(bmc->ev, &c->identify_timer, CLOCK_MONOTONIC,
+					bmc_now(bmc) + interval_s * 1000000ULL, 100000, identify_off, bmc);
+		if (ret < 0) {
+			log_error_errno(ret, "chassis identify timer");
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int chassis_identify(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
+{
 	struct rbuf r = ipmi_reader(req);
 	/* Both bytes are optional: 15 s, not forced. */
 	unsigned interval = rb_left(&r) ? rb_u8(&r) : 15;
 	uint8_t force = rb_left(&r) ? rb_u8(&r) : 0;
-	uint64_t now = bmc_now(bmc);
-	int ret;
 
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
 	if (force & 0xfe)
 		return CC_INVALID_FIELD;
-	c->identify_timer = sd_event_source_disable_unref(c->identify_timer);
-	c->identify = force ? 2 : interval ? 1 : 0;
-	if (bmc->power->ops->identify)
-		bmc->power->ops->identify(bmc->power->ctx, c->identify != 0);
-	log_info("chassis identify: %s", force ? "on" : interval ? "timed" : "off");
-	if (c->identify == 1) {
-		ret = sd_event_add_time(bmc->ev, &c->identify_timer, CLOCK_MONOTONIC,
-					now + interval * 1000000ULL, 100000, identify_off, bmc);
-		if (ret < 0)
-			return CC_UNSPECIFIED;
-	}
-	return CC_OK;
+	return chassis_set_identify(bmc, interval, force) < 0 ? CC_UNSPECIFIED : CC_OK;
 }
 
 static int chassis_set_policy(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)

@@ -47,5 +47,9 @@ void chassis_done(struct bmc *bmc);
 void chassis_on_power_event(struct bmc *bmc, enum power_event ev, enum restart_cause cause);
 /* Persist the state now (after a Set command changed it). */
 void chassis_save(struct bmc *bmc);
+/* Chassis identify, as the IPMI command sets it: on until turned off
+ * (force), on for interval_s seconds, or off (interval_s 0).  -errno if
+ * the timer could not be set (logged). */
+int chassis_set_identify(struct bmc *bmc, unsigned interval_s, bool force);
 /* Minutes of power-on time, including the current on-period. */
 uint32_t chassis_poh_minutes(struct bmc *bmc);
