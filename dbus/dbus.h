@@ -52,7 +52,7 @@ struct dbus_sensor_obj {
 
 /* What an inventory object last published: a hash of what it shows, 0
  * while it is not there. */
-#define DBUS_INVENTORY_SLOTS (3 * 8)	/* FRU areas x CFG_MAX_FRUS */
+#define DBUS_INVENTORY_SLOTS (3 * 8)	/* FRU areas x CFG_MAX_FRUS (inventory.c checks) */
 
 /* A bit per SEL record ID. */
 #define DBUS_SEL_WORDS (65536 / 64)

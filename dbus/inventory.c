@@ -39,6 +39,7 @@
 #define SYSTEM_IFACE "xyz.openbmc_project.Inventory.Item.System"
 
 #define N_SLOTS (CFG_MAX_FRUS * FRU_AREAS)
+_Static_assert(N_SLOTS == DBUS_INVENTORY_SLOTS, "struct dbus: a hash per FRU area");
 
 /* Slot i: device i / FRU_AREAS of the FRU module, area i % FRU_AREAS. */
 static const struct fru_dev *slot_dev(const struct dbus *d, unsigned slot)
@@ -378,7 +379,7 @@ int dbus_inventory_add(struct dbus *d)
 	char p[128];
 	int r = 0;
 
-	for (unsigned i = 0; i < N_SLOTS && i < DBUS_INVENTORY_SLOTS; i++) {
+	for (unsigned i = 0; i < N_SLOTS; i++) {
 		if (i % FRU_AREAS == FRU_AREA_BOARD && slot_path(d, i, p, sizeof(p)) && slot_taken(d, i, p))
 			log_warning("dbus: FRU %u (\"%s\") not in the inventory: %s is another "
 				    "device's", slot_dev(d, i)->cfg->id, slot_dev(d, i)->cfg->name, p);
@@ -397,7 +398,7 @@ int dbus_inventory_add(struct dbus *d)
  * PropertiesChanged. */
 void dbus_inventory_changed(struct dbus *d)
 {
-	for (unsigned i = 0; d->bus && i < N_SLOTS && i < DBUS_INVENTORY_SLOTS; i++) {
+	for (unsigned i = 0; d->bus && i < N_SLOTS; i++) {
 		uint64_t h = slot_hash(d, i), was = d->inventory_shown[i];
 		const char *ifs[3];
 		char path[128];
