@@ -62,7 +62,7 @@ static int bus_open(struct dbus *d, sd_bus **ret)
 /* The object groups, each publishing its objects on a new connection. */
 static int (*const object_groups[])(struct dbus *d) = {
 	dbus_state_add, dbus_sensors_add, dbus_logging_add, dbus_watchdog_add, dbus_boot_add,
-	dbus_users_add,
+	dbus_users_add, dbus_inventory_add,
 };
 
 /* Connect, publish the objects and ask for the name (its answer comes
@@ -157,6 +157,7 @@ void dbus_tick(struct dbus *d, uint64_t now_usec)
 		dbus_watchdog_changed(d);
 		dbus_boot_changed(d);
 		dbus_users_changed(d);
+		dbus_inventory_changed(d);
 		return;
 	}
 	if (d->bus) {

@@ -40,6 +40,20 @@ struct dbus_sensor_shown {
 	uint8_t thr[THR_COUNT];		/* raw thresholds */
 };
 
+/* A sensor's objects' userdata: the sensor, and the module for its writes. */
+struct dbus_sensor_obj {
+	struct dbus *d;
+	struct sensor *s;
+};
+
+/* The inventory item sensors are associated with (inventory.c publishes
+ * it): the system's chassis. */
+#define DBUS_CHASSIS_PATH "/xyz/openbmc_project/inventory/system/chassis"
+
+/* What an inventory object last published: a hash of what it shows, 0
+ * while it is not there. */
+#define DBUS_INVENTORY_SLOTS (3 * 8)	/* FRU areas x CFG_MAX_FRUS (inventory.c checks) */
+
 /* A bit per SEL record ID. */
 #define DBUS_SEL_WORDS (65536 / 64)
 
@@ -65,6 +79,8 @@ struct dbus {
 	 * back what was written, as phosphor-state-manager's do). */
 	const char *host_requested, *power_requested, *bmc_requested;
 	struct dbus_sensor_shown sensor_shown[CFG_MAX_SENSORS];
+	struct dbus_sensor_obj sensor_obj[CFG_MAX_SENSORS];
+	uint64_t inventory_shown[DBUS_INVENTORY_SLOTS];
 	uint64_t sel_shown[DBUS_SEL_WORDS];	/* SEL entries published */
 	uint64_t wdt_shown;		/* the watchdog's signalled properties */
 	uint8_t boot_shown[5];		/* the boot flags (BOOTOPT_FLAGS_LEN) */
@@ -88,6 +104,10 @@ int dbus_sensors_add(struct dbus *d);
 void dbus_sensors_changed(struct dbus *d);
 /* The published sensor at an object path, or NULL. */
 struct sensor *dbus_sensor_find(struct dbus *d, const char *path);
+
+/* inventory.c: the FRU devices' areas as inventory items. */
+int dbus_inventory_add(struct dbus *d);
+void dbus_inventory_changed(struct dbus *d);
 
 /* watchdog.c: the IPMI watchdog, read-only. */
 int dbus_watchdog_add(struct dbus *d);

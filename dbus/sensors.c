@@ -6,8 +6,12 @@
  * reports (the raw reading through the SDR conversion), so busctl and
  * `ipmitool sensor get` show the same number.  Its non-critical and
  * critical thresholds are Sensor.Threshold.Warning and .Critical, their
- * alarms IPMI's threshold comparison status.  Sensors whose unit has no
- * D-Bus type, and discrete sensors, are not published yet.
+ * alarms IPMI's threshold comparison status; writing a threshold is Set
+ * Sensor Thresholds (sensor_set_thresholds()).  A sensor whose source is
+ * "dbus" takes its readings from whoever writes its Value.  Every sensor is
+ * associated with the chassis's inventory item (Association.Definitions).
+ * Sensors whose unit has no D-Bus type, and discrete sensors, are not
+ * published yet.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,6 +27,7 @@
 #define VALUE_IFACE "xyz.openbmc_project.Sensor.Value"
 #define WARNING_IFACE "xyz.openbmc_project.Sensor.Threshold.Warning"
 #define CRITICAL_IFACE "xyz.openbmc_project.Sensor.Threshold.Critical"
+#define ASSOC_IFACE "xyz.openbmc_project.Association.Definitions"
 
 /* IPMI base unit code, the path's type and the Unit enum value. */
 struct sensor_kind {
@@ -79,7 +84,7 @@ static int shown_raw(const struct sensor *s)
 static int get_value(sd_bus *bus, const char *path, const char *iface, const char *prop,
 		     sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-	const struct sensor *s = userdata;
+	const struct sensor *s = ((struct dbus_sensor_obj *)userdata)->s;
 	int raw = shown_raw(s);
 
 	return sd_bus_message_append(reply, "d", raw < 0 ? NAN : conv_to_value(&s->conv, (uint8_t)raw));
@@ -88,7 +93,7 @@ static int get_value(sd_bus *bus, const char *path, const char *iface, const cha
 static int get_range(sd_bus *bus, const char *path, const char *iface, const char *prop,
 		     sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-	const struct sensor *s = userdata;
+	const struct sensor *s = ((struct dbus_sensor_obj *)userdata)->s;
 
 	return sd_bus_message_append(reply, "d", !strcmp(prop, "MinValue") ? s->cfg->min : s->cfg->max);
 }
@@ -96,15 +101,58 @@ static int get_range(sd_bus *bus, const char *path, const char *iface, const cha
 static int get_unit(sd_bus *bus, const char *path, const char *iface, const char *prop,
 		    sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-	return sd_bus_message_append(reply, "s", kind_of(userdata)->name);
+	return sd_bus_message_append(reply, "s", kind_of(((struct dbus_sensor_obj *)userdata)->s)->name);
 }
 
-static const sd_bus_vtable value_vtable[] = {
+/* A pushed reading (source "dbus"): in the sensor's unit, inside its
+ * range; NaN says there is none. */
+static int set_value(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		     sd_bus_message *value, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus_sensor_obj *o = userdata;
+	double x;
+	int r = sd_bus_message_read(value, "d", &x);
+
+	if (r < 0)
+		return r;
+	r = dbus_refuse_read_only(o->d, ret_error);
+	if (r < 0)
+		return r;
+	r = sensor_push(o->s, x);
+	if (r == -ERANGE)
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Value %g is outside sensor \"%s\"'s range %g..%g (NaN: no reading)",
+					 x, o->s->cfg->name, o->s->cfg->min, o->s->cfg->max);
+	if (r < 0)
+		return sd_bus_error_set_errnof(ret_error, -r, "Value: %s", strerror(-r));
+	dbus_sensors_changed(o->d);
+	return 0;
+}
+
+#define VALUE_VTABLE(name, value)								\
+	static const sd_bus_vtable name[] = {							\
+		SD_BUS_VTABLE_START(0),								\
+		value,										\
+		SD_BUS_PROPERTY("MinValue", "d", get_range, 0, SD_BUS_VTABLE_PROPERTY_CONST),	\
+		SD_BUS_PROPERTY("MaxValue", "d", get_range, 0, SD_BUS_VTABLE_PROPERTY_CONST),	\
+		SD_BUS_PROPERTY("Unit", "s", get_unit, 0, SD_BUS_VTABLE_PROPERTY_CONST),	\
+		SD_BUS_VTABLE_END,								\
+	}
+
+VALUE_VTABLE(value_vtable, SD_BUS_PROPERTY("Value", "d", get_value, 0, EMITS));
+VALUE_VTABLE(pushed_value_vtable, SD_BUS_WRITABLE_PROPERTY("Value", "d", get_value, set_value, 0, EMITS));
+
+/* The association OpenBMC's sensor daemons give each sensor: the chassis
+ * it is in ("chassis"), which lists it among "all_sensors". */
+static int get_associations(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			    sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	return sd_bus_message_append(reply, "a(sss)", 1, "chassis", "all_sensors", DBUS_CHASSIS_PATH);
+}
+
+static const sd_bus_vtable assoc_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("Value", "d", get_value, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("MinValue", "d", get_range, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("MaxValue", "d", get_range, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Unit", "s", get_unit, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Associations", "a(sss)", get_associations, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_VTABLE_END,
 };
 
@@ -126,7 +174,7 @@ static bool thr_alarm(const struct sensor *s, enum thr t)
 static int get_threshold(sd_bus *bus, const char *path, const char *iface, const char *prop,
 			 sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-	const struct sensor *s = userdata;
+	const struct sensor *s = ((struct dbus_sensor_obj *)userdata)->s;
 	const struct thr_iface *ti = thr_iface_of(iface);
 	enum thr t = strstr(prop, "High") ? ti->high : ti->low;
 
@@ -137,11 +185,54 @@ static int get_threshold(sd_bus *bus, const char *path, const char *iface, const
 	return sd_bus_message_append(reply, "d", conv_to_value(&s->conv, s->thr[t]));
 }
 
+static const char *const thr_long_name[THR_COUNT] = {
+	"lower non-critical", "lower critical", "lower non-recoverable",
+	"upper non-critical", "upper critical", "upper non-recoverable",
+};
+
+/* A threshold written: Set Sensor Thresholds of that one threshold, its
+ * value in the sensor's unit converted to raw counts as the SDR says. */
+static int set_threshold(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			 sd_bus_message *value, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus_sensor_obj *o = userdata;
+	struct sensor *s = o->s;
+	const struct thr_iface *ti = thr_iface_of(iface);
+	enum thr t = strstr(prop, "High") ? ti->high : ti->low;
+	uint8_t v[THR_COUNT] = { 0 };
+	double x;
+	int r = sd_bus_message_read(value, "d", &x);
+
+	if (r < 0)
+		return r;
+	r = dbus_refuse_read_only(o->d, ret_error);
+	if (r < 0)
+		return r;
+	if (!(s->thr_settable & (1u << t)))
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_NOT_SUPPORTED,
+					 "%s: sensor \"%s\" has no settable %s threshold", prop,
+					 s->cfg->name, thr_long_name[t]);
+	if (!(x >= s->cfg->min && x <= s->cfg->max))
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+					 "%s %g is outside sensor \"%s\"'s range %g..%g", prop, x,
+					 s->cfg->name, s->cfg->min, s->cfg->max);
+	v[t] = conv_to_raw(&s->conv, x);
+	r = sensor_set_thresholds(s, (uint8_t)(1u << t), v, "D-Bus");
+	if (r == -EDOM)
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+					 "%s %g would put sensor \"%s\"'s thresholds out of order "
+					 "(lnr <= lc <= lnc < unc <= uc <= unr)", prop, x, s->cfg->name);
+	if (r < 0)
+		return sd_bus_error_set_errnof(ret_error, -r, "%s: %s", prop, strerror(-r));
+	dbus_sensors_changed(o->d);
+	return 0;
+}
+
 #define THRESHOLD_VTABLE(name, kind) \
 	static const sd_bus_vtable name[] = { \
 		SD_BUS_VTABLE_START(0), \
-		SD_BUS_PROPERTY(kind "High", "d", get_threshold, 0, EMITS), \
-		SD_BUS_PROPERTY(kind "Low", "d", get_threshold, 0, EMITS), \
+		SD_BUS_WRITABLE_PROPERTY(kind "High", "d", get_threshold, set_threshold, 0, EMITS), \
+		SD_BUS_WRITABLE_PROPERTY(kind "Low", "d", get_threshold, set_threshold, 0, EMITS), \
 		SD_BUS_PROPERTY(kind "AlarmHigh", "b", get_threshold, 0, EMITS), \
 		SD_BUS_PROPERTY(kind "AlarmLow", "b", get_threshold, 0, EMITS), \
 		SD_BUS_VTABLE_END, \
@@ -195,12 +286,15 @@ int dbus_sensors_add(struct dbus *d)
 
 	for (unsigned i = 0; ss && i < ss->n && i < CFG_MAX_SENSORS; i++) {
 		struct sensor *s = &ss->s[i];
+		struct dbus_sensor_obj *o = &d->sensor_obj[i];
 
+		*o = (struct dbus_sensor_obj){ .d = d, .s = s };
 		d->sensor_shown[i].raw = (int16_t)shown_raw(s);
 		thr_shown(s, &d->sensor_shown[i]);
 		if (!sensor_path(s, path, sizeof(path)))
 			continue;
-		r = sd_bus_add_object_vtable(d->bus, NULL, path, VALUE_IFACE, value_vtable, s);
+		r = sd_bus_add_object_vtable(d->bus, NULL, path, VALUE_IFACE,
+					     s->cfg->src == SRC_DBUS ? pushed_value_vtable : value_vtable, o);
 		if (r == -EEXIST) {
 			log_warning("dbus: sensor \"%s\" not published: %s is another sensor's",
 				    s->cfg->name, path);
@@ -209,7 +303,9 @@ int dbus_sensors_add(struct dbus *d)
 		for (size_t k = 0; r >= 0 && k < N_THR_IFACES; k++)
 			if (has_iface(s, &thr_ifaces[k]))
 				r = sd_bus_add_object_vtable(d->bus, NULL, path, thr_ifaces[k].iface,
-							     thr_ifaces[k].vtable, s);
+							     thr_ifaces[k].vtable, o);
+		if (r >= 0)
+			r = sd_bus_add_object_vtable(d->bus, NULL, path, ASSOC_IFACE, assoc_vtable, o);
 		if (r < 0)
 			return r;
 	}

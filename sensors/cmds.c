@@ -5,6 +5,8 @@
  * chapter 35.  Sensor numbers that no board sensor has get CBh; commands
  * that do not fit the sensor's kind (thresholds of a discrete sensor) CDh.
  */
+#include <errno.h>
+
 #include "daemon/bmc.h"
 #include "sel/sel.h"
 #include "daemon/ipmi.h"
@@ -125,40 +127,24 @@ static int get_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wb
 }
 
 /* Set Sensor Thresholds: only settable ones, and the result must keep
- * lnr <= lc <= lnc < unc <= uc <= unr among the thresholds present. */
+ * lnr <= lc <= lnc < unc <= uc <= unr among the thresholds present
+ * (sensor_set_thresholds(), which D-Bus writes go through too). */
 static int set_thresholds(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 {
-	static const enum thr order[THR_COUNT] = { THR_LNR, THR_LC, THR_LNC, THR_UNC, THR_UC, THR_UNR };
 	struct rbuf r = ipmi_reader(req);
 	struct sensor *s = lookup(bmc, req, rb_u8(&r));
-	uint8_t mask = rb_u8(&r), given[THR_COUNT], v[THR_COUNT];
-	int last = -1;
+	uint8_t mask = rb_u8(&r), given[THR_COUNT];
+	int e;
 
 	rb_copy(&r, given, sizeof(given));	/* lnc, lc, lnr, unc, uc, unr */
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
 	if (!s)
 		return CC_NOT_PRESENT;
-	if (!s->cfg->threshold)
+	e = sensor_set_thresholds(s, mask, given, "IPMI");
+	if (e == -ENOTTY)
 		return CC_ILLEGAL_FOR_SENSOR;
-	if (mask & ~s->thr_settable)
-		return CC_INVALID_FIELD;
-	for (int t = 0; t < THR_COUNT; t++)
-		v[t] = (mask & (1u << t)) ? given[t] : s->thr[t];
-	for (int i = 0; i < THR_COUNT; i++) {
-		if (!(s->thr_present & (1u << order[i])))
-			continue;
-		if (v[order[i]] < last || (order[i] == THR_UNC && v[order[i]] == last &&
-					   (s->thr_present & (1u << THR_LNC))))
-			return CC_INVALID_FIELD;
-		last = v[order[i]];
-	}
-	for (int t = 0; t < THR_COUNT; t++)
-		s->thr[t] = v[t];
-	log_info("sensor %s: thresholds set over IPMI (mask %02xh)", s->cfg->name, mask);
-	/* Events follow the new thresholds at once. */
-	sensor_rearm(s, 0, 0);
-	return CC_OK;
+	return e < 0 ? CC_INVALID_FIELD : CC_OK;
 }
 
 static int get_hysteresis(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)

@@ -103,13 +103,43 @@ static void copy_name(struct pctx *c, json_object *obj, const char *parent, cons
 		memcpy(out, s, len + 1);
 }
 
+/* Base units dbus/sensors.c publishes (a Sensor.Value unit): degrees C,
+ * volts, amps, watts, RPM.  A pushed sensor needs its object. */
+static bool dbus_unit(uint8_t unit)
+{
+	return unit == 1 || unit == 4 || unit == 5 || unit == 6 || unit == 18;
+}
+
+/* {"kind": "dbus", "timeout_s": T}: another program pushes the readings
+ * (Sensor.Value's Value); older than T seconds they are no reading. */
+static void parse_dbus_source(struct pctx *c, json_object *src, const char *path, struct cfg_sensor *s)
+{
+	static const char *const others[] = {
+		"value", "swing", "name", "device", "channel", "bus", "address", "register", "width",
+		"byte_order", "signed", "scale", "offset", "off", "settle_s", NULL
+	};
+
+	for (const char *const *key = others; *key; key++) {
+		char p2[PATH_LEN];
+		json_object *v;
+
+		if (cfg_find(c, src, path, *key, false, p2, &v))
+			cfg_report(c, p2, "not a key of a dbus source (only \"timeout_s\")");
+	}
+	cfg_get_number(c, src, path, "timeout_s", 0, 86400, &s->timeout_s);
+	if (!s->threshold || !dbus_unit(s->unit))
+		cfg_report(c, path, "a dbus source needs a threshold sensor in degrees C, volts, "
+			   "amps, watts or RPM (the units Sensor.Value has)");
+}
+
 static void parse_source(struct pctx *c, json_object *obj, const char *base, struct cfg_sensor *s)
 {
 	static const char *const keys[] = {
 		"kind", "value", "swing", "name", "device", "channel", "bus", "address",
-		"register", "width", "byte_order", "signed", "scale", "offset", "off", "settle_s", NULL
+		"register", "width", "byte_order", "signed", "scale", "offset", "off", "settle_s",
+		"timeout_s", NULL
 	};
-	static const char *const kinds[] = { "sim", "hwmon", "i2c", NULL };
+	static const char *const kinds[] = { "sim", "hwmon", "i2c", "dbus", NULL };
 	static const char *const orders[] = { "big", "little", NULL };
 	char path[PATH_LEN];
 	json_object *src;
@@ -131,6 +161,17 @@ static void parse_source(struct pctx *c, json_object *obj, const char *base, str
 		return;
 	}
 	s->src = (enum sensor_src)k;
+	if (s->src == SRC_DBUS) {
+		parse_dbus_source(c, src, path, s);
+		return;
+	}
+	{
+		char p2[PATH_LEN];
+		json_object *v;
+
+		if (cfg_find(c, src, path, "timeout_s", false, p2, &v))
+			cfg_report(c, p2, "only a dbus source has a timeout");
+	}
 	if (s->src == SRC_SIM) {
 		cfg_get_number(c, src, path, "value", -1e6, 1e6, &s->sim_value);
 		cfg_get_number(c, src, path, "swing", 0, 1e6, &s->sim_swing);

@@ -15,6 +15,7 @@ enum sensor_src {
 	SRC_SIM,			/* a moving value (sim board), overridable by tests */
 	SRC_HWMON,			/* /sys/class/hwmon/hwmonN/<channel>_input */
 	SRC_I2C,			/* a raw SMBus register through libi2c */
+	SRC_DBUS,			/* pushed by another program over D-Bus (dbus/sensors.c) */
 };
 
 enum thr {				/* threshold index: Get Sensor Thresholds bit order */
@@ -53,6 +54,8 @@ struct cfg_sensor {
 	uint8_t i2c_bus, i2c_addr, i2c_reg, i2c_width;	/* width 1 or 2 bytes */
 	bool i2c_big_endian;
 	bool i2c_signed;
+	/* dbus: a pushed value older than this is no reading (0: never) */
+	double timeout_s;
 	/* hwmon and i2c: value = raw * scale + offset */
 	double scale, offset;
 };

@@ -235,9 +235,25 @@ static int i2c_read(struct sensor *s, double *v)
 	return 0;
 }
 
+/* The value another program pushed: none before the first push, nor once
+ * it is older than the board's timeout (the program has stopped). */
+static int dbus_read(struct sensor *s, double *v)
+{
+	const struct cfg_sensor *c = s->cfg;
+
+	if (!s->pushed)
+		return -ENODATA;
+	if (c->timeout_s > 0 && mono_usec() - s->pushed_usec > (uint64_t)(c->timeout_s * 1e6))
+		return -ETIME;
+	*v = s->pushed_value;
+	return 0;
+}
+
 static int source_read(struct sensor *s, double *v)
 {
 	switch (s->cfg->src) {
+	case SRC_DBUS:
+		return dbus_read(s, v);
 	case SRC_SIM:
 		return sim_read(s, v);
 	case SRC_HWMON:
@@ -363,8 +379,11 @@ void sensor_poll(struct sensor *s)
 	if (r == 0 && !s->cfg->threshold && !(v >= 0 && v <= 0x7fff))
 		r = -ERANGE;
 	if (r < 0) {
-		if (!s->unavailable)
-			log_warning("sensor %s: reading unavailable: %s", s->cfg->name, strerror(-r));
+		/* A pushed sensor has no reading until its program's first
+		 * push, which is no news. */
+		if (!s->unavailable && !(r == -ENODATA && s->cfg->src == SRC_DBUS))
+			log_warning("sensor %s: reading unavailable: %s", s->cfg->name,
+				    r == -ETIME ? "the last pushed value is too old" : strerror(-r));
 		s->unavailable = true;
 		return;
 	}
@@ -384,6 +403,46 @@ void sensor_poll(struct sensor *s)
 		discrete_evaluate(s, s->state);
 	}
 	s->valid = true;
+}
+
+int sensor_set_thresholds(struct sensor *s, uint8_t mask, const uint8_t v[THR_COUNT], const char *by)
+{
+	static const enum thr order[THR_COUNT] = { THR_LNR, THR_LC, THR_LNC, THR_UNC, THR_UC, THR_UNR };
+	uint8_t next[THR_COUNT];
+	int last = -1;
+
+	if (!s->cfg->threshold)
+		return -ENOTTY;
+	if (mask & ~s->thr_settable)
+		return -EPERM;
+	for (int t = 0; t < THR_COUNT; t++)
+		next[t] = (mask & (1u << t)) ? v[t] : s->thr[t];
+	for (int i = 0; i < THR_COUNT; i++) {
+		if (!(s->thr_present & (1u << order[i])))
+			continue;
+		if (next[order[i]] < last || (order[i] == THR_UNC && next[order[i]] == last &&
+					      (s->thr_present & (1u << THR_LNC))))
+			return -EDOM;
+		last = next[order[i]];
+	}
+	memcpy(s->thr, next, sizeof(s->thr));
+	log_info("sensor %s: thresholds set over %s (mask %02xh)", s->cfg->name, by, mask);
+	/* Events follow the new thresholds at once. */
+	sensor_rearm(s, 0, 0);
+	return 0;
+}
+
+int sensor_push(struct sensor *s, double v)
+{
+	if (s->cfg->src != SRC_DBUS)
+		return -ENOTTY;
+	if (!isnan(v) && !(v >= s->cfg->min && v <= s->cfg->max))
+		return -ERANGE;
+	s->pushed = !isnan(v);
+	s->pushed_value = v;
+	s->pushed_usec = mono_usec();
+	sensor_poll(s);
+	return 0;
 }
 
 void sensor_rearm(struct sensor *s, uint16_t assert_mask, uint16_t deassert_mask)

@@ -56,6 +56,10 @@ struct sensor {
 	double sim_level0;		/* from this level */
 	char path[256];			/* hwmon: the resolved *_input file */
 	struct i2c_dev i2c;		/* source "i2c": the device (open between polls) */
+	/* source "dbus": the last value pushed, and when (CLOCK_MONOTONIC) */
+	bool pushed;			/* a value was pushed (and not withdrawn) */
+	double pushed_value;
+	uint64_t pushed_usec;
 };
 
 /* Where events go: the BMC's event receiver (bmc.c logs them to the SEL). */
@@ -97,5 +101,21 @@ void sensors_host_power(struct sensors *ss, bool on);
 void sensor_poll(struct sensor *s);
 /* Threshold changes made over IPMI: re-evaluate at once. */
 void sensor_rearm(struct sensor *s, uint16_t assert_mask, uint16_t deassert_mask);
+/*
+ * Set Sensor Thresholds' checks and effect, for IPMI and D-Bus: the
+ * thresholds in mask (a bit per enum thr) to the raw values v[] (the others
+ * ignored), logged as set by 'by'.  0; -ENOTTY not a threshold sensor;
+ * -EPERM a threshold in mask the sensor cannot set; -EDOM the result would
+ * not keep lnr <= lc <= lnc < unc <= uc <= unr.  Nothing changes on error.
+ * Volatile, as IPMI's: a cold reset or a restart brings the board's back.
+ */
+int sensor_set_thresholds(struct sensor *s, uint8_t mask, const uint8_t v[THR_COUNT], const char *by);
+/*
+ * A reading pushed by another program (source "dbus"), in the sensor's
+ * unit: taken at once, as a poll takes one (events included).  NaN
+ * withdraws it (reading unavailable).  0; -ENOTTY not a "dbus" sensor;
+ * -ERANGE outside the sensor's min..max (nothing changes).
+ */
+int sensor_push(struct sensor *s, double v);
 /* Threshold comparison status (Get Sensor Reading byte 3, bits 0-5). */
 uint8_t sensor_thr_status(const struct sensor *s);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* SDR conversions, the "sensors" board section and SDR record validation. */
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -202,10 +203,77 @@ static void test_i2c_missing_bus(void)
 	rmdir(tdir);
 }
 
+/* A pushed sensor (source "dbus") and the threshold setter IPMI and D-Bus
+ * share. */
+static void test_push_and_set_thresholds(void)
+{
+	static struct board_config cfg;
+	char tdir[] = "/tmp/test-sensors-XXXXXX";
+	struct sensors ss;
+	struct sensor *s;
+	sd_event *ev = NULL;
+	uint8_t v[THR_COUNT] = { 0 };
+	int dfd;
+
+	CHECK(parse_sensors("{\"name\": \"Ext\", \"type\": \"temperature\", \"units\": "
+			    "\"degrees C\", \"min\": 0, \"max\": 127.5, \"thresholds\": {\"lnc\": 10, "
+			    "\"unc\": 80, \"uc\": 90}, \"source\": {\"kind\": \"dbus\", \"timeout_s\": 5}},"
+			    "{\"name\": \"Sim\", \"type\": \"temperature\", \"units\": \"degrees C\", "
+			    "\"thresholds\": {\"unc\": 80, \"settable\": false}, "
+			    "\"source\": {\"kind\": \"sim\", \"value\": 20}}", &cfg) == 0);
+	if (errors)
+		fprintf(stderr, "  %s\n", last);
+	CHECK(cfg.n_sensors == 2 && cfg.sensors[0].src == SRC_DBUS && cfg.sensors[0].timeout_s == 5);
+	if (cfg.n_sensors != 2)
+		return;
+	CHECK(mkdtemp(tdir) != NULL);
+	dfd = open(tdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0 && sd_event_new(&ev) >= 0);
+	CHECK(sensors_init(&ss, ev, &cfg, dfd) == 0 && ss.n == 2);
+	if (ss.n == 2) {
+		s = &ss.s[0];
+		/* No reading before the first push, nor after NaN. */
+		sensor_poll(s);
+		CHECK(s->unavailable && !s->valid);
+		CHECK(sensor_push(s, 85) == 0 && !s->unavailable && s->valid && s->raw == 170);
+		CHECK(s->asserted == (1u << THR_EV_HIGH(THR_UNC)));
+		CHECK(sensor_push(s, 128) == -ERANGE && sensor_push(s, -0.5) == -ERANGE && s->raw == 170);
+		CHECK(sensor_push(&ss.s[1], 20) == -ENOTTY);
+		CHECK(sensor_push(s, NAN) == 0 && s->unavailable);
+		CHECK(sensor_push(s, 40) == 0 && !s->unavailable && s->raw == 80);
+		/* Thresholds: the order kept, only settable ones. */
+		v[THR_UNC] = 100;
+		CHECK(sensor_set_thresholds(s, 1u << THR_UNC, v, "test") == 0 && s->thr[THR_UNC] == 100);
+		v[THR_UNC] = 200;	/* above uc (180) */
+		CHECK(sensor_set_thresholds(s, 1u << THR_UNC, v, "test") == -EDOM && s->thr[THR_UNC] == 100);
+		v[THR_LC] = 1;		/* not present */
+		CHECK(sensor_set_thresholds(s, 1u << THR_LC, v, "test") == -EPERM);
+		v[THR_UNC] = 150;
+		CHECK(sensor_set_thresholds(&ss.s[1], 1u << THR_UNC, v, "test") == -EPERM);
+		/* A cold reset brings back the board's. */
+		sensors_reset_volatile(&ss);
+		CHECK(s->thr[THR_UNC] == 160);
+	}
+	sensors_done(&ss);
+	sd_event_unref(ev);
+	unlinkat(dfd, "sim", AT_REMOVEDIR);
+	close(dfd);
+	rmdir(tdir);
+
+	bad("{\"name\": \"x\", \"type\": \"temperature\", \"units\": \"degrees C\", "
+	    "\"source\": {\"kind\": \"dbus\", \"channel\": \"temp1\"}}",
+	    "sensors[0].source.channel: not a key of a dbus source");
+	bad("{\"name\": \"x\", \"type\": \"temperature\", \"units\": \"degrees F\", "
+	    "\"source\": {\"kind\": \"dbus\"}}", "a dbus source needs a threshold sensor");
+	bad("{\"name\": \"x\", \"type\": \"fan\", \"source\": {\"kind\": \"sim\", \"timeout_s\": 3}}",
+	    "only a dbus source has a timeout");
+}
+
 int main(void)
 {
 	test_conv();
 	test_i2c_missing_bus();
+	test_push_and_set_thresholds();
 	test_config();
 	test_validate();
 	return tap_done("sensors");
