@@ -13,11 +13,16 @@ import re
 
 NAME = "xyz.openbmc_project.bmcd"
 AMBIENT = "/xyz/openbmc_project/sensors/temperature/Ambient_Temp"
+TMP = "/machine/peripheral/tmp-ambient"          # its tmp105 in QEMU
 
 
-def dbus_send(bmc, dest, path, method, *args, timeout=20):
-    out = bmc.shell(f"dbus-send --system --print-reply --dest={dest} {path} {method} "
-                    + " ".join(args) + " 2>&1", timeout)
+def dbus_send(bmc, dest, path, method, *args, timeout=20, grep=None):
+    """dbus-send's reply; with grep, only the lines holding it (and the
+    "method return" line): the console is a 115200 baud serial line."""
+    cmd = f"dbus-send --system --print-reply --dest={dest} {path} {method} " + " ".join(args)
+    if grep:
+        cmd += f" 2>&1 | grep -e 'method return' -e '{grep}'"
+    out = bmc.shell(cmd + " 2>&1", timeout)
     assert "method return" in out, out
     return out
 
@@ -54,7 +59,8 @@ def test_bmcd_owns_its_name_on_the_system_bus(bmc):
 
 def test_managed_objects_on_the_system_bus(bmc):
     out = dbus_send(bmc, NAME, "/xyz/openbmc_project",
-                    "org.freedesktop.DBus.ObjectManager.GetManagedObjects", timeout=40)
+                    "org.freedesktop.DBus.ObjectManager.GetManagedObjects", timeout=40,
+                    grep="object path")
     paths = set(re.findall(r'object path "([^"]+)"', out))
     for p in (AMBIENT, "/xyz/openbmc_project/sensors/temperature/Inlet_Temp",
               "/xyz/openbmc_project/state/host0", "/xyz/openbmc_project/state/chassis0",
@@ -69,8 +75,16 @@ def test_managed_objects_on_the_system_bus(bmc):
 
 
 def test_sensor_value_on_the_bus_follows_qmp(bmc):
+    was = bmc.qmp.execute("qom-get", path=TMP, property="temperature")
+    try:
+        check_follows(bmc)
+    finally:
+        bmc.qmp.execute("qom-set", path=TMP, property="temperature", value=was)
+
+
+def check_follows(bmc):
     for celsius in (33.0, 41.0):
-        set_temp(bmc, "/machine/peripheral/tmp-ambient", celsius)
+        set_temp(bmc, TMP, celsius)
 
         def value():
             typ, v = bus_value(bmc, AMBIENT, "xyz.openbmc_project.Sensor.Value", "Value")
