@@ -95,3 +95,23 @@ def check_follows(bmc):
         # the same number as IPMI's reading (both through the SDR's conversion)
         assert bmc.poll(lambda: ipmi_reading(bmc, "Ambient Temp") == v, timeout=10), \
             (v, bmc.ipmitool("sdr", "get", "Ambient Temp"))
+
+
+def test_bus_daemon_restarted_bmcd_reconnects(bmc):
+    """/init restarts a bus daemon that exits; bmcd connects to the new one
+    (its retry every 3 s) and takes its name again, and IPMI never stops."""
+    mark = len(bmc.console())
+    old = bmc.shell("pidof dbus-daemon").split()
+    assert len(old) == 1, old
+    bmc.shell(f"kill {old[0]}")
+    bmc.wait_console(r"dbus-daemon exited", after=mark)
+    assert "System Power" in bmc.ipmitool("chassis", "status")
+    bmc.wait_console(rf"dbus: owns {re.escape(NAME)}", after=mark, timeout=30)
+    new = bmc.shell("pidof dbus-daemon").split()
+    assert new and new != old, (old, new)
+    out = bmc.shell("dbus-send --system --print-reply --dest=org.freedesktop.DBus "
+                    "/org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID "
+                    f"string:{NAME} 2>&1; echo pids: $(pidof bmcd)")
+    m = re.search(r"uint32 (\d+)", out)
+    pids = re.search(r"pids: ([\d ]+)", out)
+    assert m and pids and m.group(1) in pids.group(1).split(), out
