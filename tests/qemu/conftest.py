@@ -10,6 +10,7 @@ a unix socket lets tests set the emulated sensors and reset the machine.
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -213,6 +214,40 @@ class EmulatedBmc:
             time.sleep(0.2)
         raise AssertionError(f"console never showed /{pattern}/ in {timeout} s:\n"
                              f"{self.console()[after:][-3000:]}")
+
+    def shell(self, command, timeout=20):
+        """Run a command on the BMC's console shell; its output.  The line is
+        typed a character at a time; it is bracketed by two echos whose text
+        only the shell's arithmetic makes, so a mistyped line shows as missing
+        markers and is typed again (after ^C)."""
+        n = random.randrange(10000, 99999)
+        begin, end = f"Q{n + 1}Q", f"Z{n + 2}Z"
+        line = f"echo Q$(({n}+1))Q; {command}; echo Z$(({n}+2))Z\n".encode()
+        got = b""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(str(self.console_path))
+            s.settimeout(0.1)
+            for _ in range(3):
+                s.sendall(b"\x03")
+                got = b""
+                for c in line:
+                    s.sendall(bytes([c]))
+                    time.sleep(0.005)
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    try:
+                        data = s.recv(65536)
+                    except socket.timeout:
+                        continue
+                    if not data:
+                        break
+                    got += data
+                    text = got.decode(errors="replace")
+                    m = re.search(re.escape(begin) + r"\r?\n(.*?)" + re.escape(end), text, re.S)
+                    if m:
+                        return m.group(1).replace("\r", "")
+        raise AssertionError(f"the console shell did not run: {command}\n"
+                             f"{got.decode(errors='replace')}")
 
     def poll(self, fn, timeout=20, interval=0.5):
         """fn() until it returns a true value; that value, or the last on timeout."""
