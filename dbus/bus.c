@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/bmc.h"
@@ -62,7 +63,7 @@ static int bus_open(struct dbus *d, sd_bus **ret)
 /* The object groups, each publishing its objects on a new connection. */
 static int (*const object_groups[])(struct dbus *d) = {
 	dbus_state_add, dbus_sensors_add, dbus_logging_add, dbus_watchdog_add, dbus_boot_add,
-	dbus_users_add,
+	dbus_users_add, dbus_led_add,
 };
 
 /* Connect, publish the objects and ask for the name (its answer comes
@@ -126,8 +127,11 @@ static void drop_guids(char *a)
 int dbus_start(struct dbus *d, struct bmc *bmc)
 {
 	const char *bus = bmc->cfg.dbus.bus;
+	struct timespec now;
 
 	d->bmc = bmc;
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0)
+		d->started_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 	if (!bus[0])
 		bus = access(DBUS_SYSTEM_SOCKET, F_OK) == 0 ? "system" : "none";
 	if (!strcmp(bus, "none"))
@@ -157,6 +161,7 @@ void dbus_tick(struct dbus *d, uint64_t now_usec)
 		dbus_watchdog_changed(d);
 		dbus_boot_changed(d);
 		dbus_users_changed(d);
+		dbus_led_changed(d);
 		return;
 	}
 	if (d->bus) {

@@ -43,14 +43,25 @@ struct dbus_sensor_shown {
 /* A bit per SEL record ID. */
 #define DBUS_SEL_WORDS (65536 / 64)
 
-/* Seconds between two attempts to reach the bus. */
+/* Seconds between two attempts to reach the bus: the first retry, then
+ * doubled after each failure up to the most. */
 #define DBUS_RETRY_S 3
+#define DBUS_RETRY_MAX_S 16
 
 /* What a user's object last showed (name "": none). */
 struct dbus_user_shown {
 	char name[CFG_NAME_MAX + 1];
 	uint8_t priv;
 	bool enabled, locked;
+};
+
+/* What the network objects last showed. */
+struct dbus_net_shown {
+	uint8_t mac[6];
+	uint32_t addr, gateway;		/* network order */
+	uint8_t prefix;
+	uint8_t ip_source;
+	uint16_t vlan;
 };
 
 struct dbus {
@@ -69,6 +80,11 @@ struct dbus {
 	uint64_t wdt_shown;		/* the watchdog's signalled properties */
 	uint8_t boot_shown[5];		/* the boot flags (BOOTOPT_FLAGS_LEN) */
 	struct dbus_user_shown user_shown[CFG_MAX_USERS + 1];	/* by user ID */
+	uint8_t identify_shown;		/* chassis identify: 0 off, 1 timed, 2 forced */
+	uint64_t started_ms;		/* the realtime clock at start (LastRebootTime) */
+	struct dbus_net_shown net_shown;	/* the LAN channel's settings */
+	sd_event_source *retry;		/* the next connection attempt */
+	unsigned retry_s;		/* its delay, doubled up to DBUS_RETRY_MAX_S */
 };
 
 /* bus.c: the connection. */
@@ -104,3 +120,11 @@ void dbus_users_changed(struct dbus *d);
 /* logging.c: the SEL's records as log entries. */
 int dbus_logging_add(struct dbus *d);
 void dbus_logging_changed(struct dbus *d);
+
+/* led.c: the chassis identify LED group. */
+int dbus_led_add(struct dbus *d);
+void dbus_led_changed(struct dbus *d);
+
+/* network.c: the LAN channel's interface settings, read-only. */
+int dbus_network_add(struct dbus *d);
+void dbus_network_changed(struct dbus *d);
