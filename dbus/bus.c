@@ -63,7 +63,7 @@ static int bus_open(struct dbus *d, sd_bus **ret)
 /* The object groups, each publishing its objects on a new connection. */
 static int (*const object_groups[])(struct dbus *d) = {
 	dbus_state_add, dbus_sensors_add, dbus_logging_add, dbus_watchdog_add, dbus_boot_add,
-	dbus_users_add, dbus_led_add,
+	dbus_users_add, dbus_led_add, dbus_network_add,
 };
 
 /* Connect, publish the objects and ask for the name (its answer comes
@@ -162,6 +162,7 @@ void dbus_tick(struct dbus *d, uint64_t now_usec)
 		dbus_boot_changed(d);
 		dbus_users_changed(d);
 		dbus_led_changed(d);
+		dbus_network_changed(d);
 		return;
 	}
 	if (d->bus) {

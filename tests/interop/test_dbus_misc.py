@@ -130,3 +130,82 @@ def test_boot_type_round_trip(bmc_factory, tmp_path, bus):
     r = bus.gdbus_set(BOOT, TYPE_IFACE, "BootType", f"<'{TYPES}Coreboot'>")
     assert not r.ok and "InvalidArgs" in r.text and "Coreboot" in r.text, r
     assert bootparam(b) == out
+
+
+NET = "/xyz/openbmc_project/network/"
+ETH_IFACE = "xyz.openbmc_project.Network.EthernetInterface"
+MAC_IFACE = "xyz.openbmc_project.Network.MACAddress"
+IP_IFACE = "xyz.openbmc_project.Network.IP"
+VLAN_IFACE = "xyz.openbmc_project.Network.VLAN"
+
+
+def lan_print(b):
+    r = b.ipmitool("lan", "print", "1")
+    assert r.ok, r
+    out = {}
+    for ln in r.out.splitlines():
+        k, sep, v = ln.partition(":")
+        if sep and k.strip() not in out:
+            out[k.strip()] = v.strip()
+    return out
+
+
+def sval(bus, path, iface, name):
+    sig, val = prop(bus, path, iface, name)
+    assert sig == "s", (sig, val)
+    return re.fullmatch(r'"(.*)"\s*', val).group(1)
+
+
+def prefix_of(mask):
+    return sum(bin(int(x)).count("1") for x in mask.split("."))
+
+
+def test_network_as_lan_print(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    lan = lan_print(b)
+    eth, ip = NET + "eth0", NET + "eth0/ipv4/0"
+    assert sval(bus, eth, ETH_IFACE, "InterfaceName") == "eth0"
+    assert sval(bus, eth, MAC_IFACE, "MACAddress") == lan["MAC Address"].lower()
+    assert sval(bus, eth, ETH_IFACE, "DHCPEnabled") == ETH_IFACE + ".DHCPConf.none"
+    assert "Static" in lan["IP Address Source"], lan
+    # IPMI gives the interface an address: its object comes (signalled),
+    # and then changes (signalled).
+    root, mon = Monitor(bus, "/xyz/openbmc_project"), Monitor(bus, ip)
+    try:
+        for args in (("ipaddr", "10.7.1.5"), ("netmask", "255.255.0.0"),
+                     ("defgw", "ipaddr", "10.7.0.1")):
+            assert b.ipmitool("lan", "set", "1", *args).ok
+        lan = lan_print(b)
+        assert lan["IP Address"] == "10.7.1.5" and lan["Default Gateway IP"] == "10.7.0.1", lan
+        assert root.until(lambda ln: "InterfacesAdded" in ln and f"{ip}'" in ln), root.lines
+        assert sval(bus, ip, IP_IFACE, "Address") == "10.7.1.5"
+        assert int(prop(bus, ip, IP_IFACE, "PrefixLength")[1]) == \
+            prefix_of(lan["Subnet Mask"]) == 16
+        assert sval(bus, ip, IP_IFACE, "Gateway") == lan["Default Gateway IP"]
+        assert sval(bus, eth, ETH_IFACE, "DefaultGateway") == lan["Default Gateway IP"]
+        assert sval(bus, ip, IP_IFACE, "Type") == IP_IFACE + ".Protocol.IPv4"
+        assert sval(bus, ip, IP_IFACE, "Origin") == IP_IFACE + ".AddressOrigin.Static"
+        assert b.ipmitool("lan", "set", "1", "ipaddr", "10.7.1.6").ok
+        assert mon.until(lambda ln: "PropertiesChanged" in ln and
+                         "'Address': <'10.7.1.6'>" in ln), mon.lines
+        assert sval(bus, ip, IP_IFACE, "Address") == lan_print(b)["IP Address"] == "10.7.1.6"
+    finally:
+        mon.close()
+        root.close()
+    # Read-only: a write is refused, the address stays.
+    r = bus.gdbus_set(ip, IP_IFACE, "Address", "<'10.9.9.9'>")
+    assert not r.ok and "PropertyReadOnly" in r.text, r
+    assert lan_print(b)["IP Address"] == "10.7.1.6"
+    # A VLAN: its interface object carries the address.
+    assert b.ipmitool("lan", "set", "1", "vlan", "id", "100").ok
+    assert lan_print(b)["802.1q VLAN ID"] == "100"
+    vlan = NET + "eth0_100"
+    bus.wait_for(vlan + "/ipv4/0", IP_IFACE, "Address", "10.7.1.6")
+    assert sval(bus, vlan, ETH_IFACE, "InterfaceName") == "eth0.100"
+    assert prop(bus, vlan, VLAN_IFACE, "Id") == ["u", "100\n"]
+    r = bus.busctl("tree", NAME)
+    assert r.ok and vlan in r.out and NET + "eth0/ipv4/0" not in r.out, r
+    assert b.ipmitool("lan", "set", "1", "vlan", "id", "off").ok
+    bus.wait_for(ip, IP_IFACE, "Address", "10.7.1.6")
+    r = bus.busctl("tree", NAME)
+    assert r.ok and vlan not in r.out, r
