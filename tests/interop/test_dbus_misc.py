@@ -209,3 +209,159 @@ def test_network_as_lan_print(bmc_factory, tmp_path, bus):
     bus.wait_for(ip, IP_IFACE, "Address", "10.7.1.6")
     r = bus.busctl("tree", NAME)
     assert r.ok and vlan not in r.out, r
+
+
+LOGGING = "/xyz/openbmc_project/logging"
+ENTRY = LOGGING + "/entry/"
+ENTRY_IFACE = "xyz.openbmc_project.Logging.Entry"
+LEVEL = ENTRY_IFACE + ".Level."
+CREATE_IFACE = "xyz.openbmc_project.Logging.Create"
+SENSOR_PATH = "/xyz/openbmc_project/sensors/temperature/Inlet_Temp"
+
+
+def sel_ids(b):
+    r = b.ipmitool("sel", "list")
+    assert r.ok, r
+    return [int(ln.split("|")[0], 16) for ln in r.out.splitlines() if "|" in ln]
+
+
+def additional_data(bus, rid):
+    """AdditionalData of entry rid, through gdbus (a dict it prints)."""
+    r = bus.busctl("get-property", NAME, f"{ENTRY}{rid}", ENTRY_IFACE, "AdditionalData")
+    assert r.ok and r.out.startswith("a{ss} "), r
+    words = re.findall(r'"([^"]*)"', r.out)
+    return dict(zip(words[::2], words[1::2]))
+
+
+def create(bus, message, severity, **data):
+    args = []
+    for k, v in data.items():
+        args += [k, v]
+    return bus.busctl("call", NAME, LOGGING, CREATE_IFACE, "Create", "ssa{ss}", message,
+                      severity, str(len(data)), *args)
+
+
+def fnv1a(s):
+    h = 2166136261
+    for c in s.encode():
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def test_additional_data_and_severity_of_ipmi_events(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert b.ipmitool("event", "1").ok      # temperature 30h, upper critical going high
+    (rid,) = sel_ids(b)
+    r = b.ipmitool("sel", "get", hex(rid))
+    assert r.ok, r
+    sel = {k.strip(): v.strip() for k, _, v in
+           (ln.partition(":") for ln in r.out.splitlines()) if v}
+    ad = additional_data(bus, rid)
+    # What ipmitool decodes from the record, D-Bus has too.
+    assert ad["RECORD_TYPE"] == sel["Record Type"] == "02", (ad, sel)
+    assert ad["GENERATOR_ID"] == sel["Generator ID"], (ad, sel)
+    assert ad["EVM_REV"] == sel["EvM Revision"], (ad, sel)
+    assert ad["SENSOR_TYPE"] == "01" and "Temperature" in sel["Sensor Type"], (ad, sel)
+    assert ad["SENSOR_NUMBER"] == sel["Sensor Number"].upper() == "30", (ad, sel)
+    assert ad["EVENT_TYPE"] == "01" and "Threshold" in sel["Event Type"], (ad, sel)
+    assert ad["EVENT_DIR"] == "1" and sel["Event Direction"] == "Assertion Event", (ad, sel)
+    assert ad["SENSOR_DATA"] == sel["Event Data"].upper(), (ad, sel)
+    assert sval(bus, f"{ENTRY}{rid}", ENTRY_IFACE, "Severity") == LEVEL + "Critical"
+    # The same event deasserted: OK.
+    assert b.ipmitool("raw", "0x04", "0x02", "0x04", "0x01", "0x30", "0x81", "0x09", "0xff",
+                      "0xff").ok    # Platform Event Message, deassertion
+    rid2 = [i for i in sel_ids(b) if i != rid][0]
+    assert additional_data(bus, rid2)["EVENT_DIR"] == "0"
+    assert sval(bus, f"{ENTRY}{rid2}", ENTRY_IFACE, "Severity") == LEVEL + "Informational"
+
+
+def test_logging_create_oem_record(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    mon = Monitor(bus, "/xyz/openbmc_project")
+    try:
+        r = create(bus, "Fan wall failed", LEVEL + "Warning", REASON="test")
+        assert r.ok, r
+        (rid,) = sel_ids(b)
+        assert mon.until(lambda ln: "InterfacesAdded" in ln and f"{ENTRY}{rid}'" in ln), \
+            mon.lines
+    finally:
+        mon.close()
+    r = b.ipmitool("sel", "elist")
+    assert r.ok and "OEM" in r.out, r
+    ad = additional_data(bus, rid)
+    assert ad["RECORD_TYPE"] == "C0" and ad["MESSAGE_HASH"] == f"{fnv1a('Fan wall failed'):08X}", ad
+    assert sval(bus, f"{ENTRY}{rid}", ENTRY_IFACE, "Severity") == LEVEL + "Warning"
+    assert "Fan wall failed" in b.stderr()
+    # A severity that is not one: InvalidArgs naming it, nothing logged.
+    r = run_gdbus_create(bus, "x", "Loud", {})
+    assert not r.ok and "InvalidArgs" in r.text and "Loud" in r.text, r
+    r = create(bus, "x", LEVEL + "Panic")
+    assert not r.ok and "Panic" in r.text, r
+    assert sel_ids(b) == [rid]
+
+
+def run_gdbus_create(bus, message, severity, data):
+    from conftest import run
+    d = "{" + ", ".join(f"'{k}': '{v}'" for k, v in data.items()) + "}"
+    return run(["gdbus", "call", "--address", bus.address, "--dest", NAME, "--object-path",
+                LOGGING, "--method", CREATE_IFACE + ".Create", message, severity,
+                d if data else "@a{ss} {}"], timeout=10)
+
+
+def test_logging_create_sensor_event_goes_through_pef(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    assert b.ipmitool("chassis", "power", "on").ok
+    b.wait_power("on")
+    # Bad sensor fields: InvalidArgs naming the key, nothing logged.
+    for bad in ({"SENSOR_PATH": "/xyz/openbmc_project/sensors/temperature/Nowhere"},
+                {"SENSOR_PATH": SENSOR_PATH, "SENSOR_DATA": "0B0"},
+                {"SENSOR_PATH": SENSOR_PATH, "EVENT_DIR": "up"},
+                {"SENSOR_NUMBER": "30"}):
+        r = run_gdbus_create(bus, "bad", LEVEL + "Critical", bad)
+        key = [k for k in bad if k != "SENSOR_PATH"] or ["SENSOR_PATH"]
+        assert not r.ok and "InvalidArgs" in r.text and (key[0] in r.text or "SENSOR_TYPE" in r.text), r
+    assert sel_ids(b) == []
+    # Filter 7: power down on a temperature's upper non-recoverable going
+    # high from the BMC (as test_dbus's IpmiSelAdd test).
+    entry = [0x80, 0x02, 0x00, 0x20, 0xFF, 0xFF, 0x01, 0xFF, 0x01, 0x00, 0x08,
+             0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert b.ipmitool("raw", "0x04", "0x12", "0x06", "0x07",
+                      *[f"0x{x:02x}" for x in entry]).ok
+    r = run_gdbus_create(bus, "too hot", LEVEL + "Critical",
+                         {"SENSOR_PATH": SENSOR_PATH, "SENSOR_DATA": "0BFFFF",
+                          "GENERATOR_ID": "0020"})
+    assert r.ok, r
+    (rid,) = sel_ids(b)
+    r = b.ipmitool("sel", "elist")
+    assert r.ok and "Temperature" in r.out and "Upper Non-recoverable going high" in r.out, r
+    assert sval(bus, f"{ENTRY}{rid}", ENTRY_IFACE, "Severity") == LEVEL + "Critical"
+    b.wait_power("off", deadline=15)
+    assert "pef: power down" in b.stderr()
+
+
+def test_ipmi_sel_add_oem(bmc_factory, tmp_path, bus):
+    b = on_bus(bmc_factory, tmp_path, bus)
+    data = [0x57, 0x01, 0x00, 1, 2, 3, 4, 5, 6]
+    r = bus.busctl("call", NAME, "/xyz/openbmc_project/Logging/IPMI",
+                   "xyz.openbmc_project.Logging.IPMI", "IpmiSelAddOem", "sayy", "oem one",
+                   str(len(data)), *map(str, data), str(0xC1))
+    assert r.ok and r.out.split()[0] == "q", r
+    rid = int(r.out.split()[1])
+    assert sel_ids(b) == [rid]
+    r = b.ipmitool("raw", "0x0a", "0x43", "0", "0", f"0x{rid & 0xff:02x}", f"0x{rid >> 8:02x}",
+                   "0", "0xff")
+    assert r.ok, r
+    rec = [int(x, 16) for x in r.out.split()][2:]
+    assert rec[2] == 0xC1 and rec[7:] == data, rec
+    ad = additional_data(bus, rid)
+    assert ad["MANUFACTURER_ID"] == "000157" and ad["OEM_DATA"] == "010203040506", ad
+    # Not an OEM type, or the wrong length: InvalidArgs.
+    r = bus.busctl("call", NAME, "/xyz/openbmc_project/Logging/IPMI",
+                   "xyz.openbmc_project.Logging.IPMI", "IpmiSelAddOem", "sayy", "x",
+                   "2", "1", "2", str(0xC1))
+    assert not r.ok and "2 bytes" in r.text, r
+    r = bus.busctl("call", NAME, "/xyz/openbmc_project/Logging/IPMI",
+                   "xyz.openbmc_project.Logging.IPMI", "IpmiSelAddOem", "sayy", "x",
+                   str(len(data)), *map(str, data), "2")
+    assert not r.ok and "02h" in r.text, r
+    assert sel_ids(b) == [rid]
