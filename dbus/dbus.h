@@ -68,7 +68,6 @@ struct dbus {
 	struct bmc *bmc;
 	sd_bus *bus;			/* NULL while not connected */
 	char address[256];		/* what to connect to; "" when there is no bus */
-	uint64_t retry_usec;		/* next connection attempt (monotonic) */
 	bool warned;			/* the bus being unreachable was logged */
 	/* What the objects last published, to signal only changes. */
 	const char *host_shown, *power_shown;

@@ -365,3 +365,44 @@ def test_ipmi_sel_add_oem(bmc_factory, tmp_path, bus):
                    str(len(data)), *map(str, data), "2")
     assert not r.ok and "02h" in r.text, r
     assert sel_ids(b) == [rid]
+
+
+def test_bus_daemon_killed_and_restarted(bmc_factory, tmp_path, bus):
+    """The bus daemon dies while bmcd runs: bmcd logs it, IPMI goes on, and
+    on a new bus daemon at the same address bmcd comes back by itself:
+    its name taken again and every object there."""
+    b = on_bus(bmc_factory, tmp_path, bus)
+    r = bus.busctl("tree", NAME)
+    assert r.ok and LED_PATH in r.out and NET + "eth0" in r.out, r
+    before = sorted(set(re.findall(r"/xyz/openbmc_project\S*", r.out)))
+    bus.proc.kill()
+    bus.proc.wait(5)
+    t_end = time.monotonic() + POWER_DEADLINE
+    while "dbus: lost the connection" not in b.stderr() and time.monotonic() < t_end:
+        time.sleep(0.1)
+    assert b.stderr().count("dbus: lost the connection") == 1, b.stderr_tail()
+    # IPMI never stopped: it answers, and acts, with no bus.
+    r = b.ipmitool("mc", "info")
+    assert r.ok and "Device ID" in r.out, r
+    assert b.ipmitool("chassis", "identify", "force").ok
+    time.sleep(3)       # a few failed attempts: the retries back off
+    bus.stop()
+    bus.start()
+    # Back within the backoff's longest wait so far (4 s) and a margin.
+    t_end = time.monotonic() + POWER_DEADLINE
+    while time.monotonic() < t_end:
+        r = bus.busctl("tree", NAME)
+        if r.ok and LED_PATH in r.out:
+            break
+        time.sleep(0.2)
+    assert r.ok, r
+    after = sorted(set(re.findall(r"/xyz/openbmc_project\S*", r.out)))
+    assert after == before, (before, after)
+    # What IPMI changed meanwhile is what D-Bus shows now.
+    assert asserted(bus) is True
+    r = bus.busctl("status", NAME)
+    assert r.ok and "UniqueName=" in r.out, r
+    err = b.stderr()
+    assert err.count("dbus: connected to") == 2 and err.count(f"dbus: owns {NAME}") == 2, \
+        b.stderr_tail()
+    assert err.count("dbus: lost the connection") == 1, b.stderr_tail()
