@@ -242,7 +242,7 @@ static int get_entry(sd_bus *bus, const char *path, const char *iface, const cha
 		return sd_bus_message_append(reply, "s", msg);
 	}
 	if (is_created(userdata, b))
-		snprintf(msg, sizeof(msg), "SEL %04Xh: logged over D-Bus, message hash %02X%02X%02X%02X",
+		snprintf(msg, sizeof(msg), "SEL %04Xh: logged over D-Bus, message hash %02X%02X%02X%02Xh",
 			 rec_id(r), b[15], b[14], b[13], b[12]);
 	else if (b[2] == SEL_TYPE_SYSTEM)
 		snprintf(msg, sizeof(msg), "SEL %04Xh: generator %02X%02Xh, sensor type %02Xh, "
