@@ -337,23 +337,22 @@ static int method_sel_add(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 	return sd_bus_reply_method_return(m, "q", rec_id(&d->bmc->sel->recs[d->bmc->sel->count - 1]));
 }
 
-/* A record added whole (an OEM one): stored, then handed to the event
- * listeners (PEF, the host's event buffer) as a system event is; the
- * method's reply is its record ID, or empty (with_id false). */
-static int add_record(struct dbus *d, sd_bus_message *m, uint8_t rec[SEL_RECORD_LEN], bool with_id,
+/* A record added whole (an OEM one): stored (*id), then handed to the
+ * event listeners (PEF, the host's event buffer) as a system event is. */
+static int add_record(struct dbus *d, uint8_t rec[SEL_RECORD_LEN], uint16_t *id,
 		      sd_bus_error *ret_error)
 {
 	const struct sel_rec *r;
-	uint16_t id, next;
-	int ret = sel_add(d->bmc->sel, rec, &id);
+	uint16_t next;
+	int ret = sel_add(d->bmc->sel, rec, id);
 
 	if (ret < 0)
 		return sd_bus_error_set_errnof(ret_error, ret, "SEL: %s", strerror(-ret));
-	r = sel_get(d->bmc->sel, id, &next);
+	r = sel_get(d->bmc->sel, *id, &next);
 	if (r)
 		bmc_modules_on_sel_event(d->bmc, r->d);
 	dbus_logging_changed(d);
-	return with_id ? sd_bus_reply_method_return(m, "q", id) : sd_bus_reply_method_return(m, "");
+	return 0;
 }
 
 /*
@@ -369,6 +368,7 @@ static int method_sel_add_oem(sd_bus_message *m, void *userdata, sd_bus_error *r
 	const char *msg;
 	const void *data;
 	size_t len, want;
+	uint16_t id;
 	int r;
 
 	r = sd_bus_message_read(m, "s", &msg);
@@ -390,8 +390,11 @@ static int method_sel_add_oem(sd_bus_message *m, void *userdata, sd_bus_error *r
 					 "%zu bytes of record data; type %02Xh has %zu", len, type, want);
 	rec[2] = type;
 	memcpy(rec + SEL_RECORD_LEN - want, data, len);
-	log_info("dbus: IpmiSelAddOem type %02Xh: %s", type, msg);
-	return add_record(d, m, rec, true, ret_error);
+	r = add_record(d, rec, &id, ret_error);
+	if (r < 0)
+		return r;
+	log_info("dbus: IpmiSelAddOem SEL %04Xh, type %02Xh: %s", id, type, msg);
+	return sd_bus_reply_method_return(m, "q", id);
 }
 
 /* 32-bit FNV-1a of a string: a Create'd message, in 4 bytes of its record. */
@@ -450,14 +453,16 @@ static int read_additional(sd_bus_message *m, struct create_data *c)
 	return r;
 }
 
-#define BAD(key, val)                                                                       \
-	sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS, "AdditionalData %s: \"%s\" is not valid", \
-			  key, val)
+/* InvalidArgs naming the AdditionalData key and its value. */
+static int bad_field(sd_bus_error *ret_error, const char *key, const char *val)
+{
+	return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+				 "AdditionalData %s: \"%s\" is not valid", key, val ? val : "(none)");
+}
 
 /* A Create call that names a sensor: a system event record, through
  * sel_add_event() as a Platform Event Message's. */
-static int create_event(struct dbus *d, sd_bus_message *m, const struct create_data *c,
-			sd_bus_error *ret_error)
+static int create_event(struct dbus *d, const struct create_data *c, sd_bus_error *ret_error)
 {
 	uint8_t ed[3] = { 0xff, 0xff, 0xff }, type, num, evt;
 	unsigned long v, gen = 0x20;
@@ -477,29 +482,29 @@ static int create_event(struct dbus *d, sd_bus_message *m, const struct create_d
 		evt = s->cfg->event_type & 0x7f;
 	} else {
 		if (!c->type || parse_hex(c->type, 0xff, &v) < 0)
-			return BAD("SENSOR_TYPE", c->type ? c->type : "(none)");
+			return bad_field(ret_error, "SENSOR_TYPE", c->type);
 		type = (uint8_t)v;
 		if (!c->number || parse_hex(c->number, 0xff, &v) < 0)
-			return BAD("SENSOR_NUMBER", c->number ? c->number : "(none)");
+			return bad_field(ret_error, "SENSOR_NUMBER", c->number);
 		num = (uint8_t)v;
 		if (!c->event_type || parse_hex(c->event_type, 0x7f, &v) < 0)
-			return BAD("EVENT_TYPE", c->event_type ? c->event_type : "(none)");
+			return bad_field(ret_error, "EVENT_TYPE", c->event_type);
 		evt = (uint8_t)v;
 	}
 	if (c->dir) {
 		if (strcmp(c->dir, "0") && strcmp(c->dir, "1"))
-			return BAD("EVENT_DIR", c->dir);
+			return bad_field(ret_error, "EVENT_DIR", c->dir);
 		asserted = c->dir[0] == '1';
 	}
 	if (c->gen && parse_hex(c->gen, 0xffff, &gen) < 0)
-		return BAD("GENERATOR_ID", c->gen);
+		return bad_field(ret_error, "GENERATOR_ID", c->gen);
 	if (c->data) {
 		n = strlen(c->data);
 		if (n % 2 || n > 6)
-			return BAD("SENSOR_DATA", c->data);
+			return bad_field(ret_error, "SENSOR_DATA", c->data);
 		for (size_t i = 0; i < n; i++)
 			if (!isxdigit((unsigned char)c->data[i]))
-				return BAD("SENSOR_DATA", c->data);
+				return bad_field(ret_error, "SENSOR_DATA", c->data);
 		for (size_t i = 0; i < n / 2; i++) {
 			char byte[3] = { c->data[2 * i], c->data[2 * i + 1], 0 };
 
@@ -511,7 +516,7 @@ static int create_event(struct dbus *d, sd_bus_message *m, const struct create_d
 	if (r < 0)
 		return sd_bus_error_set_errnof(ret_error, r, "SEL: %s", strerror(-r));
 	dbus_logging_changed(d);
-	return sd_bus_reply_method_return(m, "");
+	return 0;
 }
 
 /*
@@ -531,6 +536,7 @@ static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 	uint32_t mfg = d->bmc->cfg.identity.manufacturer_id, h;
 	const char *msg, *sev;
 	unsigned level;
+	uint16_t id;
 	int r;
 
 	r = sd_bus_message_read(m, "ss", &msg, &sev);
@@ -547,9 +553,13 @@ static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 	r = dbus_refuse_read_only(d, ret_error);
 	if (r < 0)
 		return r;
-	log_info("dbus: Logging.Create %s: %s", levels[level], msg);
-	if (c.path || c.type || c.number || c.event_type)
-		return create_event(d, m, &c, ret_error);
+	if (c.path || c.type || c.number || c.event_type) {
+		r = create_event(d, &c, ret_error);
+		if (r < 0)
+			return r;
+		log_info("dbus: Logging.Create %s, a sensor event: %s", levels[level], msg);
+		return sd_bus_reply_method_return(m, "");
+	}
 	h = message_hash(msg);
 	rec[2] = CREATE_OEM_TYPE;
 	rec[7] = (uint8_t)mfg;
@@ -559,7 +569,12 @@ static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 	rec[11] = (uint8_t)level;
 	for (int i = 0; i < 4; i++)
 		rec[12 + i] = (uint8_t)(h >> (8 * i));
-	return add_record(d, m, rec, false, ret_error);
+	r = add_record(d, rec, &id, ret_error);
+	if (r < 0)
+		return r;
+	log_info("dbus: Logging.Create %s, SEL %04Xh, message hash %08Xh: %s", levels[level], id, h,
+		 msg);
+	return sd_bus_reply_method_return(m, "");
 }
 
 /* An interface of one method. */
