@@ -45,7 +45,7 @@ struct dbus_sensor_shown {
 
 /* Seconds between two attempts to reach the bus: the first retry, then
  * doubled after each failure up to the most. */
-#define DBUS_RETRY_S 3
+#define DBUS_RETRY_S 1
 #define DBUS_RETRY_MAX_S 16
 
 /* What a user's object last showed (name "": none). */
