@@ -23,6 +23,9 @@
 #define SOURCE_IFACE "xyz.openbmc_project.Control.Boot.Source"
 #define MODE_IFACE "xyz.openbmc_project.Control.Boot.Mode"
 #define ENABLE_IFACE "xyz.openbmc_project.Object.Enable"
+#define TYPE_IFACE "xyz.openbmc_project.Control.Boot.Type"
+#define TYPE_EFI TYPE_IFACE ".Types.EFI"
+#define TYPE_LEGACY TYPE_IFACE ".Types.Legacy"
 #define SRC SOURCE_IFACE ".Sources."
 #define MODE MODE_IFACE ".Modes."
 
@@ -91,6 +94,9 @@ static int get_boot(sd_bus *bus, const char *path, const char *iface, const char
 	const struct bootopt *b = ((struct dbus *)userdata)->bmc->bootopt;
 	enum bootopt_device dev = object_dev(b, path);
 
+	if (!strcmp(prop, "BootType"))
+		return sd_bus_message_append(reply, "s", b->v.saved.flags[0] & BOOTOPT_F1_EFI ? TYPE_EFI
+										       : TYPE_LEGACY);
 	if (!strcmp(prop, "Enabled"))
 		return sd_bus_message_append(reply, "b", (int)((b->v.saved.flags[0] & BOOTOPT_F1_VALID) &&
 							      !(b->v.saved.flags[0] & BOOTOPT_F1_PERSISTENT)));
@@ -98,10 +104,11 @@ static int get_boot(sd_bus *bus, const char *path, const char *iface, const char
 									     : mode_name(dev));
 }
 
-/* New flags: valid (persistent or not) with 'dev', the other bits kept;
- * valid false clears them.  Set as parameter 5 through bootopt_set(). */
-static int write_flags(struct dbus *d, bool valid, bool persistent, enum bootopt_device dev,
-		       sd_bus_error *ret_error)
+/* New flags: valid (persistent or not) with 'dev', EFI or not, the
+ * other bits kept; valid false clears them.  Set as parameter 5 through
+ * bootopt_set(). */
+static int write_flags_efi(struct dbus *d, bool valid, bool persistent, enum bootopt_device dev,
+			   bool efi, sd_bus_error *ret_error)
 {
 	const uint8_t *old = d->bmc->bootopt->v.saved.flags;
 	uint8_t req[1 + BOOTOPT_FLAGS_LEN] = { BOOTOPT_FLAGS };
@@ -109,7 +116,7 @@ static int write_flags(struct dbus *d, bool valid, bool persistent, enum bootopt
 	int r;
 
 	memcpy(req + 1, old, BOOTOPT_FLAGS_LEN);
-	req[1] = (uint8_t)((old[0] & BOOTOPT_F1_EFI) | (valid ? BOOTOPT_F1_VALID : 0) |
+	req[1] = (uint8_t)((efi ? BOOTOPT_F1_EFI : 0) | (valid ? BOOTOPT_F1_VALID : 0) |
 			   (persistent ? BOOTOPT_F1_PERSISTENT : 0));
 	req[2] = (uint8_t)((old[1] & ~0x3c) | (dev & 0xf) << 2);
 	rb = rb_init(req, sizeof(req));
@@ -118,6 +125,36 @@ static int write_flags(struct dbus *d, bool valid, bool persistent, enum bootopt
 		return sd_bus_error_set_errnof(ret_error, r, "boot flags: %s", strerror(-r));
 	dbus_boot_changed(d);
 	return 0;
+}
+
+static int write_flags(struct dbus *d, bool valid, bool persistent, enum bootopt_device dev,
+		       sd_bus_error *ret_error)
+{
+	return write_flags_efi(d, valid, persistent, dev,
+			       d->bmc->bootopt->v.saved.flags[0] & BOOTOPT_F1_EFI, ret_error);
+}
+
+/* BootType: the EFI bit alone changes; the flags stay as they are (valid
+ * or not, persistent or not, the device). */
+static int set_type(sd_bus *bus, const char *path, const char *iface, const char *prop,
+		    sd_bus_message *value, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+	const uint8_t *f = d->bmc->bootopt->v.saved.flags;
+	const char *s;
+	int r;
+
+	r = sd_bus_message_read(value, "s", &s);
+	if (r >= 0)
+		r = dbus_refuse_read_only(d, ret_error);
+	if (r < 0)
+		return r;
+	if (strcmp(s, TYPE_EFI) && strcmp(s, TYPE_LEGACY))
+		return sd_bus_error_setf(ret_error, SD_BUS_ERROR_INVALID_ARGS,
+					 "\"%s\" is not a value of %s", s, prop);
+	log_info("dbus: %s %s: %s", path, prop, s);
+	return write_flags_efi(d, f[0] & BOOTOPT_F1_VALID, f[0] & BOOTOPT_F1_PERSISTENT,
+			       (enum bootopt_device)((f[1] >> 2) & 0xf), !strcmp(s, TYPE_EFI), ret_error);
 }
 
 /*
@@ -173,6 +210,12 @@ static const sd_bus_vtable mode_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
+static const sd_bus_vtable type_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_WRITABLE_PROPERTY("BootType", "s", get_boot, set_type, 0, EMITS),
+	SD_BUS_VTABLE_END,
+};
+
 static const sd_bus_vtable enable_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_WRITABLE_PROPERTY("Enabled", "b", get_boot, set_boot, 0, EMITS),
@@ -194,6 +237,8 @@ int dbus_boot_add(struct dbus *d)
 	}
 	if (r >= 0)
 		r = sd_bus_add_object_vtable(d->bus, NULL, ONE_TIME_PATH, ENABLE_IFACE, enable_vtable, d);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(d->bus, NULL, BOOT_PATH, TYPE_IFACE, type_vtable, d);
 	return r;
 }
 
@@ -214,4 +259,5 @@ void dbus_boot_changed(struct dbus *d)
 	sd_bus_emit_properties_changed(d->bus, ONE_TIME_PATH, SOURCE_IFACE, "BootSource", NULL);
 	sd_bus_emit_properties_changed(d->bus, ONE_TIME_PATH, MODE_IFACE, "BootMode", NULL);
 	sd_bus_emit_properties_changed(d->bus, ONE_TIME_PATH, ENABLE_IFACE, "Enabled", NULL);
+	sd_bus_emit_properties_changed(d->bus, BOOT_PATH, TYPE_IFACE, "BootType", NULL);
 }

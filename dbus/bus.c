@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The D-Bus connection: made at start when the board names a bus, attached
- * to the BMC's event loop (no threads), and made again from the tick when
- * it could not be made or was lost.  IPMI never waits for it: a missing or
- * dead bus is a warning in the log, never an error of the BMC.
+ * to the BMC's event loop (no threads), and made again from a timer when
+ * it could not be made or was lost (the bus daemon restarted): after
+ * DBUS_RETRY_S, then twice as long after each failure, up to
+ * DBUS_RETRY_MAX_S.  A new connection publishes the objects again and asks
+ * for the name again.  IPMI never waits for it: a missing or dead bus is a
+ * warning in the log, never an error of the BMC.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/bmc.h"
@@ -59,10 +63,28 @@ static int bus_open(struct dbus *d, sd_bus **ret)
 	return 0;
 }
 
+static void schedule_retry(struct dbus *d);
+
+/* sd-bus's own signal that the connection is gone (the bus daemon died):
+ * logged now; the connection is dropped and made again from the timer,
+ * outside sd-bus's dispatch. */
+static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct dbus *d = userdata;
+
+	if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected") || d->retry)
+		return 0;
+	log_warning("dbus: lost the connection to %s (reconnecting)", d->address);
+	d->warned = true;
+	d->retry_s = DBUS_RETRY_S;
+	schedule_retry(d);
+	return 0;
+}
+
 /* The object groups, each publishing its objects on a new connection. */
 static int (*const object_groups[])(struct dbus *d) = {
 	dbus_state_add, dbus_sensors_add, dbus_logging_add, dbus_watchdog_add, dbus_boot_add,
-	dbus_users_add, dbus_inventory_add,
+	dbus_users_add, dbus_inventory_add, dbus_led_add, dbus_network_add,
 };
 
 /* Connect, publish the objects and ask for the name (its answer comes
@@ -74,6 +96,8 @@ static int bus_connect(struct dbus *d)
 	if (r < 0)
 		return r;
 	r = sd_bus_attach_event(d->bus, d->bmc->ev, SD_EVENT_PRIORITY_NORMAL);
+	if (r >= 0)
+		r = sd_bus_add_filter(d->bus, NULL, on_message, d);
 	for (size_t i = 0; r >= 0 && i < sizeof(object_groups) / sizeof(object_groups[0]); i++)
 		r = object_groups[i](d);
 	if (r >= 0)
@@ -84,22 +108,51 @@ static int bus_connect(struct dbus *d)
 	return r;
 }
 
-static void try_connect(struct dbus *d, uint64_t now_usec)
+static void try_connect(struct dbus *d)
 {
 	int r = bus_connect(d);
 
 	if (r >= 0) {
 		log_info("dbus: connected to %s", d->address);
 		d->warned = false;
+		d->retry_s = DBUS_RETRY_S;
 		return;
 	}
-	d->retry_usec = now_usec + DBUS_RETRY_S * 1000000ULL;
-	if (d->warned) {
-		log_debug("dbus: %s still unreachable: %s", d->address, strerror(-r));
-		return;
-	}
-	log_warning_errno(r, "dbus: cannot reach %s (retrying every %d s)", d->address, DBUS_RETRY_S);
+	if (d->warned)
+		log_debug("dbus: %s still unreachable: %s (next try in %u s)", d->address, strerror(-r),
+			  d->retry_s);
+	else
+		log_warning_errno(r, "dbus: cannot reach %s (retrying after %d s, then less often)",
+				  d->address, DBUS_RETRY_S);
 	d->warned = true;
+	schedule_retry(d);
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct dbus *d = userdata;
+
+	d->retry = sd_event_source_disable_unref(d->retry);
+	d->bus = sd_bus_close_unref(d->bus);
+	try_connect(d);
+	return 0;
+}
+
+/* The next attempt, retry_s from now; the one after waits twice as long.
+ * A timer that cannot be made leaves it to the tick. */
+static void schedule_retry(struct dbus *d)
+{
+	int r;
+
+	if (d->retry)
+		return;
+	r = sd_event_add_time_relative(d->bmc->ev, &d->retry, CLOCK_MONOTONIC,
+				       d->retry_s * 1000000ULL, 100000, on_retry, d);
+	if (r < 0) {
+		log_debug("dbus: no retry timer: %s", strerror(-r));
+		return;
+	}
+	d->retry_s = d->retry_s * 2 > DBUS_RETRY_MAX_S ? DBUS_RETRY_MAX_S : d->retry_s * 2;
 }
 
 /* The address without its "guid=" keys: they name one run of the bus
@@ -126,21 +179,26 @@ static void drop_guids(char *a)
 int dbus_start(struct dbus *d, struct bmc *bmc)
 {
 	const char *bus = bmc->cfg.dbus.bus;
+	struct timespec now;
 
 	d->bmc = bmc;
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0)
+		d->started_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 	if (!bus[0])
 		bus = access(DBUS_SYSTEM_SOCKET, F_OK) == 0 ? "system" : "none";
 	if (!strcmp(bus, "none"))
 		return 0;
 	snprintf(d->address, sizeof(d->address), "%s", bus);
 	drop_guids(d->address);
-	try_connect(d, bmc_now(bmc));
+	d->retry_s = DBUS_RETRY_S;
+	try_connect(d);
 	return 0;
 }
 
 void dbus_stop(struct dbus *d)
 {
 	/* Not flushed: a connection still saying Hello would block the exit. */
+	d->retry = sd_event_source_disable_unref(d->retry);
 	d->bus = sd_bus_close_unref(d->bus);
 }
 
@@ -158,18 +216,23 @@ void dbus_tick(struct dbus *d, uint64_t now_usec)
 		dbus_boot_changed(d);
 		dbus_users_changed(d);
 		dbus_inventory_changed(d);
+		dbus_led_changed(d);
+		dbus_network_changed(d);
 		return;
 	}
+	if (d->retry)
+		return;		/* the timer runs the next attempt */
+	/* A connection gone without its Disconnected signal, or a retry
+	 * timer that could not be made. */
 	if (d->bus) {
-		log_warning("dbus: lost the connection to %s (retrying every %d s)", d->address,
-			    DBUS_RETRY_S);
+		log_warning("dbus: lost the connection to %s (reconnecting)", d->address);
 		d->bus = sd_bus_close_unref(d->bus);
 		d->warned = true;
-		d->retry_usec = now_usec + DBUS_RETRY_S * 1000000ULL;
-		return;
+		d->retry_s = DBUS_RETRY_S;
 	}
-	if (now_usec >= d->retry_usec)
-		try_connect(d, now_usec);
+	schedule_retry(d);
+	if (!d->retry)
+		try_connect(d);
 }
 
 int dbus_refuse_read_only(const struct dbus *d, sd_bus_error *ret_error)

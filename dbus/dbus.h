@@ -57,8 +57,10 @@ struct dbus_sensor_obj {
 /* A bit per SEL record ID. */
 #define DBUS_SEL_WORDS (65536 / 64)
 
-/* Seconds between two attempts to reach the bus. */
-#define DBUS_RETRY_S 3
+/* Seconds between two attempts to reach the bus: the first retry, then
+ * doubled after each failure up to the most. */
+#define DBUS_RETRY_S 1
+#define DBUS_RETRY_MAX_S 16
 
 /* What a user's object last showed (name "": none). */
 struct dbus_user_shown {
@@ -67,11 +69,19 @@ struct dbus_user_shown {
 	bool enabled, locked;
 };
 
+/* What the network objects last showed. */
+struct dbus_net_shown {
+	uint8_t mac[6];
+	uint32_t addr, gateway;		/* network order */
+	uint8_t prefix;
+	uint8_t ip_source;
+	uint16_t vlan;
+};
+
 struct dbus {
 	struct bmc *bmc;
 	sd_bus *bus;			/* NULL while not connected */
 	char address[256];		/* what to connect to; "" when there is no bus */
-	uint64_t retry_usec;		/* next connection attempt (monotonic) */
 	bool warned;			/* the bus being unreachable was logged */
 	/* What the objects last published, to signal only changes. */
 	const char *host_shown, *power_shown;
@@ -85,6 +95,11 @@ struct dbus {
 	uint64_t wdt_shown;		/* the watchdog's signalled properties */
 	uint8_t boot_shown[5];		/* the boot flags (BOOTOPT_FLAGS_LEN) */
 	struct dbus_user_shown user_shown[CFG_MAX_USERS + 1];	/* by user ID */
+	uint8_t identify_shown;		/* chassis identify: 0 off, 1 timed, 2 forced */
+	uint64_t started_ms;		/* the realtime clock at start (LastRebootTime) */
+	struct dbus_net_shown net_shown;	/* the LAN channel's settings */
+	sd_event_source *retry;		/* the next connection attempt */
+	unsigned retry_s;		/* its delay, doubled up to DBUS_RETRY_MAX_S */
 };
 
 /* bus.c: the connection. */
@@ -124,3 +139,11 @@ void dbus_users_changed(struct dbus *d);
 /* logging.c: the SEL's records as log entries. */
 int dbus_logging_add(struct dbus *d);
 void dbus_logging_changed(struct dbus *d);
+
+/* led.c: the chassis identify LED group. */
+int dbus_led_add(struct dbus *d);
+void dbus_led_changed(struct dbus *d);
+
+/* network.c: the LAN channel's interface settings, read-only. */
+int dbus_network_add(struct dbus *d);
+void dbus_network_changed(struct dbus *d);

@@ -237,8 +237,24 @@ STATE_VTABLE(host_vtable, "CurrentHostState", get_host_state, EMITS,
 	     "RequestedHostTransition", get_requested, set_host_requested);
 STATE_VTABLE(chassis_vtable, "CurrentPowerState", get_power_state, EMITS,
 	     "RequestedPowerTransition", get_requested, set_power_requested);
-STATE_VTABLE(bmc_vtable, "CurrentBMCState", get_bmc_state, SD_BUS_VTABLE_PROPERTY_CONST,
-	     "RequestedBMCTransition", get_requested, set_bmc_requested);
+/* LastRebootTime: when bmcd started (ms since 1970, the realtime clock
+ * at its start); a Cold Reset is not a reboot of the BMC. */
+static int get_last_reboot(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			   sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	const struct dbus *d = userdata;
+
+	return sd_bus_message_append(reply, "t", d->started_ms);
+}
+
+static const sd_bus_vtable bmc_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("CurrentBMCState", "s", get_bmc_state, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_WRITABLE_PROPERTY("RequestedBMCTransition", "s", get_requested, set_bmc_requested, 0,
+				 EMITS),
+	SD_BUS_PROPERTY("LastRebootTime", "t", get_last_reboot, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_VTABLE_END,
+};
 
 int dbus_state_add(struct dbus *d)
 {
