@@ -184,7 +184,7 @@ static int on_message_complete(llhttp_t *p)
 	struct http1 *h = of(p);
 
 	h->complete = true;
-	h->keep_alive = llhttp_should_keep_alive(p);
+	h->keep_alive = llhttp_should_keep_alive(p) && !p->upgrade;
 	/* One request at a time: stop right after it. */
 	return HPE_PAUSED;
 }

@@ -145,7 +145,7 @@ static void conn_parse(struct rf_conn *c)
 		conn_refuse(c, r);
 }
 
-/* Do what can be done without waiting; false when c was freed. */
+/* Do what can be done without waiting (c may be freed on return). */
 static void conn_run(struct rf_conn *c)
 {
 	unsigned budget = STEP_BUDGET;

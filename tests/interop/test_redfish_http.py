@@ -396,3 +396,27 @@ def test_idle_keep_alive_closed(rf):
         t0 = time.monotonic()
         assert closed(s, IDLE_TIMEOUT + 3)
         assert time.monotonic() - t0 >= IDLE_TIMEOUT - 1.5
+
+
+def test_board_section_checked(tmp_path):
+    from conftest import BMCD
+    board = load_board()
+    board["redfish"] = {"enabled": "yes", "listen": ["127.0.0.1:8443", "nope"],
+                        "cert": "relative.pem", "max_connections": 0, "idle_timeout": 2,
+                        "max_connections_per_source": 8, "colour": "blue"}
+    r = run([BMCD, "--board", write_board(tmp_path, board, "bad.json"), "--check-config"])
+    assert r.rc == 1, r
+    for want in ("redfish.enabled: expected boolean", 'redfish.listen[1]: "nope" is not ADDR:PORT',
+                 "redfish.cert: not an absolute path", "redfish.max_connections: ",
+                 "redfish.colour"):
+        assert want in r.out, (want, r)
+    board["redfish"] = {"cert": "/etc/c.pem", "max_connections": 4,
+                        "max_connections_per_source": 5}
+    r = run([BMCD, "--board", write_board(tmp_path, board, "bad2.json"), "--check-config"])
+    assert r.rc == 1 and "redfish.key: missing (cert and key go together)" in r.out, r
+    assert "redfish.max_connections_per_source: more than max_connections (4)" in r.out, r
+    board["redfish"] = {"max_connections": 4}	# the per-source default follows it down
+    r = run([BMCD, "--board", write_board(tmp_path, board, "ok.json"), "--check-config"])
+    assert r.rc == 0, r
+    r = run([BMCD, "--board", write_board(tmp_path, rf_board(), "good.json"), "--check-config"])
+    assert r.rc == 0, r
