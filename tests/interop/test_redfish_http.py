@@ -270,6 +270,21 @@ def test_big_body_413(rf):
     assert r.ok and r.out not in ("413", "400"), r
 
 
+def test_expect_100_continue(rf, tmp_path):
+    body = tmp_path / "body.json"
+    body.write_text('{"a": "' + "x" * 2000 + '"}')
+    r = curl(rf, "-v", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+             "-H", "Content-Type: application/json", "-H", "Expect: 100-continue",
+             "--expect100-timeout", "5", "--data-binary", f"@{body}")
+    assert r.ok and "HTTP/1.1 100 Continue" in r.err, r
+    assert r.out not in ("413", "400") and r.elapsed < 4, r
+    # a body over the bound is refused before it is sent
+    body.write_text("x" * (MAX_BODY + 1))
+    r = curl(rf, "-v", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+             "-H", "Expect: 100-continue", "--expect100-timeout", "5", "--data-binary", f"@{body}")
+    assert r.out == "413" and "100 Continue" not in r.err, r
+
+
 @pytest.mark.parametrize("name,data", [
     ("CL and TE", b"POST /redfish/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
