@@ -226,6 +226,16 @@ def test_pipelined_answered_in_order(rf):
         assert st == 200 and body == b"" and int(h["content-length"]) > 0
 
 
+def test_many_pipelined(rf):
+    # more than one dispatch's budget: the rest is served from the defer source
+    n = 100
+    with tls(rf) as s:
+        s.sendall(b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\n\r\n" * n)
+        for _ in range(n):
+            assert read_response(s)[0] == 200
+        ok(rf.ipmitool("mc", "info"))
+
+
 def test_connection_close_honored(rf):
     with tls(rf) as s:
         s.sendall(b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
