@@ -445,3 +445,36 @@ def test_board_section_checked(tmp_path):
     assert r.rc == 0, r
     r = run([BMCD, "--board", write_board(tmp_path, rf_board(), "good.json"), "--check-config"])
     assert r.rc == 0, r
+
+
+def test_redfish_listen_option(tmp_path):
+    from conftest import BMCD, free_udp_port
+    r = run([BMCD, "--board", write_board(tmp_path, rf_board(), "b.json"), "--state",
+             tmp_path / "s", "--listen", f"{HOST}:{free_udp_port()}", "--redfish-listen", "nope"],
+            timeout=15)
+    assert r.rc not in (0, None) and "--redfish-listen nope: not ADDR:PORT" in r.err, r
+    r = run([BMCD, "--redfish-listen", f"{HOST}:1", "--instance", f"{tmp_path}/b.json:{tmp_path}/t"])
+    assert r.rc == 2 and "belong to --board FILE" in r.err, r
+
+
+def test_disabled_on_the_board(tmp_path):
+    from conftest import Bmcd, free_tcp_port
+
+    class WithoutOption(Bmcd):
+        @property
+        def argv(self):
+            a = super().argv
+            i = a.index("--redfish-listen")
+            return a[:i] + a[i + 2:]
+
+    board = rf_board()
+    port = free_tcp_port()
+    board["redfish"].update({"enabled": False, "listen": [f"{HOST}:{port}"]})
+    d = WithoutOption(board=write_board(tmp_path, board, "off.json"), workdir=tmp_path).start()
+    try:
+        ok(d.ipmitool("mc", "info"))
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((HOST, port), timeout=2).close()
+        assert "redfish: listening" not in d.stderr()
+    finally:
+        d.stop_and_check()
