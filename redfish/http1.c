@@ -136,8 +136,7 @@ static const char *hdr_value(const struct http1 *h, unsigned i)
 static int on_headers_complete(llhttp_t *p)
 {
 	struct http1 *h = of(p);
-	unsigned n_cl = 0, n_te = 0;
-
+	unsigned n_cl = 0, n_te = 0, n_host = 0;
 	bool expect = false;
 
 	for (unsigned i = 0; i < h->n_hdr; i++) {
@@ -145,6 +144,8 @@ static int on_headers_complete(llhttp_t *p)
 			n_cl++;
 		else if (!strcasecmp(hdr_name(h, i), "Transfer-Encoding"))
 			n_te++;
+		else if (!strcasecmp(hdr_name(h, i), "Host"))
+			n_host++;
 		else if (!strcasecmp(hdr_name(h, i), "Expect") &&
 			 !strcasecmp(hdr_value(h, i), "100-continue"))
 			expect = true;
@@ -154,6 +155,9 @@ static int on_headers_complete(llhttp_t *p)
 		return refuse(h, 400);
 	if (p->http_major != 1)
 		return refuse(h, 505);
+	/* HTTP/1.1 names its Host, once (RFC 9112 3.2). */
+	if (n_host > 1 || (p->http_minor >= 1 && n_host == 0))
+		return refuse(h, 400);
 	if (n_cl && p->content_length > h->lim.max_body)
 		return refuse(h, 413);
 	/* A client waiting before it sends the body (curl does for large

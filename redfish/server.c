@@ -414,7 +414,8 @@ void redfish_stop(struct redfish *rf)
 		rf->n_listen--;
 		rf->listen[rf->n_listen] = sd_event_source_disable_unref(rf->listen[rf->n_listen]);
 	}
-	rf_service_free(rf->svc);
+	if (rf->svc)
+		rf_service_free(rf->svc);
 	rf->svc = NULL;
 	tls_ctx_free(rf->tls);
 	rf->tls = NULL;

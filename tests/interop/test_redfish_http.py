@@ -301,6 +301,8 @@ def test_expect_100_continue(rf, tmp_path):
     ("two CL", b"POST /redfish/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
                b"Content-Length: 2\r\n\r\n{}"),
     ("request line", b"GARBAGE\r\n\r\n"),
+    ("no Host", b"GET /redfish/v1 HTTP/1.1\r\n\r\n"),
+    ("two Host", b"GET /redfish/v1 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
     ("CR in value", b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n"),
     ("NUL in value", b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n"),
     ("%00 in path", b"GET /redfish/v1%00 HTTP/1.1\r\nHost: x\r\n\r\n"),

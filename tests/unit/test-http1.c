@@ -65,7 +65,7 @@ static void test_request(void)
 		"POST /redfish/v1/Sessions%20X?a=1&b HTTP/1.1\r\nHost: x\r\n"
 		"Content-Type: application/json  \r\nX-Auth-Token: tok\r\n"
 		"Transfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n3\r\n\":1\r\n1\r\n}\r\n0\r\n\r\n"
-		"HEAD /x HTTP/1.1\r\nConnection: close\r\n\r\n";
+		"HEAD /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
 
 	for (size_t piece = 1; piece <= sizeof(two); piece *= 2) {
 		struct http1 h;
@@ -97,30 +97,34 @@ static void test_refusals(void)
 {
 	char big[700];
 
-	CHECK(status_of("GET /redfish/v1 HTTP/1.1\r\n\r\n") == 1);
-	CHECK(status_of("OPTIONS /redfish/v1 HTTP/1.1\r\n\r\n") == 1);
+	CHECK(status_of("GET /redfish/v1 HTTP/1.1\r\nHost: h\r\n\r\n") == 1);
+	CHECK(status_of("OPTIONS /redfish/v1 HTTP/1.1\r\nHost: h\r\n\r\n") == 1);
 	CHECK(status_of("GARBAGE\r\n\r\n") == 400);
-	CHECK(status_of("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n") == 400);
-	CHECK(status_of("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx") == 400);
-	CHECK(status_of("POST / HTTP/1.1\r\nContent-Length: 33\r\n\r\n") == 413);
-	CHECK(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n") == 400);
+	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx") == 400);
+	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 33\r\n\r\n") == 413);
+	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
 			"20\r\n01234567890123456789012345678901\r\n1\r\nx\r\n0\r\n\r\n") == 413);
-	CHECK(status_of("POST / HTTP/1.1\r\nContent-Length: 32\r\n\r\n"
+	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 32\r\n\r\n"
 			"01234567890123456789012345678901") == 1);
-	CHECK(status_of("GET /%00 HTTP/1.1\r\n\r\n") == 400);
-	CHECK(status_of("GET /%4 HTTP/1.1\r\n\r\n") == 400);
-	CHECK(status_of("GET /%g1 HTTP/1.1\r\n\r\n") == 400);
-	CHECK(status_of("GET * HTTP/1.1\r\n\r\n") == 400);
-	CHECK(status_of("GET / HTTP/1.1\r\nIf-Match: a\r\nif-match: b\r\n\r\n") == 400);
-	CHECK(status_of("GET / HTTP/1.1\r\nX: a\rb\r\n\r\n") == 400);
+	CHECK(status_of("GET /%00 HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+	CHECK(status_of("GET /%4 HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+	CHECK(status_of("GET /%g1 HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+	CHECK(status_of("GET * HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+	CHECK(status_of("GET / HTTP/1.1\r\nHost: h\r\nIf-Match: a\r\nif-match: b\r\n\r\n") == 400);
+	CHECK(status_of("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n") == 400);
 	CHECK(status_of("GET / HTTP/2.0\r\n\r\n") >= 400);
-	CHECK(status_of("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\n"
-			"G: 7\r\nH: 8\r\n\r\n") == 1);
-	CHECK(status_of("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\n"
-			"G: 7\r\nH: 8\r\nI: 9\r\n\r\n") == 431);
-	snprintf(big, sizeof(big), "GET /%070d HTTP/1.1\r\n\r\n", 0);
+	CHECK(status_of("GET / HTTP/1.1\r\n\r\n") == 400);
+	CHECK(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400);
+	CHECK(status_of("GET / HTTP/1.0\r\n\r\n") == 1);
+	/* max_headers 8, Host included */
+	CHECK(status_of("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\n"
+			"G: 7\r\n\r\n") == 1);
+	CHECK(status_of("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\n"
+			"G: 7\r\nH: 8\r\n\r\n") == 431);
+	snprintf(big, sizeof(big), "GET /%070d HTTP/1.1\r\nHost: h\r\n\r\n", 0);
 	CHECK(status_of(big) == 414);
-	snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nX: %0600d\r\n\r\n", 0);
+	snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nHost: h\r\nX: %0600d\r\n\r\n", 0);
 	CHECK(status_of(big) == 431);
 }
 
