@@ -60,7 +60,8 @@ void rf_service_handle(struct rf_service *svc, const struct rf_req *req, struct 
 	if (is_root && req->method != RF_GET && req->method != RF_HEAD) {
 		resp->status = 405;
 		rf_resp_header(resp, "Allow", "GET, HEAD");
-		body = "{\"error\":{\"code\":\"Base.1.16.0.OperationNotAllowed\",\"message\":\"Method not allowed\"}}";
+		body = "{\"error\":{\"code\":\"Base.1.16.0.OperationNotAllowed\","
+		       "\"message\":\"Method not allowed\"}}";
 	}
 	resp->body = strdup(body);
 	resp->body_len = resp->body ? strlen(body) : 0;

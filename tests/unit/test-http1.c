@@ -100,8 +100,10 @@ static void test_refusals(void)
 	CHECK(status_of("GET /redfish/v1 HTTP/1.1\r\nHost: h\r\n\r\n") == 1);
 	CHECK(status_of("OPTIONS /redfish/v1 HTTP/1.1\r\nHost: h\r\n\r\n") == 1);
 	CHECK(status_of("GARBAGE\r\n\r\n") == 400);
-	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n") == 400);
-	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx") == 400);
+	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n"
+			"Transfer-Encoding: chunked\r\n\r\n") == 400);
+	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n"
+			"Content-Length: 1\r\n\r\nx") == 400);
 	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 33\r\n\r\n") == 413);
 	CHECK(status_of("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
 			"20\r\n01234567890123456789012345678901\r\n1\r\nx\r\n0\r\n\r\n") == 413);
