@@ -8,8 +8,10 @@
  * a deadline per connection (handshake and request: request_timeout; kept
  * alive between requests: idle_timeout), and a budget of steps per
  * dispatch so that one busy peer does not starve the loop: the rest runs
- * from a defer source, which also covers bytes OpenSSL has decrypted and
- * buffered (no EPOLLIN will come for them).
+ * from a defer source.  A connection waits for EPOLLIN only after OpenSSL
+ * said SSL_ERROR_WANT_READ, so bytes it has read and not yet returned
+ * (SSL_has_pending, for which no EPOLLIN comes) are never left behind: the
+ * loop below reads until then, or the defer source goes on with it.
  */
 #include <arpa/inet.h>
 #include <errno.h>

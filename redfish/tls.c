@@ -366,11 +366,6 @@ ssize_t tls_write(struct tls_conn *c, const void *buf, size_t len)
 	return r == 1 ? (ssize_t)n : result(c, r);
 }
 
-bool tls_pending(struct tls_conn *c)
-{
-	return SSL_has_pending(c->ssl);
-}
-
 const char *tls_last_error(struct tls_conn *c)
 {
 	return c->err[0] ? c->err : "unknown error";

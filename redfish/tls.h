@@ -45,7 +45,5 @@ int tls_handshake(struct tls_conn *c);
 ssize_t tls_read(struct tls_conn *c, void *buf, size_t len);
 /* Bytes written (> 0, maybe fewer than len), or a TLS_* value. */
 ssize_t tls_write(struct tls_conn *c, const void *buf, size_t len);
-/* Decrypted bytes OpenSSL holds that no EPOLLIN will announce. */
-bool tls_pending(struct tls_conn *c);
 /* Why the last call failed, for a debug line. */
 const char *tls_last_error(struct tls_conn *c);
