@@ -230,8 +230,19 @@ int http1_init(struct http1 *h, const struct http1_limits *lim)
 	return 0;
 }
 
+/* Credentials (Authorization, a session POST's password) do not outlive
+ * their request in memory. */
+static void forget(struct http1 *h)
+{
+	if (h->head)
+		explicit_bzero(h->head, h->head_len);
+	if (h->body)
+		explicit_bzero(h->body, h->body_len);
+}
+
 void http1_done(struct http1 *h)
 {
+	forget(h);
 	free(h->head);
 	free(h->hdr);
 	free(h->body);
@@ -381,6 +392,7 @@ int http1_request(struct http1 *h, struct rf_req *req)
 
 void http1_next(struct http1 *h)
 {
+	forget(h);
 	h->head_len = 0;
 	h->url_len = 0;
 	h->n_hdr = 0;
@@ -439,6 +451,8 @@ static int buf_printf(struct http1_buf *b, const char *fmt, ...)
 
 void http1_buf_free(struct http1_buf *b)
 {
+	if (b->data)
+		explicit_bzero(b->data, b->cap);	/* it held X-Auth-Token answers */
 	free(b->data);
 	memset(b, 0, sizeof(*b));
 }
