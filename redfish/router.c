@@ -465,11 +465,6 @@ void rf_route(struct rf_service *svc, const struct rf_req *req, struct rf_resp *
 		log_error("redfish: out of memory writing the answer to %s", req->path);
 		resp->status = 500;
 	}
-	if (req->method == RF_HEAD && resp->body) {
-		free(resp->body);
-		resp->body = NULL;
-		resp->body_len = 0;
-	}
 	if (resp->status == 0)
 		resp->status = 500;
 }

@@ -113,7 +113,8 @@ static void test_root(struct t *t)
 	CHECK(call(t, RF_GET, "/redfish/v1/odata", NULL, NULL, NULL, NULL) == 200);
 	CHECK(call(t, RF_POST, "/redfish/v1", NULL, ADMIN, "{}", NULL) == 405);
 	CHECK(hdr(&t->resp, "Allow") && !strcmp(hdr(&t->resp, "Allow"), "GET, HEAD"));
-	CHECK(call(t, RF_HEAD, "/redfish/v1", NULL, NULL, NULL, NULL) == 200 && !t->resp.body);
+	/* HEAD answers GET's body: the transport sends its length, not it. */
+	CHECK(call(t, RF_HEAD, "/redfish/v1", NULL, NULL, NULL, NULL) == 200 && t->resp.body);
 }
 
 static void test_auth(struct t *t)
