@@ -436,3 +436,30 @@ def test_lockout_counts_redfish_and_ipmi(rf):
     assert request(rf, "GET", "/redfish/v1/AccountService", auth=("frank", "frankpw1"))[0] == 200
     assert "lockout" in rf.stderr().lower()
     assert request(rf, "DELETE", loc)[0] == 204
+
+
+def test_account_service_lockout_policy_is_ipmis(rf):
+    """AccountLockoutThreshold is LAN parameter 24h: ipmitool lan print shows it."""
+    url = "/redfish/v1/AccountService"
+    assert_error(request(rf, "PATCH", url, body={"AccountLockoutThreshold": 256}), 400,
+                 "PropertyValueOutOfRange")
+    assert_error(request(rf, "PATCH", url, body={"MaxPasswordLength": 16}), 400,
+                 "PropertyNotWritable")
+    assert_error(request(rf, "PATCH", url, auth=OPERATOR, body={"AccountLockoutThreshold": 7}),
+                 403, "InsufficientPrivilege")
+    st, hdrs, doc = request(rf, "PATCH", url, body={"AccountLockoutThreshold": 7,
+                                                   "AccountLockoutDuration": 95})
+    assert st == 200 and doc["AccountLockoutThreshold"] == 7
+    assert doc["AccountLockoutDuration"] == 100		# tens of seconds, rounded up
+    r = ok(rf.ipmitool("lan", "print", "1"))
+    assert re.search(r"Bad Password Threshold\s*:\s*7\b", r.out), r
+    st, _, doc = request(rf, "PATCH", url, body={"AccountLockoutThreshold": 5,
+                                                 "AccountLockoutDuration": 60})
+    assert st == 200 and doc["AccountLockoutThreshold"] == 5
+
+
+def test_allow_on_get(rf):
+    st, hdrs, _ = request(rf, "GET", "/redfish/v1/AccountService/Accounts/2")
+    assert st == 200 and hdrs["allow"] == "GET, HEAD, PATCH, DELETE"
+    st, hdrs, _ = request(rf, "GET", "/redfish/v1", auth=None)
+    assert hdrs["allow"] == "GET, HEAD"
