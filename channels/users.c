@@ -962,7 +962,7 @@ int users_change(struct users *us, uint8_t uid, const struct user_change *c)
 {
 	char n[4 * CFG_NAME_MAX + 1];
 	struct user *u, old;
-	bool unlocked;
+	bool unlocked, was_locked;
 	int cc;
 
 	if (!uid_ok(us, uid) || uid == 1)
@@ -977,8 +977,13 @@ int users_change(struct users *us, uint8_t uid, const struct user_change *c)
 	if (c->priv >= 0 && (!priv_ok((uint8_t)c->priv) || !channel_has_sessions(us->channels, c->channel)))
 		return -EINVAL;
 	u = &us->u[uid];
+	if (c->create && u->name[0])
+		return -EEXIST;
 	old = *u;
-	unlocked = (c->unlock || c->enabled == 1) && u->locked;
+	was_locked = u->locked;
+	if (c->create)
+		user_clear(u);	/* nothing left of an earlier user of the slot */
+	unlocked = (c->unlock || c->enabled == 1) && old.locked;
 	if (c->name) {
 		memset(u->name, 0, sizeof(u->name));
 		memcpy(u->name, c->name, strlen(c->name));
@@ -1011,7 +1016,7 @@ int users_change(struct users *us, uint8_t uid, const struct user_change *c)
 	cc = user_commit(us, u, &old);
 	if (cc != CC_OK)
 		return -EIO;
-	if (unlocked)
+	if (was_locked && !u->locked)
 		lockout_save(us);
 	return 0;
 }

@@ -141,6 +141,8 @@ struct user_change {
 	int priv;			/* PRIV_* on channel; -1: unchanged */
 	uint8_t channel;
 	bool unlock;			/* clear a lockout */
+	bool create;			/* a new user in a free slot: start from an
+					 * unused slot's state (user_clear) */
 };
 /* Check, apply and save a change: 0, -EINVAL (bad uid or value), -EEXIST
  * (the name belongs to another user) or -EIO (not saved: nothing changed).

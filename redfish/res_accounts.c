@@ -290,6 +290,7 @@ static int account_body(struct rf_ctx *ctx, struct user_change *c, bool self_onl
 	c->enabled = c->priv = -1;
 	c->channel = ctx->bmc->cfg.lan.channel;
 	c->unlock = false;
+	c->create = false;
 	if (!ctx->body)
 		return rf_error(ctx, 400, "MalformedJSON", NULL, NULL);
 	json_object_object_foreach(ctx->body, key, val) {
@@ -411,6 +412,7 @@ static int accounts_post(struct rf_ctx *ctx)
 		return rf_error(ctx, 400, "CreateLimitReachedForResource", NULL, NULL);
 	if (c.enabled < 0)
 		c.enabled = 1;
+	c.create = true;
 	r = users_change(ctx->bmc->users, uid, &c);
 	if (r < 0)
 		return change_error(ctx, r, &c);

@@ -144,7 +144,7 @@ static const struct {
 	{ "RoleCollection_v1.xml", "RoleCollection", NULL },
 	{ "Role_v1.xml", "Role", "v1_3_1" },
 	{ "Message_v1.xml", "Message", "v1_1_1" },
-	{ "Resource_v1.xml", "Resource", "v1_14_1" },
+	{ "Resource_v1.xml", "Resource", "v1_0_0" },
 	{ "RedfishExtensions_v1.xml", "RedfishExtensions", "v1_0_0" },
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The Redfish service without a transport: routing, authentication,
  * sessions, accounts, errors and ETags on the sim board's BMC. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,16 @@ static const char *msgid(struct t *t)
 	    !json_object_object_get_ex(e, "code", &c))
 		return "";
 	return json_object_get_string(c);
+}
+
+static const char *msgtext(struct t *t)
+{
+	json_object *e, *m;
+
+	if (!t->json || !json_object_object_get_ex(t->json, "error", &e) ||
+	    !json_object_object_get_ex(e, "message", &m))
+		return "";
+	return json_object_get_string(m);
 }
 
 static void test_path_match(void)
@@ -230,8 +241,12 @@ static void test_accounts(struct t *t)
 	CHECK(call(t, RF_GET, "/redfish/v1/AccountService/Accounts/2", NULL, "Basic Ym9iOnNlY3JldDE=",
 		   NULL, NULL) == 403);
 	CHECK(call(t, RF_PATCH, acct, NULL, ADMIN, "{\"Enabled\": false, \"Bogus\": 1}", NULL) == 400);
+	CHECK(!strcmp(msgtext(t), "The property Bogus is not in the list of valid properties for "
+		      "the resource."));
 	CHECK(us->u[5].enabled);
 	CHECK(call(t, RF_PATCH, acct, NULL, ADMIN, "{\"Enabled\": \"no\"}", NULL) == 400);
+	CHECK(!strcmp(msgtext(t), "The value 'no' for the property Enabled is not a type that the "
+		      "property can accept."));
 	CHECK(call(t, RF_PATCH, acct, NULL, ADMIN, "{\"Id\": \"9\"}", NULL) == 400);
 	CHECK(!strcmp(msgid(t), "Base.1.16.0.PropertyNotWritable"));
 	CHECK(call(t, RF_PATCH, acct, NULL, ADMIN, "{\"Enabled\": false}", "W/\"0000\"") == 412);
@@ -258,6 +273,35 @@ static void test_accounts(struct t *t)
 	CHECK(call(t, RF_GET, acct, NULL, ADMIN, NULL, NULL) == 404);
 	CHECK(call(t, RF_GET, "/redfish/v1/AccountService/Roles/ReadOnly", NULL, ADMIN, NULL, NULL) == 200);
 	CHECK(call(t, RF_GET, "/redfish/v1/AccountService/Roles/Boss", NULL, ADMIN, NULL, NULL) == 404);
+}
+
+/* users_change(): checked whole before anything changes. */
+static void test_users_change(struct t *t)
+{
+	struct users *us = t->svc->bmc->users;
+	uint8_t ch = t->svc->bmc->cfg.lan.channel, uid = users_free_id(us);
+	struct user_change c = { .enabled = 1, .priv = PRIV_USER, .channel = ch, .create = true,
+				 .name = "zed", .password = "zedpw", .password_len = 5 };
+	struct user before;
+
+	CHECK(uid >= 2);
+	/* A stale privilege on another channel of the free slot is gone. */
+	us->u[uid].ch[ch == 1 ? 2 : 1].priv = PRIV_ADMIN;
+	CHECK(users_change(us, uid, &c) == 0);
+	CHECK(us->u[uid].ch[ch == 1 ? 2 : 1].priv == PRIV_NO_ACCESS);
+	CHECK(users_find_name(us, "zed") == uid && users_password_ok(us, uid, "zedpw", 5));
+	CHECK(!users_password_ok(us, uid, "zedpw\0", 6) && !users_password_ok(us, uid, "zedp", 4));
+	CHECK(users_change(us, uid, &c) == -EEXIST);	/* create on a used slot */
+	before = us->u[uid];
+	c = (struct user_change){ .enabled = 0, .priv = 9, .channel = ch, .name = "zed2" };
+	CHECK(users_change(us, uid, &c) == -EINVAL);
+	c = (struct user_change){ .enabled = 0, .priv = -1, .name = "admin" };
+	CHECK(users_change(us, uid, &c) == -EEXIST);
+	c = (struct user_change){ .enabled = 0, .priv = -1, .name = "bad\tname" };
+	CHECK(users_change(us, uid, &c) == -EINVAL);
+	CHECK(!memcmp(&before, &us->u[uid], sizeof(before)));
+	CHECK(users_delete(us, uid) == 0 && users_find_name(us, "zed") == 0);
+	CHECK(users_delete(us, 1) == -EINVAL);
 }
 
 static void test_lockout(struct t *t)
@@ -306,6 +350,7 @@ int main(void)
 	test_session_timeout(&t);
 	test_session_table(&t);
 	test_accounts(&t);
+	test_users_change(&t);
 	test_lockout(&t);
 	free(t.resp.body);
 	json_object_put(t.json);
