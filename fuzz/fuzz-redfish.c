@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channels/users.h"
 #include "redfish/redfish.h"
 
 #include "fuzz-bmc.h"
@@ -56,6 +57,33 @@ static void setup(void)
 		abort();
 }
 
+/* The two users the credentials name, back as the board made them (in
+ * memory only): an input that locked out, disabled, renamed or re-passworded
+ * one must not blind every later input. */
+static void users_reset(void)
+{
+	static const struct {
+		uint8_t uid, priv;
+		const char *name, *password;
+	} u[] = { { 2, PRIV_ADMIN, "admin", "password" }, { 4, PRIV_USER, "user", "user" } };
+	uint8_t ch = bmc.cfg.lan.channel;
+
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		struct user *p = &bmc.users->u[u[i].uid];
+
+		memset(p->name, 0, sizeof(p->name));
+		strcpy(p->name, u[i].name);
+		memset(p->key, 0, sizeof(p->key));
+		memcpy(p->key, u[i].password, strlen(u[i].password));
+		p->pw20 = false;
+		p->enabled = true;
+		p->locked = false;
+		p->fails = 0;
+		p->ch[ch].priv = u[i].priv;
+		p->ch[ch].ipmi = true;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
@@ -69,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 4)
 		return 0;
+	users_reset();
 	req.method = methods[data[0] & 7];
 	req.authorization = creds[(data[2] & 0x7f) % (sizeof(creds) / sizeof(creds[0]))];
 	if ((data[2] & 0x7f) % (sizeof(creds) / sizeof(creds[0])) == 5) {
