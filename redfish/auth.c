@@ -121,9 +121,15 @@ static int login(struct rf_ctx *ctx, const char *name, const char *pw, size_t pw
 				 "from %s", text, ch, peer);
 		return -1;
 	}
-	if (users_locked(us, uid, now) || !users_password_ok(us, uid, pw, pwlen)) {
-		/* Counts toward the lockout, or logs the refusal of a locked user. */
-		users_login_failed(us, uid, ch, now, peer);
+	if (users_locked(us, uid, now)) {
+		/* Logs the refusal (a locked user's count does not move): as
+		 * often as the per-source limit lets a client make lines. */
+		if (log_limit_ok(&svc->refused, host, now))
+			users_login_failed(us, uid, ch, now, peer);
+		return -1;
+	}
+	if (!users_password_ok(us, uid, pw, pwlen)) {
+		users_login_failed(us, uid, ch, now, peer);	/* toward the lockout */
 		return -1;
 	}
 	*privs = rf_role_privs(users_priv_limit(us, uid, ch));
