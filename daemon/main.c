@@ -112,7 +112,8 @@ static int check_args(struct options *o, unsigned n_extra)
 	}
 	if (!o->main.board && (o->main.n_listen || o->main.state || o->main.bus ||
 			       o->main.n_redfish_listen)) {
-		fprintf(stderr, "bmcd: --state, --listen, --redfish-listen and --bus belong to --board FILE\n");
+		fprintf(stderr, "bmcd: --state, --listen, --redfish-listen and --bus belong to "
+			"--board FILE\n");
 		return -EINVAL;
 	}
 	if (o->main.board && n_extra == MAX_INSTANCES) {

@@ -2,7 +2,7 @@
 where journald's native socket lives, start bmcd with its stderr named in
 JOURNAL_STREAM (as systemd does for a service logging to the journal), make
 one failed and one good login with ipmitool, and print the journal entries
-bmcd sent, as JSON.  Usage: journal_capture.py BMCD BOARD STATE_DIR PORT"""
+bmcd sent, as JSON.  Usage: journal_capture.py BMCD BOARD STATE_DIR PORT [BMCD-ARG]..."""
 
 import json
 import os
@@ -12,6 +12,7 @@ import sys
 import time
 
 bmcd, board, state, port = sys.argv[1:5]
+extra = sys.argv[5:]
 subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
 os.makedirs("/run/systemd/journal")
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -21,7 +22,8 @@ sock.settimeout(0.2)
 err = open(os.path.join(state, "..", "stderr"), "wb")
 st = os.fstat(err.fileno())
 env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
-proc = subprocess.Popen([bmcd, "--board", board, "--state", state, "--listen", f"127.0.0.1:{port}"],
+proc = subprocess.Popen([bmcd, "--board", board, "--state", state, "--listen", f"127.0.0.1:{port}",
+                         *extra],
                         stderr=err, stdout=subprocess.DEVNULL, env=env)
 
 

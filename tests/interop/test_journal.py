@@ -3,7 +3,7 @@ when stderr is the journal stream systemd set up."""
 
 import json
 
-from conftest import BMCD, SIM_BOARD, SYS_PYTHON, free_udp_port, run
+from conftest import BMCD, SIM_BOARD, SYS_PYTHON, free_tcp_port, free_udp_port, run
 
 
 def test_login_events_have_journal_fields(tmp_path):
@@ -11,7 +11,8 @@ def test_login_events_have_journal_fields(tmp_path):
     state.mkdir()
     r = run(["unshare", "-m", "--propagation", "private", SYS_PYTHON,
              str(__import__("pathlib").Path(__file__).with_name("journal_capture.py")),
-             BMCD, SIM_BOARD, state, free_udp_port()], timeout=90)
+             BMCD, SIM_BOARD, state, free_udp_port(),
+             "--redfish-listen", f"127.0.0.1:{free_tcp_port()}"], timeout=90)
     assert r.ok, r
     entries = json.loads(r.out.strip().splitlines()[-1])
     events = [e for e in entries if "BMCD_EVENT" in e]

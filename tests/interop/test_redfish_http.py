@@ -226,6 +226,16 @@ def test_pipelined_answered_in_order(rf):
         assert st == 200 and body == b"" and int(h["content-length"]) > 0
 
 
+def test_many_pipelined(rf):
+    # more than one dispatch's budget: the rest is served from the defer source
+    n = 100
+    with tls(rf) as s:
+        s.sendall(b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\n\r\n" * n)
+        for _ in range(n):
+            assert read_response(s)[0] == 200
+        ok(rf.ipmitool("mc", "info"))
+
+
 def test_connection_close_honored(rf):
     with tls(rf) as s:
         s.sendall(b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -270,12 +280,29 @@ def test_big_body_413(rf):
     assert r.ok and r.out not in ("413", "400"), r
 
 
+def test_expect_100_continue(rf, tmp_path):
+    body = tmp_path / "body.json"
+    body.write_text('{"a": "' + "x" * 2000 + '"}')
+    r = curl(rf, "-v", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+             "-H", "Content-Type: application/json", "-H", "Expect: 100-continue",
+             "--expect100-timeout", "5", "--data-binary", f"@{body}")
+    assert r.ok and "HTTP/1.1 100 Continue" in r.err, r
+    assert r.out not in ("413", "400") and r.elapsed < 4, r
+    # a body over the bound is refused before it is sent
+    body.write_text("x" * (MAX_BODY + 1))
+    r = curl(rf, "-v", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+             "-H", "Expect: 100-continue", "--expect100-timeout", "5", "--data-binary", f"@{body}")
+    assert r.out == "413" and "100 Continue" not in r.err, r
+
+
 @pytest.mark.parametrize("name,data", [
     ("CL and TE", b"POST /redfish/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
     ("two CL", b"POST /redfish/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
                b"Content-Length: 2\r\n\r\n{}"),
     ("request line", b"GARBAGE\r\n\r\n"),
+    ("no Host", b"GET /redfish/v1 HTTP/1.1\r\n\r\n"),
+    ("two Host", b"GET /redfish/v1 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
     ("CR in value", b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n"),
     ("NUL in value", b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n"),
     ("%00 in path", b"GET /redfish/v1%00 HTTP/1.1\r\nHost: x\r\n\r\n"),
@@ -396,3 +423,60 @@ def test_idle_keep_alive_closed(rf):
         t0 = time.monotonic()
         assert closed(s, IDLE_TIMEOUT + 3)
         assert time.monotonic() - t0 >= IDLE_TIMEOUT - 1.5
+
+
+def test_board_section_checked(tmp_path):
+    from conftest import BMCD
+    board = load_board()
+    board["redfish"] = {"enabled": "yes", "listen": ["127.0.0.1:8443", "nope"],
+                        "cert": "relative.pem", "max_connections": 0, "idle_timeout": 2,
+                        "max_connections_per_source": 8, "colour": "blue"}
+    r = run([BMCD, "--board", write_board(tmp_path, board, "bad.json"), "--check-config"])
+    assert r.rc == 1, r
+    for want in ("redfish.enabled: expected boolean", 'redfish.listen[1]: "nope" is not ADDR:PORT',
+                 "redfish.cert: not an absolute path", "redfish.max_connections: ",
+                 "redfish.colour"):
+        assert want in r.out, (want, r)
+    board["redfish"] = {"cert": "/etc/c.pem", "max_connections": 4,
+                        "max_connections_per_source": 5}
+    r = run([BMCD, "--board", write_board(tmp_path, board, "bad2.json"), "--check-config"])
+    assert r.rc == 1 and "redfish.key: missing (cert and key go together)" in r.out, r
+    assert "redfish.max_connections_per_source: more than max_connections (4)" in r.out, r
+    board["redfish"] = {"max_connections": 4}	# the per-source default follows it down
+    r = run([BMCD, "--board", write_board(tmp_path, board, "ok.json"), "--check-config"])
+    assert r.rc == 0, r
+    r = run([BMCD, "--board", write_board(tmp_path, rf_board(), "good.json"), "--check-config"])
+    assert r.rc == 0, r
+
+
+def test_redfish_listen_option(tmp_path):
+    from conftest import BMCD, free_udp_port
+    r = run([BMCD, "--board", write_board(tmp_path, rf_board(), "b.json"), "--state",
+             tmp_path / "s", "--listen", f"{HOST}:{free_udp_port()}", "--redfish-listen", "nope"],
+            timeout=15)
+    assert r.rc not in (0, None) and "--redfish-listen nope: not ADDR:PORT" in r.err, r
+    r = run([BMCD, "--redfish-listen", f"{HOST}:1", "--instance", f"{tmp_path}/b.json:{tmp_path}/t"])
+    assert r.rc == 2 and "belong to --board FILE" in r.err, r
+
+
+def test_disabled_on_the_board(tmp_path):
+    from conftest import Bmcd, free_tcp_port
+
+    class WithoutOption(Bmcd):
+        @property
+        def argv(self):
+            a = super().argv
+            i = a.index("--redfish-listen")
+            return a[:i] + a[i + 2:]
+
+    board = rf_board()
+    port = free_tcp_port()
+    board["redfish"].update({"enabled": False, "listen": [f"{HOST}:{port}"]})
+    d = WithoutOption(board=write_board(tmp_path, board, "off.json"), workdir=tmp_path).start()
+    try:
+        ok(d.ipmitool("mc", "info"))
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((HOST, port), timeout=2).close()
+        assert "redfish: listening" not in d.stderr()
+    finally:
+        d.stop_and_check()
