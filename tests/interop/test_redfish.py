@@ -375,6 +375,16 @@ def test_redfishtool_accounts(rf):
     assert json.loads(r.out)["Id"] == "AccountService"
     ok(run(base + ["AccountService", "adduser", "erin", "erinpw1", "Operator"]))
     assert "OPERATOR" in ipmi_user_row(rf, "erin")
+    r = ok(run(base + ["AccountService", "Accounts", "list"]))
+    assert "erin" in r.out and "admin" in r.out, r
+    ok(run(base + ["AccountService", "setpassword", "erin", "erinpw2"]))
+    assert request(rf, "GET", "/redfish/v1/AccountService", auth=("erin", "erinpw2"))[0] == 200
+    ok(run(base + ["AccountService", "useradmin", "erin", "setRoleId", "ReadOnly"]))
+    assert "USER" in ipmi_user_row(rf, "erin")
+    ok(run(base + ["AccountService", "useradmin", "erin", "disable"]))
+    assert "false" in ok(run(base + ["AccountService", "Accounts", "-m", "UserName:erin"])).out
+    r = ok(run(base + ["AccountService", "Roles", "list"]))
+    assert "Administrator" in r.out and "ReadOnly" in r.out, r
     ok(run(base + ["AccountService", "deleteuser", "erin"]))
     assert ipmi_user_row(rf, "erin") is None
 
@@ -467,12 +477,19 @@ def test_allow_on_get(rf):
 def test_logins_logged_without_passwords(rf):
     """Runs last on the module's daemon: every password the tests sent is
     absent from its log; logins are there with user and peer."""
+    assert request(rf, "GET", "/redfish/v1/AccountService", auth=("user", "s3cr3t-typo"))[0] == 401
+    assert request(rf, "GET", "/redfish/v1/AccountService", auth=READONLY)[0] == 200
+    st, hdrs, _ = request(rf, "POST", "/redfish/v1/SessionService/Sessions", auth=None,
+                          body={"UserName": "user", "Password": "user"})
+    assert st == 201
+    request(rf, "DELETE", hdrs["location"], token=hdrs["x-auth-token"])
     err = rf.stderr()
-    assert re.search(r'login: user 2 "admin" from 127\.0\.0\.1:\d+ on channel 1 \(Redfish Basic\)',
+    assert re.search(r'login: user 4 "user" from 127\.0\.0\.1:\d+ on channel 1 \(Redfish Basic\)',
                      err)
-    assert re.search(r'login: user 2 "admin" from 127\.0\.0\.1:\d+ on channel 1 '
+    assert re.search(r'login: user 4 "user" from 127\.0\.0\.1:\d+ on channel 1 '
                      r'\(Redfish session\)', err)
-    assert re.search(r'bad password for user \d+ "frank" from 127\.0\.0\.1', err)
-    for secret in ("carolpw", "davepw12", "davepw34", "davepw56", "frankpw1", "erinpw1",
+    assert re.search(r'bad password for user 4 "user" from 127\.0\.0\.1', err)
+    assert "s3cr3t-typo" not in err
+    for secret in ("carolpw", "davepw12", "davepw34", "davepw56", "frankpw1", "erinpw1", "erinpw2",
                    "nope", '"wrong"'):
         assert secret not in err, secret
