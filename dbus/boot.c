@@ -98,22 +98,14 @@ static int get_boot(sd_bus *bus, const char *path, const char *iface, const char
 									     : mode_name(dev));
 }
 
-/* New flags: valid (persistent or not) with 'dev', the other bits kept;
- * valid false clears them.  Set as parameter 5 through bootopt_set(). */
+/* New flags: valid (persistent or not) with 'dev', the EFI bit kept;
+ * valid false clears them. */
 static int write_flags(struct dbus *d, bool valid, bool persistent, enum bootopt_device dev,
 		       sd_bus_error *ret_error)
 {
-	const uint8_t *old = d->bmc->bootopt->v.saved.flags;
-	uint8_t req[1 + BOOTOPT_FLAGS_LEN] = { BOOTOPT_FLAGS };
-	struct rbuf rb;
-	int r;
+	bool efi = d->bmc->bootopt->v.saved.flags[0] & BOOTOPT_F1_EFI;
+	int r = bootopt_set_flags(d->bmc->bootopt, valid, persistent, efi, dev);
 
-	memcpy(req + 1, old, BOOTOPT_FLAGS_LEN);
-	req[1] = (uint8_t)((old[0] & BOOTOPT_F1_EFI) | (valid ? BOOTOPT_F1_VALID : 0) |
-			   (persistent ? BOOTOPT_F1_PERSISTENT : 0));
-	req[2] = (uint8_t)((old[1] & ~0x3c) | (dev & 0xf) << 2);
-	rb = rb_init(req, sizeof(req));
-	r = bootopt_set(d->bmc->bootopt, &rb);
 	if (r < 0)
 		return sd_bus_error_set_errnof(ret_error, r, "boot flags: %s", strerror(-r));
 	dbus_boot_changed(d);
