@@ -24,6 +24,7 @@
 #include "kcs/kcs_cfg.h"
 #include "lan/lan_cfg.h"
 #include "pef/pef_cfg.h"
+#include "redfish/redfish_cfg.h"
 #include "sel/sel_cfg.h"
 #include "sensors/sensor_cfg.h"
 #include "sol/sol_cfg.h"
@@ -49,6 +50,7 @@ struct board_config {
 	struct cfg_i2c i2c;		/* Master Write-Read buses and allow-lists (i2c/i2c_cfg.h) */
 	struct cfg_ipmb ipmb;		/* IPMB channels and satellites (ipmb/ipmb_cfg.h) */
 	struct cfg_dbus dbus;		/* D-Bus connection and name (dbus/dbus_cfg.h) */
+	struct cfg_redfish redfish;	/* Redfish over HTTPS (redfish/redfish_cfg.h) */
 };
 
 /*

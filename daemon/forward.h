@@ -18,6 +18,7 @@ struct lanconf;
 struct pef;
 struct power;
 struct qemu_host;
+struct redfish;
 struct sdr;
 struct sel;
 struct sensors;

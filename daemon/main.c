@@ -25,6 +25,8 @@ struct instance_opt {
 	const char *listen[CFG_MAX_LISTEN];
 	unsigned n_listen;
 	const char *bus;		/* --bus: the board's dbus.bus */
+	const char *redfish_listen[CFG_MAX_LISTEN];	/* --redfish-listen */
+	unsigned n_redfish_listen;
 	char *spec;			/* --instance's argument, split in place */
 };
 
@@ -47,12 +49,16 @@ struct daemon {
 static void usage(FILE *f)
 {
 	fputs("Usage: bmcd --board FILE [--state DIR] [--listen ADDR:PORT]... [--bus ADDRESS]\n"
+	      "            [--redfish-listen ADDR:PORT]...\n"
 	      "            [--instance BOARD:STATEDIR[:ADDR:PORT]]... [--check-config] [-v]\n"
 	      "\n"
 	      "  --board FILE       board file (JSON; see docs/board-file.md)\n"
 	      "  --state DIR        persistent state (default /var/lib/bmcd; created if missing)\n"
 	      "  --listen ADDR:PORT LAN endpoint, overriding the board's; repeatable;\n"
 	      "                     IPv6 as [ADDR]:PORT\n"
+	      "  --redfish-listen ADDR:PORT\n"
+	      "                     serve Redfish (HTTPS) there, overriding the board's\n"
+	      "                     redfish.listen and enabling it; repeatable\n"
 	      "  --bus ADDRESS      D-Bus to publish on (\"none\", \"system\" or an address),\n"
 	      "                     overriding the board's dbus.bus\n"
 	      "  --instance BOARD:STATEDIR[:ADDR:PORT]\n"
@@ -104,8 +110,9 @@ static int check_args(struct options *o, unsigned n_extra)
 		fprintf(stderr, "bmcd: --board FILE is required\n");
 		return -EINVAL;
 	}
-	if (!o->main.board && (o->main.n_listen || o->main.state || o->main.bus)) {
-		fprintf(stderr, "bmcd: --state, --listen and --bus belong to --board FILE\n");
+	if (!o->main.board && (o->main.n_listen || o->main.state || o->main.bus ||
+			       o->main.n_redfish_listen)) {
+		fprintf(stderr, "bmcd: --state, --listen, --redfish-listen and --bus belong to --board FILE\n");
 		return -EINVAL;
 	}
 	if (o->main.board && n_extra == MAX_INSTANCES) {
@@ -130,6 +137,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "instance", required_argument, NULL, 'i' },
 		{ "bus", required_argument, NULL, 'B' },
+		{ "redfish-listen", required_argument, NULL, 'R' },
 		{ "check-config", no_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -155,6 +163,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'B':
 			o->main.bus = optarg;
+			break;
+		case 'R':
+			if (o->main.n_redfish_listen == CFG_MAX_LISTEN) {
+				fprintf(stderr, "bmcd: at most %d --redfish-listen endpoints\n",
+					CFG_MAX_LISTEN);
+				return -EINVAL;
+			}
+			o->main.redfish_listen[o->main.n_redfish_listen++] = optarg;
 			break;
 		case 'i':
 			if (o->n_inst == MAX_INSTANCES) {
@@ -248,6 +264,24 @@ static int apply_listen(const struct instance_opt *io, struct board_config *cfg)
 	return 0;
 }
 
+/* --redfish-listen: these endpoints instead of the board's, and Redfish on. */
+static int apply_redfish_listen(const struct instance_opt *io, struct board_config *cfg)
+{
+	if (!io->n_redfish_listen)
+		return 0;
+	cfg->redfish.n_listen = 0;
+	cfg->redfish.enabled = true;
+	for (unsigned i = 0; i < io->n_redfish_listen; i++) {
+		if (config_parse_endpoint(io->redfish_listen[i], &cfg->redfish.listen[i]) < 0) {
+			log_error("--redfish-listen %s: not ADDR:PORT ([ADDR]:PORT for IPv6)",
+				  io->redfish_listen[i]);
+			return -EINVAL;
+		}
+		cfg->redfish.n_listen++;
+	}
+	return 0;
+}
+
 /*
  * What one process cannot give a second BMC: the qemu host (a VM bmcd
  * spawns and reaps) and the host's system interface (a KCS device or the
@@ -307,6 +341,8 @@ static int instance_start(struct daemon *d, unsigned idx, const struct instance_
 		log_error("%s: invalid board file", io->board);
 	if (r == 0)
 		r = apply_listen(io, cfg);
+	if (r == 0)
+		r = apply_redfish_listen(io, cfg);
 	if (r == 0 && io->bus && strlen(io->bus) >= sizeof(cfg->dbus.bus))
 		r = log_error_errno(-EINVAL, "--bus: longer than %zu bytes", sizeof(cfg->dbus.bus) - 1);
 	if (r == 0 && io->bus)

@@ -18,7 +18,7 @@
 extern const struct bmc_module identity_module, channels_module, users_module, sel_module,
 	fru_module, sensors_module, ipmb_module, sdr_module, sessions_module, kcs_module,
 	pef_module, host_module, watchdog_module, bootopt_module, chassis_module, acpi_module, dcmi_module, lanconf_module, lan_module,
-	sol_module, dbus_module, i2c_module;
+	sol_module, redfish_module, dbus_module, i2c_module;
 
 const struct bmc_module *const bmc_modules[] = {
 	&identity_module,	/* daemon/identity.c: name, IDs, GUIDs, global enables */
@@ -41,6 +41,7 @@ const struct bmc_module *const bmc_modules[] = {
 	&lanconf_module,	/* channels/lanconfig.c: LAN configuration parameters */
 	&lan_module,		/* lan/: RMCP and RMCP+ on UDP */
 	&sol_module,		/* sol/: Serial over LAN */
+	&redfish_module,	/* redfish/: Redfish over HTTPS */
 	&dbus_module,		/* dbus/: objects on D-Bus, after all they show */
 	&i2c_module,		/* i2c/: Master Write-Read */
 	NULL,

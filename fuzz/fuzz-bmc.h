@@ -21,6 +21,7 @@ static inline void fuzz_sim_config(struct board_config *cfg)
 	if (config_load(path, cfg, NULL, NULL) < 0)
 		abort();
 	cfg->lan.n_listen = 0;
+	cfg->redfish.enabled = false;	/* no HTTPS listener either */
 }
 
 /* bmc from cfg, on a new event loop, its state in a new directory

@@ -8,6 +8,8 @@ PKGS=(
 	# build
 	meson ninja-build pkg-config gcc libc6-dev
 	libsystemd-dev libssl-dev libjson-c-dev libgpiod-dev libi2c-dev libsnmp-dev
+	# Redfish's HTTP/1.1 parser (C sources, built into bmcd)
+	node-llhttp
 	# real IPMI clients the interop tests drive
 	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography python3-pexpect nmap fence-agents
 	prometheus-ipmi-exporter

@@ -177,6 +177,13 @@ def free_udp_port():
         return s.getsockname()[1]
 
 
+def free_tcp_port():
+    """A TCP port on 127.0.0.1 that nothing is bound to right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
 # --------------------------------------------------------------------------
 # The daemon
 
@@ -184,11 +191,15 @@ def free_udp_port():
 class Bmcd:
     """One bmcd process on 127.0.0.1:port, started with NOTIFY_SOCKET."""
 
-    def __init__(self, board=SIM_BOARD, state_dir=None, port=None, workdir=None, extra_args=()):
+    def __init__(self, board=SIM_BOARD, state_dir=None, port=None, workdir=None, extra_args=(),
+                 redfish_port=None):
         self.board = Path(board)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="bmcd-it-"))
         self.state_dir = Path(state_dir or (self.workdir / "state"))
         self.port = port or free_udp_port()
+        # Redfish (HTTPS) on a port of its own, never the sim board's 8443,
+        # so daemons started side by side do not fight over it.
+        self.redfish_port = redfish_port or free_tcp_port()
         self.extra_args = list(extra_args)
         self.proc = None
         self.returncode = None
@@ -207,7 +218,8 @@ class Bmcd:
     def argv(self):
         return [
             str(BMCD), "--board", str(self.board), "--state", str(self.state_dir),
-            "--listen", f"{HOST}:{self.port}", "-v", *self.extra_args,
+            "--listen", f"{HOST}:{self.port}",
+            "--redfish-listen", f"{HOST}:{self.redfish_port}", "-v", *self.extra_args,
         ]
 
     def start(self):

@@ -8,14 +8,16 @@ import re
 
 import pytest
 
-from conftest import (BMCD, HOST, SANITIZER_MARKERS, SIM_BOARD, Bmcd, free_udp_port, load_board,
-                      ok, run, write_board)
+from conftest import (BMCD, HOST, SANITIZER_MARKERS, SIM_BOARD, Bmcd, free_tcp_port, free_udp_port,
+                      load_board, ok, run, write_board)
 
 
 def other_board():
-    """The sim board under another name, user 3 renamed."""
+    """The sim board under another name, user 3 renamed, Redfish on a free
+    port (not the sim board's 8443)."""
     board = load_board()
     board["name"] = "sim-b"
+    board["redfish"]["listen"] = [f"{HOST}:{free_tcp_port()}"]
     for u in board["users"]:
         if u["name"] == "operator":
             u["name"] = "oper-b"
@@ -95,7 +97,8 @@ def test_check_config_reads_every_board(tmp_path):
 
 def refused(tmp_path, instance):
     r = run([BMCD, "--board", SIM_BOARD, "--state", tmp_path / "s1",
-             "--listen", f"{HOST}:{free_udp_port()}", "--instance", instance], timeout=20)
+             "--listen", f"{HOST}:{free_udp_port()}",
+             "--redfish-listen", f"{HOST}:{free_tcp_port()}", "--instance", instance], timeout=20)
     assert r.rc == 1, r
     # what the first BMC had started is torn down cleanly
     assert not any(m in r.err for m in SANITIZER_MARKERS), r
@@ -103,7 +106,8 @@ def refused(tmp_path, instance):
 
 
 def test_state_dir_not_shared(tmp_path):
-    err = refused(tmp_path, f"{SIM_BOARD}:{tmp_path}/./s1:{HOST}:{free_udp_port()}")
+    p = write_board(tmp_path, other_board(), "b.json")
+    err = refused(tmp_path, f"{p}:{tmp_path}/./s1:{HOST}:{free_udp_port()}")
     assert "already the state directory of another BMC" in err
 
 

@@ -139,6 +139,7 @@ static int load_board(const char *path, struct board_config *cfg, bool other)
 	}
 	r = config_parse(text, len, cfg, NULL, NULL);
 	cfg->lan.n_listen = 0;		/* the interop test has the sockets */
+	cfg->redfish.enabled = false;
 	cfg->host.power_on_ms = 20;
 	return r;
 }
