@@ -238,15 +238,9 @@ static int get_chassis(struct rf_ctx *ctx)
 static int patch_chassis(struct rf_ctx *ctx)
 {
 	static const char *const known[] = { "LocationIndicatorActive", NULL };
-	json_object *cur, *lia;
-	int r;
+	json_object *lia;
 
 	if (res_check_keys(ctx, ctx->body, known) < 0)
-		return -1;
-	cur = chassis_json(ctx->bmc);
-	r = rf_check_if_match(ctx, cur);
-	json_object_put(cur);
-	if (r < 0)
 		return -1;
 	if (json_object_object_get_ex(ctx->body, known[0], &lia)) {
 		if (!json_object_is_type(lia, json_type_boolean))

@@ -220,16 +220,11 @@ static int patch_system(struct rf_ctx *ctx)
 {
 	static const char *const known[] = { "Boot", "LocationIndicatorActive", NULL };
 	struct bmc *bmc = ctx->bmc;
-	json_object *cur, *boot = NULL, *lia = NULL;
+	json_object *boot = NULL, *lia = NULL;
 	struct boot_override o = { 0 }, old = { 0 };
 	int r;
 
 	if (res_check_keys(ctx, ctx->body, known) < 0)
-		return -1;
-	cur = system_json(bmc);
-	r = rf_check_if_match(ctx, cur);
-	json_object_put(cur);
-	if (r < 0)
 		return -1;
 	if (bmc->bootopt)
 		o = old = boot_current(bmc->bootopt);
