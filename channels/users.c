@@ -897,6 +897,146 @@ uint8_t users_auth_status(const struct users *us, uint8_t channel)
 	return st;
 }
 
+/* ---- for Redfish accounts --------------------------------------------------- */
+
+static bool name_taken(const struct users *us, uint8_t uid, const uint8_t *name, size_t len);
+
+uint8_t users_find_name(const struct users *us, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > CFG_NAME_MAX)
+		return 0;
+	for (unsigned id = 2; id <= us->max; id++)
+		if (strnlen(us->u[id].name, CFG_NAME_MAX) == len &&
+		    memcmp(us->u[id].name, name, len) == 0)
+			return (uint8_t)id;
+	return 0;
+}
+
+bool users_password_ok(const struct users *us, uint8_t uid, const char *pw, size_t len)
+{
+	uint8_t k[CFG_PASSWORD_MAX] = { 0 };
+	const struct user *u;
+	bool ok;
+
+	if (!uid_ok(us, uid) || len == 0 || len > CFG_PASSWORD_MAX || memchr(pw, 0, len))
+		return false;
+	u = &us->u[uid];
+	/* A password set in the 16-byte form has nothing past byte 16. */
+	if (!u->pw20 && len > PW16)
+		return false;
+	memcpy(k, pw, len);
+	ok = crypto_equal(k, u->key, sizeof(k));
+	explicit_bzero(k, sizeof(k));
+	return ok;
+}
+
+void users_login_quiet(struct users *us, uint8_t uid)
+{
+	if (uid_ok(us, uid))
+		us->u[uid].fails = 0;
+}
+
+uint8_t users_free_id(const struct users *us)
+{
+	for (unsigned id = 2; id <= us->max; id++)
+		if (!us->u[id].name[0])
+			return (uint8_t)id;
+	return 0;
+}
+
+static bool text_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > CFG_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
+			return false;
+	return true;
+}
+
+int users_change(struct users *us, uint8_t uid, const struct user_change *c)
+{
+	char n[4 * CFG_NAME_MAX + 1];
+	struct user *u, old;
+	bool unlocked;
+	int cc;
+
+	if (!uid_ok(us, uid) || uid == 1)
+		return -EINVAL;
+	if (c->name && !text_name_ok(c->name))
+		return -EINVAL;
+	if (c->name && name_taken(us, uid, (const uint8_t *)c->name, strlen(c->name)))
+		return -EEXIST;
+	if (c->password && (c->password_len == 0 || c->password_len > CFG_PASSWORD_MAX ||
+			    memchr(c->password, 0, c->password_len)))
+		return -EINVAL;
+	if (c->priv >= 0 && (!priv_ok((uint8_t)c->priv) || !channel_has_sessions(us->channels, c->channel)))
+		return -EINVAL;
+	u = &us->u[uid];
+	old = *u;
+	unlocked = (c->unlock || c->enabled == 1) && u->locked;
+	if (c->name) {
+		memset(u->name, 0, sizeof(u->name));
+		memcpy(u->name, c->name, strlen(c->name));
+		if (strcmp(old.name, u->name))
+			log_notice("user %u: name set to \"%s\"", uid, uname(us, uid, n));
+	}
+	if (c->password) {
+		memset(u->key, 0, sizeof(u->key));
+		memcpy(u->key, c->password, c->password_len);
+		u->pw20 = c->password_len > PW16;
+		log_notice("user %u \"%s\": password set (%u-byte form)", uid, uname(us, uid, n),
+			   u->pw20 ? CFG_PASSWORD_MAX : PW16);
+	}
+	if (c->enabled >= 0 && u->enabled != (c->enabled == 1)) {
+		u->enabled = c->enabled == 1;
+		log_notice("user %u \"%s\" %s", uid, uname(us, uid, n), u->enabled ? "enabled" : "disabled");
+	}
+	if (c->priv >= 0 && u->ch[c->channel].priv != c->priv) {
+		u->ch[c->channel].priv = (uint8_t)c->priv;
+		log_notice("user %u \"%s\": channel %u: privilege limit %s", uid, uname(us, uid, n),
+			   c->channel, ipmi_priv_name((uint8_t)c->priv));
+	}
+	if (unlocked || ((c->unlock || c->enabled == 1) && u->fails)) {
+		u->locked = false;
+		u->fails = 0;
+		if (unlocked)
+			log_notice("user %u \"%s\": lockout cleared by an administrator", uid,
+				   uname(us, uid, n));
+	}
+	cc = user_commit(us, u, &old);
+	if (cc != CC_OK)
+		return -EIO;
+	if (unlocked)
+		lockout_save(us);
+	return 0;
+}
+
+int users_delete(struct users *us, uint8_t uid)
+{
+	char n[4 * CFG_NAME_MAX + 1];
+	struct user *u, old;
+	bool was_locked;
+
+	if (!uid_ok(us, uid) || uid == 1)
+		return -EINVAL;
+	u = &us->u[uid];
+	old = *u;
+	was_locked = u->locked;
+	uname(us, uid, n);
+	user_clear(u);
+	if (user_commit(us, u, &old) != CC_OK)
+		return -EIO;
+	log_notice("user %u \"%s\" deleted (name cleared, disabled, password wiped)", uid, n);
+	if (was_locked)
+		lockout_save(us);
+	return 0;
+}
+
 /* ---- payload access ---------------------------------------------------------- */
 
 static int payload_bit(uint8_t type)

@@ -118,6 +118,38 @@ uint8_t users_auth_status(const struct users *us, uint8_t channel);
 /* A user name as printable text for logs (escapes non-printables). */
 const char *users_name_text(const uint8_t *name, size_t len, char out[4 * CFG_NAME_MAX + 1]);
 
+/* --- For Redfish accounts (redfish/auth.c, redfish/res_accounts.c) ------- */
+
+/* The user named name (NUL-terminated, exact), enabled or not; 0 if none
+ * (user 1, the null user, has no name and is never found). */
+uint8_t users_find_name(const struct users *us, const char *name);
+/* Whether the password (len bytes) is uid's, compared in constant time
+ * over the 20-byte zero-padded key. */
+bool users_password_ok(const struct users *us, uint8_t uid, const char *pw, size_t len);
+/* A good login that is not logged (a request with Basic auth after the
+ * first): clears the bad-password count. */
+void users_login_quiet(struct users *us, uint8_t uid);
+/* A free user ID (no name, 2..max) or 0. */
+uint8_t users_free_id(const struct users *us);
+
+/* One change to a user, applied whole or not at all. */
+struct user_change {
+	const char *name;		/* 1..16 printable ASCII; NULL: unchanged */
+	const char *password;		/* 1..20 bytes, no NUL; NULL: unchanged */
+	size_t password_len;
+	int enabled;			/* 0 or 1; -1: unchanged */
+	int priv;			/* PRIV_* on channel; -1: unchanged */
+	uint8_t channel;
+	bool unlock;			/* clear a lockout */
+};
+/* Check, apply and save a change: 0, -EINVAL (bad uid or value), -EEXIST
+ * (the name belongs to another user) or -EIO (not saved: nothing changed).
+ * Logs what changed (never the password). */
+int users_change(struct users *us, uint8_t uid, const struct user_change *c);
+/* Delete uid (2..max): the slot becomes unused, as Set User Name with an
+ * empty name does.  0, -EINVAL or -EIO. */
+int users_delete(struct users *us, uint8_t uid);
+
 /* --- Payload access (Set/Get User Payload Access, Activate Payload) -------- */
 
 /* Whether uid may activate payload type (1 = SOL, 20h..27h OEM) on channel. */

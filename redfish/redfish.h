@@ -141,7 +141,8 @@ extern const struct rf_route rf_routes_managers[];	/* res_managers.c: Manager, S
 
 /* --- helpers for handlers (rfjson.c) --- */
 
-/* Answer with a JSON object (takes the reference) and status. */
+/* Answer with a JSON object (takes the reference) and status.  A handler
+ * that answers nothing (returns 0 with no rf_json) gets 204. */
 void rf_json(struct rf_ctx *ctx, int status, json_object *obj);
 /* A resource object with @odata.id, @odata.type, Id and Name set. */
 json_object *rf_object(const char *odata_id, const char *odata_type, const char *id, const char *name);
@@ -151,6 +152,24 @@ void rf_collection_add(json_object *coll, const char *member_odata_id);
 /* An error with the Base registry's MessageId ("Base.1.16.0.PropertyUnknown")
  * and its arguments; status as the registry says. Returns -1. */
 int rf_error(struct rf_ctx *ctx, int status, const char *message_id, const char *arg1, const char *arg2);
-/* ETag of a JSON body (W/"hex"), and the If-Match check: -1 after 412. */
+/* The same with any number of arguments (some messages take three). */
+int rf_error_args(struct rf_ctx *ctx, int status, const char *message_id, unsigned n,
+		  const char *const *args);
+/* A Base registry message object (for @Message.ExtendedInfo of a success). */
+json_object *rf_message_object(const char *message_id, unsigned n, const char *const *args);
+/* obj[prop] = {"@odata.id": odata_id} */
+void rf_link(json_object *obj, const char *prop, const char *odata_id);
+/* A GUID as IPMI sends it (bmc->system_guid) as RFC 4122 text. */
+void rf_guid_text(const uint8_t guid[16], char out[37]);
+/* A JSON value as text for MessageArgs (a string without its quotes). */
+const char *rf_value_text(json_object *v);
+/* Type checks of a body property: 0, or -1 after 400 PropertyValueTypeError. */
+int rf_want_string(struct rf_ctx *ctx, json_object *v, const char *prop);
+int rf_want_bool(struct rf_ctx *ctx, json_object *v, const char *prop);
+int rf_want_int(struct rf_ctx *ctx, json_object *v, const char *prop);
+/* ETag of a JSON body (W/"hex"), and the If-Match check: -1 after 412.
+ * The router itself adds the ETag to every 200 GET of a resource that is not
+ * a collection, and checks If-Match on PATCH/PUT/DELETE/POST against what the
+ * route's GET handler answers, so handlers need neither. */
 void rf_etag(struct rf_ctx *ctx, json_object *obj);
 int rf_check_if_match(struct rf_ctx *ctx, json_object *current);
