@@ -48,9 +48,6 @@ void res_fru_read(struct bmc *bmc, struct res_fru *out);
 /* Set key to s when s is not empty. */
 void res_add_str(json_object *obj, const char *key, const char *s);
 
-/* A GUID as IPMI sends it (wire order, least significant byte first) as
- * an RFC 4122 string. */
-void res_uuid(const uint8_t wire[16], char out[37]);
 /* Seconds since 1970 with an offset in minutes as ISO 8601
  * ("2026-12-05T12:00:00+00:00"). */
 #define RES_DATETIME_LEN 80

@@ -245,7 +245,7 @@ static int patch_chassis(struct rf_ctx *ctx)
 	if (json_object_object_get_ex(ctx->body, known[0], &lia)) {
 		if (!json_object_is_type(lia, json_type_boolean))
 			return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"),
-					json_object_to_json_string_ext(lia, JSON_C_TO_STRING_PLAIN), known[0]);
+					rf_value_text(lia), known[0]);
 		if (!ctx->bmc->chassis)
 			return rf_error(ctx, 400, RES_MSG("PropertyNotWritable"), known[0], NULL);
 		if (chassis_set_identify(ctx->bmc, 0, json_object_get_boolean(lia)) < 0)

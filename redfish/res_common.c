@@ -67,21 +67,6 @@ void res_add_str(json_object *obj, const char *key, const char *s)
 		json_object_object_add(obj, key, json_object_new_string(s));
 }
 
-void res_uuid(const uint8_t wire[16], char out[37])
-{
-	uint8_t g[16];
-	size_t n = 0;
-
-	for (int i = 0; i < 16; i++)
-		g[i] = wire[15 - i];
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[n++] = '-';
-		n += (size_t)snprintf(out + n, 37 - n, "%02x", g[i]);
-	}
-	out[36] = '\0';
-}
-
 void res_datetime(uint64_t t, int offset_min, char out[RES_DATETIME_LEN])
 {
 	time_t local = (time_t)((int64_t)t + offset_min * 60);
@@ -287,7 +272,7 @@ int res_get_string(struct rf_ctx *ctx, json_object *obj, const char *key, const 
 		return 0;
 	if (!json_object_is_type(v, json_type_string))
 		return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"),
-				json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), key);
+				rf_value_text(v), key);
 	*out = json_object_get_string(v);
 	return 0;
 }

@@ -51,7 +51,7 @@ static json_object *manager_json(struct bmc *bmc)
 	json_object *links = json_object_new_object(), *a;
 	char uuid[37], when[RES_DATETIME_LEN], off[8];
 
-	res_uuid(bmc->device_guid, uuid);
+	rf_guid_text(bmc->device_guid, uuid);
 	json_object_object_add(o, "ManagerType", json_object_new_string("BMC"));
 	json_object_object_add(o, "FirmwareVersion", json_object_new_string(BMCD_VERSION));
 	json_object_object_add(o, "UUID", json_object_new_string(uuid));

@@ -130,7 +130,7 @@ static json_object *system_json(struct bmc *bmc)
 	char uuid[37];
 
 	res_fru_read(bmc, &fru);
-	res_uuid(bmc->system_guid, uuid);
+	rf_guid_text(bmc->system_guid, uuid);
 	json_object_object_add(o, "SystemType", json_object_new_string("Physical"));
 	res_add_str(o, "Manufacturer", fru.manufacturer);
 	res_add_str(o, "Model", fru.model);
@@ -185,7 +185,7 @@ static int parse_boot(struct rf_ctx *ctx, json_object *boot, struct boot_overrid
 
 	if (!json_object_is_type(boot, json_type_object))
 		return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"),
-				json_object_to_json_string_ext(boot, JSON_C_TO_STRING_PLAIN), "Boot");
+				rf_value_text(boot), "Boot");
 	if (res_check_keys(ctx, boot, known) < 0 ||
 	    res_get_string(ctx, boot, known[0], &t) < 0 || res_get_string(ctx, boot, known[1], &e) < 0 ||
 	    res_get_string(ctx, boot, known[2], &m) < 0)
@@ -237,7 +237,7 @@ static int patch_system(struct rf_ctx *ctx)
 	if (json_object_object_get_ex(ctx->body, "LocationIndicatorActive", &lia)) {
 		if (!json_object_is_type(lia, json_type_boolean))
 			return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"),
-					json_object_to_json_string_ext(lia, JSON_C_TO_STRING_PLAIN),
+					rf_value_text(lia),
 					"LocationIndicatorActive");
 		if (!bmc->chassis)
 			return rf_error(ctx, 400, RES_MSG("PropertyNotWritable"), "LocationIndicatorActive", NULL);
