@@ -193,7 +193,8 @@ static int get_netproto(struct rf_ctx *ctx)
 	unsigned ipmi = endpoint_port(bmc->cfg.lan.listen, bmc->cfg.lan.n_listen);
 
 	json_object_object_add(o, "IPMI", protocol(bmc->lan && ipmi, ipmi));
-	json_object_object_add(o, "HTTPS", protocol(true, 0));
+	json_object_object_add(o, "HTTPS", protocol(true, endpoint_port(bmc->cfg.redfish.listen,
+									  bmc->cfg.redfish.n_listen)));
 	json_object_object_add(o, "Status", res_status("Enabled", "OK"));
 	rf_json(ctx, 200, o);
 	return 0;

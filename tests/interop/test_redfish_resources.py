@@ -188,6 +188,23 @@ def test_every_reset_type(rf):
     rf.b.wait_power("off")
 
 
+def test_graceful_shutdown_and_restart(rf):
+    # The sim host shuts down 3 s after an ACPI press.
+    assert rf.post(RESET, {"ResetType": "On"}).status_code == 204
+    rf.b.wait_power("on")
+    assert rf.post(RESET, {"ResetType": "GracefulRestart"}).status_code == 204
+    rf.wait(lambda: rf.get(SYSTEM)["PowerState"] == "PoweringOff", "the soft off starting")
+    rf.b.wait_power("off")
+    rf.b.wait_power("on")
+    assert rf.post(RESET, {"ResetType": "GracefulShutdown"}).status_code == 204
+    rf.b.wait_power("off")
+    # Nothing to shut down or restart gracefully while off.
+    for t in ("GracefulShutdown", "GracefulRestart"):
+        r = rf.post(RESET, {"ResetType": t})
+        assert r.status_code == 409, (t, r.text)
+    assert rf.b.power_status()[0] == "off"
+
+
 def test_fence_redfish(rf):
     def fence(action):
         return run(["fence_redfish", "--ip", "127.0.0.1", "--ipport", rf.port, "--ssl-insecure",
@@ -404,6 +421,7 @@ def test_network_protocol_and_interface(rf):
     np_ = rf.get(MANAGER + "/NetworkProtocol")
     assert np_["IPMI"]["ProtocolEnabled"] is True
     assert np_["IPMI"]["Port"] == rf.b.port
+    assert np_["HTTPS"] == {"ProtocolEnabled": True, "Port": rf.port}
     eths = rf.get(MANAGER + "/EthernetInterfaces")
     assert eths["Members@odata.count"] == 1
     eth = rf.get(eths["Members"][0]["@odata.id"])
