@@ -392,7 +392,6 @@ static json_object *entry_json(struct bmc *bmc, const struct sel_rec *r)
 	} else {
 		snprintf(msg, sizeof(msg), "OEM record type %02Xh", b[2]);
 		json_object_object_add(o, "Message", json_object_new_string(msg));
-		json_object_object_add(o, "EntryCode", json_object_new_string("OEM"));
 	}
 	json_object_object_add(o, "Severity", json_object_new_string(severity));
 	return o;
