@@ -273,12 +273,12 @@ static int get_reset_info(struct rf_ctx *ctx)
 static int power_answer(struct rf_ctx *ctx, int r, const char *what)
 {
 	if (r == 0) {
-		log_info("redfish: %s by %s", what, ctx->user ? ctx->user : "?");
+		log_info("redfish: system reset %s by %s", what, ctx->user ? ctx->user : "?");
 		res_no_content(ctx);
 		return 0;
 	}
 	if (r == -ENOTSUP || r == -EAGAIN || r == -EBUSY) {
-		log_info("redfish: %s refused in power state %s", what,
+		log_info("redfish: system reset %s refused in power state %s", what,
 			 power_state_name(ctx->bmc->power->state));
 		return rf_error(ctx, 409, RES_MSG("ResourceInUse"), NULL, NULL);
 	}
