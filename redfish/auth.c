@@ -103,9 +103,16 @@ static int login(struct rf_ctx *ctx, const char *name, const char *pw, size_t pw
 	size_t nlen = strlen(name);
 	uint8_t uid = 0;
 
+	peer_host(peer, host);
+	if (us->recovery) {
+		/* users_login_find() would log this at every request. */
+		if (log_limit_ok(&svc->refused, host, now))
+			log_error("login: Redfish: refused from %s: the user state was corrupt and has "
+				  "not been recovered (see the start-up log)", peer);
+		return -1;
+	}
 	if (nlen > 0 && nlen <= CFG_NAME_MAX)
 		uid = users_login_find(us, ch, (const uint8_t *)name, nlen);
-	peer_host(peer, host);
 	if (!uid) {
 		if (log_limit_ok(&svc->refused, host, now))
 			log_auth(LOG_WARNING, "login-failure", 0,

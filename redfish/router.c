@@ -104,6 +104,17 @@ static rf_handler route_handler(const struct rf_route *r, enum rf_method m)
 	}
 }
 
+/* The methods a route answers (those with a handler). */
+static unsigned route_allowed(const struct rf_route *r)
+{
+	unsigned m = 0;
+
+	for (unsigned b = RF_GET; b < RF_OTHER; b <<= 1)
+		if ((route_methods(r) & b) && route_handler(r, b))
+			m |= b;
+	return m;
+}
+
 static void allow_header(struct rf_resp *resp, unsigned m)
 {
 	static const struct {
@@ -396,12 +407,7 @@ static void route_answer(struct rf_service *svc, const struct rf_req *req, struc
 		return;
 	}
 	if (!allowed) {
-		unsigned m = 0;
-
-		for (unsigned b = RF_GET; b < RF_OTHER; b <<= 1)
-			if ((route_methods(r) & b) && route_handler(r, b))
-				m |= b;
-		allow_header(resp, m);
+		allow_header(resp, route_allowed(r));
 		rf_error(&ctx, 405, "OperationNotAllowed", NULL, NULL);
 		return;
 	}
@@ -437,6 +443,8 @@ static void route_answer(struct rf_service *svc, const struct rf_req *req, struc
 		json_object *members;
 		char tag[24];
 
+		/* Allow on a GET too: what a client may do with the resource. */
+		allow_header(resp, route_allowed(r));
 		query_apply(&ctx, &q, svc->answer);
 		if (!json_object_object_get_ex(svc->answer, "Members", &members)) {
 			rf_etag_of(svc->answer, tag);
@@ -458,11 +466,6 @@ void rf_route(struct rf_service *svc, const struct rf_req *req, struct rf_resp *
 	if (!resp->body && rf_answer_write(svc, resp) < 0) {
 		log_error("redfish: out of memory writing the answer to %s", req->path);
 		resp->status = 500;
-	}
-	if (req->method == RF_HEAD && resp->body) {
-		free(resp->body);
-		resp->body = NULL;
-		resp->body_len = 0;
 	}
 	if (resp->status == 0)
 		resp->status = 500;

@@ -113,7 +113,8 @@ static void test_root(struct t *t)
 	CHECK(call(t, RF_GET, "/redfish/v1/odata", NULL, NULL, NULL, NULL) == 200);
 	CHECK(call(t, RF_POST, "/redfish/v1", NULL, ADMIN, "{}", NULL) == 405);
 	CHECK(hdr(&t->resp, "Allow") && !strcmp(hdr(&t->resp, "Allow"), "GET, HEAD"));
-	CHECK(call(t, RF_HEAD, "/redfish/v1", NULL, NULL, NULL, NULL) == 200 && !t->resp.body);
+	/* HEAD answers GET's body: the transport sends its length, not it. */
+	CHECK(call(t, RF_HEAD, "/redfish/v1", NULL, NULL, NULL, NULL) == 200 && t->resp.body);
 }
 
 static void test_auth(struct t *t)
@@ -169,6 +170,37 @@ static void test_sessions(struct t *t)
 	CHECK(call(t, RF_DELETE, loc, NULL, tok, NULL, NULL) == 204);
 	CHECK(call(t, RF_GET, "/redfish/v1/SessionService", NULL, tok, NULL, NULL) == 401);
 	CHECK(call(t, RF_GET, "/redfish/v1/SessionService", NULL, "Token 0123", NULL, NULL) == 401);
+}
+
+/* An idle session ends after SessionTimeout; a used one stays. */
+static void test_session_timeout(struct t *t)
+{
+	const char *body = "{\"UserName\": \"user\", \"Password\": \"user\"}";
+	char tok[80];
+	uint64_t now = bmc_now(t->svc->bmc);
+
+	CHECK(call(t, RF_POST, "/redfish/v1/SessionService/Sessions", NULL, NULL, body, NULL) == 201);
+	snprintf(tok, sizeof(tok), "Token %s", hdr(&t->resp, "X-Auth-Token") ?
+		 hdr(&t->resp, "X-Auth-Token") : "");
+	rf_service_tick(t->svc, now + (t->svc->session_timeout_s - 5) * 1000000ULL);
+	CHECK(call(t, RF_GET, "/redfish/v1/SessionService", NULL, tok, NULL, NULL) == 200);
+	rf_service_tick(t->svc, now + (t->svc->session_timeout_s + 1) * 1000000ULL);
+	CHECK(call(t, RF_GET, "/redfish/v1/SessionService", NULL, tok, NULL, NULL) == 401);
+}
+
+/* The table is bounded: 503 when full. */
+static void test_session_table(struct t *t)
+{
+	const char *body = "{\"UserName\": \"user\", \"Password\": \"user\"}";
+	unsigned made = 0;
+
+	while (made <= RF_SESSIONS_MAX &&
+	       call(t, RF_POST, "/redfish/v1/SessionService/Sessions", NULL, NULL, body, NULL) == 201)
+		made++;
+	CHECK(made == RF_SESSIONS_MAX);
+	CHECK(t->resp.status == 503 && !strcmp(msgid(t), "Base.1.16.0.SessionLimitExceeded"));
+	rf_service_tick(t->svc, bmc_now(t->svc->bmc) + (t->svc->session_timeout_s + 1) * 1000000ULL);
+	CHECK(call(t, RF_POST, "/redfish/v1/SessionService/Sessions", NULL, NULL, body, NULL) == 201);
 }
 
 static void test_accounts(struct t *t)
@@ -271,6 +303,8 @@ int main(void)
 	test_root(&t);
 	test_auth(&t);
 	test_sessions(&t);
+	test_session_timeout(&t);
+	test_session_table(&t);
 	test_accounts(&t);
 	test_lockout(&t);
 	free(t.resp.body);
