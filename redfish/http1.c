@@ -138,11 +138,16 @@ static int on_headers_complete(llhttp_t *p)
 	struct http1 *h = of(p);
 	unsigned n_cl = 0, n_te = 0;
 
+	bool expect = false;
+
 	for (unsigned i = 0; i < h->n_hdr; i++) {
 		if (!strcasecmp(hdr_name(h, i), "Content-Length"))
 			n_cl++;
 		else if (!strcasecmp(hdr_name(h, i), "Transfer-Encoding"))
 			n_te++;
+		else if (!strcasecmp(hdr_name(h, i), "Expect") &&
+			 !strcasecmp(hdr_value(h, i), "100-continue"))
+			expect = true;
 	}
 	/* Ambiguous framing, the root of request smuggling (RFC 9112 6.3). */
 	if (n_cl > 1 || (n_cl && n_te))
@@ -151,6 +156,9 @@ static int on_headers_complete(llhttp_t *p)
 		return refuse(h, 505);
 	if (n_cl && p->content_length > h->lim.max_body)
 		return refuse(h, 413);
+	/* A client waiting before it sends the body (curl does for large
+	 * ones): the body is within bounds, let it come (RFC 9110 10.1.1). */
+	h->send_continue = expect && p->http_minor >= 1 && (n_te || p->content_length > 0);
 	return 0;
 }
 
@@ -184,7 +192,7 @@ static int on_message_complete(llhttp_t *p)
 	struct http1 *h = of(p);
 
 	h->complete = true;
-	h->keep_alive = llhttp_should_keep_alive(p);
+	h->keep_alive = llhttp_should_keep_alive(p) && !p->upgrade;
 	/* One request at a time: stop right after it. */
 	return HPE_PAUSED;
 }
@@ -382,6 +390,7 @@ void http1_next(struct http1 *h)
 	h->started = false;
 	h->complete = false;
 	h->keep_alive = false;
+	h->send_continue = false;
 	if (llhttp_get_errno(&h->p) == HPE_PAUSED)
 		llhttp_resume(&h->p);
 }

@@ -50,6 +50,7 @@ struct http1 {
 	bool complete;			/* a whole request is parsed (http1_request) */
 	bool keep_alive;		/* of the complete request */
 	bool upgrade;
+	bool send_continue;		/* "Expect: 100-continue" seen: say 100 (the caller) */
 };
 
 /* 0, or -ENOMEM. */

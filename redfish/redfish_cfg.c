@@ -74,13 +74,15 @@ static void parse_listen(struct pctx *c, json_object *obj, struct cfg_redfish *r
 	}
 }
 
-static void get_uint(struct pctx *c, json_object *obj, const char *key, int64_t lo, int64_t hi,
+static bool get_uint(struct pctx *c, json_object *obj, const char *key, int64_t lo, int64_t hi,
 		     unsigned *out)
 {
 	int64_t v;
 
-	if (cfg_get_int(c, obj, "redfish", key, lo, hi, &v))
-		*out = (unsigned)v;
+	if (!cfg_get_int(c, obj, "redfish", key, lo, hi, &v))
+		return false;
+	*out = (unsigned)v;
+	return true;
 }
 
 void redfish_parse_config(struct pctx *c, json_object *root, struct board_config *cfg)
@@ -93,6 +95,7 @@ void redfish_parse_config(struct pctx *c, json_object *root, struct board_config
 	json_object *obj = cfg_section(c, root, "redfish", keys);
 	struct cfg_redfish *r = &cfg->redfish;
 	char path[PATH_LEN];
+	bool per_source;
 
 	if (!obj)
 		return;
@@ -101,7 +104,8 @@ void redfish_parse_config(struct pctx *c, json_object *root, struct board_config
 	cfg_get_abs_path(c, obj, "redfish", "cert", "path", r->cert, sizeof(r->cert));
 	cfg_get_abs_path(c, obj, "redfish", "key", "path", r->key, sizeof(r->key));
 	get_uint(c, obj, "max_connections", 1, 4096, &r->max_connections);
-	get_uint(c, obj, "max_connections_per_source", 1, 4096, &r->max_connections_per_source);
+	per_source = get_uint(c, obj, "max_connections_per_source", 1, 4096,
+			      &r->max_connections_per_source);
 	get_uint(c, obj, "max_url", 64, 65536, &r->max_url);
 	get_uint(c, obj, "max_header_bytes", 1024, 1024 * 1024, &r->max_header_bytes);
 	get_uint(c, obj, "max_headers", 8, 1024, &r->max_headers);
@@ -112,8 +116,10 @@ void redfish_parse_config(struct pctx *c, json_object *root, struct board_config
 		cfg_path_key(path, "redfish", r->cert[0] ? "key" : "cert");
 		cfg_report(c, path, "missing (cert and key go together)");
 	}
-	if (r->max_connections_per_source > r->max_connections) {
+	if (r->max_connections_per_source > r->max_connections && per_source) {
 		cfg_path_key(path, "redfish", "max_connections_per_source");
 		cfg_report(c, path, "more than max_connections (%u)", r->max_connections);
+	} else if (r->max_connections_per_source > r->max_connections) {
+		r->max_connections_per_source = r->max_connections;	/* the default, capped */
 	}
 }

@@ -134,6 +134,13 @@ static void conn_parse(struct rf_conn *c)
 	int r = http1_feed(&c->http, c->in + c->in_off, c->in_len - c->in_off, &used);
 
 	c->in_off += used;
+	if (c->http.send_continue && r == 0) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		c->http.send_continue = false;
+		if (http1_buf_append(&c->out, cont, sizeof(cont) - 1) < 0)
+			c->closing = true;
+	}
 	if (http1_in_request(&c->http) && !c->in_request) {
 		c->in_request = true;
 		c->deadline = now_usec(c->rf) +
@@ -145,7 +152,7 @@ static void conn_parse(struct rf_conn *c)
 		conn_refuse(c, r);
 }
 
-/* Do what can be done without waiting; false when c was freed. */
+/* Do what can be done without waiting (c may be freed on return). */
 static void conn_run(struct rf_conn *c)
 {
 	unsigned budget = STEP_BUDGET;

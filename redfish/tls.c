@@ -21,6 +21,7 @@
 
 #define PEM_MAX (64 * 1024)
 #define CERT_DAYS 3650
+#define SESSION_CACHE 256		/* TLS 1.2 sessions kept for resumption */
 
 struct tls_ctx {
 	SSL_CTX *ssl;
@@ -243,6 +244,10 @@ struct tls_ctx *tls_ctx_new(int state_fd, const char *cert, const char *key, con
 			    SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
 			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	/* Resumption: TLS 1.3 tickets hold their own state; TLS 1.2 session
+	 * IDs live in a cache that peers fill: bounded. */
+	SSL_CTX_set_session_cache_mode(ctx->ssl, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_sess_set_cache_size(ctx->ssl, SESSION_CACHE);
 	/* TLS 1.2: forward secrecy and AEAD only (1.3's suites are all that). */
 	if (SSL_CTX_set_cipher_list(ctx->ssl, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
 		log_error("redfish: TLS ciphers: %s", ssl_error_text(err, sizeof(err)));

@@ -270,6 +270,21 @@ def test_big_body_413(rf):
     assert r.ok and r.out not in ("413", "400"), r
 
 
+def test_expect_100_continue(rf, tmp_path):
+    body = tmp_path / "body.json"
+    body.write_text('{"a": "' + "x" * 2000 + '"}')
+    r = curl(rf, "-v", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+             "-H", "Content-Type: application/json", "-H", "Expect: 100-continue",
+             "--expect100-timeout", "5", "--data-binary", f"@{body}")
+    assert r.ok and "HTTP/1.1 100 Continue" in r.err, r
+    assert r.out not in ("413", "400") and r.elapsed < 4, r
+    # a body over the bound is refused before it is sent
+    body.write_text("x" * (MAX_BODY + 1))
+    r = curl(rf, "-v", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+             "-H", "Expect: 100-continue", "--expect100-timeout", "5", "--data-binary", f"@{body}")
+    assert r.out == "413" and "100 Continue" not in r.err, r
+
+
 @pytest.mark.parametrize("name,data", [
     ("CL and TE", b"POST /redfish/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
@@ -396,3 +411,27 @@ def test_idle_keep_alive_closed(rf):
         t0 = time.monotonic()
         assert closed(s, IDLE_TIMEOUT + 3)
         assert time.monotonic() - t0 >= IDLE_TIMEOUT - 1.5
+
+
+def test_board_section_checked(tmp_path):
+    from conftest import BMCD
+    board = load_board()
+    board["redfish"] = {"enabled": "yes", "listen": ["127.0.0.1:8443", "nope"],
+                        "cert": "relative.pem", "max_connections": 0, "idle_timeout": 2,
+                        "max_connections_per_source": 8, "colour": "blue"}
+    r = run([BMCD, "--board", write_board(tmp_path, board, "bad.json"), "--check-config"])
+    assert r.rc == 1, r
+    for want in ("redfish.enabled: expected boolean", 'redfish.listen[1]: "nope" is not ADDR:PORT',
+                 "redfish.cert: not an absolute path", "redfish.max_connections: ",
+                 "redfish.colour"):
+        assert want in r.out, (want, r)
+    board["redfish"] = {"cert": "/etc/c.pem", "max_connections": 4,
+                        "max_connections_per_source": 5}
+    r = run([BMCD, "--board", write_board(tmp_path, board, "bad2.json"), "--check-config"])
+    assert r.rc == 1 and "redfish.key: missing (cert and key go together)" in r.out, r
+    assert "redfish.max_connections_per_source: more than max_connections (4)" in r.out, r
+    board["redfish"] = {"max_connections": 4}	# the per-source default follows it down
+    r = run([BMCD, "--board", write_board(tmp_path, board, "ok.json"), "--check-config"])
+    assert r.rc == 0, r
+    r = run([BMCD, "--board", write_board(tmp_path, rf_board(), "good.json"), "--check-config"])
+    assert r.rc == 0, r
