@@ -451,7 +451,7 @@ static int get_entries(struct rf_ctx *ctx)
 		json_object_array_add(m, entry_json(ctx->bmc, &sel->recs[i]));
 	}
 	json_object_object_add(c, "Members@odata.count", json_object_new_int((int)sel->count));
-	if (end < sel->count) {
+	if (end < sel->count && top > 0) {	/* $top=0 asks for no page at all */
 		char next[128];
 
 		snprintf(next, sizeof(next), ENTRIES "?$skip=%u&$top=%ld", end, top);

@@ -177,6 +177,12 @@ static void test_sel_pages(struct t *t, struct bmc *bmc)
 		*q++ = '\0';
 	}
 	CHECK(seen == 250 && pages == 3);
+	CHECK(call(t, RF_GET, RES_MANAGER "/LogServices/SEL/Entries", "$skip=240&$top=0", NULL) == 200);
+	CHECK(json_object_array_length(get(t->json, "Members", NULL)) == 0);
+	CHECK(get(t->json, "Members@odata.nextLink", NULL) == NULL);
+	CHECK(call(t, RF_GET, RES_MANAGER "/LogServices/SEL/Entries", "$skip=245", NULL) == 200);
+	CHECK(json_object_array_length(get(t->json, "Members", NULL)) == 5);
+	CHECK(get(t->json, "Members@odata.nextLink", NULL) == NULL);
 	CHECK(call(t, RF_GET, RES_MANAGER "/LogServices/SEL/Entries/2", NULL, NULL) == 200);
 	CHECK(!strcmp(json_object_get_string(get(t->json, "EntryCode", NULL)), "Upper Critical - going high"));
 	CHECK(!strcmp(json_object_get_string(get(t->json, "Severity", NULL)), "Critical"));
