@@ -458,6 +458,21 @@ int bootopt_set(struct bootopt *b, struct rbuf *req)
 	return 0;
 }
 
+int bootopt_set_flags(struct bootopt *b, bool valid, bool persistent, bool efi,
+		      enum bootopt_device dev)
+{
+	const uint8_t *old = b->v.saved.flags;
+	uint8_t req[1 + BOOTOPT_FLAGS_LEN] = { BOOTOPT_FLAGS };
+	struct rbuf rb;
+
+	memcpy(req + 1, old, BOOTOPT_FLAGS_LEN);
+	req[1] = (uint8_t)((valid ? BOOTOPT_F1_VALID : 0) | (persistent ? BOOTOPT_F1_PERSISTENT : 0) |
+			   (efi ? BOOTOPT_F1_EFI : 0));
+	req[2] = (uint8_t)((old[1] & ~0x3c) | (dev & 0xf) << 2);
+	rb = rb_init(req, sizeof(req));
+	return bootopt_set(b, &rb);
+}
+
 int bootopt_get(const struct bootopt *b, struct rbuf *req, struct wbuf *rsp)
 {
 	struct param_query q = { .sel = rb_u8(req), .set = rb_u8(req) };

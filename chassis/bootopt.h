@@ -126,6 +126,12 @@ void bootopt_power_event(struct bootopt *b, enum power_event ev, enum restart_ca
 /* The boot device override the host should boot with now (BOOTDEV_NONE if
  * no valid flags), and whether it asks for an EFI boot. */
 enum bootopt_device bootopt_boot_device(const struct bootopt *b, bool *efi);
+/* Replace the boot flags (parameter 5 data 1 and the device field of
+ * data 2; the other bits kept) as Set System Boot Options does, through
+ * bootopt_set(): checked, saved, and the valid-bit timeout started.  The
+ * D-Bus and Redfish faces' one way in.  0 or bootopt_set()'s -errno. */
+int bootopt_set_flags(struct bootopt *b, bool valid, bool persistent, bool efi,
+		      enum bootopt_device dev);
 const char *bootopt_device_name(enum bootopt_device dev);
 
 struct bmc;

@@ -105,22 +105,12 @@ static int get_boot(sd_bus *bus, const char *path, const char *iface, const char
 }
 
 /* New flags: valid (persistent or not) with 'dev', EFI or not, the
- * other bits kept; valid false clears them.  Set as parameter 5 through
- * bootopt_set(). */
+ * other bits kept; valid false clears them. */
 static int write_flags_efi(struct dbus *d, bool valid, bool persistent, enum bootopt_device dev,
 			   bool efi, sd_bus_error *ret_error)
 {
-	const uint8_t *old = d->bmc->bootopt->v.saved.flags;
-	uint8_t req[1 + BOOTOPT_FLAGS_LEN] = { BOOTOPT_FLAGS };
-	struct rbuf rb;
-	int r;
+	int r = bootopt_set_flags(d->bmc->bootopt, valid, persistent, efi, dev);
 
-	memcpy(req + 1, old, BOOTOPT_FLAGS_LEN);
-	req[1] = (uint8_t)((efi ? BOOTOPT_F1_EFI : 0) | (valid ? BOOTOPT_F1_VALID : 0) |
-			   (persistent ? BOOTOPT_F1_PERSISTENT : 0));
-	req[2] = (uint8_t)((old[1] & ~0x3c) | (dev & 0xf) << 2);
-	rb = rb_init(req, sizeof(req));
-	r = bootopt_set(d->bmc->bootopt, &rb);
 	if (r < 0)
 		return sd_bus_error_set_errnof(ret_error, r, "boot flags: %s", strerror(-r));
 	dbus_boot_changed(d);

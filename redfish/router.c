@@ -15,12 +15,6 @@
 #include "redfish/redfish.h"
 #include "redfish/service.h"
 
-/* The resource groups of the other layers; weak while a branch builds
- * without them (a NULL list is skipped). */
-#pragma weak rf_routes_systems
-#pragma weak rf_routes_chassis
-#pragma weak rf_routes_managers
-
 #define RF_PATH_MAX 512
 #define RF_BODY_DEPTH 32
 #define RF_QUERY_NUM_MAX 1000000000L
