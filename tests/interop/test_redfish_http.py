@@ -114,7 +114,12 @@ def test_curl_service_root(rf):
 
 
 def test_not_found_and_head(rf):
+    # without credentials an unknown path is 401 (the tree is not mapped for
+    # strangers), with them 404
     r = ok(curl(rf, "-o", "/dev/null", "-w", "%{http_code}", path="/redfish/v1/NoSuchThing"))
+    assert r.out == "401", r
+    r = ok(curl(rf, "-u", "admin:password", "-o", "/dev/null", "-w", "%{http_code}",
+                path="/redfish/v1/NoSuchThing"))
     assert r.out == "404", r
     c = http.client.HTTPSConnection(HOST, rf.redfish_port, context=context(), timeout=5)
     c.request("GET", "/redfish/v1")
@@ -216,7 +221,8 @@ def test_keep_alive_two_requests_one_connection(rf):
 
 def test_pipelined_answered_in_order(rf):
     with tls(rf) as s:
-        s.sendall(b"GET /redfish/v1/Nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        s.sendall(b"GET /redfish/v1/Nope HTTP/1.1\r\nHost: x\r\n"
+                  b"Authorization: Basic YWRtaW46cGFzc3dvcmQ=\r\n\r\n"
                   b"GET /redfish/v1 HTTP/1.1\r\nHost: x\r\n\r\n"
                   b"HEAD /redfish/v1 HTTP/1.1\r\nHost: x\r\n\r\n")
         assert read_response(s)[0] == 404
