@@ -555,3 +555,30 @@ int http1_error(struct http1_buf *out, int status)
 	resp.body_len = (size_t)n;
 	return http1_response(out, &resp, false, false, false);
 }
+
+int http1_stream_head(struct http1_buf *out, struct rf_resp *resp)
+{
+	int r = buf_printf(out, "HTTP/1.1 %d %s\r\n", resp->status, http1_reason(resp->status));
+
+	for (unsigned i = 0; r == 0 && i < resp->n_hdr && i < RF_MAX_HEADERS; i++) {
+		resp->hdr[i].name[sizeof(resp->hdr[i].name) - 1] = '\0';
+		resp->hdr[i].value[sizeof(resp->hdr[i].value) - 1] = '\0';
+		if (!resp->hdr[i].name[0] || !header_safe(resp->hdr[i].name) ||
+		    !header_safe(resp->hdr[i].value))
+			continue;
+		r = buf_printf(out, "%s: %s\r\n", resp->hdr[i].name, resp->hdr[i].value);
+	}
+	if (r == 0)
+		r = buf_printf(out, "Content-Type: %s\r\n"
+			       "OData-Version: 4.0\r\n"
+			       "Cache-Control: no-store\r\n"
+			       "X-Frame-Options: DENY\r\n"
+			       "X-Content-Type-Options: nosniff\r\n"
+			       "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n"
+			       "Connection: close\r\n\r\n",
+			       resp->content_type && header_safe(resp->content_type) ?
+			       resp->content_type : "text/event-stream");
+	free(resp->body);
+	resp->body = NULL;
+	return r;
+}

@@ -82,6 +82,10 @@ void http1_next(struct http1 *h);
  * 0, or -ENOMEM. */
 int http1_response(struct http1_buf *out, struct rf_resp *resp, bool head_only, bool keep_alive,
 		   bool http10);
+/* The head of a streaming answer (resp->stream): no Content-Length, the
+ * body runs until the connection closes ("Connection: close").  Takes
+ * resp->body (frees it).  0, or -ENOMEM. */
+int http1_stream_head(struct http1_buf *out, struct rf_resp *resp);
 /* A transport error (400, 408, 413, 414, 431, 503, 505) with a small
  * Redfish error body and "Connection: close". */
 int http1_error(struct http1_buf *out, int status);

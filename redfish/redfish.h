@@ -72,6 +72,11 @@ struct rf_resp {
 	char *body;			/* malloc'd (the transport frees it), or NULL */
 	size_t body_len;
 	const char *content_type;	/* NULL: "application/json; charset=utf-8" when there is a body */
+	/* A long-lived streaming answer (Server-Sent Events): the transport
+	 * sends the head without Content-Length, keeps the connection open
+	 * outside the idle timeout and hands it to rf_service_stream_open();
+	 * body is ignored.  Not for HEAD (answered as an empty 200). */
+	bool stream;
 };
 
 /* Add a header to a response (silently dropped past RF_MAX_HEADERS, which
@@ -90,6 +95,20 @@ void rf_service_free(struct rf_service *svc);
 void rf_service_tick(struct rf_service *svc, uint64_t now_usec);
 /* Answer one request.  Always fills resp (status 500 on internal failure). */
 void rf_service_handle(struct rf_service *svc, const struct rf_req *req, struct rf_resp *resp);
+
+/* --- streaming answers (resp->stream) --- */
+
+/* The transport's side of one streaming connection. */
+struct rf_stream;
+
+/* Queue bytes on a stream (never blocks).  0, or -1 when the stream's
+ * bounded output queue is full or it is closing: the transport then drops
+ * the connection and calls rf_service_stream_closed() later. */
+int rf_stream_write(struct rf_stream *s, const void *data, size_t len);
+/* The transport calls these (res_events.c implements them): the head of a
+ * streaming answer to path was queued; the connection went away. */
+void rf_service_stream_open(struct rf_service *svc, struct rf_stream *s, const char *path);
+void rf_service_stream_closed(struct rf_service *svc, struct rf_stream *s);
 
 /* --- resources, as the router sees them --- */
 
@@ -138,6 +157,7 @@ extern const struct rf_route rf_routes_accounts[];	/* res_accounts.c: AccountSer
 extern const struct rf_route rf_routes_systems[];	/* res_systems.c */
 extern const struct rf_route rf_routes_chassis[];	/* res_chassis.c */
 extern const struct rf_route rf_routes_managers[];	/* res_managers.c: Manager, SEL LogService */
+extern const struct rf_route rf_routes_events[];	/* res_events.c: EventService, SSE, Subscriptions */
 
 /* --- helpers for handlers (rfjson.c) --- */
 

@@ -34,6 +34,12 @@
 #define ACCEPT_BURST 16			/* accepts per EPOLLIN of a listening socket */
 #define STEP_BUDGET 32			/* reads, writes and requests per dispatch */
 #define IN_SIZE 16384			/* one TLS record */
+#define STREAM_OUT_MAX 65536		/* a streaming connection's unsent bytes: past it, dropped */
+
+/* A streaming answer's connection, as the service sees it (rf_stream_write). */
+struct rf_stream {
+	struct rf_conn *c;
+};
 
 struct rf_conn {
 	struct redfish *rf;
@@ -53,6 +59,10 @@ struct rf_conn {
 	bool closing;			/* close once out is written */
 	bool read_eof;
 	uint64_t deadline;		/* CLOCK_MONOTONIC usec */
+	/* A streaming answer (SSE): no more requests, no deadline; drop when
+	 * the reader falls STREAM_OUT_MAX behind. */
+	bool streaming, drop;
+	struct rf_stream stream;
 };
 
 static uint64_t now_usec(struct redfish *rf)
@@ -68,6 +78,8 @@ static void conn_free(struct rf_conn *c)
 	if (c->next)
 		c->next->pprev = c->pprev;
 	rf->n_conns--;
+	if (c->streaming && rf->svc)
+		rf_service_stream_closed(rf->svc, &c->stream);
 	tls_conn_free(c->tls);
 	c->io = sd_event_source_disable_unref(c->io);
 	c->defer = sd_event_source_disable_unref(c->defer);
@@ -99,6 +111,45 @@ static void conn_refuse(struct rf_conn *c, int status)
 	c->in_off = c->in_len;
 }
 
+/* A streaming answer: its head now, its events as the service writes them
+ * (rf_stream_write); whatever the client sends from now on is read and
+ * dropped, and its close ends the stream. */
+static void conn_stream(struct rf_conn *c, const struct rf_req *req, struct rf_resp *resp)
+{
+	if (http1_stream_head(&c->out, resp) < 0) {
+		log_error("redfish: %s: out of memory for a response", c->peer);
+		c->out.len = c->out_off;
+		c->closing = true;
+		c->in_off = c->in_len;
+		http1_next(&c->http);
+		return;
+	}
+	c->streaming = true;
+	c->stream.c = c;
+	c->in_request = false;
+	c->deadline = UINT64_MAX;
+	c->in_off = c->in_len;
+	rf_service_stream_open(c->rf->svc, &c->stream, req->path);
+	http1_next(&c->http);
+}
+
+int rf_stream_write(struct rf_stream *s, const void *data, size_t len)
+{
+	struct rf_conn *c = s->c;
+
+	if (c->closing || c->drop)
+		return -1;
+	if (len > STREAM_OUT_MAX - (c->out.len - c->out_off) ||
+	    http1_buf_append(&c->out, data, len) < 0) {
+		log_notice("redfish: %s: event stream reader too slow, dropped", c->peer);
+		c->drop = true;
+		sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
+		return -1;
+	}
+	sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
+	return 0;
+}
+
 /* The complete request to the service, its answer to out. */
 static void conn_answer(struct rf_conn *c)
 {
@@ -115,6 +166,10 @@ static void conn_answer(struct rf_conn *c)
 	req.peer = c->peer;
 	req.now_usec = now_usec(rf);
 	rf_service_handle(rf->svc, &req, &resp);
+	if (resp.stream && req.method != RF_HEAD && resp.status == 200) {
+		conn_stream(c, &req, &resp);
+		return;
+	}
 	if (http1_response(&c->out, &resp, req.method == RF_HEAD, keep,
 			   c->http.p.http_minor == 0) < 0) {
 		log_error("redfish: %s: out of memory for a response", c->peer);
@@ -161,6 +216,10 @@ static void conn_run(struct rf_conn *c)
 	ssize_t n;
 
 	for (;;) {
+		if (c->drop) {
+			conn_free(c);
+			return;
+		}
 		if (budget-- == 0) {
 			/* More to do: later, after the other sources. */
 			sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
@@ -203,7 +262,10 @@ static void conn_run(struct rf_conn *c)
 			return;
 		}
 		if (c->in_off < c->in_len) {
-			conn_parse(c);
+			if (c->streaming)
+				c->in_off = c->in_len;
+			else
+				conn_parse(c);
 			continue;
 		}
 		if (c->read_eof) {

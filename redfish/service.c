@@ -11,6 +11,7 @@
 
 #include "daemon/bmc.h"
 #include "daemon/log.h"
+#include "redfish/events.h"
 #include "redfish/redfish.h"
 #include "redfish/service.h"
 
@@ -28,6 +29,11 @@ struct rf_service *rf_service_new(struct bmc *bmc)
 	svc->session_timeout_s = RF_SESSION_TIMEOUT_DEFAULT;
 	log_limit_init(&svc->refused, "refused Redfish logins", 60, 5);
 	log_limit_init(&svc->basic_ok, "Redfish Basic logins", 600, 1);
+	svc->events = rf_events_new(bmc);
+	if (!svc->events) {
+		free(svc);
+		return NULL;
+	}
 	return svc;
 }
 
@@ -36,6 +42,7 @@ void rf_service_free(struct rf_service *svc)
 	if (!svc)
 		return;
 	json_object_put(svc->answer);
+	rf_events_free(svc->events);
 	explicit_bzero(svc->sessions, sizeof(svc->sessions));
 	free(svc);
 }
@@ -43,6 +50,7 @@ void rf_service_free(struct rf_service *svc)
 void rf_service_tick(struct rf_service *svc, uint64_t now_usec)
 {
 	rf_sessions_expire(svc, now_usec);
+	rf_events_tick(svc->events, now_usec);
 	log_limit_flush(&svc->refused, now_usec);
 	log_limit_flush(&svc->basic_ok, now_usec);
 }
@@ -83,6 +91,7 @@ static int root_get(struct rf_ctx *ctx)
 	rf_link(o, "Managers", "/redfish/v1/Managers");
 	rf_link(o, "SessionService", "/redfish/v1/SessionService");
 	rf_link(o, "AccountService", "/redfish/v1/AccountService");
+	rf_link(o, "EventService", "/redfish/v1/EventService");
 	rf_link(links, "Sessions", "/redfish/v1/SessionService/Sessions");
 	json_object_object_add(o, "Links", links);
 	json_object_object_add(exp, "ExpandAll", json_object_new_boolean(0));
@@ -139,6 +148,10 @@ static const struct {
 	{ "SessionCollection_v1.xml", "SessionCollection", NULL },
 	{ "Session_v1.xml", "Session", "v1_6_0" },
 	{ "AccountService_v1.xml", "AccountService", "v1_13_0" },
+	{ "EventService_v1.xml", "EventService", "v1_10_0" },
+	{ "EventDestinationCollection_v1.xml", "EventDestinationCollection", NULL },
+	{ "EventDestination_v1.xml", "EventDestination", "v1_13_0" },
+	{ "Event_v1.xml", "Event", "v1_7_0" },
 	{ "ManagerAccountCollection_v1.xml", "ManagerAccountCollection", NULL },
 	{ "ManagerAccount_v1.xml", "ManagerAccount", "v1_10_0" },
 	{ "RoleCollection_v1.xml", "RoleCollection", NULL },

@@ -45,6 +45,7 @@ struct rf_service {
 	 * leave it here; the router finishes it ($select, $top, ETag) and
 	 * writes it into the response. */
 	json_object *answer;
+	struct rf_events *events;	/* res_events.c (redfish/events.h) */
 };
 
 /* --- auth.c --- */
