@@ -59,6 +59,8 @@ bool res_parse_datetime(const char *s, int64_t *t);
 const char *res_health(struct bmc *bmc);
 /* A sensor's own health from its threshold comparison status. */
 const char *res_sensor_health(const struct sensor *s);
+/* A sensor's URI ("/redfish/v1/Chassis/chassis/Sensors/<id>"), res_chassis.c. */
+void res_sensor_link(struct bmc *bmc, const struct sensor *s, char *out, size_t size);
 /* Status { State, Health }. */
 json_object *res_status(const char *state, const char *health);
 /* PowerState: On, Off, PoweringOn, PoweringOff. */

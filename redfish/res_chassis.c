@@ -454,3 +454,8 @@ const struct rf_route rf_routes_chassis[] = {
 	{ ENV, RF_GET, RF_PRIV_LOGIN, 0, .get = get_env },
 	{ NULL },
 };
+
+void res_sensor_link(struct bmc *bmc, const struct sensor *s, char *out, size_t size)
+{
+	sensor_link(bmc, s, out, size);
+}

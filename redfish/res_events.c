@@ -31,6 +31,7 @@
 #include "redfish/redfish.h"
 #include "redfish/res.h"
 #include "redfish/service.h"
+#include "sensors/conv.h"
 #include "sensors/sensors.h"
 
 #define EVENT_SERVICE "/redfish/v1/EventService"
@@ -51,6 +52,8 @@
 #define EV_RETRY_INTERVAL_DEFAULT 30
 #define EV_RETRY_INTERVAL_MAX 3600
 #define EV_DELIVERY_TIMEOUT_S 10	/* connect, TLS, POST and answer */
+#define EV_TEXT_MAX 1024		/* a test event's Message, MessageId, each MessageArgs */
+#define EV_ARGS_MAX 8
 #define EV_KEEPALIVE_S 15		/* an SSE comment when nothing else was sent */
 
 enum ev_state {
@@ -559,7 +562,7 @@ void rf_events_on_sensor(struct rf_service *svc, const struct sensor_event *e)
 {
 	struct rf_events *ev = svc ? svc->events : NULL;
 	const struct cfg_sensor *cfg;
-	char value[32], msg[192];
+	char value[32], msg[192], origin[128];
 	const char *args[2], *id, *severity;
 	unsigned off;
 	bool warn;
@@ -567,11 +570,12 @@ void rf_events_on_sensor(struct rf_service *svc, const struct sensor_event *e)
 	if (!ev || !e->sensor || !e->sensor->cfg)
 		return;
 	cfg = e->sensor->cfg;
-	args[0] = cfg->name;
+	args[0] = "Reading";
+	res_sensor_link(ev->bmc, e->sensor, origin, sizeof(origin));
 	if (!cfg->threshold) {
 		emit(ev, record(ev, RESOURCE_EVENT "ResourceChanged", "OK",
 				"One or more resource properties have changed.", 0, NULL,
-				RES_CHASSIS "/Sensors"), "Sensor");
+				origin), "Sensor");
 		return;
 	}
 	/* Event data 1, low nibble: the threshold crossed (IPMI 2.0 table
@@ -580,7 +584,7 @@ void rf_events_on_sensor(struct rf_service *svc, const struct sensor_event *e)
 	if (off >= THR_COUNT)
 		return;
 	warn = off == THR_LNC || off == THR_UNC;
-	snprintf(value, sizeof(value), "%g", cfg->thr[off]);
+	snprintf(value, sizeof(value), "%g", conv_to_value(&e->sensor->conv, e->sensor->thr[off]));
 	args[1] = value;
 	if (warn) {
 		id = e->deassert ? RESOURCE_EVENT "ResourceWarningThresholdCleared" :
@@ -599,7 +603,7 @@ void rf_events_on_sensor(struct rf_service *svc, const struct sensor_event *e)
 			 "The resource property %s has exceeded error threshold of value %s.",
 			 args[0], args[1]);
 	}
-	emit(ev, record(ev, id, severity, msg, 2, args, RES_CHASSIS "/Sensors"), "Sensor");
+	emit(ev, record(ev, id, severity, msg, 2, args, origin), "Sensor");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1122,12 +1126,14 @@ static int submit_test(struct rf_ctx *ctx)
 	if (res_get_string(ctx, ctx->body, "MessageId", &str) < 0)
 		return -1;
 	if (str) {
-		if (!strchr(str, '.'))
+		if (!strchr(str, '.') || strlen(str) > EV_TEXT_MAX)
 			return rf_error(ctx, 400, "PropertyValueFormatError", str, "MessageId");
 		message_id = str;
 	}
 	if (res_get_string(ctx, ctx->body, "Message", &str) < 0)
 		return -1;
+	if (str && strlen(str) > EV_TEXT_MAX)
+		return rf_error(ctx, 400, "PropertyValueFormatError", str, "Message");
 	if (str)
 		message = str;
 	if (res_get_string(ctx, ctx->body, "Severity", &str) < 0)
@@ -1139,18 +1145,33 @@ static int submit_test(struct rf_ctx *ctx)
 	}
 	if (res_get_string(ctx, ctx->body, "OriginOfCondition", &str) < 0)
 		return -1;
+	if (str && (str[0] != '/' || strlen(str) > EV_TEXT_MAX))
+		return rf_error(ctx, 400, "PropertyValueFormatError", str, "OriginOfCondition");
 	origin = str;
+	if (ctx->body && json_object_object_get_ex(ctx->body, "MessageArgs", &v)) {
+		size_t n;
+
+		if (!json_object_is_type(v, json_type_array))
+			return rf_error(ctx, 400, "PropertyValueTypeError", rf_value_text(v),
+					"MessageArgs");
+		n = json_object_array_length(v);
+		if (n > EV_ARGS_MAX)
+			return rf_error(ctx, 400, "PropertyValueOutOfRange", rf_value_text(v),
+					"MessageArgs");
+		for (size_t i = 0; i < n; i++) {
+			json_object *a = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(a, json_type_string) ||
+			    json_object_get_string_len(a) > EV_TEXT_MAX)
+				return rf_error(ctx, 400, "PropertyValueTypeError", rf_value_text(a),
+						"MessageArgs");
+		}
+	}
 	if (!ev->enabled)
 		return rf_error(ctx, 503, "GeneralError", NULL, NULL);
 	rec = record(ev, message_id, severity, message, 0, NULL, origin);
-	if (ctx->body && json_object_object_get_ex(ctx->body, "MessageArgs", &v)) {
-		if (!json_object_is_type(v, json_type_array)) {
-			json_object_put(rec);
-			return rf_error(ctx, 400, "PropertyValueTypeError", rf_value_text(v),
-					"MessageArgs");
-		}
+	if (ctx->body && json_object_object_get_ex(ctx->body, "MessageArgs", &v))
 		json_object_object_add(rec, "MessageArgs", json_object_get(v));
-	}
 	emit(ev, rec, NULL);
 	res_no_content(ctx);
 	return 0;

@@ -35,6 +35,7 @@
 #define STEP_BUDGET 32			/* reads, writes and requests per dispatch */
 #define IN_SIZE 16384			/* one TLS record */
 #define STREAM_OUT_MAX 65536		/* a streaming connection's unsent bytes: past it, dropped */
+#define STREAM_SNDBUF 65536		/* its kernel send buffer (no autotuning to megabytes) */
 
 /* A streaming answer's connection, as the service sees it (rf_stream_write). */
 struct rf_stream {
@@ -124,6 +125,9 @@ static void conn_stream(struct rf_conn *c, const struct rf_req *req, struct rf_r
 		http1_next(&c->http);
 		return;
 	}
+	int sndbuf = STREAM_SNDBUF;
+
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->streaming = true;
 	c->stream.c = c;
 	c->in_request = false;

@@ -174,9 +174,18 @@ class Stream:
         pytest.fail(f"{what} not on the stream within {timeout}s; seen {seen}", pytrace=False)
 
     def event(self, message_id, timeout=10.0):
-        line = self.wait_line(lambda l: l.startswith("data: ") and message_id in l,
-                              f"an event {message_id}", timeout)
-        return json.loads(line[len("data: "):])
+        """The next event naming message_id; its id: line came just before."""
+        last = []
+
+        def pred(line):
+            if line.startswith("data: ") and message_id in line:
+                return True
+            last[:] = [line]
+            return False
+        line = self.wait_line(pred, f"an event {message_id}", timeout)
+        ev = json.loads(line[len("data: "):])
+        assert last == [f"id: {ev['Id']}"], (last, ev)
+        return ev
 
     def close(self):
         self.proc.kill()
@@ -224,7 +233,6 @@ def test_sse_sel_and_power(rf):
         assert "/LogServices/SEL/Entries/" in origin, rec
         assert rec["Severity"] == "OK" and rec["EventId"] and rec["EventTimestamp"]
         rf.get(origin)                              # the entry it names exists
-        # The SSE line before data: is its id.
         assert rf.b.ipmitool("chassis", "power", "on").ok
         ev = s.event("ResourcePoweredOn")
         assert ev["Events"][0]["OriginOfCondition"]["@odata.id"] == "/redfish/v1/Systems/system"
@@ -300,16 +308,25 @@ def test_push_filters(rf, receiver):
     assert r.status_code == 201, r.text
     assert rf.b.ipmitool("event", "1").ok           # a LogEntry: neither wants it
     assert rf.b.ipmitool("chassis", "power", "on").ok
-    body = receiver.wait_message("ResourcePoweredOn")
-    assert receiver.paths[-1] == "/power"
-    assert all(p == "/power" for p in receiver.paths)
-    for _ in range(10):
-        assert "ResourceCreated" not in json.dumps(body)
-        try:
-            _, body = receiver.bodies.get(timeout=0.2)
-        except queue.Empty:
-            break
-    assert "/base" not in receiver.paths
+    bodies = [receiver.wait_message("ResourcePoweredOn")]
+    time.sleep(1)
+    while not receiver.bodies.empty():
+        bodies.append(receiver.bodies.get()[1])
+    assert all("ResourceCreated" not in json.dumps(b) for b in bodies), bodies
+    assert set(receiver.paths) == {"/power"}, receiver.paths
+
+
+@pytest.mark.parametrize("body", [
+    {"Bogus": 1},
+    {"Message": "x" * 1025},
+    {"Severity": "Fatal"},
+    {"MessageArgs": "one"},
+    {"MessageArgs": [1]},
+    {"OriginOfCondition": "not a uri"},
+])
+def test_bad_test_event(rf, body):
+    r = rf.post(TEST_EVENT, body)
+    assert r.status_code == 400, (body, r.status_code, r.text)
 
 
 def test_push_https(rf, tmp_path):
@@ -326,6 +343,8 @@ def test_push_https(rf, tmp_path):
 
 @pytest.mark.parametrize("body", [
     {"Destination": "ftp://127.0.0.1/x"},
+    {"Destination": "http://user:secret@127.0.0.1/x"},
+    {"Destination": "http://127.0.0.1:80x/"},
     {"Destination": "http://receiver.example/x"},        # names are not looked up
     {"Destination": "http://127.0.0.1:99999/"},
     {"Destination": "http://127.0.0.1/", "Bogus": 1},
@@ -380,3 +399,60 @@ def test_receiver_down(rf):
     assert rf.b.stderr().count("delivery to") == 1, rf.b.stderr_tail()
     assert rf.get(loc)["Status"]["Health"] == "Warning"
     assert rf.b.ipmitool("mc", "info").ok
+
+
+def set_sim(b, name, value):
+    """The sim board reads <state>/sim/<sensor name> at each poll."""
+    d = b.state_dir / "sim"
+    d.mkdir(exist_ok=True)
+    tmp = d / (name + ".tmp")
+    tmp.write_text(f"{value}\n")
+    tmp.replace(d / name)
+
+
+def test_sse_sensor_threshold(rf):
+    s = Stream(rf)
+    try:
+        s.wait_line(lambda l: l.startswith(":"), "the stream's first comment")
+        set_sim(rf.b, "CPU0 Temp", 99)              # over upper critical (95)
+        rec = s.event("ResourceErrorThresholdExceeded", timeout=15)["Events"][0]
+        assert rec["Severity"] == "Critical"
+        assert rec["MessageArgs"] == ["Reading", "95"], rec
+        sensor = rf.get(rec["OriginOfCondition"]["@odata.id"])
+        assert sensor["@odata.type"].startswith("#Sensor.")
+        assert sensor["Name"] == "CPU0 Temp" or "CPU0" in sensor["Id"], sensor
+    finally:
+        s.close()
+
+
+def test_sse_slow_reader_is_dropped(rf):
+    """A stream nobody reads fills its bounded queue and is closed; the
+    service and IPMI go on."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    import base64
+    import socket
+    raw = socket.create_connection((HOST, rf.b.redfish_port), timeout=5)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    conn = ctx.wrap_socket(raw)
+    auth = base64.b64encode(b"admin:password").decode()
+    conn.sendall(f"GET {SSE} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\n\r\n"
+                 .encode())
+    assert conn.recv(12) == b"HTTP/1.1 200"
+    big = "x" * 1000
+    with requests.Session() as sess:
+        for i in range(1000):
+            r = sess.post(rf.base + TEST_EVENT, json={"Message": big}, auth=ADMIN, verify=False,
+                          timeout=10)
+            assert r.status_code == 204, r.text
+            if "too slow" in rf.b.stderr():
+                break
+    wait_for(lambda: "too slow" in rf.b.stderr(), "the slow reader dropped", 10)
+    conn.close()
+    assert rf.b.ipmitool("mc", "info").ok
+    s = Stream(rf)
+    try:
+        s.wait_line(lambda l: l.startswith(":"), "a new stream")
+    finally:
+        s.close()
