@@ -517,7 +517,9 @@ void rf_events_on_sel(struct rf_service *svc, const uint8_t rec[16])
 	struct rf_events *ev = svc ? svc->events : NULL;
 	char origin[128];
 
-	if (!ev)
+	/* Record ID 0 never names a record: the SEL did not keep this one
+	 * (full, or logging off), so no LogEntry was created. */
+	if (!ev || !(rec[0] | rec[1]))
 		return;
 	snprintf(origin, sizeof(origin), RES_MANAGER "/LogServices/SEL/Entries/%u",
 		 rec[0] | rec[1] << 8);

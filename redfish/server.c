@@ -117,6 +117,8 @@ static void conn_refuse(struct rf_conn *c, int status)
  * dropped, and its close ends the stream. */
 static void conn_stream(struct rf_conn *c, const struct rf_req *req, struct rf_resp *resp)
 {
+	int sndbuf = STREAM_SNDBUF;
+
 	if (http1_stream_head(&c->out, resp) < 0) {
 		log_error("redfish: %s: out of memory for a response", c->peer);
 		c->out.len = c->out_off;
@@ -125,8 +127,6 @@ static void conn_stream(struct rf_conn *c, const struct rf_req *req, struct rf_r
 		http1_next(&c->http);
 		return;
 	}
-	int sndbuf = STREAM_SNDBUF;
-
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->streaming = true;
 	c->stream.c = c;
