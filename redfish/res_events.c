@@ -845,8 +845,6 @@ static json_object *sub_json(const struct ev_sub *s)
 	json_object_object_add(o, "Protocol", json_object_new_string("Redfish"));
 	json_object_object_add(o, "SubscriptionType", json_object_new_string("RedfishEvent"));
 	json_object_object_add(o, "EventFormatType", json_object_new_string("Event"));
-	json_object_object_add(o, "DeliveryRetryPolicy",
-			       json_object_new_string("RetryForeverWithBackoff"));
 	json_object_object_add(o, "RegistryPrefixes", string_array(s->prefixes, s->n_prefixes));
 	json_object_object_add(o, "ResourceTypes", string_array(s->types, s->n_types));
 	json_object_object_add(o, "Status", res_status(s->failing ? "StandbyOffline" : "Enabled",

@@ -210,6 +210,7 @@ static int odata_get(struct rf_ctx *ctx)
 		{ "Managers", "/redfish/v1/Managers" },
 		{ "SessionService", "/redfish/v1/SessionService" },
 		{ "AccountService", "/redfish/v1/AccountService" },
+		{ "EventService", "/redfish/v1/EventService" },
 		{ "Sessions", "/redfish/v1/SessionService/Sessions" },
 	};
 	json_object *o = json_object_new_object(), *v = json_object_new_array();

@@ -78,15 +78,22 @@ def rf(bmc_factory, tmp_path, monkeypatch):
 class Receiver:
     """An HTTP(S) server on loopback that records the JSON bodies POSTed to it."""
 
-    def __init__(self, tls_dir=None):
+    def __init__(self, tls_dir=None, fail_first=0):
         self.bodies = queue.Queue()
         self.paths = []
+        self.attempts = 0
         rec = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 data = self.rfile.read(n)
+                rec.attempts += 1
+                if rec.attempts <= fail_first:
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 rec.paths.append(self.path)
                 rec.bodies.put((self.headers.get("Content-Type"), json.loads(data)))
                 self.send_response(204)
@@ -456,3 +463,23 @@ def test_sse_slow_reader_is_dropped(rf):
         s.wait_line(lambda l: l.startswith(":"), "a new stream")
     finally:
         s.close()
+
+
+def test_push_retried_until_accepted(rf):
+    rcv = Receiver(fail_first=2)
+    try:
+        r = rf.req("PATCH", ES, json={"DeliveryRetryAttempts": 3, "DeliveryRetryIntervalSeconds": 1})
+        assert r.status_code == 200, r.text
+        r = rf.post(SUBS, {"Destination": rcv.url()})
+        assert r.status_code == 201, r.text
+        loc = r.headers["Location"]
+        t0 = time.monotonic()
+        assert rf.post(TEST_EVENT, {"Message": "third time"}).status_code == 204
+        _, body = rcv.next(timeout=10)
+        assert body["Events"][0]["Message"] == "third time"
+        assert rcv.attempts == 3
+        assert time.monotonic() - t0 >= 1.5            # two retry intervals of 1 s
+        assert rf.get(loc)["Oem"]["bmcd"]["EventsDropped"] == 0
+        assert "delivery to" not in rf.b.stderr()
+    finally:
+        rcv.close()
