@@ -155,8 +155,8 @@ static void sub_done(struct ev_sub *s, bool ok, const char *why)
 	s->state = EV_IDLE;
 	if (ok) {
 		if (s->failing)
-			log_info("redfish: event subscription %u: %s accepts events again", s->id,
-				 s->dest);
+			log_info("redfish: event subscription %u: %s://%s accepts events again",
+				 s->id, s->https ? "https" : "http", s->hostport);
 		s->failing = false;
 		s->attempt = 0;
 		queue_pop(s);
@@ -170,9 +170,9 @@ static void sub_done(struct ev_sub *s, bool ok, const char *why)
 		return;
 	}
 	if (!s->failing)
-		log_warning("redfish: event subscription %u: delivery to %s failed (%s) after %u "
-			    "attempts; events to it are dropped until it answers", s->id, s->dest, why,
-			    s->attempt);
+		log_warning("redfish: event subscription %u: delivery to %s://%s failed (%s) after "
+			    "%u attempts; events to it are dropped until it answers", s->id,
+			    s->https ? "https" : "http", s->hostport, why, s->attempt);
 	s->failing = true;
 	s->dropped++;
 	s->attempt = 0;
@@ -721,6 +721,11 @@ static const char *const resource_types[] = { "LogEntry", "ComputerSystem", "Sen
 
 static int service_get(struct rf_ctx *ctx)
 {
+	/* The stream takes no $filter: every property unsupported. */
+	static const char *const sse_props[] = {
+		"EventFormatType", "MessageId", "MetricReportDefinition", "OriginResource",
+		"RegistryPrefix", "ResourceType", "SubordinateResources", NULL,
+	};
 	struct rf_events *ev = events_of(ctx);
 	json_object *o = rf_object(EVENT_SERVICE, "#EventService.v1_10_0.EventService",
 				   "EventService", "Event Service");
@@ -744,11 +749,6 @@ static int service_get(struct rf_ctx *ctx)
 		json_object_array_add(a, json_object_new_string(resource_types[i]));
 	json_object_object_add(o, "ResourceTypes", a);
 	json_object_object_add(o, "ServerSentEventUri", json_object_new_string(SSE_URI));
-	/* The stream takes no $filter: every property unsupported. */
-	static const char *const sse_props[] = {
-		"EventFormatType", "MessageId", "MetricReportDefinition", "OriginResource",
-		"RegistryPrefix", "ResourceType", "SubordinateResources", NULL,
-	};
 	for (unsigned i = 0; sse_props[i]; i++)
 		json_object_object_add(sse, sse_props[i], json_object_new_boolean(0));
 	json_object_object_add(o, "SSEFilterPropertiesSupported", sse);
@@ -1044,8 +1044,9 @@ static int subs_post(struct rf_ctx *ctx)
 	if (tmp.path < tmp.dest || tmp.path >= tmp.dest + sizeof(tmp.dest))
 		s->path = "/";
 	sub_link(s, link, sizeof(link));
-	log_info("redfish: %s added event subscription %u to %s", ctx->user ? ctx->user : "?",
-		 s->id, s->dest);
+	/* The host only: a path or query may carry the receiver's token. */
+	log_info("redfish: %s added event subscription %u to %s://%s",
+		 ctx->user ? ctx->user : "?", s->id, s->https ? "https" : "http", s->hostport);
 	rf_resp_header(ctx->resp, "Location", "%s", link);
 	rf_json(ctx, 201, sub_json(s));
 	return 0;
