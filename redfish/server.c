@@ -12,6 +12,9 @@
  * said SSL_ERROR_WANT_READ, so bytes it has read and not yet returned
  * (SSL_has_pending, for which no EPOLLIN comes) are never left behind: the
  * loop below reads until then, or the defer source goes on with it.
+ * A streaming answer (resp->stream, the EventService's SSE) turns its
+ * connection into a stream: no deadline, no more requests, events queued
+ * by rf_stream_write() up to STREAM_OUT_MAX, past which it is dropped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
