@@ -3,14 +3,13 @@
  * /redfish/v1/Managers/bmc: the BMC itself.  Its clock is the SEL's
  * (Get/Set SEL Time, Get/Set SEL Time UTC Offset), its reset IPMI's
  * Cold/Warm Reset (deferred until the response is out), its network
- * settings in res_network.c, and its one LogService the SEL: a LogEntry per record, ClearLog as Clear SEL.
+ * settings in res_network.c, and its one LogService the SEL: a LogEntry
+ * per record, ClearLog as Clear SEL.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/lanconfig.h"
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "redfish/res.h"
