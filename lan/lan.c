@@ -647,16 +647,17 @@ static int lan_bind(struct lan *lan, const struct cfg_endpoint *ep)
 	return 0;
 }
 
-/* The sockets of every endpoint closed and their sessions dropped. */
+/* The sockets of every endpoint closed, every session dropped (the LAN
+ * makes all of them; a half-open RMCP+ one has no socket yet) and the
+ * answered Open Sessions forgotten. */
 static void lan_close_socks(struct lan *lan)
 {
 	struct session_table *t = lan->bmc->sessions;
 
 	for (unsigned i = 0; t && i < t->max; i++) {
 		struct session *s = &t->s[i];
-		struct lan_sock *sock = s->lan_sock;
 
-		if (s->state == SESS_FREE || !sock || sock < lan->socks || sock >= lan->socks + lan->n_socks)
+		if (s->state == SESS_FREE)
 			continue;
 		/* Closed by the BMC's administrator: a handshake cut short
 		 * is not a wrong password. */
@@ -664,6 +665,7 @@ static void lan_close_socks(struct lan *lan)
 			lan->rakp_counted[i] = s->bmc_sid;
 		session_free(s);
 	}
+	memset(lan->opens, 0, sizeof(lan->opens));
 	for (unsigned i = 0; i < lan->n_socks; i++) {
 		lan->socks[i].src = sd_event_source_disable_unref(lan->socks[i].src);
 		close(lan->socks[i].fd);

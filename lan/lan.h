@@ -15,7 +15,8 @@ struct session;
 int lan_open(struct bmc *bmc, struct lan **ret);
 struct lan *lan_free(struct lan *lan);
 /* IPMI over LAN on or off at run time (Redfish's NetworkProtocol IPMI):
- * off closes every endpoint's socket and drops the sessions on them;
+ * off closes every endpoint's socket and drops every session (half-open
+ * handshakes included, none counted as a failed login);
  * on binds them again (all or none: -errno, logged, when one fails).
  * Kept in the state directory across restarts.  IPMI over KCS and the
  * other interfaces are untouched. */
