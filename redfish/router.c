@@ -64,6 +64,7 @@ static const struct rf_route *route_find(const char *path, char *buf, size_t buf
 	const struct rf_route *lists[] = {
 		rf_routes_root, rf_routes_sessions, rf_routes_accounts,
 		rf_routes_systems, rf_routes_chassis, rf_routes_managers,
+		rf_routes_network,
 	};
 
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
