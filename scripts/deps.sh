@@ -39,6 +39,8 @@ PKGS=(
 	qemu-system-x86 linux-image-amd64 busybox-static freeipmi-bmc-watchdog
 	# Redfish clients of test_redfish_resources.py (fence_redfish is in fence-agents)
 	python3-requests python3-sushy redfishtool
+	# Ansible 7.7 ships community.general redfish_info/command/config (test_redfish_ansible.py)
+	ansible
 )
 
 SUDO=()
