@@ -22,6 +22,8 @@ PKGS=(
 	dnsmasq-base
 	# bench
 	openipmi libfreeipmi-dev
+	# bench/rfbench: the reference server and the HTTPS client
+	nginx-light wrk
 	# fuzz
 	clang libclang-rt-14-dev
 	# uninitialised reads in the unit suites (meson test --setup valgrind)
