@@ -68,14 +68,15 @@ def svc(tmp_path_factory):
     b.stop_and_check()
 
 
-def odata_ids(obj):
-    """Every @odata.id inside obj (not obj's own at the top)."""
+def odata_ids(obj, keys=("@odata.id", "@Redfish.ActionInfo")):
+    """Every link (by default @odata.id and @Redfish.ActionInfo) inside obj,
+    not obj's own @odata.id at the top."""
     out = []
 
     def walk(v, top):
         if isinstance(v, dict):
             for k, x in v.items():
-                if k == "@odata.id" and not top and isinstance(x, str):
+                if k in keys and not (top and k == "@odata.id") and isinstance(x, str):
                     out.append(x)
                 else:
                     walk(x, False)
@@ -120,9 +121,17 @@ def crawl(svc):
     return seen
 
 
+def action_targets(crawl):
+    out = set()
+    for r in crawl.values():
+        for action in r.json().get("Actions", {}).values():
+            out.add(action["target"])
+    return out
+
+
 def test_crawl_reaches_the_resources(crawl):
     paths = set(crawl)
-    for want in ("/redfish/v1/Systems/system", "/redfish/v1/Chassis/chassis",
+    for want in ("/redfish/v1/Systems/system/ResetActionInfo","/redfish/v1/Systems/system", "/redfish/v1/Chassis/chassis",
                  "/redfish/v1/Managers/bmc", "/redfish/v1/AccountService/Accounts",
                  "/redfish/v1/SessionService/Sessions",
                  "/redfish/v1/Managers/bmc/LogServices/SEL/Entries"):
@@ -218,6 +227,32 @@ def test_methods_not_allowed_answer_405_with_allow(svc, crawl):
             assert r.json()["error"]["@Message.ExtendedInfo"], (m, path)
             checked += 1
     assert checked > 50
+
+
+def test_methods_in_allow_are_answered(svc, crawl):
+    """Each write method Allow lists reaches past the 405 check: with an
+    If-Match that matches nothing it is refused 412, so nothing changes."""
+    checked = 0
+    for path, g in crawl.items():
+        for m in sorted(allow_of(g) & set(WRITE_METHODS)):
+            r = svc.req(m, path, headers={"If-Match": '"no-such-etag"'},
+                        json={} if m != "DELETE" else None)
+            assert r.status_code == 412, (m, path, r.status_code, r.text)
+            checked += 1
+    assert checked >= 5
+    assert svc.req("GET", ROOT + "/AccountService/Accounts/2").status_code == 200
+
+
+def test_action_targets_take_post_only(svc, crawl):
+    targets = action_targets(crawl)
+    assert {"/redfish/v1/Systems/system/Actions/ComputerSystem.Reset",
+            "/redfish/v1/Managers/bmc/Actions/Manager.Reset",
+            "/redfish/v1/Managers/bmc/LogServices/SEL/Actions/LogService.ClearLog"} <= targets
+    for t in targets:
+        for m in ("GET", "PATCH", "PUT", "DELETE"):
+            r = svc.req(m, t, json={} if m in ("PATCH", "PUT") else None)
+            assert r.status_code == 405, (m, t, r.status_code)
+            assert allow_of(r) == {"POST"}, (m, t, r.headers.get("Allow"))
 
 
 def test_metadata_includes_a_service_container(metadata):
