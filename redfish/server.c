@@ -114,6 +114,8 @@ static void conn_ws_wake(void *userdata)
 /* A request for the console: the upgrade, or its refusal (then close). */
 static void conn_ws_upgrade(struct rf_conn *c, const struct rf_req *req)
 {
+	int one = 1, idle = 60, intvl = 10, cnt = 6;
+
 	rf_ws_upgrade(c->rf->svc, &c->http, req, &c->out, conn_ws_wake, c, &c->ws);
 	http1_next(&c->http);
 	c->in_request = false;
@@ -123,9 +125,14 @@ static void conn_ws_upgrade(struct rf_conn *c, const struct rf_req *req)
 		set_idle(c);
 		return;
 	}
-	/* A console may sit idle for hours: no deadline; the bytes after the
-	 * request (c->in) are its first frames. */
+	/* A console may sit idle for hours: no deadline, but TCP keepalive
+	 * finds a peer that vanished (the console is held by one at a time).
+	 * The bytes after the request (c->in) are its first frames. */
 	c->deadline = UINT64_MAX;
+	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
 /* Frames from the client to the WebSocket. */

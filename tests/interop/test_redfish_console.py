@@ -53,14 +53,19 @@ def read_until(ws, want, timeout=10, got=b""):
 def login(ws):
     """From the login prompt (or a shell) to a root shell prompt."""
     ws.send_binary(b"\r")
-    got = read_until(ws, b": ")
-    if not got.rstrip().endswith(b"#"):
-        tail = read_until(ws, b"sim login: ", got=got)
-        assert tail
+    got = b""
+    deadline = time.monotonic() + 10
+    while not (got.endswith(b"sim login: ") or got.endswith(b"# ")):
+        assert time.monotonic() < deadline, got[-400:]
+        got = read_until(ws, b" ", got=got)
+        if not (got.endswith(b"sim login: ") or got.endswith(b"# ")):
+            ws.settimeout(10)
+            got += ws.recv_data()[1]
+    if got.endswith(b"sim login: "):
         ws.send_binary(b"root\r")
         read_until(ws, b"Password: ")
         ws.send_binary(b"password\r")
-    read_until(ws, b"root@sim:~# ")
+        read_until(ws, b"root@sim:~# ")
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +156,6 @@ def test_refused(host, header, status):
     assert e.value.status_code == status
     if status == 401:
         assert "Basic" in e.value.resp_headers.get("www-authenticate", "")
-    body = json.loads(e.value.resp_body)
-    assert "error" in body
 
 
 # --------------------------------------------------------------------------
@@ -206,6 +209,8 @@ def tls(b):
 
 def handshake(b, extra=b"", key=b"dGhlIHNhbXBsZSBub25jZQ==", version=b"13", upgrade=True,
               method=b"GET"):
+    """The upgrade by hand: (socket, its reader, status, headers); the body
+    of a refusal is left in the reader."""
     s = tls(b)
     req = (method + b" /console0 HTTP/1.1\r\nHost: x\r\n" + basic().encode() + b"\r\n")
     if upgrade:
@@ -269,7 +274,7 @@ def test_accept_key_of_rfc6455(host):
         assert status == 101
         assert h["upgrade"].lower() == "websocket"
         # RFC 6455 1.3's example
-        assert h["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzhZRbK+xOo="
+        assert h["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         s.sendall(frame(0x8, struct.pack("!H", 1000)))
         assert close_code(f) == 1000
     finally:
@@ -288,6 +293,9 @@ def test_bad_upgrades(host, kw, status):
     s, f, st, h = handshake(host, **kw)
     try:
         assert st == status
+        body = json.loads(f.read(int(h["content-length"])))
+        assert "error" in body
+        assert h.get("connection", "").lower() == "close"
         if status == 426 and kw.get("upgrade", True):
             assert h.get("sec-websocket-version") == "13"
     finally:
@@ -304,7 +312,10 @@ BAD_FRAMES = [
     ("lonely continuation", frame(0x0, b"x"), 1002),
     ("data inside a fragmented message", frame(0x2, b"a", fin=False) + frame(0x2, b"b"), 1002),
     ("oversized frame", frame(0x2, b"", length=(1 << 20))[:14], 1009),
-    ("oversized message", frame(0x2, b"a" * 40000, fin=False) + frame(0x0, b"b" * 40000), 1009),
+    # (^C, which the sim console takes as "clear the line"; then only the
+    # second frame's header: bmcd closes before its payload)
+    ("oversized message", frame(0x2, b"\x03" * 40000, fin=False)
+     + frame(0x0, b"", length=40000)[:8], 1009),
     ("bad UTF-8 text", frame(0x1, b"\xc3\x28"), 1007),
     ("surrogate in text", frame(0x1, b"\xed\xa0\x80"), 1007),
     ("one-byte close", frame(0x8, b"\x03"), 1002),
@@ -346,7 +357,8 @@ def test_slow_reader_is_dropped_and_ipmi_answers(host):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.settimeout(10)
     sock.connect((HOST, host.redfish_port))
-    ws = websocket.WebSocket(sslopt={"cert_reqs": ssl.CERT_NONE})
+    sock = ssl._create_unverified_context().wrap_socket(sock)
+    ws = websocket.WebSocket()
     ws.connect(f"wss://{HOST}:{host.redfish_port}/console0", header=[basic()], socket=sock)
     login(ws)
     ws.send_binary(b"blast 30000000\r")
