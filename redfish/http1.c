@@ -412,6 +412,23 @@ int http1_request(struct http1 *h, struct rf_req *req)
 	return 0;
 }
 
+const char *http1_header(const struct http1 *h, const char *name, unsigned *count)
+{
+	const char *v = NULL;
+	unsigned n = 0;
+
+	for (unsigned i = 0; h->complete && i < h->n_hdr; i++) {
+		if (strcasecmp(hdr_name(h, i), name))
+			continue;
+		if (!v)
+			v = hdr_value(h, i);
+		n++;
+	}
+	if (count)
+		*count = n;
+	return v;
+}
+
 void http1_next(struct http1 *h)
 {
 	forget(h);
@@ -504,6 +521,7 @@ const char *http1_reason(int status)
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 426: return "Upgrade Required";
 	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";

@@ -12,6 +12,8 @@ PKGS=(
 	node-llhttp
 	# real IPMI clients the interop tests drive
 	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography python3-pexpect nmap fence-agents
+	# the Redfish console (WebSocket) test
+	python3-websocket
 	prometheus-ipmi-exporter
 	ipmiutil
 	# alert receivers and decoders for the PEF tests
