@@ -117,7 +117,8 @@ static void test_patch_eth(struct t *t, struct bmc *bmc)
 	CHECK(lanconf_shown(bmc, &st) == 0 && st.addr.s_addr == ip("10.9.9.9").s_addr && st.prefix == 16);
 	CHECK(bmc->lanconf->vlan == 5 && bmc->lanconf->ip_source == 1);
 	CHECK(call(t, RF_PATCH, ETH, "{\"IPv4StaticAddresses\": [{}]}") == 200);
-	CHECK(call(t, RF_PATCH, "/redfish/v1/Managers/bmc/EthernetInterfaces/eth9", "{}") == 404);
+	CHECK(call(t, RF_PATCH, "/redfish/v1/Managers/bmc/EthernetInterfaces/eth9",
+		   "{\"DHCPv4\": {\"DHCPEnabled\": true}}") == 404);
 }
 
 static void test_lan_close(struct t *t, struct bmc *bmc)
