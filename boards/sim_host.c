@@ -64,6 +64,7 @@ static void sim_released(struct sim_host *h, enum host_button b, uint64_t held_m
 				sim_settle(h, false, h->on ? h->cfg.power_off_ms : 0);
 			}
 		} else if (!h->on && !starting) {
+			log_info("sim host: power button: starting (on in %u ms)", h->cfg.power_on_ms);
 			sim_settle(h, true, h->cfg.power_on_ms);
 		} else if (h->on && !h->os_shutting_down && h->target_on) {
 			log_info("sim host: ACPI power button: OS shutting down");

@@ -482,7 +482,7 @@ static int set_netif(struct bmc *bmc, struct in_addr addr, uint8_t prefix)
 {
 	struct lanconf *lc = bmc->lanconf;
 
-	log_notice("lan config: %s: address %s/%u set over IPMI", lc->nif.ifname[0] ? lc->nif.ifname : "(no NIC)",
+	log_notice("lan config: %s: address %s/%u set", lc->nif.ifname[0] ? lc->nif.ifname : "(no NIC)",
 		   inet_ntoa(addr), prefix);
 	lc->pending_addr = true;
 	lc->new_addr = addr;
@@ -864,6 +864,67 @@ static const struct param_family lan_family = {
 	.in_progress = lan_in_progress,
 	.save = lan_save,
 };
+
+/* --- changes from other front ends (Redfish) ----------------------------------- */
+
+static bool valid_vlan(uint16_t v)
+{
+	return !(v & 0x7000) && !((v & 0x8000) && ((v & 0xfff) == 0 || (v & 0xfff) == 0xfff));
+}
+
+/* One parameter through param_set(), as Set LAN Configuration Parameters. */
+static int change_param(struct lanconf *lc, uint8_t sel, const void *data, size_t len)
+{
+	struct rbuf r = rb_init(data, len);
+	int ret = param_set(&lan_family, lc, sel, &r);
+
+	if (ret < 0)
+		log_error_errno(ret, "lan config: parameter %u refused after its check", sel);
+	return ret;
+}
+
+int lanconf_change(struct bmc *bmc, const struct lanconf_change *c, const char **bad)
+{
+	struct lanconf *lc = bmc->lanconf;
+	uint8_t v16[2] = { (uint8_t)(c->vlan & 0xff), (uint8_t)(c->vlan >> 8) };
+	int prefix = c->set_mask ? netmask_to_prefix(c->mask) : 24, r = 0;
+
+	*bad = NULL;
+	if (c->set_vlan && !valid_vlan(c->vlan))
+		*bad = "vlan";
+	else if (c->set_source && (c->ip_source < 1 || c->ip_source > 2))
+		*bad = "source";
+	else if (c->set_addr && !valid_host_addr(c->addr))
+		*bad = "addr";
+	else if (c->set_mask && (prefix < 1 || prefix > 30))
+		*bad = "mask";
+	else if (c->set_gw && c->gw.s_addr && !valid_host_addr(c->gw))
+		*bad = "gw";
+	if (*bad)
+		return -EINVAL;
+	if (c->set_vlan && r == 0)
+		r = change_param(lc, P_VLAN, v16, 2);
+	if (c->set_source && r == 0)
+		r = change_param(lc, P_IP_SOURCE, &c->ip_source, 1);
+	if (c->set_addr && r == 0)
+		r = change_param(lc, P_IP, &c->addr, 4);
+	if (c->set_mask && r == 0)
+		r = change_param(lc, P_NETMASK, &c->mask, 4);
+	if (c->set_gw && r == 0)
+		r = change_param(lc, P_GW, &c->gw, 4);
+	return r < 0 ? -EIO : 0;
+}
+
+int lanconf_shown(struct bmc *bmc, struct netif_state *st)
+{
+	struct lanconf *lc = bmc->lanconf;
+	int r = netif_get(&lc->nif, st);
+
+	if (r < 0)
+		return r;
+	*st = shown_netif(lc);
+	return 0;
+}
 
 /* The channel byte: [3:0] this LAN channel (or Eh, the current one). */
 static bool lan_channel(const struct bmc *bmc, const struct ipmi_req *req, uint8_t chb)

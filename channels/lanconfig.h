@@ -70,6 +70,27 @@ uint8_t lanconf_suite_priv(const struct bmc *bmc, uint8_t id);
  * enables at privilege level priv (1 callback .. 5 OEM); 0 for others. */
 uint8_t lanconf_auth_enables(const struct bmc *bmc, uint8_t priv);
 
+/* A change of the interface's settings from another front end (Redfish's
+ * EthernetInterface): each part applies when its flag is set, through the
+ * setters of the LAN parameters that `ipmitool lan set` reaches, so the
+ * same rules, backend, deferral and state file apply. */
+struct lanconf_change {
+	bool set_addr, set_mask, set_gw, set_source, set_vlan;
+	struct in_addr addr, mask, gw;
+	uint8_t ip_source;			/* parameter 4: 1 static, 2 DHCP */
+	uint16_t vlan;				/* parameter 20: bit 15 enable, 11:0 ID */
+};
+
+/* Checked whole first: -EINVAL with *bad naming the refused part ("addr",
+ * "mask", "gw", "source", "vlan") and nothing changed.  Then applied
+ * (VLAN, source, address, mask, gateway) and saved; -EIO when the
+ * interface cannot be read (logged). */
+int lanconf_change(struct bmc *bmc, const struct lanconf_change *c, const char **bad);
+/* The interface as Get LAN Configuration Parameters shows it: a change
+ * not yet applied (held by set-in-progress, or waiting for the response
+ * to leave) as it will be.  -errno when the interface cannot be read. */
+int lanconf_shown(struct bmc *bmc, struct netif_state *st);
+
 /* Transport netfn handlers, listed in lanconf_cmds (channels/module.c). */
 struct ipmi_req;
 struct wbuf;

@@ -17,11 +17,13 @@
 #include "channels/users.h"
 #include "daemon/ipmi.h"
 #include "daemon/log.h"
+#include "daemon/store.h"
 #include "lan/crypto.h"
 #include "lan/lan.h"
 #include "lan/lan_internal.h"
 
 #define ASF_IANA 4542u
+#define LAN_ENABLED_FILE "lan-enabled"
 
 static void lan_datagram(struct lan_sock *sock, struct lan_pkt *pkt, const uint8_t *buf, size_t len);
 #define ASF_PING 0x80
@@ -645,6 +647,64 @@ static int lan_bind(struct lan *lan, const struct cfg_endpoint *ep)
 	return 0;
 }
 
+/* The sockets of every endpoint closed, every session dropped (the LAN
+ * makes all of them; a half-open RMCP+ one has no socket yet) and the
+ * answered Open Sessions forgotten. */
+static void lan_close_socks(struct lan *lan)
+{
+	struct session_table *t = lan->bmc->sessions;
+
+	for (unsigned i = 0; t && i < t->max; i++) {
+		struct session *s = &t->s[i];
+
+		if (s->state == SESS_FREE)
+			continue;
+		/* Closed by the BMC's administrator: a handshake cut short
+		 * is not a wrong password. */
+		if (i < LAN_MAX_SESSIONS)
+			lan->rakp_counted[i] = s->bmc_sid;
+		session_free(s);
+	}
+	memset(lan->opens, 0, sizeof(lan->opens));
+	for (unsigned i = 0; i < lan->n_socks; i++) {
+		lan->socks[i].src = sd_event_source_disable_unref(lan->socks[i].src);
+		close(lan->socks[i].fd);
+		lan->socks[i].fd = -1;
+	}
+	lan->n_socks = 0;
+}
+
+static int lan_bind_all(struct lan *lan)
+{
+	struct bmc *bmc = lan->bmc;
+	int r;
+
+	for (unsigned i = 0; i < bmc->cfg.lan.n_listen; i++) {
+		r = lan_bind(lan, &bmc->cfg.lan.listen[i]);
+		if (r < 0) {
+			lan_close_socks(lan);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The state file: one byte, 0 when an administrator closed the
+ * listeners (Redfish NetworkProtocol IPMI.ProtocolEnabled false). */
+static bool lan_saved_enabled(struct bmc *bmc)
+{
+	uint8_t b;
+	ssize_t n = store_read(bmc->state_fd, LAN_ENABLED_FILE, &b, 1);
+
+	if (n == -ENOENT)
+		return true;
+	if (n != 1 || b > 1) {
+		log_warning("state: %s is corrupt; IPMI over LAN stays on", LAN_ENABLED_FILE);
+		return true;
+	}
+	return b;
+}
+
 int lan_open(struct bmc *bmc, struct lan **ret)
 {
 	struct lan *lan = calloc(1, sizeof(*lan));
@@ -658,14 +718,46 @@ int lan_open(struct bmc *bmc, struct lan **ret)
 		free(lan);
 		return log_error_errno(-EIO, "lan: no random key");
 	}
-	for (unsigned i = 0; i < bmc->cfg.lan.n_listen; i++) {
-		r = lan_bind(lan, &bmc->cfg.lan.listen[i]);
+	lan->enabled = lan_saved_enabled(bmc);
+	if (!lan->enabled)
+		log_notice("lan: IPMI over LAN is off (turned off over Redfish); not listening");
+	else {
+		r = lan_bind_all(lan);
 		if (r < 0) {
 			lan_free(lan);
 			return r;
 		}
 	}
 	*ret = lan;
+	return 0;
+}
+
+bool lan_enabled(const struct lan *lan)
+{
+	return lan && lan->enabled;
+}
+
+int lan_set_enabled(struct lan *lan, bool on)
+{
+	struct bmc *bmc = lan->bmc;
+	uint8_t b = on;
+	int r;
+
+	if (on == lan->enabled)
+		return 0;
+	if (on) {
+		r = lan_bind_all(lan);
+		if (r < 0)
+			return r;
+	} else {
+		lan_close_socks(lan);
+		log_notice("lan: IPMI over LAN turned off: listeners closed, sessions dropped");
+	}
+	lan->enabled = on;
+	r = store_write(bmc->state_fd, LAN_ENABLED_FILE, &b, 1);
+	if (r < 0)
+		log_error_errno(r, "state: cannot write %s (the change holds until a restart)",
+				LAN_ENABLED_FILE);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 /* The LAN channel: RMCP, IPMI 1.5 and RMCP+ on UDP. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,14 @@ struct session;
  * Logs its own errors. */
 int lan_open(struct bmc *bmc, struct lan **ret);
 struct lan *lan_free(struct lan *lan);
+/* IPMI over LAN on or off at run time (Redfish's NetworkProtocol IPMI):
+ * off closes every endpoint's socket and drops every session (half-open
+ * handshakes included, none counted as a failed login);
+ * on binds them again (all or none: -errno, logged, when one fails).
+ * Kept in the state directory across restarts.  IPMI over KCS and the
+ * other interfaces are untouched. */
+int lan_set_enabled(struct lan *lan, bool on);
+bool lan_enabled(const struct lan *lan);
 /* A session freed after RAKP 2 without being proven: a failed login. */
 void lan_session_unproven(struct lan *lan, struct session *s);
 /* Handshakes left after RAKP2 for the half-open timeout are freed (each

@@ -91,6 +91,7 @@ struct lan {
 	struct bmc *bmc;
 	struct lan_sock socks[CFG_MAX_LISTEN];
 	unsigned n_socks;
+	bool enabled;			/* listening (false: closed over Redfish) */
 	uint64_t dropped;		/* malformed or unauthenticated datagrams */
 	struct lan_stats stats;
 	struct {

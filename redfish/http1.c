@@ -5,6 +5,7 @@
  * each piece into bounded buffers and refuse, with the status RFC 9110/9112
  * name, what is too long or ambiguous.  docs/redfish.md, "Transport".
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -250,6 +251,21 @@ void http1_done(struct http1 *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* The error at pos (inside data) is in a token followed by a space: a
+ * request line with a method name llhttp does not know. */
+static bool unknown_method(const char *data, size_t len, const char *pos)
+{
+	const char *s, *e, *end = data + len;
+
+	if (!pos || pos < data || pos >= end)
+		return false;
+	for (s = pos; s > data && isupper((unsigned char)s[-1]); s--)
+		;
+	for (e = pos; e < end && isupper((unsigned char)*e); e++)
+		;
+	return e > s && e < end && *e == ' ' && (s == data || s[-1] == '\n');
+}
+
 int http1_feed(struct http1 *h, const char *data, size_t len, size_t *used)
 {
 	llhttp_errno_t e;
@@ -279,6 +295,12 @@ int http1_feed(struct http1 *h, const char *data, size_t len, size_t *used)
 		}
 		return 1;
 	}
+	/* A well-formed method token llhttp does not know ("FOO /x ...") is
+	 * one the service does not implement (DSP0266 "HTTP methods": 405 or
+	 * 501), not a bad request; garbage stays 400. */
+	if (!h->status && e == HPE_INVALID_METHOD && unknown_method(data, len,
+								     llhttp_get_error_pos(&h->p)))
+		h->status = 501;
 	if (!h->status)
 		h->status = 400;
 	return h->status;
@@ -390,6 +412,23 @@ int http1_request(struct http1 *h, struct rf_req *req)
 	return 0;
 }
 
+const char *http1_header(const struct http1 *h, const char *name, unsigned *count)
+{
+	const char *v = NULL;
+	unsigned n = 0;
+
+	for (unsigned i = 0; h->complete && i < h->n_hdr; i++) {
+		if (strcasecmp(hdr_name(h, i), name))
+			continue;
+		if (!v)
+			v = hdr_value(h, i);
+		n++;
+	}
+	if (count)
+		*count = n;
+	return v;
+}
+
 void http1_next(struct http1 *h)
 {
 	forget(h);
@@ -482,6 +521,7 @@ const char *http1_reason(int status)
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 426: return "Upgrade Required";
 	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";

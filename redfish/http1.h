@@ -74,6 +74,10 @@ static inline bool http1_in_request(const struct http1 *h)
 /* The complete request as struct rf_req (peer and now_usec are the
  * caller's).  0, or an error status (400: bad path encoding). */
 int http1_request(struct http1 *h, struct rf_req *req);
+/* A header of the complete request by name (case-insensitive): its value,
+ * or NULL; *count (if not NULL) says how many times it came.  For the
+ * headers struct rf_req does not carry (the WebSocket upgrade's). */
+const char *http1_header(const struct http1 *h, const char *name, unsigned *count);
 /* Ready for the next request on the connection. */
 void http1_next(struct http1 *h);
 

@@ -157,6 +157,7 @@ extern const struct rf_route rf_routes_accounts[];	/* res_accounts.c: AccountSer
 extern const struct rf_route rf_routes_systems[];	/* res_systems.c */
 extern const struct rf_route rf_routes_chassis[];	/* res_chassis.c */
 extern const struct rf_route rf_routes_managers[];	/* res_managers.c: Manager, SEL LogService */
+extern const struct rf_route rf_routes_network[];	/* res_network.c: NetworkProtocol, EthernetInterfaces */
 extern const struct rf_route rf_routes_events[];	/* res_events.c: EventService, SSE, Subscriptions */
 
 /* --- helpers for handlers (rfjson.c) --- */

@@ -3,15 +3,13 @@
  * /redfish/v1/Managers/bmc: the BMC itself.  Its clock is the SEL's
  * (Get/Set SEL Time, Get/Set SEL Time UTC Offset), its reset IPMI's
  * Cold/Warm Reset (deferred until the response is out), its network
- * interface the LAN configuration parameters' (read-only here), and its
- * one LogService the SEL: a LogEntry per record, ClearLog as Clear SEL.
+ * settings in res_network.c, and its one LogService the SEL: a LogEntry
+ * per record, ClearLog as Clear SEL.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/lanconfig.h"
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "redfish/res.h"
@@ -160,111 +158,6 @@ static int post_reset(struct rf_ctx *ctx)
 	log_info("redfish: manager %s by %s", reset_types[t], ctx->user ? ctx->user : "?");
 	bmc_schedule_reset(ctx->bmc, t == 1);
 	res_no_content(ctx);
-	return 0;
-}
-
-/* The first port of a list of endpoints, 0 if none. */
-static unsigned endpoint_port(const struct cfg_endpoint *e, unsigned n)
-{
-	if (!n)
-		return 0;
-	if (e->addr.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)&e->addr)->sin_port);
-	if (e->addr.ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)&e->addr)->sin6_port);
-	return 0;
-}
-
-static json_object *protocol(bool enabled, unsigned port)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "ProtocolEnabled", json_object_new_boolean(enabled));
-	if (port)
-		json_object_object_add(o, "Port", json_object_new_int((int)port));
-	return o;
-}
-
-static int get_netproto(struct rf_ctx *ctx)
-{
-	struct bmc *bmc = ctx->bmc;
-	json_object *o = rf_object(NETPROTO, "#ManagerNetworkProtocol.v1_10_0.ManagerNetworkProtocol",
-				   "NetworkProtocol", "Manager Network Protocol");
-	unsigned ipmi = endpoint_port(bmc->cfg.lan.listen, bmc->cfg.lan.n_listen);
-
-	json_object_object_add(o, "IPMI", protocol(bmc->lan && ipmi, ipmi));
-	json_object_object_add(o, "HTTPS", protocol(true, endpoint_port(bmc->cfg.redfish.listen,
-									  bmc->cfg.redfish.n_listen)));
-	json_object_object_add(o, "Status", res_status("Enabled", "OK"));
-	rf_json(ctx, 200, o);
-	return 0;
-}
-
-/* The interface's Id: the board's NIC name, "eth0" without one. */
-static const char *eth_id(const struct bmc *bmc)
-{
-	return bmc->lanconf && bmc->lanconf->nif.ifname[0] ? bmc->lanconf->nif.ifname : "eth0";
-}
-
-static int get_eths(struct rf_ctx *ctx)
-{
-	json_object *c = rf_collection(ETHS, "#EthernetInterfaceCollection.EthernetInterfaceCollection",
-				       "Ethernet Network Interface Collection");
-	char link[96];
-
-	if (ctx->bmc->lanconf) {
-		snprintf(link, sizeof(link), ETHS "/%s", eth_id(ctx->bmc));
-		rf_collection_add(c, link);
-	}
-	rf_json(ctx, 200, c);
-	return 0;
-}
-
-static int get_eth(struct rf_ctx *ctx)
-{
-	struct lanconf *lc = ctx->bmc->lanconf;
-	struct netif_state st;
-	json_object *o, *v4, *addrs, *vlan;
-	char link[96], s[INET_ADDRSTRLEN], mac[18];
-	struct in_addr mask;
-	int r;
-
-	if (!lc || strcmp(ctx->arg[0], eth_id(ctx->bmc)))
-		return rf_error(ctx, 404, RES_MSG("ResourceNotFound"), "EthernetInterface", ctx->arg[0]);
-	r = netif_get(&lc->nif, &st);
-	if (r < 0) {
-		log_error_errno(r, "redfish: reading the interface %s", eth_id(ctx->bmc));
-		return rf_error(ctx, 500, RES_MSG("InternalError"), NULL, NULL);
-	}
-	snprintf(link, sizeof(link), ETHS "/%s", ctx->arg[0]);
-	o = rf_object(link, "#EthernetInterface.v1_12_0.EthernetInterface", ctx->arg[0],
-		      "Manager Ethernet Interface");
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", st.mac[0], st.mac[1], st.mac[2],
-		 st.mac[3], st.mac[4], st.mac[5]);
-	json_object_object_add(o, "MACAddress", json_object_new_string(mac));
-	json_object_object_add(o, "PermanentMACAddress", json_object_new_string(mac));
-	json_object_object_add(o, "InterfaceEnabled", json_object_new_boolean(1));
-	json_object_object_add(o, "Status", res_status("Enabled", "OK"));
-	addrs = json_object_new_array();
-	if (st.addr.s_addr) {
-		v4 = json_object_new_object();
-		inet_ntop(AF_INET, &st.addr, s, sizeof(s));
-		json_object_object_add(v4, "Address", json_object_new_string(s));
-		mask = prefix_to_netmask(st.prefix);
-		inet_ntop(AF_INET, &mask, s, sizeof(s));
-		json_object_object_add(v4, "SubnetMask", json_object_new_string(s));
-		inet_ntop(AF_INET, &st.gateway, s, sizeof(s));
-		json_object_object_add(v4, "Gateway", json_object_new_string(s));
-		json_object_object_add(v4, "AddressOrigin",
-				       json_object_new_string(lc->ip_source == 2 ? "DHCP" : "Static"));
-		json_object_array_add(addrs, v4);
-	}
-	json_object_object_add(o, "IPv4Addresses", addrs);
-	vlan = json_object_new_object();
-	json_object_object_add(vlan, "VLANEnable", json_object_new_boolean(lc->vlan & 0x8000));
-	json_object_object_add(vlan, "VLANId", json_object_new_int(lc->vlan & 0x0fff));
-	json_object_object_add(o, "VLAN", vlan);
-	rf_json(ctx, 200, o);
 	return 0;
 }
 
@@ -515,9 +408,6 @@ const struct rf_route rf_routes_managers[] = {
 	  .get = get_manager, .patch = patch_manager },
 	{ RESET_INFO, RF_GET, RF_PRIV_LOGIN, 0, .get = get_reset_info },
 	{ RESET_TARGET, RF_POST, 0, RF_PRIV_CONFIGURE_MANAGER, .post = post_reset },
-	{ NETPROTO, RF_GET, RF_PRIV_LOGIN, 0, .get = get_netproto },
-	{ ETHS, RF_GET, RF_PRIV_LOGIN, 0, .get = get_eths },
-	{ ETHS "/{id}", RF_GET, RF_PRIV_LOGIN, 0, .get = get_eth },
 	{ LOGS, RF_GET, RF_PRIV_LOGIN, 0, .get = get_logs },
 	{ SEL_LOG, RF_GET, RF_PRIV_LOGIN, 0, .get = get_sel_log },
 	{ ENTRIES, RF_GET, RF_PRIV_LOGIN, 0, .get = get_entries },

@@ -182,6 +182,11 @@ static const struct rf_message base_messages[] = {
 	  "resource." },
 	{ "OperationNotAllowed", 0, "The HTTP method is not allowed on this resource.",
 	  "Critical", "None." },
+	{ "NoOperation", 0, "The request body submitted contain no data to act upon and no "
+	  "changes to the resource took place.", "Warning", "Add properties in the JSON object "
+	  "and resubmit the request." },
+	{ "HeaderInvalid", 1, "Header '%1' is invalid.", "Critical", "Resubmit the request with "
+	  "a valid request header." },
 	{ "QueryNotSupported", 0, "Querying is not supported by the implementation.", "Warning",
 	  "Remove the query parameters and resubmit the request if the operation failed." },
 	{ "QueryParameterValueTypeError", 2, "The value '%1' for the query parameter %2 is not a "

@@ -64,6 +64,7 @@ static const struct rf_route *route_find(const char *path, char *buf, size_t buf
 	const struct rf_route *lists[] = {
 		rf_routes_root, rf_routes_sessions, rf_routes_accounts,
 		rf_routes_systems, rf_routes_chassis, rf_routes_managers,
+		rf_routes_network,
 		rf_routes_events,
 	};
 
@@ -134,6 +135,31 @@ static void allow_header(struct rf_resp *resp, unsigned m)
 			strcat(v, names[i].name);
 		}
 	rf_resp_header(resp, "Allow", "%s", v);
+}
+
+/* Link: <schema>; rel=describedby (DSP0266 "Link header"): the JSON
+ * Schema of the @odata.type answered, versioned where the type is. */
+static void link_header(struct rf_resp *resp, json_object *answer)
+{
+	json_object *t;
+	const char *type, *dot;
+	char name[96];
+	size_t len;
+
+	if (!json_object_object_get_ex(answer, "@odata.type", &t) ||
+	    !(type = json_object_get_string(t)) || type[0] != '#')
+		return;
+	type++;
+	/* "#Ns.v1_2_3.Type" -> "Ns.v1_2_3", "#NsCollection.NsCollection" -> "NsCollection" */
+	dot = strrchr(type, '.');
+	len = dot ? (size_t)(dot - type) : strlen(type);
+	if (!dot || !len || len >= sizeof(name))
+		return;
+	memcpy(name, type, len);
+	name[len] = '\0';
+	if (!strchr(name, '.') && strcmp(name, dot + 1))
+		return;		/* an unversioned type must name its namespace */
+	rf_resp_header(resp, "Link", "<%s%s.json>; rel=describedby", RF_SCHEMA_BASE, name);
 }
 
 /* --- query parameters (DSP0266 "Query parameters") --- */
@@ -344,6 +370,21 @@ static int body_parse(struct rf_ctx *ctx)
 		json_object_put(o);
 		return rf_error(ctx, 400, "MalformedJSON", NULL, NULL);
 	}
+	if (req->method == RF_PATCH) {
+		bool change = false;
+
+		/* OData annotations are not properties to change: a PATCH of
+		 * nothing else changes nothing (DSP0266 "PATCH (update)"). */
+		json_object_object_foreach(o, key, val) {
+			(void)val;
+			if (key[0] != '@' && !strstr(key, "@odata."))
+				change = true;
+		}
+		if (!change) {
+			json_object_put(o);
+			return rf_error(ctx, 400, "NoOperation", NULL, NULL);
+		}
+	}
 	ctx->body = o;
 	return 0;
 }
@@ -403,6 +444,11 @@ static void route_answer(struct rf_service *svc, const struct rf_req *req, struc
 		if (rf_auth(&ctx, user) < 0)
 			return;
 	}
+	/* OData-Version: only 4.0 is served (DSP0266 "Request headers"). */
+	if (req->odata_version && strcmp(req->odata_version, "4.0")) {
+		rf_error(&ctx, 412, "HeaderInvalid", "OData-Version", NULL);
+		return;
+	}
 	if (!r) {
 		rf_error(&ctx, 404, "ResourceMissingAtURI", req->path ? req->path : "", NULL);
 		return;
@@ -446,6 +492,7 @@ static void route_answer(struct rf_service *svc, const struct rf_req *req, struc
 
 		/* Allow on a GET too: what a client may do with the resource. */
 		allow_header(resp, route_allowed(r));
+		link_header(resp, svc->answer);
 		query_apply(&ctx, &q, svc->answer);
 		if (!json_object_object_get_ex(svc->answer, "Members", &members)) {
 			rf_etag_of(svc->answer, tag);
@@ -459,8 +506,40 @@ static void route_answer(struct rf_service *svc, const struct rf_req *req, struc
 	}
 }
 
+/* A POST to a collection's Members property is a POST to the collection
+ * (DSP0266 "POST (create)"): "/x/Members" -> "/x" when "/x" takes POST. */
+static bool members_alias(const struct rf_req *req, char *path, size_t size)
+{
+	static const char tail[] = "/Members";
+	const char *arg[4];
+	char buf[RF_PATH_MAX];
+	const struct rf_route *r;
+	size_t len, n = sizeof(tail) - 1;
+	unsigned n_arg;
+
+	if (req->method != RF_POST || !req->path)
+		return false;
+	len = strlen(req->path);
+	if (len > 1 && req->path[len - 1] == '/')
+		len--;
+	if (len <= n || len - n >= size || memcmp(req->path + len - n, tail, n))
+		return false;
+	memcpy(path, req->path, len - n);
+	path[len - n] = '\0';
+	r = route_find(path, buf, sizeof(buf), arg, &n_arg);
+	return r && r->post && (route_methods(r) & RF_POST);
+}
+
 void rf_route(struct rf_service *svc, const struct rf_req *req, struct rf_resp *resp)
 {
+	char alias[RF_PATH_MAX];
+	struct rf_req areq;
+
+	if (members_alias(req, alias, sizeof(alias))) {
+		areq = *req;
+		areq.path = alias;
+		req = &areq;
+	}
 	route_answer(svc, req, resp);
 	if (resp->status == 401)
 		rf_resp_header(resp, "WWW-Authenticate", "Basic realm=\"bmcd\"");

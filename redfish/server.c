@@ -32,6 +32,7 @@
 #include "redfish/redfish.h"
 #include "redfish/server.h"
 #include "redfish/tls.h"
+#include "redfish/ws.h"
 
 #define LISTEN_BACKLOG 64
 #define ACCEPT_BURST 16			/* accepts per EPOLLIN of a listening socket */
@@ -63,6 +64,7 @@ struct rf_conn {
 	bool closing;			/* close once out is written */
 	bool read_eof;
 	uint64_t deadline;		/* CLOCK_MONOTONIC usec */
+	struct rf_ws *ws;		/* the connection speaks WebSocket (ws.c): the console */
 	/* A streaming answer (SSE): no more requests, no deadline; drop when
 	 * the reader falls STREAM_OUT_MAX behind. */
 	bool streaming, drop;
@@ -82,6 +84,7 @@ static void conn_free(struct rf_conn *c)
 	if (c->next)
 		c->next->pprev = c->pprev;
 	rf->n_conns--;
+	rf_ws_free(c->ws);
 	if (c->streaming && rf->svc)
 		rf_service_stream_closed(rf->svc, &c->stream);
 	tls_conn_free(c->tls);
@@ -112,6 +115,47 @@ static void conn_refuse(struct rf_conn *c, int status)
 	if (http1_error(&c->out, status) < 0)
 		c->out.len = 0;
 	c->closing = true;
+	c->in_off = c->in_len;
+}
+
+/* The WebSocket has output for the client, or must be dropped: run the
+ * connection after the current event (never from inside sol's handler). */
+static void conn_ws_wake(void *userdata)
+{
+	struct rf_conn *c = userdata;
+
+	sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
+}
+
+/* A request for the console: the upgrade, or its refusal (then close). */
+static void conn_ws_upgrade(struct rf_conn *c, const struct rf_req *req)
+{
+	int one = 1, idle = 60, intvl = 10, cnt = 6;
+
+	rf_ws_upgrade(c->rf->svc, &c->http, req, &c->out, conn_ws_wake, c, &c->ws);
+	http1_next(&c->http);
+	c->in_request = false;
+	if (!c->ws) {
+		c->closing = true;
+		c->in_off = c->in_len;
+		set_idle(c);
+		return;
+	}
+	/* A console may sit idle for hours: no deadline, but TCP keepalive
+	 * finds a peer that vanished (the console is held by one at a time).
+	 * The bytes after the request (c->in) are its first frames. */
+	c->deadline = UINT64_MAX;
+	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+/* Frames from the client to the WebSocket. */
+static void conn_ws_feed(struct rf_conn *c)
+{
+	if (rf_ws_feed(c->ws, (const uint8_t *)c->in + c->in_off, c->in_len - c->in_off))
+		c->closing = true;
 	c->in_off = c->in_len;
 }
 
@@ -172,6 +216,10 @@ static void conn_answer(struct rf_conn *c)
 	}
 	req.peer = c->peer;
 	req.now_usec = now_usec(rf);
+	if (rf_ws_is_console(&req)) {
+		conn_ws_upgrade(c, &req);
+		return;
+	}
 	rf_service_handle(rf->svc, &req, &resp);
 	if (resp.stream && req.method != RF_HEAD && resp.status == 200) {
 		conn_stream(c, &req, &resp);
@@ -249,6 +297,10 @@ static void conn_run(struct rf_conn *c)
 			set_idle(c);
 			continue;
 		}
+		if (c->ws && rf_ws_dead(c->ws)) {
+			conn_free(c);
+			return;
+		}
 		if (c->out_off < c->out.len) {
 			n = tls_write(c->tls, c->out.data + c->out_off, c->out.len - c->out_off);
 			if (n > 0) {
@@ -269,7 +321,9 @@ static void conn_run(struct rf_conn *c)
 			return;
 		}
 		if (c->in_off < c->in_len) {
-			if (c->streaming)
+			if (c->ws)
+				conn_ws_feed(c);
+			else if (c->streaming)
 				c->in_off = c->in_len;
 			else
 				conn_parse(c);

@@ -74,7 +74,7 @@ static int redfish_get(struct rf_ctx *ctx)
 
 static int root_get(struct rf_ctx *ctx)
 {
-	json_object *o = rf_object("/redfish/v1", "#ServiceRoot.v1_16_0.ServiceRoot", "RootService",
+	json_object *o = rf_object("/redfish/v1", "#ServiceRoot.v1_17_0.ServiceRoot", "RootService",
 				   "Root Service");
 	json_object *links = json_object_new_object(), *pf = json_object_new_object();
 	json_object *exp = json_object_new_object(), *deep = json_object_new_object();
@@ -115,11 +115,13 @@ static int root_get(struct rf_ctx *ctx)
 /* --- $metadata: the DMTF schema files of every type served --- */
 
 static const struct {
-	const char *file;		/* under http://redfish.dmtf.org/schemas/v1/ */
+	const char *file;		/* under RF_SCHEMA_BASE */
 	const char *ns;			/* the namespace */
 	const char *version;		/* its versioned namespace, or NULL */
+	const char *also;		/* one more, or NULL */
 } schemas[] = {
-	{ "ServiceRoot_v1.xml", "ServiceRoot", "v1_16_0" },
+	/* v1_17_0 for TopSkipQuery; v1_16_0 has the ServiceContainer. */
+	{ "ServiceRoot_v1.xml", "ServiceRoot", "v1_17_0", "v1_16_0" },
 	{ "ComputerSystemCollection_v1.xml", "ComputerSystemCollection", NULL },
 	{ "ComputerSystem_v1.xml", "ComputerSystem", "v1_20_0" },
 	{ "ChassisCollection_v1.xml", "ChassisCollection", NULL },
@@ -167,7 +169,7 @@ static int metadata_get(struct rf_ctx *ctx)
 	char *x;
 
 	for (size_t i = 0; i < sizeof(schemas) / sizeof(schemas[0]); i++)
-		size += 256 + 2 * strlen(schemas[i].ns);
+		size += 384 + 3 * strlen(schemas[i].ns);
 	x = malloc(size);
 	if (!x)
 		return -ENOMEM;
@@ -176,12 +178,16 @@ static int metadata_get(struct rf_ctx *ctx)
 		"<edmx:Edmx xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\" Version=\"4.0\">\n");
 	for (size_t i = 0; i < sizeof(schemas) / sizeof(schemas[0]); i++) {
 		len += (size_t)snprintf(x + len, size - len,
-			"  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/%s\">\n"
+			"  <edmx:Reference Uri=\"" RF_SCHEMA_BASE "%s\">\n"
 			"    <edmx:Include Namespace=\"%s\"/>\n", schemas[i].file, schemas[i].ns);
 		if (schemas[i].version)
 			len += (size_t)snprintf(x + len, size - len,
 				"    <edmx:Include Namespace=\"%s.%s\"/>\n", schemas[i].ns,
 				schemas[i].version);
+		if (schemas[i].also)
+			len += (size_t)snprintf(x + len, size - len,
+				"    <edmx:Include Namespace=\"%s.%s\"/>\n", schemas[i].ns,
+				schemas[i].also);
 		len += (size_t)snprintf(x + len, size - len, "  </edmx:Reference>\n");
 	}
 	len += (size_t)snprintf(x + len, size - len,

@@ -21,6 +21,8 @@
 #define RF_USER_MAX 16			/* CFG_NAME_MAX */
 
 #define RF_BASE "Base.1.16.0."
+/* Where DMTF publishes the schemas ($metadata references, Link headers). */
+#define RF_SCHEMA_BASE "http://redfish.dmtf.org/schemas/v1/"
 
 struct rf_session {
 	bool used;

@@ -12,6 +12,8 @@ PKGS=(
 	node-llhttp
 	# real IPMI clients the interop tests drive
 	ipmitool freeipmi-tools python3 python3-pyghmi python3-pytest python3-cryptography python3-pexpect nmap fence-agents
+	# the Redfish console (WebSocket) test
+	python3-websocket
 	prometheus-ipmi-exporter
 	ipmiutil
 	# alert receivers and decoders for the PEF tests
@@ -22,6 +24,8 @@ PKGS=(
 	dnsmasq-base
 	# bench
 	openipmi libfreeipmi-dev
+	# bench/rfbench: the reference server and the HTTPS client
+	nginx-light wrk
 	# fuzz
 	clang libclang-rt-14-dev
 	# uninitialised reads in the unit suites (meson test --setup valgrind)
@@ -39,6 +43,8 @@ PKGS=(
 	qemu-system-x86 linux-image-amd64 busybox-static freeipmi-bmc-watchdog
 	# Redfish clients of test_redfish_resources.py (fence_redfish is in fence-agents)
 	python3-requests python3-sushy redfishtool
+	# Ansible 7.7 ships community.general redfish_info/command/config (test_redfish_ansible.py)
+	ansible
 )
 
 SUDO=()

@@ -47,6 +47,11 @@ int sol_cmd_activate_payload(struct bmc *bmc, const struct ipmi_req *req, struct
 		return CC_INSUFFICIENT_PRIV;
 	if (sol->s)
 		return CC_PAYLOAD_ACTIVE;	/* the first must deactivate, or an admin */
+	if (sol->con_out) {
+		log_notice("sol: activation by session %u refused: the Redfish console is open",
+			   s->handle);
+		return CC_PAYLOAD_ACTIVE;	/* the WebSocket console has the port */
+	}
 	/* The payload travels with the session's own protection: asking for
 	 * more than the session has is refused, and so is a session weaker
 	 * than the configuration forces. */

@@ -173,6 +173,8 @@ static void sol_read_uart(struct sol *sol)
 		if (n < 0)
 			break;
 		ring_push_over(&sol->history, buf, (size_t)n);
+		if (sol->con_out)
+			sol->con_out(sol->con_ud, buf, (size_t)n);
 		if (sol->s)
 			ring_push(&sol->txq, buf, (size_t)n);
 	}
@@ -436,6 +438,49 @@ uint16_t sol_session_port(struct sol *sol, const struct session *s)
 			return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
 	}
 	return 623;
+}
+
+/* --- another console (the Redfish WebSocket) ---------------------------- */
+
+int sol_console_attach(struct sol *sol, sol_console_out out, void *ud)
+{
+	if (sol->s || sol->con_out)
+		return -EBUSY;
+	sol->con_out = out;
+	sol->con_ud = ud;
+	ring_clear(&sol->rxq);
+	log_info("sol: the Redfish console attached");
+	return 0;
+}
+
+void sol_console_detach(struct sol *sol, void *ud)
+{
+	if (!sol->con_out || sol->con_ud != ud)
+		return;
+	sol->con_out = NULL;
+	sol->con_ud = NULL;
+	log_info("sol: the Redfish console detached");
+}
+
+bool sol_console_busy(const struct sol *sol)
+{
+	return sol->s || sol->con_out;
+}
+
+size_t sol_console_input(struct sol *sol, const uint8_t *data, size_t n)
+{
+	size_t taken = ring_push(&sol->rxq, data, n);
+
+	sol->stats.chars_in += taken;
+	if (sol->uart.fd >= 0)
+		sol_write_uart(sol);
+	sol_update_io(sol);
+	return taken;
+}
+
+size_t sol_console_history(const struct sol *sol, size_t off, void *dst, size_t n)
+{
+	return ring_peek(&sol->history, off, dst, n);
 }
 
 /* --- set-up ---------------------------------------------------------------- */

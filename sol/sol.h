@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chassis/power.h"
@@ -28,6 +30,26 @@ void sol_reset_volatile(struct sol *sol);
 /* sessions.on_free hook (userdata = struct sol): a freed session loses its
  * payload. */
 void sol_on_session_free(void *userdata, struct session *s);
+
+/*
+ * Another console on the host's serial port (the Redfish WebSocket,
+ * redfish/ws.c).  One console at a time: attaching fails with -EBUSY while
+ * the SOL payload is active or another console is attached, and Activate
+ * Payload answers 80h while one is attached.  'out' gets every byte the
+ * host prints from then on, from the UART's event handler: it must not
+ * detach or free anything itself (schedule that).  ud names the console.
+ */
+typedef void (*sol_console_out)(void *ud, const uint8_t *data, size_t n);
+int sol_console_attach(struct sol *sol, sol_console_out out, void *ud);
+void sol_console_detach(struct sol *sol, void *ud);
+/* Whether the SOL payload or an attached console holds the port. */
+bool sol_console_busy(const struct sol *sol);
+/* Bytes for the host: queued for the UART (bounded); returns how many
+ * were taken. */
+size_t sol_console_input(struct sol *sol, const uint8_t *data, size_t n);
+/* The console history (what the host printed, the last 64 KiB): copy up
+ * to n bytes from 'off' bytes after its oldest; returns the count. */
+size_t sol_console_history(const struct sol *sol, size_t off, void *dst, size_t n);
 
 /* App netfn: payload commands (sol/payload.c). */
 int sol_cmd_activate_payload(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp);

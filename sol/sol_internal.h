@@ -74,6 +74,10 @@ struct sol {
 	uint8_t in_seq;			/* last console packet sequence number, 0: none */
 	uint8_t in_accepted;		/* and how many of its characters we took */
 	struct sol_stats stats;
+
+	/* A console attached instead of the payload (sol_console_attach). */
+	sol_console_out con_out;
+	void *con_ud;
 };
 
 /* sol.c */

@@ -217,6 +217,9 @@ def test_control_table_from_off_and_powering_on(bmc_factory, tmp_path):
     assert [control(b, a) for a in (CYCLE, RESET, SOFT, DIAG, OFF)] == [D5, D5, D5, D5, 0]
     assert control(b, ON) == 0
     wait_log(b, "host power: off -> powering on")
+    # the short press released: the host is starting (a forced off before
+    # that would only hold the same press on, and stop no start)
+    wait_log(b, "sim host: power button: starting")
     # on again, reset: merged with the start; soft off, NMI: no OS yet
     assert [control(b, a) for a in (ON, RESET, SOFT, DIAG)] == [0, 0, D5, D5]
     assert "host power: powering on ->" not in b.stderr()
