@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BMCD, ROOT, raw, raw_bytes, run, write_board
+from test_dbus import NAME, bus  # noqa: F401 (fixture)
+from test_dbus import pytestmark as needs_dbus
 
 BOARD = ROOT / "tests" / "boards" / "thermal-sim.json"
 NETFN = 0x30
@@ -27,12 +29,12 @@ def sim_dir(b):
     return b.state_dir / "sim"
 
 
-def start(bmc_factory, tmp_path, board=None, name="state"):
+def start(bmc_factory, tmp_path, board=None, name="state", **kw):
     """A daemon on the thermal board whose sim directory exists at start."""
     state = tmp_path / name
     (state / "sim").mkdir(parents=True)
     path = BOARD if board is None else write_board(tmp_path, board, name=f"{name}.json")
-    return bmc_factory(board=path, state_dir=state)
+    return bmc_factory(board=path, state_dir=state, **kw)
 
 
 def set_load(b, pct):
@@ -162,6 +164,50 @@ def test_oem_manual_override_and_back_to_auto(bmc_factory, tmp_path):
     assert r.ok, r
     assert wait_for(lambda: b.ipmitool("mc", "info").ok, 10)
     assert mode(b) == 0x00
+
+
+ZONE0 = "/xyz/openbmc_project/settings/fanctrl/zone0"
+MODE = "xyz.openbmc_project.Control.Mode"
+
+
+def mode_prop(bus, path, name):
+    r = bus.busctl("get-property", NAME, path, MODE, name)
+    assert r.ok, r
+    assert r.out.split()[0] == "b", r
+    return r.out.split()[1] == "true"
+
+
+@needs_dbus
+def test_dbus_control_mode(bmc_factory, tmp_path, bus):
+    b = start(bmc_factory, tmp_path, extra_args=["--bus", bus.address])
+    assert wait_for(lambda: duty(b) == 20, 20)
+    r = bus.busctl("tree", NAME)
+    assert r.ok and ZONE0 in r.out and "fanctrl/zone1" in r.out and "zone2" not in r.out, r
+    assert mode_prop(bus, ZONE0, "Manual") is False
+    assert mode_prop(bus, ZONE0, "FailSafe") is False
+    # Manual over IPMI shows on D-Bus
+    assert raw(b, NETFN, 0x70, 0x66, 0x01, 0x00, 60).ok
+    assert mode_prop(bus, ZONE0, "Manual") is True
+    # ... and D-Bus returns it to automatic
+    assert bus.busctl("set-property", NAME, ZONE0, MODE, "Manual", "b", "false").ok
+    assert mode(b) == 0x00
+    time.sleep(1)
+    # D-Bus manual holds the present duty
+    assert bus.busctl("set-property", NAME, ZONE0, MODE, "Manual", "b", "true").ok
+    assert mode(b) == 0x03
+    held = duty(b)
+    time.sleep(2)	# automatic control would ramp an idle host down to 20
+    assert duty(b) == held
+    # FailSafe follows an unreadable input; it cannot be written
+    f = sim_dir(b) / "CPU0 Temp"
+    f.unlink()
+    f.mkdir()
+    assert wait_for(lambda: mode_prop(bus, ZONE0, "FailSafe"), 3, step=0.2)
+    r = bus.busctl("set-property", NAME, ZONE0, MODE, "FailSafe", "b", "false")
+    assert not r.ok, r
+    r = bus.busctl("get-property", NAME, "/xyz/openbmc_project/settings/fanctrl/zone2", MODE,
+                   "Manual")
+    assert not r.ok, r
 
 
 def hwmon_board(tmp_path):
