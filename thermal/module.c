@@ -77,6 +77,8 @@ static int cmd_fan_duty(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 		duty = rb_u8(&r);
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
+	if (!t->n_zones)
+		return CC_INVALID_CMD;
 	if (sub != DUTY_SUB || op > 0x01)
 		return CC_INVALID_FIELD;
 	if (zone >= t->n_zones)

@@ -294,3 +294,10 @@ def test_check_config_errors(tmp_path):
     b["thermal"]["zones"][0]["inputs"][0]["steps"] = [[30, 20]]
     assert ('thermal.zones[0].inputs[0]: needs exactly one of "pid" and "steps"'
             in check_config(tmp_path, b))
+
+
+def test_sim_board_without_zones_refuses_the_fan_commands(bmc):
+    r = raw(bmc, NETFN, 0x45, 0x00)
+    assert not r.ok and "rsp=0xc1" in r.text.lower(), r
+    r = raw(bmc, NETFN, 0x70, 0x66, 0x00, 0x00)
+    assert not r.ok and "rsp=0xc1" in r.text.lower(), r
