@@ -229,7 +229,7 @@ static bool out_check(struct thermal *t, struct thermal_zone *z, struct thermal_
 	stuck = o->low_periods * dt >= THERMAL_STUCK_S || (o->stuck && low);
 	if (stuck != o->stuck) {
 		if (stuck)
-			log_warning("thermal: zone %s: fan %s not turning at duty %g%%: failsafe duty %g%%",
+			log_warning("thermal: zone %s: fan %s not turning at duty %.0f%%: failsafe duty %g%%",
 				    z->cfg->name, s->cfg->name, o->duty, z->cfg->failsafe_duty);
 		else
 			log_notice("thermal: zone %s: fan %s turning again", z->cfg->name, s->cfg->name);
@@ -324,7 +324,7 @@ void thermal_set_full(struct thermal *t, bool full, const char *by)
 
 void thermal_reset_volatile(struct thermal *t)
 {
-	t->full = false;
+	thermal_set_full(t, false, "reset");
 	for (unsigned i = 0; i < t->n_zones; i++)
 		thermal_set_manual(t, i, false, 0, "reset");
 }
