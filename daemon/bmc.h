@@ -50,6 +50,7 @@ struct bmc {
 	struct ipmb *ipmb;		/* IPMB channels, bridging, satellites (ipmb/) */
 	struct dbus *dbus;		/* objects on D-Bus (dbus/) */
 	struct redfish *redfish;	/* Redfish over HTTPS (redfish/) */
+	struct thermal *thermal;	/* fan zones (thermal/) */
 	unsigned modules_up;		/* bmc_modules[0..modules_up) are running */
 	sd_event_source *tick;		/* once a second: every module's tick */
 	sd_event_source *reset;		/* deferred cold/warm reset */

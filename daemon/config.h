@@ -28,6 +28,7 @@
 #include "sel/sel_cfg.h"
 #include "sensors/sensor_cfg.h"
 #include "sol/sol_cfg.h"
+#include "thermal/thermal_cfg.h"
 
 struct board_config {
 	char name[64];
@@ -51,6 +52,7 @@ struct board_config {
 	struct cfg_ipmb ipmb;		/* IPMB channels and satellites (ipmb/ipmb_cfg.h) */
 	struct cfg_dbus dbus;		/* D-Bus connection and name (dbus/dbus_cfg.h) */
 	struct cfg_redfish redfish;	/* Redfish over HTTPS (redfish/redfish_cfg.h) */
+	struct cfg_thermal thermal;	/* fan zones (thermal/thermal_cfg.h) */
 };
 
 /*

@@ -25,5 +25,6 @@ struct sensors;
 struct session_table;
 struct sim_host;
 struct sol;
+struct thermal;
 struct users;
 struct watchdog;

@@ -18,7 +18,7 @@
 extern const struct bmc_module identity_module, channels_module, users_module, sel_module,
 	fru_module, sensors_module, ipmb_module, sdr_module, sessions_module, kcs_module,
 	pef_module, host_module, watchdog_module, bootopt_module, chassis_module, acpi_module, dcmi_module, lanconf_module, lan_module,
-	sol_module, redfish_module, dbus_module, i2c_module;
+	sol_module, redfish_module, dbus_module, i2c_module, thermal_module;
 
 const struct bmc_module *const bmc_modules[] = {
 	&identity_module,	/* daemon/identity.c: name, IDs, GUIDs, global enables */
@@ -31,6 +31,7 @@ const struct bmc_module *const bmc_modules[] = {
 	&pef_module,		/* pef/ */
 	&host_module,		/* boards/: the host backend and its power sequencing */
 	&sensors_module,	/* sensors/: after the host, to start from its power state */
+	&thermal_module,	/* thermal/: fan zones on the sensors */
 	&ipmb_module,		/* ipmb/: IPMB channels, bridging, satellites */
 	&sdr_module,		/* sdr/: the repository made from sensors and satellites */
 	&watchdog_module,	/* chassis/watchdog.c: the IPMI watchdog */

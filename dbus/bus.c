@@ -85,6 +85,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 static int (*const object_groups[])(struct dbus *d) = {
 	dbus_state_add, dbus_sensors_add, dbus_logging_add, dbus_watchdog_add, dbus_boot_add,
 	dbus_users_add, dbus_inventory_add, dbus_led_add, dbus_network_add,
+	dbus_thermal_add,
 };
 
 /* Connect, publish the objects and ask for the name (its answer comes

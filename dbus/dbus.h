@@ -146,4 +146,6 @@ void dbus_led_changed(struct dbus *d);
 
 /* network.c: the LAN channel's interface settings, read-only. */
 int dbus_network_add(struct dbus *d);
+/* thermal.c: fan zones (Control.Mode) */
+int dbus_thermal_add(struct dbus *d);
 void dbus_network_changed(struct dbus *d);
