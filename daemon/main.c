@@ -16,7 +16,7 @@
 #include "daemon/log.h"
 
 /* BMCs one process runs (--board and each --instance). */
-#define MAX_INSTANCES 16
+#define MAX_INSTANCES 256
 
 /* One BMC as the command line gives it. */
 struct instance_opt {

@@ -1,0 +1,157 @@
+"""Virtual BMCs: the "libvirt" host backend (docs/virtual.md) against
+libvirt's own test hypervisor (a test:///FILE URI: the domains a node file
+lists, held by the libvirt client library in bmcd's process, started as
+the file says).  ipmitool and fence_ipmilan drive each domain's power; many
+BMCs in one process share one connection; a URI that cannot connect and a
+domain that does not exist are refused with a clear message."""
+
+import subprocess
+
+import pytest
+
+from conftest import BMCD, HOST, Bmcd, free_udp_port, load_board, ok, run, write_board
+
+TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
+
+
+def node_xml(path, names, running=()):
+    """A test-driver node file with one small domain per name; the ones in
+    `running` start running, the others shut off (runstate 5)."""
+    doms = []
+    for i, n in enumerate(names):
+        state = "" if n in running else "<test:runstate>5</test:runstate>"
+        doms.append(f"""<domain type='test' xmlns:test='{TEST_NS}'>
+  <name>{n}</name><uuid>6695eb01-f6a4-4304-79aa-{i:012x}</uuid>
+  <memory>65536</memory><vcpu>1</vcpu>
+  <os><type>hvm</type><boot dev='hd'/></os>{state}
+</domain>""")
+    path.write_text("<node>\n" + "\n".join(doms) + "\n</node>\n")
+    return f"test://{path}"
+
+
+def virt_board(uri, domain, name="virt"):
+    board = load_board()
+    board["name"] = name
+    board["host"] = {"backend": "libvirt", "libvirt": {"uri": uri, "domain": domain}}
+    board["redfish"]["enabled"] = False
+    for key in ("i2c", "ipmb"):
+        board.pop(key, None)
+    return board
+
+
+def fence(b, action):
+    return run(["fence_ipmilan", "--ip", HOST, "--ipport", str(b.port), "-l", "admin",
+                "-p", "password", "--lanplus", "-o", action, "--power-timeout", "20"],
+               timeout=90, env=b.client_env())
+
+
+@pytest.fixture
+def one(tmp_path):
+    uri = node_xml(tmp_path / "node.xml", ["vm0"])
+    board = write_board(tmp_path, virt_board(uri, "vm0"))
+    b = Bmcd(board=board, workdir=tmp_path / "bmc")
+    b.start()
+    yield b
+    b.stop_and_check()
+
+
+def test_power_ipmitool(one):
+    assert one.power_status()[0] == "off"
+    ok(one.ipmitool("chassis", "power", "on"))
+    one.wait_power("on")
+    ok(one.ipmitool("chassis", "power", "reset"))
+    one.wait_power("on")
+    ok(one.ipmitool("chassis", "power", "cycle"))
+    one.wait_power("on")
+    ok(one.ipmitool("chassis", "power", "off"))
+    one.wait_power("off")
+    # Reset of a domain that is off: not possible in this state.
+    r = one.ipmitool("chassis", "power", "reset")
+    assert not r.ok
+    assert one.power_status()[0] == "off"
+    assert "libvirt host vm0: create" in one.stderr()
+    assert "libvirt host vm0: destroy" in one.stderr()
+    assert "libvirt host vm0: reset" in one.stderr()
+
+
+def test_system_guid_is_domain_uuid(one):
+    # UUID 6695eb01-f6a4-4304-79aa-000000000000 in SMBIOS byte order.
+    r = ok(one.ipmitool("raw", "0x06", "0x37"))
+    got = bytes.fromhex("".join(r.out.split()))
+    want = bytes.fromhex("01eb9566a4f60443" + "79aa" + "000000000000")
+    assert got == want, r
+
+
+def test_fence_ipmilan(one):
+    r = fence(one, "status")
+    assert r.rc == 2 and "Status: OFF" in r.out, r
+    r = fence(one, "on")
+    assert r.ok and "Success: Powered ON" in r.out, r
+    r = fence(one, "reboot")
+    assert r.ok and "Success: Rebooted" in r.out, r
+    assert one.power_status()[0] == "on"
+    r = fence(one, "off")
+    assert r.ok and "Success: Powered OFF" in r.out, r
+    assert one.power_status()[0] == "off"
+
+
+def test_many_instances(tmp_path):
+    """100 BMCs in one process, consecutive ports, one domain each on one
+    shared connection: each reports and drives its own domain only."""
+    n = 100
+    names = [f"vm{i}" for i in range(n)]
+    uri = node_xml(tmp_path / "node.xml", names, running={"vm1", "vm3"})
+    base = free_udp_port()
+    ports = [base] + [free_udp_port() for _ in range(n - 1)]
+    extra = []
+    for i in range(1, n):
+        board = write_board(tmp_path, virt_board(uri, names[i], f"virt{i}"), f"b{i}.json")
+        extra += ["--instance", f"{board}:{tmp_path / f's{i}'}:{HOST}:{ports[i]}"]
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "vm0", "virt0")), port=ports[0],
+                workdir=tmp_path / "bmc", extra_args=extra)
+    main.start()
+    try:
+        handles = [main] + [Bmcd(port=p, workdir=tmp_path / f"c{i}") for i, p in
+                            enumerate(ports[1:], 1)]
+        states = [h.power_status()[0] for h in handles]
+        assert states == ["on" if i in (1, 3) else "off" for i in range(n)], states
+        ok(handles[7].ipmitool("chassis", "power", "on"))
+        handles[7].wait_power("on")
+        ok(handles[3].ipmitool("chassis", "power", "off"))
+        handles[3].wait_power("off")
+        assert [h.power_status()[0] for h in handles[:10]] == \
+            ["off", "on", "off", "off", "off", "off", "off", "on", "off", "off"]
+        # One connection for all of them.
+        assert main.stderr().count("libvirt host: domain ") == n
+    finally:
+        main.stop_and_check()
+
+
+def start_fails(tmp_path, board):
+    p = subprocess.run([str(BMCD), "--board", str(board), "--state", str(tmp_path / "st"),
+                        "--listen", f"{HOST}:{free_udp_port()}"], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode != 0
+    return p.stderr
+
+
+def test_unreachable_uri(tmp_path):
+    board = write_board(tmp_path, virt_board("qemu+unix:///system?socket=/nonexistent/sock", "x"))
+    err = start_fails(tmp_path, board)
+    assert "libvirt qemu+unix:///system?socket=/nonexistent/sock: cannot connect" in err, err
+
+
+def test_unknown_domain(tmp_path):
+    uri = node_xml(tmp_path / "node.xml", ["vm0"])
+    board = write_board(tmp_path, virt_board(uri, "nosuch"))
+    err = start_fails(tmp_path, board)
+    assert f'libvirt host: no domain "nosuch" at {uri}' in err, err
+
+
+def test_check_config(tmp_path):
+    board = load_board()
+    board["host"] = {"backend": "libvirt", "libvirt": {"uri": "test:///default", "bogus": 1}}
+    path = write_board(tmp_path, board)
+    r = run([str(BMCD), "--board", str(path), "--check-config"])
+    assert "host.libvirt.domain: missing" in r.out, r
+    assert "host.libvirt.bogus" in r.out, r
