@@ -18,17 +18,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include "boards/libvirt_host.h"
+#include "chassis/bootopt.h"
 #include "chassis/power.h"
 #include "daemon/bmc.h"
 #include "daemon/log.h"
+#include "daemon/store.h"
 
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
+/* The domain's own definition while a next-boot-only device is applied
+ * (state directory): a restart in between puts it back. */
+#define RESTORE_FILE "libvirt-restore.xml"
+#define XML_MAX (1024 * 1024)
 
 struct virt_watch {			/* a libvirt handle or timeout */
 	struct virt_watch *next;
@@ -68,6 +75,7 @@ struct virt_pool {
 
 struct libvirt_host {
 	struct libvirt_host *next;	/* in its connection's list */
+	struct bmc *bmc;
 	struct virt_conn *vc;
 	struct power *power;
 	char domain[128];
@@ -530,9 +538,201 @@ static struct virt_conn *conn_get(sd_event *ev, const char *uri)
 }
 
 /* ------------------------------------------------------------------ */
+/* Boot device                                                         */
+
+/* libvirt's <boot dev=.../> for an IPMI boot device; NULL: none fits. */
+static const char *boot_dev_name(enum bootopt_device dev)
+{
+	switch (dev) {
+	case BOOTDEV_PXE:
+		return "network";
+	case BOOTDEV_DISK:
+	case BOOTDEV_DISK_SAFE:
+	case BOOTDEV_REMOTE_DISK:
+		return "hd";
+	case BOOTDEV_CDROM:
+	case BOOTDEV_REMOTE_CDROM:
+		return "cdrom";
+	case BOOTDEV_FLOPPY:
+	case BOOTDEV_REMOTE_FLOPPY:
+		return "fd";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * xml with its <os> element's <boot dev=.../> list reordered so that 'dev'
+ * comes first, the others after it in their order; malloc'd, or NULL when
+ * the definition has no <os> or names its boot devices per device
+ * (<boot order=.../> in a disk or interface, which libvirt does not allow
+ * together with <os><boot/>).
+ */
+static char *boot_first(const char *xml, const char *dev)
+{
+	const char *os = strstr(xml, "<os"), *end = os ? strstr(os, "</os>") : NULL;
+	char want[64], *out, *o;
+	const char *p, *first = NULL;
+	size_t size;
+
+	if (!os || !end || strstr(xml, "<boot order="))
+		return NULL;
+	snprintf(want, sizeof(want), "<boot dev='%s'/>", dev);
+	size = strlen(xml) + strlen(want) + 1;
+	out = malloc(size);
+	if (!out)
+		return NULL;
+	o = out;
+	/* Up to the first <boot dev> in <os> (or </os>): copied. */
+	for (p = os; p < end; p++)
+		if (!strncmp(p, "<boot dev=", 10)) {
+			first = p;
+			break;
+		}
+	if (!first)
+		first = end;
+	memcpy(o, xml, (size_t)(first - xml));
+	o += first - xml;
+	o += sprintf(o, "%s", want);
+	/* The rest of <os>: every <boot dev> but 'want' kept. */
+	for (p = first; p < end;) {
+		if (!strncmp(p, want, strlen(want))) {
+			p += strlen(want);
+			continue;
+		}
+		*o++ = *p++;
+	}
+	strcpy(o, end);
+	return out;
+}
+
+/* "network hd": the <os> boot devices of the domain's definition, for the log. */
+static void log_boot_order(struct libvirt_host *h, virDomainPtr d, bool live)
+{
+	char *xml = virDomainGetXMLDesc(d, live ? 0 : VIR_DOMAIN_XML_INACTIVE);
+	char order[128] = "";
+	size_t len = 0;
+
+	if (!xml)
+		return;
+	for (const char *p = strstr(xml, "<boot dev='"); p; p = strstr(p, "<boot dev='")) {
+		const char *q;
+
+		p += 11;
+		q = strchr(p, '\'');
+		if (!q || len + (size_t)(q - p) + 2 > sizeof(order))
+			break;
+		len += (size_t)snprintf(order + len, sizeof(order) - len, "%s%.*s", len ? " " : "",
+					(int)(q - p), p);
+	}
+	log_info("libvirt host %s: %s from: %s", h->domain, live ? "started" : "the next start boots",
+		 len ? order : "(default)");
+	free(xml);
+}
+
+static int define(virConnectPtr c, const char *xml)
+{
+	virDomainPtr d = virDomainDefineXML(c, xml);
+
+	if (!d)
+		return -1;
+	virDomainFree(d);
+	return 0;
+}
+
+/* A next-boot-only order left by a bmcd that stopped before restoring it. */
+static void boot_restore_saved(struct libvirt_host *h)
+{
+	char *xml = malloc(XML_MAX);
+	ssize_t n;
+
+	if (!xml)
+		return;
+	n = store_read(h->bmc->state_fd, RESTORE_FILE, xml, XML_MAX - 1);
+	if (n >= 0) {
+		xml[n] = '\0';
+		if (define(h->vc->conn, xml) < 0)
+			log_error("libvirt host %s: cannot restore the boot order: %s", h->domain,
+				  last_error());
+		else {
+			log_info("libvirt host %s: boot order restored (a next-boot-only device was "
+				 "left applied)", h->domain);
+			unlinkat(h->bmc->state_fd, RESTORE_FILE, 0);
+		}
+	}
+	free(xml);
+}
+
+/*
+ * Power on, with the boot device the boot options ask for: persistent
+ * flags rewrite the domain's boot order for good; next-boot-only ones
+ * rewrite it, start the domain, and define the old order again (the
+ * running domain keeps what it started with; the next start has the old).
+ */
+static int create_with_boot(struct libvirt_host *h, virDomainPtr d)
+{
+	bool efi = false, persistent;
+	enum bootopt_device dev = h->bmc->bootopt ? bootopt_boot_device(h->bmc->bootopt, &efi)
+						  : BOOTDEV_NONE;
+	const char *name = boot_dev_name(dev);
+	char *orig = NULL, *mod = NULL;
+	int r;
+
+	if (dev == BOOTDEV_NONE)
+		return virDomainCreate(d);
+	persistent = h->bmc->bootopt->v.saved.flags[0] & BOOTOPT_F1_PERSISTENT;
+	if (!name) {
+		log_warning("libvirt host %s: boot device %s has no libvirt equivalent; booting as "
+			    "defined", h->domain, bootopt_device_name(dev));
+		return virDomainCreate(d);
+	}
+	orig = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+	mod = orig ? boot_first(orig, name) : NULL;
+	if (!mod) {
+		log_warning("libvirt host %s: cannot set boot device %s (%s); booting as defined",
+			    h->domain, name, orig ? "boot order set per device" : last_error());
+		free(orig);
+		return virDomainCreate(d);
+	}
+	if (!persistent && store_write(h->bmc->state_fd, RESTORE_FILE, orig, strlen(orig)) < 0) {
+		log_error("libvirt host %s: cannot save the boot order; booting as defined", h->domain);
+		free(orig);
+		free(mod);
+		return virDomainCreate(d);
+	}
+	if (define(h->vc->conn, mod) < 0) {
+		log_error("libvirt host %s: set boot device %s: %s", h->domain, name, last_error());
+		r = virDomainCreate(d);
+	} else {
+		log_info("libvirt host %s: boot device %s (%s)", h->domain, name,
+			 persistent ? "persistent" : "next boot only");
+		r = virDomainCreate(d);
+		if (!persistent) {
+			if (define(h->vc->conn, orig) < 0)
+				log_error("libvirt host %s: cannot restore the boot order: %s (kept in %s)",
+					  h->domain, last_error(), RESTORE_FILE);
+			else
+				log_info("libvirt host %s: boot order restored for the next start",
+					 h->domain);
+		}
+	}
+	if (!persistent && r == 0)
+		unlinkat(h->bmc->state_fd, RESTORE_FILE, 0);
+	else if (!persistent)
+		boot_restore_saved(h);
+	if (r == 0)
+		log_boot_order(h, d, true);
+	log_boot_order(h, d, false);
+	free(orig);
+	free(mod);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
 /* Host ops                                                            */
 
-static int dom_call(struct libvirt_host *h, const char *what, int (*fn)(virDomainPtr))
+static int dom_call(struct libvirt_host *h, const char *what,
+		    int (*fn)(struct libvirt_host *, virDomainPtr))
 {
 	virDomainPtr d;
 	int r;
@@ -544,7 +744,7 @@ static int dom_call(struct libvirt_host *h, const char *what, int (*fn)(virDomai
 		log_error("libvirt host %s: %s: %s", h->domain, what, last_error());
 		return -ENODEV;
 	}
-	r = fn(d);
+	r = fn(h, d);
 	if (r < 0)
 		log_error("libvirt host %s: %s: %s", h->domain, what, last_error());
 	else
@@ -553,12 +753,27 @@ static int dom_call(struct libvirt_host *h, const char *what, int (*fn)(virDomai
 	return r < 0 ? -EIO : 0;
 }
 
-static int do_reset(virDomainPtr d)
+static int do_create(struct libvirt_host *h, virDomainPtr d)
+{
+	return create_with_boot(h, d);
+}
+
+static int do_destroy(struct libvirt_host *h, virDomainPtr d)
+{
+	return virDomainDestroy(d);
+}
+
+static int do_shutdown(struct libvirt_host *h, virDomainPtr d)
+{
+	return virDomainShutdown(d);
+}
+
+static int do_reset(struct libvirt_host *h, virDomainPtr d)
 {
 	return virDomainReset(d, 0);
 }
 
-static int do_nmi(virDomainPtr d)
+static int do_nmi(struct libvirt_host *h, virDomainPtr d)
 {
 	return virDomainInjectNMI(d, 0);
 }
@@ -570,10 +785,10 @@ static int libvirt_press(void *ctx, enum host_button b, unsigned ms)
 	switch (b) {
 	case BUTTON_POWER:
 		if (!h->pg)
-			return dom_call(h, "create", virDomainCreate);
+			return dom_call(h, "create", do_create);
 		if (ms >= LIBVIRT_FORCE_OFF_HOLD_MS)
-			return dom_call(h, "destroy", virDomainDestroy);
-		return dom_call(h, "shutdown", virDomainShutdown);
+			return dom_call(h, "destroy", do_destroy);
+		return dom_call(h, "shutdown", do_shutdown);
 	case BUTTON_RESET:
 		return dom_call(h, "reset", do_reset);
 	case BUTTON_NMI:
@@ -650,6 +865,7 @@ int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base)
 	if (!h)
 		return -ENOMEM;
 	bmc->vhost = h;
+	h->bmc = bmc;
 	snprintf(h->domain, sizeof(h->domain), "%s", cfg->domain);
 	h->vc = conn_get(bmc->ev, cfg->uri);
 	if (!h->vc)
@@ -670,6 +886,7 @@ int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base)
 	if (a < 0 || !h->have_uuid)
 		return log_error_errno(-EIO, "libvirt host %s: %s", cfg->domain, last_error());
 	h->pg = a;
+	boot_restore_saved(h);
 	uuid_to_guid(h->uuid, bmc->system_guid);
 	t.force_off_ms = LIBVIRT_FORCE_OFF_HOLD_MS;
 	r = power_init(bmc->power, bmc->ev, &libvirt_host_ops, h, &t);

@@ -155,3 +155,49 @@ def test_check_config(tmp_path):
     r = run([str(BMCD), "--board", str(path), "--check-config"])
     assert "host.libvirt.domain: missing" in r.out, r
     assert "host.libvirt.bogus" in r.out, r
+
+
+@pytest.fixture
+def boot(tmp_path):
+    path = tmp_path / "node.xml"
+    path.write_text(f"""<node><domain type='test' xmlns:test='{TEST_NS}'>
+  <name>vm0</name><memory>65536</memory><vcpu>1</vcpu>
+  <os><type>hvm</type><boot dev='hd'/><boot dev='cdrom'/></os>
+  <test:runstate>5</test:runstate>
+</domain></node>""")
+    board = write_board(tmp_path, virt_board(f"test://{path}", "vm0"))
+    b = Bmcd(board=board, workdir=tmp_path / "bmc")
+    b.start()
+    yield b
+    b.stop_and_check()
+
+
+def power_on_off(b):
+    ok(b.ipmitool("chassis", "power", "on"))
+    b.wait_power("on")
+    ok(b.ipmitool("chassis", "power", "off"))
+    b.wait_power("off")
+
+
+def test_bootdev_next_boot_only(boot):
+    """`chassis bootdev pxe` (Ironic's line) then a power on: the domain
+    starts from the network, and its own order is back for the next start."""
+    ok(boot.ipmitool("chassis", "bootdev", "pxe"))
+    power_on_off(boot)
+    log = boot.stderr()
+    assert "vm0: boot device network (next boot only)" in log, log
+    assert "vm0: started from: network hd cdrom" in log, log
+    assert "vm0: the next start boots from: hd cdrom" in log, log
+    assert not (boot.state_dir / "libvirt-restore.xml").exists()
+    power_on_off(boot)
+    assert boot.stderr().count("vm0: boot device network") == 1
+    assert "vm0: started from: network" not in boot.stderr()[len(log):]
+
+
+def test_bootdev_persistent(boot):
+    ok(boot.ipmitool("chassis", "bootdev", "cdrom", "options=persistent"))
+    power_on_off(boot)
+    log = boot.stderr()
+    assert "vm0: boot device cdrom (persistent)" in log, log
+    assert "vm0: started from: cdrom hd" in log, log
+    assert "vm0: the next start boots from: cdrom hd" in log, log
