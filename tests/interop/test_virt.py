@@ -5,6 +5,8 @@ the file says).  ipmitool and fence_ipmilan drive each domain's power; many
 BMCs in one process share one connection; a URI that cannot connect and a
 domain that does not exist are refused with a clear message."""
 
+import random
+import socket
 import subprocess
 
 import pytest
@@ -37,6 +39,25 @@ def virt_board(uri, domain, name="virt"):
     for key in ("i2c", "ipmb"):
         board.pop(key, None)
     return board
+
+
+def consecutive_udp_ports(n):
+    """n consecutive UDP ports on HOST that are free now."""
+    for _ in range(50):
+        base = random.randrange(20000, 60000 - n)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind((HOST, p))
+            return list(range(base, base + n))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    pytest.fail(f"no {n} consecutive free UDP ports")
 
 
 def fence(b, action):
@@ -101,8 +122,7 @@ def test_many_instances(tmp_path):
     n = 100
     names = [f"vm{i}" for i in range(n)]
     uri = node_xml(tmp_path / "node.xml", names, running={"vm1", "vm3"})
-    base = free_udp_port()
-    ports = [base] + [free_udp_port() for _ in range(n - 1)]
+    ports = consecutive_udp_ports(n)
     extra = []
     for i in range(1, n):
         board = write_board(tmp_path, virt_board(uri, names[i], f"virt{i}"), f"b{i}.json")
