@@ -423,6 +423,8 @@ static int on_retry(sd_event_source *src, uint64_t usec, void *userdata)
 			virDomainPtr d = host_domain(h);
 
 			h->gone = !d;
+			if (!d)
+				log_error("libvirt host %s: the domain is gone", h->domain);
 			host_set_pg(h, d && virDomainIsActive(d) == 1);
 			if (d)
 				virDomainFree(d);

@@ -5,9 +5,12 @@ the file says).  ipmitool and fence_ipmilan drive each domain's power; many
 BMCs in one process share one connection; a URI that cannot connect and a
 domain that does not exist are refused with a clear message."""
 
+import os
 import random
+import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -221,3 +224,126 @@ def test_bootdev_persistent(boot):
     assert "vm0: boot device cdrom (persistent)" in log, log
     assert "vm0: started from: cdrom hd" in log, log
     assert "vm0: the next start boots from: cdrom hd" in log, log
+
+
+# ---- through a libvirt daemon this test starts ---------------------------
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+
+
+class Libvirtd:
+    """libvirtd as root with its sockets, config and pid file in a temp dir
+    and no hypervisor driver modules (LIBVIRT_DRIVER_DIR: an empty folder),
+    so it serves only libvirt's test driver, over test+unix://...?socket=."""
+
+    def __init__(self, tmp):
+        self.dir = tmp / "lvd"
+        self.dir.mkdir(exist_ok=True)
+        (self.dir / "drivers").mkdir(exist_ok=True)
+        self.conf = self.dir / "libvirtd.conf"
+        self.conf.write_text(f'unix_sock_dir = "{self.dir}"\nauth_unix_rw = "none"\n'
+                             'auth_unix_ro = "none"\nlisten_tcp = 0\nlisten_tls = 0\n')
+        self.sock = self.dir / "libvirt-sock"
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, LIBVIRT_DRIVER_DIR=str(self.dir / "drivers"))
+        self.log = open(self.dir / "log", "wb")
+        self.proc = subprocess.Popen([LIBVIRTD, "-f", str(self.conf), "-p", str(self.dir / "pid")],
+                                     env=env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while not self.sock.exists():
+            assert self.proc.poll() is None, (self.dir / "log").read_text()
+            assert time.monotonic() < deadline, "libvirtd did not make its socket"
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.log.close()
+
+    def uri(self, node):
+        return f"test+unix://{node}?socket={self.sock}"
+
+    def virsh(self, uri, *args):
+        return run(["virsh", "-c", uri, *args])
+
+
+@pytest.fixture
+def remote(tmp_path):
+    if not os.path.exists(LIBVIRTD) or os.geteuid() != 0:
+        pytest.skip("needs libvirtd (libvirt-daemon) and root")
+    # Root's libvirtd makes /run/libvirt whatever its config says: leave
+    # the machine as it was.
+    had_run = os.path.exists("/run/libvirt")
+    d = Libvirtd(tmp_path).start()
+    yield d
+    d.stop()
+    if not had_run:
+        shutil.rmtree("/run/libvirt", ignore_errors=True)
+
+
+def test_remote_events_undefine_and_reconnect(remote, tmp_path):
+    """Over a libvirt daemon: a domain started by someone else shows as on
+    at once (lifecycle event); a domain undefined while bmcd runs gives its
+    BMC a clear error and leaves the other BMC alone; libvirtd going away
+    is logged and bmcd reconnects once it is back."""
+    # test:///default is the one test-driver state every connection to the
+    # daemon shares (a node file would be private to each connection).
+    # The daemon frees that state when its last connection closes: a
+    # `virsh event --loop` holds one open for the test.
+    uri = remote.uri("/default")
+    holder = subprocess.Popen(["virsh", "-c", uri, "event", "--all", "--loop"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    for i, name in enumerate(["vm0", "vm1"]):
+        xml = tmp_path / f"{name}.xml"
+        xml.write_text(f"<domain type='test'><name>{name}</name>"
+                       f"<uuid>6695eb01-f6a4-4304-79aa-1000000000{i:02x}</uuid>"
+                       "<memory>65536</memory><os><type>hvm</type></os></domain>")
+        ok(remote.virsh(uri, "define", str(xml)))
+    port_b = free_udp_port()
+    board_b = write_board(tmp_path, virt_board(uri, "vm1", "virt-b"), "b.json")
+    a = Bmcd(board=write_board(tmp_path, virt_board(uri, "vm0")), workdir=tmp_path / "a",
+             extra_args=["--instance", f"{board_b}:{tmp_path / 'sb'}:{HOST}:{port_b}"])
+    b = Bmcd(port=port_b, workdir=tmp_path / "b")
+    a.start()
+    try:
+        assert a.power_status()[0] == "off" and b.power_status()[0] == "off"
+        ok(remote.virsh(uri, "start", "vm0"))
+        a.wait_power("on", deadline=3)
+        ok(remote.virsh(uri, "undefine", "vm1"))
+        deadline = time.monotonic() + 5
+        while "vm1: the domain was undefined" not in a.stderr():
+            assert time.monotonic() < deadline, a.stderr_tail()
+            time.sleep(0.1)
+        r = b.ipmitool("chassis", "power", "on")
+        assert not r.ok, r
+        assert a.power_status()[0] == "on"
+        ok(a.ipmitool("chassis", "power", "off"))
+        a.wait_power("off")
+        # The daemon goes and comes back (the test driver's state with it).
+        remote.stop()
+        deadline = time.monotonic() + 5
+        while "connection lost" not in a.stderr():
+            assert time.monotonic() < deadline, a.stderr_tail()
+            time.sleep(0.1)
+        st, r = a.power_status()
+        assert r.rc is not None and not r.timed_out
+        remote.start()
+        deadline = time.monotonic() + 15
+        while "reconnected" not in a.stderr():
+            assert time.monotonic() < deadline, a.stderr_tail()
+            time.sleep(0.2)
+        # The new daemon's test driver has its default domain only: vm0 is
+        # gone, which vm0's BMC now says.
+        assert "vm0: the domain is gone" in a.stderr().split("reconnected")[-1]
+        time.sleep(1.2)         # the forced off's 1 s press is over: nothing merges
+        r = a.ipmitool("chassis", "power", "on")
+        assert not r.ok, r
+    finally:
+        holder.terminate()
+        holder.wait(10)
+        a.stop_and_check()
