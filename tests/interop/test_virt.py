@@ -5,6 +5,7 @@ the file says).  ipmitool and fence_ipmilan drive each domain's power; many
 BMCs in one process share one connection; a URI that cannot connect and a
 domain that does not exist are refused with a clear message."""
 
+import json
 import os
 import random
 import shutil
@@ -347,3 +348,52 @@ def test_remote_events_undefine_and_reconnect(remote, tmp_path):
         holder.terminate()
         holder.wait(10)
         a.stop_and_check()
+
+
+# ---- the fleet file -------------------------------------------------------
+
+def test_fleet(tmp_path):
+    """Three VMs, three BMCs from one fleet file and one board file: each
+    entry names its listen endpoint, state directory (relative to the
+    file), URI and domain."""
+    uri = node_xml(tmp_path / "node.xml", ["a", "b", "c"], running={"b"})
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    fleet = {"instances": [{"name": n, "board": "vm.json", "state": f"state/{n}",
+                            "listen": f"{HOST}:{p}", "uri": uri, "domain": n}
+                           for n, p in zip("abc", ports)]}
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "c", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(tmp_path / "fleet.json")])
+    main.start()
+    try:
+        handles = [Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports]
+        assert [h.power_status()[0] for h in handles] == ["off", "on", "off"]
+        ok(handles[0].ipmitool("chassis", "power", "on"))
+        handles[0].wait_power("on")
+        assert (tmp_path / "state" / "a").is_dir()
+    finally:
+        main.stop_and_check()
+
+
+@pytest.mark.parametrize("clash", ["listen", "state"])
+def test_fleet_clash(tmp_path, clash):
+    entries = [{"board": "b.json", "state": "s1", "listen": f"{HOST}:7001"},
+               {"board": "b.json", "state": "s2", "listen": f"{HOST}:7002"},
+               {"board": "b.json", "state": "s3", "listen": f"{HOST}:7003"}]
+    entries[2][clash] = entries[0][clash]
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": entries}))
+    write_board(tmp_path, load_board(), "b.json")
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0
+    what = "listen on 127.0.0.1:7001" if clash == "listen" else f"have state {tmp_path}/s1"
+    assert f"fleet instances[0] and [2] both {what}" in r.err, r
+
+
+def test_fleet_bad(tmp_path):
+    (tmp_path / "fleet.json").write_text('{"instances": [{"board": "b.json", "bogus": 1}]}')
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and "fleet instances[0].bogus: unknown key" in r.err, r
+    (tmp_path / "fleet.json").write_text('{"instances": [{"board": "b.json"}]}')
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and "fleet instances[0].state: missing" in r.err, r
