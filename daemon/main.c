@@ -48,7 +48,9 @@ struct options {
 struct daemon {
 	sd_event *ev;
 	struct bmc *bmc[MAX_INSTANCES];
+	char *key[MAX_INSTANCES];	/* a fleet entry's identity; NULL: from the command line */
 	unsigned n_bmc;
+	const char *fleet;		/* --fleet FILE, re-read on SIGHUP */
 	sd_event_source *watchdog;
 	uint64_t watchdog_usec;
 };
@@ -534,6 +536,100 @@ static int instance_start(struct daemon *d, unsigned idx, const struct instance_
 	return r;
 }
 
+/* What makes a fleet entry the same BMC across a re-read. */
+static char *fleet_key(const struct instance_opt *io)
+{
+	char *k = NULL;
+
+	if (asprintf(&k, "%s\n%s\n%s\n%s\n%s", io->board, io->state,
+		     io->n_listen ? io->listen[0] : "", io->uri ? io->uri : "",
+		     io->domain ? io->domain : "") < 0)
+		return NULL;
+	return k;
+}
+
+/* Stop BMC i and close the gap. */
+static void instance_stop(struct daemon *d, unsigned i)
+{
+	bmc_done(d->bmc[i]);
+	free(d->bmc[i]);
+	free(d->key[i]);
+	memmove(&d->bmc[i], &d->bmc[i + 1], (d->n_bmc - i - 1) * sizeof(d->bmc[0]));
+	memmove(&d->key[i], &d->key[i + 1], (d->n_bmc - i - 1) * sizeof(d->key[0]));
+	d->n_bmc--;
+	d->bmc[d->n_bmc] = NULL;
+	d->key[d->n_bmc] = NULL;
+}
+
+/*
+ * SIGHUP: read the fleet file again; stop the BMCs whose entry is gone or
+ * changed, start the new ones, leave the others (and their sessions)
+ * alone.  A file that does not parse changes nothing.
+ */
+static int on_sighup(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct options *o = calloc(1, sizeof(*o));
+	unsigned added = 0, removed = 0, failed = 0;
+	char *keys[MAX_INSTANCES] = { NULL };
+
+	if (!o)
+		return 0;
+	o->fleet = d->fleet;
+	if (parse_fleet(o) < 0) {
+		log_error("fleet %s: not re-read (see above); nothing changed", d->fleet);
+		goto out;
+	}
+	for (unsigned j = 0; j < o->n_inst; j++)
+		keys[j] = fleet_key(&o->inst[j]);
+	for (unsigned i = 0; i < d->n_bmc;) {
+		bool keep = !d->key[i];
+
+		for (unsigned j = 0; j < o->n_inst && !keep; j++)
+			keep = keys[j] && !strcmp(keys[j], d->key[i]);
+		if (keep) {
+			i++;
+			continue;
+		}
+		log_info("fleet: stopping BMC %s", d->bmc[i]->cfg.name);
+		instance_stop(d, i);
+		removed++;
+	}
+	for (unsigned j = 0; j < o->n_inst; j++) {
+		bool running = false;
+		unsigned before;
+
+		for (unsigned i = 0; i < d->n_bmc && !running; i++)
+			running = d->key[i] && keys[j] && !strcmp(keys[j], d->key[i]);
+		if (running)
+			continue;
+		if (d->n_bmc == MAX_INSTANCES || !keys[j]) {
+			log_error("fleet: %s: cannot start (at most %d BMCs)", o->inst[j].board, MAX_INSTANCES);
+			failed++;
+			continue;
+		}
+		before = d->n_bmc;
+		if (instance_start(d, d->n_bmc, &o->inst[j]) < 0) {
+			log_error("fleet: %s (state %s) did not start", o->inst[j].board, o->inst[j].state);
+			if (d->n_bmc > before)
+				instance_stop(d, d->n_bmc - 1);
+			failed++;
+			continue;
+		}
+		d->key[d->n_bmc - 1] = keys[j];
+		keys[j] = NULL;
+		added++;
+	}
+	log_info("fleet %s re-read: %u started, %u stopped, %u failed, %u BMCs running", d->fleet,
+		 added, removed, failed, d->n_bmc);
+out:
+	for (unsigned j = 0; j < MAX_INSTANCES; j++)
+		free(keys[j]);
+	options_free(o);
+	free(o);
+	return 0;
+}
+
 static void daemon_done(struct daemon *d)
 {
 	d->watchdog = sd_event_source_disable_unref(d->watchdog);
@@ -543,6 +639,7 @@ static void daemon_done(struct daemon *d)
 
 		bmc_done(bmc);
 		free(bmc);
+		free(d->key[d->n_bmc]);
 	}
 	d->ev = sd_event_unref(d->ev);
 }
@@ -573,6 +670,7 @@ static int run(const struct options *o)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -584,8 +682,14 @@ static int run(const struct options *o)
 	sd_event_add_signal(d.ev, NULL, SIGTERM, NULL, NULL);
 	sd_event_add_signal(d.ev, NULL, SIGINT, NULL, NULL);
 
-	for (unsigned i = 0; i < o->n_inst && r >= 0; i++)
+	d.fleet = o->fleet;
+	if (o->fleet)
+		sd_event_add_signal(d.ev, NULL, SIGHUP, on_sighup, &d);
+	for (unsigned i = 0; i < o->n_inst && r >= 0; i++) {
 		r = instance_start(&d, i, &o->inst[i]);
+		if (r >= 0 && o->inst[i].paths)		/* from the fleet file */
+			d.key[i] = fleet_key(&o->inst[i]);
+	}
 	if (r >= 0)
 		r = watchdog_start(&d);
 	if (r < 0)

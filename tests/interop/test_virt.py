@@ -9,6 +9,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -397,3 +398,55 @@ def test_fleet_bad(tmp_path):
     (tmp_path / "fleet.json").write_text('{"instances": [{"board": "b.json"}]}')
     r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
     assert r.rc != 0 and "fleet instances[0].state: missing" in r.err, r
+
+
+def test_fleet_sighup(tmp_path):
+    """SIGHUP re-reads the fleet file: an entry removed stops its BMC, an
+    entry added starts one, the BMC whose entry stayed keeps running
+    (its session too) and so do the --board one."""
+    uri = node_xml(tmp_path / "node.xml", ["a", "b", "c"], running={"a"})
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    path = tmp_path / "fleet.json"
+
+    def fleet(names):
+        path.write_text(json.dumps({"instances": [
+            {"board": "vm.json", "state": f"state/{n}", "listen": f"{HOST}:{ports[i]}",
+             "uri": uri, "domain": n} for i, n in enumerate("abc") if n in names]}))
+
+    fleet("ab")
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "c", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(path)])
+    main.start()
+    try:
+        a, b, c = (Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports)
+        assert a.power_status()[0] == "on" and b.power_status()[0] == "off"
+        # A session on a that stays open across the re-read (ipmitool shell).
+        sh = subprocess.Popen(["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(ports[0]),
+                               "-U", "admin", "-P", "password", "shell"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        sh.stdin.write("chassis power status\n")
+        sh.stdin.flush()
+        fleet("ac")
+        main.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "re-read: 1 started, 1 stopped, 0 failed, 3 BMCs running" not in main.stderr():
+            assert time.monotonic() < deadline, main.stderr_tail()
+            time.sleep(0.1)
+        assert c.power_status()[0] == "off"
+        st, r = b.power_status(timeout=5)
+        assert not r.ok, r
+        assert main.power_status()[0] == "off"
+        sh.stdin.write("chassis power status\n")
+        out, _ = sh.communicate("exit\n", timeout=20)
+        assert out.count("Chassis Power is on") == 2, out
+        # A file that does not parse changes nothing.
+        path.write_text("{")
+        main.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "not re-read" not in main.stderr():
+            assert time.monotonic() < deadline, main.stderr_tail()
+            time.sleep(0.1)
+        assert a.power_status()[0] == "on" and c.power_status()[0] == "off"
+    finally:
+        main.stop_and_check()
