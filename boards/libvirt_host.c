@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -29,6 +30,7 @@
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "sol/uart.h"
 
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
@@ -83,6 +85,14 @@ struct libvirt_host {
 	bool have_uuid;
 	bool pg;			/* last power-good level reported */
 	bool gone;			/* the domain was undefined */
+	/* SOL: the domain's console stream, bridged to a socket pair whose
+	 * other end is SOL's UART fd. */
+	int con_fd;			/* our end, or -1 */
+	int sol_fd;			/* SOL's end (its UART fd), closed by SOL's uart_close */
+	sd_event_source *con_io;
+	virStreamPtr st;		/* while the domain runs and its console is open */
+	char to_guest[1024];		/* console input the stream did not take yet */
+	size_t to_guest_len;
 };
 
 /* The process's pool (see the head of this file). */
@@ -355,11 +365,18 @@ static virDomainPtr host_domain(struct libvirt_host *h)
 	return virDomainLookupByName(c, h->domain);
 }
 
+static void console_attach(struct libvirt_host *h);
+static void console_detach(struct libvirt_host *h);
+
 static void host_set_pg(struct libvirt_host *h, bool on)
 {
 	if (h->pg == on)
 		return;
 	h->pg = on;
+	if (on)
+		console_attach(h);
+	else
+		console_detach(h);
 	log_info("libvirt host %s: %s", h->domain, on ? "running" : "shut off");
 	if (h->power)
 		power_good_changed(h->power, on);
@@ -443,6 +460,8 @@ static void conn_drop(struct virt_conn *vc)
 {
 	if (!vc->conn)
 		return;
+	for (struct libvirt_host *h = vc->hosts; h; h = h->next)
+		console_detach(h);
 	if (vc->lifecycle_id >= 0)
 		virConnectDomainEventDeregisterAny(vc->conn, vc->lifecycle_id);
 	vc->lifecycle_id = -1;
@@ -823,6 +842,163 @@ static const struct host_ops libvirt_host_ops = {
 };
 
 /* ------------------------------------------------------------------ */
+/* SOL: the domain's console                                           */
+
+static void console_detach(struct libvirt_host *h)
+{
+	if (!h->st)
+		return;
+	virStreamEventRemoveCallback(h->st);
+	virStreamAbort(h->st);
+	virStreamFree(h->st);
+	h->st = NULL;
+	h->to_guest_len = 0;
+	log_debug("libvirt host %s: console closed", h->domain);
+}
+
+static void stream_events(struct libvirt_host *h)
+{
+	int ev = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
+
+	if (h->to_guest_len)
+		ev |= VIR_STREAM_EVENT_WRITABLE;
+	virStreamEventUpdateCallback(h->st, ev);
+	/* Our end is read only while the stream takes what we have. */
+	if (h->con_io)
+		sd_event_source_set_enabled(h->con_io, h->to_guest_len ? SD_EVENT_OFF : SD_EVENT_ON);
+}
+
+/* Console input towards the guest: 0, or -1 (the stream failed). */
+static int stream_flush(struct libvirt_host *h)
+{
+	while (h->to_guest_len) {
+		int n = virStreamSend(h->st, h->to_guest, h->to_guest_len);
+
+		if (n == -2)
+			return 0;		/* later: WRITABLE */
+		if (n < 0)
+			return -1;
+		memmove(h->to_guest, h->to_guest + n, h->to_guest_len - (size_t)n);
+		h->to_guest_len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void on_stream(virStreamPtr st, int events, void *opaque)
+{
+	struct libvirt_host *h = opaque;
+	char buf[4096];
+
+	if ((events & VIR_STREAM_EVENT_WRITABLE) && stream_flush(h) < 0)
+		goto fail;
+	if (events & VIR_STREAM_EVENT_READABLE) {
+		for (;;) {
+			int n = virStreamRecv(st, buf, sizeof(buf));
+
+			if (n == -2)
+				break;
+			if (n <= 0)
+				goto fail;
+			/* SOL reads as fast as it keeps its history: what it
+			 * cannot take now is dropped, as a UART overrun. */
+			if (write(h->con_fd, buf, (size_t)n) < 0)
+				log_debug("libvirt host %s: console output dropped", h->domain);
+		}
+	}
+	if (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP))
+		goto fail;
+	stream_events(h);
+	return;
+fail:
+	log_info("libvirt host %s: console stream ended", h->domain);
+	console_detach(h);
+	if (h->con_io)
+		sd_event_source_set_enabled(h->con_io, SD_EVENT_ON);
+}
+
+/* SOL wrote to its UART: towards the guest (dropped while no console). */
+static int on_console_in(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct libvirt_host *h = userdata;
+	size_t room = sizeof(h->to_guest) - h->to_guest_len;
+	ssize_t n = read(fd, h->to_guest + h->to_guest_len, room);
+
+	if (n <= 0) {
+		if (n == 0)
+			sd_event_source_set_enabled(src, SD_EVENT_OFF);	/* SOL closed its end */
+		return 0;
+	}
+	if (!h->st)
+		return 0;
+	h->to_guest_len += (size_t)n;
+	if (stream_flush(h) < 0) {
+		console_detach(h);
+		return 0;
+	}
+	stream_events(h);
+	return 0;
+}
+
+static void console_attach(struct libvirt_host *h)
+{
+	virDomainPtr d;
+
+	if (h->con_fd < 0 || h->st || !h->vc->conn)
+		return;
+	d = host_domain(h);
+	if (!d)
+		return;
+	h->st = virStreamNew(h->vc->conn, VIR_STREAM_NONBLOCK);
+	if (!h->st || virDomainOpenConsole(d, NULL, h->st, VIR_DOMAIN_CONSOLE_FORCE) < 0 ||
+	    virStreamEventAddCallback(h->st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
+					     VIR_STREAM_EVENT_HANGUP, on_stream, h, NULL) < 0) {
+		log_warning("libvirt host %s: no console for SOL: %s", h->domain, last_error());
+		if (h->st)
+			virStreamFree(h->st);
+		h->st = NULL;
+	} else {
+		log_info("libvirt host %s: console open for SOL", h->domain);
+	}
+	virDomainFree(d);
+}
+
+static void uart_closed(void *ctx)
+{
+	struct libvirt_host *h = ctx;
+
+	if (h->sol_fd >= 0)
+		close(h->sol_fd);
+	h->sol_fd = -1;
+}
+
+static const struct uart_ops libvirt_uart_ops = {
+	.name = "libvirt console",
+	.close = uart_closed,
+};
+
+int libvirt_host_open_console(struct libvirt_host *h, struct uart *u)
+{
+	int sv[2], r;
+
+	if (!h)
+		return -ENODEV;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		return log_error_errno(-errno, "libvirt host %s: console socket pair", h->domain);
+	r = sd_event_add_io(h->power->ev, &h->con_io, sv[0], EPOLLIN, on_console_in, h);
+	if (r < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return log_error_errno(r, "libvirt host %s: console", h->domain);
+	}
+	h->con_fd = sv[0];
+	h->sol_fd = sv[1];
+	*u = (struct uart){ .ops = &libvirt_uart_ops, .ctx = h, .fd = sv[1] };
+	if (h->pg)
+		console_attach(h);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Start and stop                                                      */
 
 /* The domain's UUID as the System GUID, in the byte order SMBIOS (and so
@@ -841,6 +1017,10 @@ struct libvirt_host *libvirt_host_free(struct libvirt_host *h)
 
 	if (!h)
 		return NULL;
+	console_detach(h);
+	sd_event_source_disable_unref(h->con_io);
+	if (h->con_fd >= 0)
+		close(h->con_fd);
 	vc = h->vc;
 	if (vc) {
 		for (struct libvirt_host **pp = &vc->hosts; *pp; pp = &(*pp)->next)
@@ -868,6 +1048,8 @@ int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base)
 		return -ENOMEM;
 	bmc->vhost = h;
 	h->bmc = bmc;
+	h->con_fd = -1;
+	h->sol_fd = -1;
 	snprintf(h->domain, sizeof(h->domain), "%s", cfg->domain);
 	h->vc = conn_get(bmc->ev, cfg->uri);
 	if (!h->vc)

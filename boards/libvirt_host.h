@@ -13,6 +13,7 @@
 
 struct bmc;
 struct libvirt_host;
+struct uart;
 
 /* A forced-off press is at least this long (shorter: ACPI power button). */
 #define LIBVIRT_FORCE_OFF_HOLD_MS 1000
@@ -25,3 +26,6 @@ struct cfg_libvirt {			/* host.backend "libvirt" */
 /* Make bmc->vhost and run bmc->power on it.  0 or -errno (logged). */
 int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base);
 struct libvirt_host *libvirt_host_free(struct libvirt_host *h);
+/* SOL's UART: the domain's console (virDomainOpenConsole), open while the
+ * domain runs.  0 or -errno. */
+int libvirt_host_open_console(struct libvirt_host *h, struct uart *u);
