@@ -12,7 +12,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -450,3 +452,74 @@ def test_fleet_sighup(tmp_path):
         assert a.power_status()[0] == "on" and c.power_status()[0] == "off"
     finally:
         main.stop_and_check()
+
+
+# ---- a real guest: qemu:///session of a libvirtd the test starts ---------
+
+def test_qemu_guest_sol_and_power(tmp_path):
+    """A tiny TCG guest (the KCS suite's Debian kernel and busybox
+    initramfs) defined in a libvirtd the test runs as nobody in session
+    mode (its sockets, config and VM state in a temp dir): power on through
+    IPMI starts it, SOL shows its console (the kernel's boot messages),
+    power off stops it."""
+    if (not shutil.which("qemu-system-x86_64") or not list(Path("/boot").glob("vmlinuz-*"))
+            or not os.path.exists(LIBVIRTD) or os.geteuid() != 0):
+        pytest.skip("needs qemu-system-x86, linux-image-amd64, libvirtd and root")
+    from kcs_guest import build as build_guest
+    from solclient import SolConsole
+    kernel, initrd = build_guest()
+    top = Path(tempfile.mkdtemp(prefix="bv-", dir="/tmp"))      # short: sun_path
+    for sub in ("home", "run"):
+        (top / sub).mkdir()
+    shutil.chown(top, "nobody")
+    for sub in ("home", "run"):
+        shutil.chown(top / sub, "nobody")
+    env = dict(os.environ, HOME=str(top / "home"), XDG_RUNTIME_DIR=str(top / "run"),
+               XDG_CONFIG_HOME=str(top / "home/.config"), XDG_CACHE_HOME=str(top / "home/.cache"))
+    log = open(tmp_path / "libvirtd.log", "wb")
+    lvd = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                            LIBVIRTD], env=env, stdout=log, stderr=log)
+    sock = top / "run" / "libvirt" / "libvirt-sock"
+    uri = f"qemu+unix:///session?socket={sock}"
+    b = None
+    try:
+        deadline = time.monotonic() + 15
+        while not sock.exists():
+            assert lvd.poll() is None and time.monotonic() < deadline, \
+                (tmp_path / "libvirtd.log").read_text()
+            time.sleep(0.1)
+        xml = tmp_path / "g0.xml"
+        xml.write_text(f"""<domain type='qemu'><name>g0</name>
+  <memory unit='MiB'>256</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{kernel}</kernel>
+    <initrd>{initrd}</initrd><cmdline>console=ttyS0,115200 panic=-1</cmdline></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><serial type='pty'/>
+    <console type='pty'><target type='serial'/></console></devices>
+</domain>""")
+        ok(run(["virsh", "-c", uri, "define", str(xml)]))
+        b = Bmcd(board=write_board(tmp_path, virt_board(uri, "g0")), workdir=tmp_path / "bmc")
+        b.start()
+        assert b.power_status()[0] == "off"
+        c = SolConsole(b.port).open()
+        try:
+            cc, _ = c.activate()
+            assert cc == 0, hex(cc)
+            ok(b.ipmitool("chassis", "power", "on"))
+            b.wait_power("on")
+            c.expect("Linux version", timeout=60)
+            c.expect("Run /init", timeout=90)
+            c.deactivate()
+        finally:
+            c.close()
+        assert "g0: console open for SOL" in b.stderr()
+        ok(b.ipmitool("chassis", "power", "off"))
+        b.wait_power("off")
+        assert "shut off" in run(["virsh", "-c", uri, "domstate", "g0"]).out
+    finally:
+        if b:
+            b.stop_and_check()
+        run(["virsh", "-c", uri, "destroy", "g0"])
+        lvd.terminate()
+        lvd.wait(15)
+        log.close()
+        shutil.rmtree(top, ignore_errors=True)
