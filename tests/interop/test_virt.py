@@ -16,9 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from conftest import BMCD, HOST, Bmcd, free_udp_port, load_board, ok, run, write_board
+from pyghmi_child import pyghmi_run
 
 TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
 
@@ -100,6 +102,26 @@ def test_power_ipmitool(one):
     assert "libvirt host vm0: create" in one.stderr()
     assert "libvirt host vm0: destroy" in one.stderr()
     assert "libvirt host vm0: reset" in one.stderr()
+
+
+def test_ironic_lines_and_pyghmi(one):
+    """Ironic's ipmitool options (-R 5 -N 12), then pyghmi's
+    set_power('boot') (on if off, else reset) twice."""
+    ironic = dict(extra=("-R", "5", "-N", "12"))
+    ok(one.ipmitool("chassis", "power", "on", **ironic))
+    one.wait_power("on", **ironic)
+    ok(one.ipmitool("chassis", "power", "off", **ironic))
+    one.wait_power("off", **ironic)
+    body = """
+out['first'] = c.set_power('boot', wait=20)
+out['second'] = c.set_power('boot', wait=20)
+out['state'] = c.get_power()
+"""
+    res, r = pyghmi_run(one, body)
+    assert res.get("done"), (res, r)
+    assert res["state"]["powerstate"] == "on", res
+    log = one.stderr()
+    assert "vm0: create" in log and "vm0: reset" in log, log
 
 
 def test_system_guid_is_domain_uuid(one):
@@ -511,6 +533,19 @@ def test_qemu_guest_sol_and_power(tmp_path):
             c.deactivate()
         finally:
             c.close()
+        # ipmitool's own SOL client sees the guest boot again after a reset.
+        child = pexpect.spawn("ipmitool", ["-I", "lanplus", "-H", HOST, "-p", str(b.port),
+                                           "-U", "admin", "-P", "password", "sol", "activate"],
+                              env=b.client_env(), timeout=90, encoding="utf-8",
+                              codec_errors="replace")
+        try:
+            child.expect("SOL Session operational", timeout=15)
+            ok(b.ipmitool("chassis", "power", "reset"))
+            child.expect("Linux version")
+            child.send("\r~.")
+            child.expect(pexpect.EOF, timeout=15)
+        finally:
+            child.close(force=True)
         assert "g0: console open for SOL" in b.stderr()
         ok(b.ipmitool("chassis", "power", "off"))
         b.wait_power("off")
