@@ -273,7 +273,9 @@ static int add_timeout(int ms, virEventTimeoutCallback cb, void *opaque, virFree
 	if (!w)
 		return -1;
 	w->tcb = cb;
-	r = sd_event_add_time(virt_pool->ev, &w->src, CLOCK_MONOTONIC, 0, 0, on_timer, w);
+	/* Accuracy 1 us: sd-event's default (0) would delay libvirt's
+	 * timeouts by up to 250 ms. */
+	r = sd_event_add_time(virt_pool->ev, &w->src, CLOCK_MONOTONIC, 0, 1, on_timer, w);
 	if (r < 0) {
 		log_error_errno(r, "libvirt: timer");
 		free(w);

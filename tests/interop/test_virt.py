@@ -558,3 +558,19 @@ def test_qemu_guest_sol_and_power(tmp_path):
         lvd.wait(15)
         log.close()
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_bootdev_then_power_cycle(boot):
+    """Ironic's reboot into PXE: bootdev pxe on a running domain, then a
+    power cycle: the on half starts it from the network once."""
+    ok(boot.ipmitool("chassis", "power", "on"))
+    boot.wait_power("on")
+    assert "started from" not in boot.stderr()
+    ok(boot.ipmitool("chassis", "bootdev", "pxe"))
+    ok(boot.ipmitool("chassis", "power", "cycle"))
+    deadline = time.monotonic() + 10
+    while "vm0: started from: network hd cdrom" not in boot.stderr():
+        assert time.monotonic() < deadline, boot.stderr_tail()
+        time.sleep(0.1)
+    boot.wait_power("on")
+    assert "vm0: the next start boots from: hd cdrom" in boot.stderr()
