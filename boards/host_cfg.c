@@ -35,7 +35,7 @@ static void parse_host(struct pctx *c, json_object *root, struct cfg_host *h)
 	static const char *const keys[] = {
 		"backend", "power_on_ms", "power_off_ms", "soft_off_ms",
 		"cycle_interval_ms", "reset_ms", "initially_on", "restore_policy",
-		"power_good_timeout_ms", "qemu", "gpio", NULL
+		"power_good_timeout_ms", "qemu", "gpio", "libvirt", NULL
 	};
 	/* Indexed by enum cfg_restore_policy. */
 	static const char *const policies[] = { "always-off", "previous", "always-on", NULL };

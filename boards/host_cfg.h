@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "boards/gpio_host.h"
+#include "boards/libvirt_host.h"
 
 #define QEMU_CMD_MAX 4096		/* host.qemu.command, every argument with its NUL */
 #define QEMU_ARGS_MAX 96
@@ -39,6 +40,7 @@ struct cfg_host {			/* the simulated host ("sim" backend) */
 	enum cfg_restore_policy restore_policy;	/* until set over IPMI; default always-off */
 	struct cfg_qemu qemu;		/* backend "qemu": the VM bmcd runs */
 	struct cfg_gpio gpio;		/* backend "gpio": the lines (boards/gpio_host.h) */
+	struct cfg_libvirt libvirt;	/* backend "libvirt": the domain (boards/libvirt_host.h) */
 };
 
 struct board_config;
@@ -53,3 +55,4 @@ void host_parse_config(struct pctx *c, struct json_object *root, struct board_co
 void host_backend_parse(struct pctx *c, struct json_object *host, struct cfg_host *h);
 void qemu_parse_config(struct pctx *c, struct json_object *host, struct cfg_host *h);
 void gpio_parse_config(struct pctx *c, struct json_object *host, struct cfg_host *h);
+void libvirt_parse_config(struct pctx *c, struct json_object *host, struct cfg_host *h);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "boards/gpio_host.h"
+#include "boards/libvirt_host.h"
 #include "boards/qemu_host.h"
 #include "boards/sim_host.h"
 #include "daemon/log.h"
@@ -41,11 +42,13 @@ static int sim_start(struct bmc *bmc, const struct power_timing *t)
 MODULE_HOOK(sim_stop, bmc->sim = sim_host_free(bmc->sim))
 MODULE_HOOK(qemu_stop, bmc->qhost = qemu_host_free(bmc->qhost))
 MODULE_HOOK(gpio_stop, bmc->ghost = gpio_host_free(bmc->ghost))
+MODULE_HOOK(libvirt_stop, bmc->vhost = libvirt_host_free(bmc->vhost))
 
 static const struct host_backend host_backends[] = {
 	{ "sim", NULL, sim_start, sim_stop },
 	{ "qemu", qemu_parse_config, qemu_host_power_init, qemu_stop },
 	{ "gpio", gpio_parse_config, gpio_host_power_init, gpio_stop },
+	{ "libvirt", libvirt_parse_config, libvirt_host_power_init, libvirt_stop },
 };
 #define N_BACKENDS (sizeof(host_backends) / sizeof(host_backends[0]))
 

@@ -38,6 +38,7 @@ struct bmc {
 	struct sim_host *sim;
 	struct qemu_host *qhost;	/* host backend "qemu" (boards/qemu_host.c) */
 	struct gpio_host *ghost;	/* host backend "gpio" (boards/gpio_host.c) */
+	struct libvirt_host *vhost;	/* host backend "libvirt" (boards/libvirt_host.c) */
 	struct kcs *kcs;		/* the host's system interface (kcs/) */
 	struct sol *sol;		/* Serial over LAN (sol/) */
 	struct sel *sel;		/* System Event Log (sel/) */

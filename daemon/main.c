@@ -11,12 +11,14 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include <json-c/json.h>
+
 #include "daemon/bmc.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 
 /* BMCs one process runs (--board and each --instance). */
-#define MAX_INSTANCES 16
+#define MAX_INSTANCES 256
 
 /* One BMC as the command line gives it. */
 struct instance_opt {
@@ -28,6 +30,9 @@ struct instance_opt {
 	const char *redfish_listen[CFG_MAX_LISTEN];	/* --redfish-listen */
 	unsigned n_redfish_listen;
 	char *spec;			/* --instance's argument, split in place */
+	const char *uri;		/* fleet: host.libvirt.uri instead of the board's */
+	const char *domain;		/* fleet: host.libvirt.domain instead of the board's */
+	char *paths;			/* fleet: board and state made relative to the file */
 };
 
 struct options {
@@ -35,13 +40,17 @@ struct options {
 	struct instance_opt inst[MAX_INSTANCES];	/* --board's first (when given), then each --instance */
 	unsigned n_inst;
 	bool check;
+	const char *fleet;		/* --fleet FILE */
+	struct json_object *fleet_json;	/* its strings back inst[].board, .state, ... */
 };
 
 /* What run() owns: the loop, the BMCs in it and the systemd watchdog. */
 struct daemon {
 	sd_event *ev;
 	struct bmc *bmc[MAX_INSTANCES];
+	char *key[MAX_INSTANCES];	/* a fleet entry's identity; NULL: from the command line */
 	unsigned n_bmc;
+	const char *fleet;		/* --fleet FILE, re-read on SIGHUP */
 	sd_event_source *watchdog;
 	uint64_t watchdog_usec;
 };
@@ -50,7 +59,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: bmcd --board FILE [--state DIR] [--listen ADDR:PORT]... [--bus ADDRESS]\n"
 	      "            [--redfish-listen ADDR:PORT]...\n"
-	      "            [--instance BOARD:STATEDIR[:ADDR:PORT]]... [--check-config] [-v]\n"
+	      "            [--instance BOARD:STATEDIR[:ADDR:PORT]]... [--fleet FILE]\n"
+	      "            [--check-config] [-v]\n"
 	      "\n"
 	      "  --board FILE       board file (JSON; see docs/board-file.md)\n"
 	      "  --state DIR        persistent state (default /var/lib/bmcd; created if missing)\n"
@@ -64,6 +74,8 @@ static void usage(FILE *f)
 	      "  --instance BOARD:STATEDIR[:ADDR:PORT]\n"
 	      "                     one more BMC in this process, with its own board file,\n"
 	      "                     state directory and (optionally) LAN endpoint; repeatable\n"
+	      "  --fleet FILE       BMCs listed in a JSON fleet file (docs/virtual.md), after\n"
+	      "                     the --instance ones\n"
 	      "  --check-config     validate the board files, print problems, exit 0 if valid\n"
 	      "  -v, --verbose      debug logging\n"
 	      "  -h, --help         this help\n"
@@ -72,8 +84,137 @@ static void usage(FILE *f)
 
 static void options_free(struct options *o)
 {
-	for (unsigned i = 0; i < o->n_inst; i++)
+	for (unsigned i = 0; i < o->n_inst; i++) {
 		free(o->inst[i].spec);
+		free(o->inst[i].paths);
+	}
+	json_object_put(o->fleet_json);
+}
+
+/* ---- the fleet file ----------------------------------------------------- */
+
+/* A string member of a fleet entry; NULL when absent (an error when
+ * required, or when not a non-empty string). */
+static int fleet_str(json_object *e, unsigned i, const char *key, bool required, const char **out)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(e, key, &v)) {
+		if (!required)
+			return 0;
+		fprintf(stderr, "bmcd: fleet instances[%u].%s: missing\n", i, key);
+		return -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_string) || !json_object_get_string_len(v)) {
+		fprintf(stderr, "bmcd: fleet instances[%u].%s: not a non-empty string\n", i, key);
+		return -EINVAL;
+	}
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+/* "dir/" + p unless p is absolute: board and state paths are the fleet
+ * file's, relative to its folder.  The two strings in one allocation. */
+static int fleet_paths(const char *fleet, struct instance_opt *io)
+{
+	const char *slash = strrchr(fleet, '/');
+	int dlen = slash ? (int)(slash - fleet + 1) : 0;
+	size_t n = strlen(fleet) * 2 + strlen(io->board) + strlen(io->state) + 2;
+	char *buf = malloc(n), *state;
+
+	if (!buf)
+		return -ENOMEM;
+	state = buf + sprintf(buf, "%.*s%s", io->board[0] == '/' ? 0 : dlen, fleet, io->board) + 1;
+	sprintf(state, "%.*s%s", io->state[0] == '/' ? 0 : dlen, fleet, io->state);
+	io->paths = buf;
+	io->board = buf;
+	io->state = state;
+	return 0;
+}
+
+/*
+ * {"instances": [{"board": B, "state": S, "listen": "ADDR:PORT",
+ *                 "uri": U, "domain": D}, ...]}: one BMC each, after the
+ * --instance ones.  Two on one listen endpoint or one state directory are
+ * refused, naming both.
+ */
+static int parse_fleet(struct options *o)
+{
+	static const char *const keys[] = { "name", "board", "state", "listen", "uri", "domain", NULL };
+	json_object *root = json_object_from_file(o->fleet), *arr;
+	unsigned first = o->n_inst;
+	size_t n;
+
+	if (!root) {
+		fprintf(stderr, "bmcd: --fleet %s: %s\n", o->fleet, json_util_get_last_err());
+		return -EINVAL;
+	}
+	o->fleet_json = root;
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "instances", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		fprintf(stderr, "bmcd: --fleet %s: not {\"instances\": [...]}\n", o->fleet);
+		return -EINVAL;
+	}
+	n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		struct instance_opt *io;
+		const char *listen;
+		int r = 0;
+
+		if (o->n_inst == MAX_INSTANCES) {
+			fprintf(stderr, "bmcd: at most %d BMCs in one process\n", MAX_INSTANCES);
+			return -EINVAL;
+		}
+		if (!json_object_is_type(e, json_type_object)) {
+			fprintf(stderr, "bmcd: fleet instances[%zu]: not an object\n", i);
+			return -EINVAL;
+		}
+		json_object_object_foreach(e, k, v) {
+			bool known = false;
+
+			(void)v;
+			for (const char *const *kk = keys; *kk; kk++)
+				known |= !strcmp(*kk, k);
+			if (!known) {
+				fprintf(stderr, "bmcd: fleet instances[%zu].%s: unknown key\n", i, k);
+				return -EINVAL;
+			}
+		}
+		io = &o->inst[o->n_inst++];
+		r = fleet_str(e, (unsigned)i, "board", true, &io->board);
+		if (r == 0)
+			r = fleet_str(e, (unsigned)i, "state", true, &io->state);
+		if (r == 0)
+			r = fleet_str(e, (unsigned)i, "listen", false, &listen);
+		if (r == 0 && listen)
+			io->listen[io->n_listen++] = listen;
+		if (r == 0)
+			r = fleet_str(e, (unsigned)i, "uri", false, &io->uri);
+		if (r == 0)
+			r = fleet_str(e, (unsigned)i, "domain", false, &io->domain);
+		if (r == 0)
+			r = fleet_paths(o->fleet, io);
+		if (r < 0)
+			return r;
+		for (unsigned j = first; j + 1 < o->n_inst; j++) {
+			const struct instance_opt *other = &o->inst[j];
+
+			if (listen && other->n_listen && !strcmp(other->listen[0], listen)) {
+				fprintf(stderr, "bmcd: fleet instances[%u] and [%zu] both listen on %s\n",
+					j - first, i, listen);
+				return -EINVAL;
+			}
+			if (!strcmp(other->state, io->state)) {
+				fprintf(stderr, "bmcd: fleet instances[%u] and [%zu] both have state %s\n",
+					j - first, i, io->state);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
 }
 
 /* "BOARD:STATEDIR[:LISTEN]", split at the first two colons: LISTEN keeps
@@ -139,6 +280,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "instance", required_argument, NULL, 'i' },
 		{ "bus", required_argument, NULL, 'B' },
 		{ "redfish-listen", required_argument, NULL, 'R' },
+		{ "fleet", required_argument, NULL, 'F' },
 		{ "check-config", no_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -182,6 +324,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (r < 0)
 				return r;
 			break;
+		case 'F':
+			o->fleet = optarg;
+			break;
 		case 'c':
 			o->check = true;
 			break;
@@ -202,6 +347,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (optind < argc) {
 		fprintf(stderr, "bmcd: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
+	}
+	if (o->fleet) {
+		r = parse_fleet(o);
+		if (r < 0)
+			return r;
 	}
 	return check_args(o, o->n_inst);
 }
@@ -283,6 +433,31 @@ static int apply_redfish_listen(const struct instance_opt *io, struct board_conf
 	return 0;
 }
 
+/* A fleet entry's uri and domain: the libvirt backend on them. */
+static int apply_libvirt(const struct instance_opt *io, struct board_config *cfg)
+{
+	struct cfg_libvirt *v = &cfg->host.libvirt;
+
+	if (!io->uri && !io->domain)
+		return 0;
+	if ((io->uri && strlen(io->uri) >= sizeof(v->uri)) ||
+	    (io->domain && strlen(io->domain) >= sizeof(v->domain))) {
+		log_error("%s: fleet uri or domain too long", io->board);
+		return -EINVAL;
+	}
+	if (io->uri)
+		snprintf(v->uri, sizeof(v->uri), "%s", io->uri);
+	if (io->domain)
+		snprintf(v->domain, sizeof(v->domain), "%s", io->domain);
+	if (!v->uri[0] || !v->domain[0]) {
+		log_error("%s: the fleet entry needs uri and domain (the board has no host.libvirt)",
+			  io->board);
+		return -EINVAL;
+	}
+	snprintf(cfg->host.backend, sizeof(cfg->host.backend), "libvirt");
+	return 0;
+}
+
 /*
  * What one process cannot give a second BMC: the qemu host (a VM bmcd
  * spawns and reaps) and the host's system interface (a KCS device or the
@@ -349,6 +524,8 @@ static int instance_start(struct daemon *d, unsigned idx, const struct instance_
 	if (r == 0 && io->bus)
 		snprintf(cfg->dbus.bus, sizeof(cfg->dbus.bus), "%s", io->bus);
 	if (r == 0)
+		r = apply_libvirt(io, cfg);
+	if (r == 0)
 		r = check_shareable(idx, cfg, io->board);
 	if (r == 0)
 		r = bmc_init(bmc, d->ev, cfg, io->state);
@@ -357,6 +534,100 @@ static int instance_start(struct daemon *d, unsigned idx, const struct instance_
 	if (r == 0)
 		r = check_state_unique(d, io->state);
 	return r;
+}
+
+/* What makes a fleet entry the same BMC across a re-read. */
+static char *fleet_key(const struct instance_opt *io)
+{
+	char *k = NULL;
+
+	if (asprintf(&k, "%s\n%s\n%s\n%s\n%s", io->board, io->state,
+		     io->n_listen ? io->listen[0] : "", io->uri ? io->uri : "",
+		     io->domain ? io->domain : "") < 0)
+		return NULL;
+	return k;
+}
+
+/* Stop BMC i and close the gap. */
+static void instance_stop(struct daemon *d, unsigned i)
+{
+	bmc_done(d->bmc[i]);
+	free(d->bmc[i]);
+	free(d->key[i]);
+	memmove(&d->bmc[i], &d->bmc[i + 1], (d->n_bmc - i - 1) * sizeof(d->bmc[0]));
+	memmove(&d->key[i], &d->key[i + 1], (d->n_bmc - i - 1) * sizeof(d->key[0]));
+	d->n_bmc--;
+	d->bmc[d->n_bmc] = NULL;
+	d->key[d->n_bmc] = NULL;
+}
+
+/*
+ * SIGHUP: read the fleet file again; stop the BMCs whose entry is gone or
+ * changed, start the new ones, leave the others (and their sessions)
+ * alone.  A file that does not parse changes nothing.
+ */
+static int on_sighup(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct options *o = calloc(1, sizeof(*o));
+	unsigned added = 0, removed = 0, failed = 0;
+	char *keys[MAX_INSTANCES] = { NULL };
+
+	if (!o)
+		return 0;
+	o->fleet = d->fleet;
+	if (parse_fleet(o) < 0) {
+		log_error("fleet %s: not re-read (see above); nothing changed", d->fleet);
+		goto out;
+	}
+	for (unsigned j = 0; j < o->n_inst; j++)
+		keys[j] = fleet_key(&o->inst[j]);
+	for (unsigned i = 0; i < d->n_bmc;) {
+		bool keep = !d->key[i];
+
+		for (unsigned j = 0; j < o->n_inst && !keep; j++)
+			keep = keys[j] && !strcmp(keys[j], d->key[i]);
+		if (keep) {
+			i++;
+			continue;
+		}
+		log_info("fleet: stopping BMC %s", d->bmc[i]->cfg.name);
+		instance_stop(d, i);
+		removed++;
+	}
+	for (unsigned j = 0; j < o->n_inst; j++) {
+		bool running = false;
+		unsigned before;
+
+		for (unsigned i = 0; i < d->n_bmc && !running; i++)
+			running = d->key[i] && keys[j] && !strcmp(keys[j], d->key[i]);
+		if (running)
+			continue;
+		if (d->n_bmc == MAX_INSTANCES || !keys[j]) {
+			log_error("fleet: %s: cannot start (at most %d BMCs)", o->inst[j].board, MAX_INSTANCES);
+			failed++;
+			continue;
+		}
+		before = d->n_bmc;
+		if (instance_start(d, d->n_bmc, &o->inst[j]) < 0) {
+			log_error("fleet: %s (state %s) did not start", o->inst[j].board, o->inst[j].state);
+			if (d->n_bmc > before)
+				instance_stop(d, d->n_bmc - 1);
+			failed++;
+			continue;
+		}
+		d->key[d->n_bmc - 1] = keys[j];
+		keys[j] = NULL;
+		added++;
+	}
+	log_info("fleet %s re-read: %u started, %u stopped, %u failed, %u BMCs running", d->fleet,
+		 added, removed, failed, d->n_bmc);
+out:
+	for (unsigned j = 0; j < MAX_INSTANCES; j++)
+		free(keys[j]);
+	options_free(o);
+	free(o);
+	return 0;
 }
 
 static void daemon_done(struct daemon *d)
@@ -368,6 +639,7 @@ static void daemon_done(struct daemon *d)
 
 		bmc_done(bmc);
 		free(bmc);
+		free(d->key[d->n_bmc]);
 	}
 	d->ev = sd_event_unref(d->ev);
 }
@@ -398,6 +670,7 @@ static int run(const struct options *o)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -409,8 +682,14 @@ static int run(const struct options *o)
 	sd_event_add_signal(d.ev, NULL, SIGTERM, NULL, NULL);
 	sd_event_add_signal(d.ev, NULL, SIGINT, NULL, NULL);
 
-	for (unsigned i = 0; i < o->n_inst && r >= 0; i++)
+	d.fleet = o->fleet;
+	if (o->fleet)
+		sd_event_add_signal(d.ev, NULL, SIGHUP, on_sighup, &d);
+	for (unsigned i = 0; i < o->n_inst && r >= 0; i++) {
 		r = instance_start(&d, i, &o->inst[i]);
+		if (r >= 0 && o->inst[i].paths)		/* from the fleet file */
+			d.key[i] = fleet_key(&o->inst[i]);
+	}
 	if (r >= 0)
 		r = watchdog_start(&d);
 	if (r < 0)

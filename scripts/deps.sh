@@ -7,7 +7,9 @@ set -euo pipefail
 PKGS=(
 	# build
 	meson ninja-build pkg-config gcc libc6-dev
-	libsystemd-dev libssl-dev libjson-c-dev libgpiod-dev libi2c-dev libsnmp-dev
+	libsystemd-dev libssl-dev libjson-c-dev libgpiod-dev libi2c-dev libsnmp-dev libvirt-dev
+	# libvirt backend tests (docs/virtual.md): the daemon with its qemu driver, virsh
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 	# Redfish's HTTP/1.1 parser (C sources, built into bmcd)
 	node-llhttp
 	# real IPMI clients the interop tests drive

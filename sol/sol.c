@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boards/libvirt_host.h"
 #include "boards/sim_console.h"
 #include "boards/sim_host.h"
 #include "channels/session.h"
@@ -499,6 +500,8 @@ static int sol_open_uart(struct sol *sol)
 	if (!strcmp(c->uart, "sim") || (!c->uart[0] && !strcmp(bmc->cfg.host.backend, "sim")))
 		return sim_console_open(sol->ev, bmc->power->on,
 					&sol->uart);
+	if (!c->uart[0] && !strcmp(bmc->cfg.host.backend, "libvirt"))
+		return libvirt_host_open_console(bmc->vhost, &sol->uart);
 	log_notice("sol: no UART configured: the SOL console is silent");
 	return 0;
 }

@@ -371,7 +371,7 @@ static void test_range_errors(void)
 	expect1(BOARD(",'host':{'reset_ms':600001}"),
 		"host.reset_ms: 600001 is out of range 0..600000");
 	expect1(BOARD(",'host':{'backend':'xen'}"),
-		"host.backend: \"xen\" is not a supported backend (sim, qemu, gpio)");
+		"host.backend: \"xen\" is not a supported backend (sim, qemu, gpio, libvirt)");
 }
 
 static void test_lan_errors(void)

@@ -1,0 +1,576 @@
+"""Virtual BMCs: the "libvirt" host backend (docs/virtual.md) against
+libvirt's own test hypervisor (a test:///FILE URI: the domains a node file
+lists, held by the libvirt client library in bmcd's process, started as
+the file says).  ipmitool and fence_ipmilan drive each domain's power; many
+BMCs in one process share one connection; a URI that cannot connect and a
+domain that does not exist are refused with a clear message."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from conftest import BMCD, HOST, Bmcd, free_udp_port, load_board, ok, run, write_board
+from pyghmi_child import pyghmi_run
+
+TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
+
+
+def node_xml(path, names, running=()):
+    """A test-driver node file with one small domain per name; the ones in
+    `running` start running, the others shut off (runstate 5)."""
+    doms = []
+    for i, n in enumerate(names):
+        state = "" if n in running else "<test:runstate>5</test:runstate>"
+        doms.append(f"""<domain type='test' xmlns:test='{TEST_NS}'>
+  <name>{n}</name><uuid>6695eb01-f6a4-4304-79aa-{i:012x}</uuid>
+  <memory>65536</memory><vcpu>1</vcpu>
+  <os><type>hvm</type><boot dev='hd'/></os>{state}
+</domain>""")
+    path.write_text("<node>\n" + "\n".join(doms) + "\n</node>\n")
+    return f"test://{path}"
+
+
+def virt_board(uri, domain, name="virt"):
+    board = load_board()
+    board["name"] = name
+    board["host"] = {"backend": "libvirt", "libvirt": {"uri": uri, "domain": domain}}
+    board["redfish"]["enabled"] = False
+    for key in ("i2c", "ipmb"):
+        board.pop(key, None)
+    return board
+
+
+def consecutive_udp_ports(n):
+    """n consecutive UDP ports on HOST that are free now."""
+    for _ in range(50):
+        base = random.randrange(20000, 60000 - n)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind((HOST, p))
+            return list(range(base, base + n))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    pytest.fail(f"no {n} consecutive free UDP ports")
+
+
+def fence(b, action):
+    return run(["fence_ipmilan", "--ip", HOST, "--ipport", str(b.port), "-l", "admin",
+                "-p", "password", "--lanplus", "-o", action, "--power-timeout", "20"],
+               timeout=90, env=b.client_env())
+
+
+@pytest.fixture
+def one(tmp_path):
+    uri = node_xml(tmp_path / "node.xml", ["vm0"])
+    board = write_board(tmp_path, virt_board(uri, "vm0"))
+    b = Bmcd(board=board, workdir=tmp_path / "bmc")
+    b.start()
+    yield b
+    b.stop_and_check()
+
+
+def test_power_ipmitool(one):
+    assert one.power_status()[0] == "off"
+    ok(one.ipmitool("chassis", "power", "on"))
+    one.wait_power("on")
+    ok(one.ipmitool("chassis", "power", "reset"))
+    one.wait_power("on")
+    ok(one.ipmitool("chassis", "power", "cycle"))
+    one.wait_power("on")
+    ok(one.ipmitool("chassis", "power", "off"))
+    one.wait_power("off")
+    # Reset of a domain that is off: not possible in this state.
+    r = one.ipmitool("chassis", "power", "reset")
+    assert not r.ok
+    assert one.power_status()[0] == "off"
+    assert "libvirt host vm0: create" in one.stderr()
+    assert "libvirt host vm0: destroy" in one.stderr()
+    assert "libvirt host vm0: reset" in one.stderr()
+
+
+def test_ironic_lines_and_pyghmi(one):
+    """Ironic's ipmitool options (-R 5 -N 12), then pyghmi's
+    set_power('boot') (on if off, else reset) twice."""
+    ironic = dict(extra=("-R", "5", "-N", "12"))
+    ok(one.ipmitool("chassis", "power", "on", **ironic))
+    one.wait_power("on", **ironic)
+    ok(one.ipmitool("chassis", "power", "off", **ironic))
+    one.wait_power("off", **ironic)
+    body = """
+out['first'] = c.set_power('boot', wait=20)
+out['second'] = c.set_power('boot', wait=20)
+out['state'] = c.get_power()
+"""
+    res, r = pyghmi_run(one, body)
+    assert res.get("done"), (res, r)
+    assert res["state"]["powerstate"] == "on", res
+    log = one.stderr()
+    assert "vm0: create" in log and "vm0: reset" in log, log
+
+
+def test_system_guid_is_domain_uuid(one):
+    # UUID 6695eb01-f6a4-4304-79aa-000000000000 in SMBIOS byte order.
+    r = ok(one.ipmitool("raw", "0x06", "0x37"))
+    got = bytes.fromhex("".join(r.out.split()))
+    want = bytes.fromhex("01eb9566a4f60443" + "79aa" + "000000000000")
+    assert got == want, r
+
+
+def test_fence_ipmilan(one):
+    r = fence(one, "status")
+    assert r.rc == 2 and "Status: OFF" in r.out, r
+    r = fence(one, "on")
+    assert r.ok and "Success: Powered ON" in r.out, r
+    r = fence(one, "reboot")
+    assert r.ok and "Success: Rebooted" in r.out, r
+    assert one.power_status()[0] == "on"
+    r = fence(one, "off")
+    assert r.ok and "Success: Powered OFF" in r.out, r
+    assert one.power_status()[0] == "off"
+
+
+def test_many_instances(tmp_path):
+    """100 BMCs in one process, consecutive ports, one domain each on one
+    shared connection: each reports and drives its own domain only."""
+    n = 100
+    names = [f"vm{i}" for i in range(n)]
+    uri = node_xml(tmp_path / "node.xml", names, running={"vm1", "vm3"})
+    ports = consecutive_udp_ports(n)
+    extra = []
+    for i in range(1, n):
+        board = write_board(tmp_path, virt_board(uri, names[i], f"virt{i}"), f"b{i}.json")
+        extra += ["--instance", f"{board}:{tmp_path / f's{i}'}:{HOST}:{ports[i]}"]
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "vm0", "virt0")), port=ports[0],
+                workdir=tmp_path / "bmc", extra_args=extra)
+    main.start()
+    try:
+        handles = [main] + [Bmcd(port=p, workdir=tmp_path / f"c{i}") for i, p in
+                            enumerate(ports[1:], 1)]
+        states = [h.power_status()[0] for h in handles]
+        assert states == ["on" if i in (1, 3) else "off" for i in range(n)], states
+        ok(handles[7].ipmitool("chassis", "power", "on"))
+        handles[7].wait_power("on")
+        ok(handles[3].ipmitool("chassis", "power", "off"))
+        handles[3].wait_power("off")
+        assert [h.power_status()[0] for h in handles[:10]] == \
+            ["off", "on", "off", "off", "off", "off", "off", "on", "off", "off"]
+        # One connection for all of them.
+        assert main.stderr().count("libvirt host: domain ") == n
+    finally:
+        main.stop_and_check()
+
+
+def start_fails(tmp_path, board):
+    p = subprocess.run([str(BMCD), "--board", str(board), "--state", str(tmp_path / "st"),
+                        "--listen", f"{HOST}:{free_udp_port()}"], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode != 0
+    return p.stderr
+
+
+def test_unreachable_uri(tmp_path):
+    board = write_board(tmp_path, virt_board("qemu+unix:///system?socket=/nonexistent/sock", "x"))
+    err = start_fails(tmp_path, board)
+    assert "libvirt qemu+unix:///system?socket=/nonexistent/sock: cannot connect" in err, err
+
+
+def test_unknown_domain(tmp_path):
+    uri = node_xml(tmp_path / "node.xml", ["vm0"])
+    board = write_board(tmp_path, virt_board(uri, "nosuch"))
+    err = start_fails(tmp_path, board)
+    assert f'libvirt host: no domain "nosuch" at {uri}' in err, err
+
+
+def test_check_config(tmp_path):
+    board = load_board()
+    board["host"] = {"backend": "libvirt", "libvirt": {"uri": "test:///default", "bogus": 1}}
+    path = write_board(tmp_path, board)
+    r = run([str(BMCD), "--board", str(path), "--check-config"])
+    assert "host.libvirt.domain: missing" in r.out, r
+    assert "host.libvirt.bogus" in r.out, r
+
+
+@pytest.fixture
+def boot(tmp_path):
+    path = tmp_path / "node.xml"
+    path.write_text(f"""<node><domain type='test' xmlns:test='{TEST_NS}'>
+  <name>vm0</name><memory>65536</memory><vcpu>1</vcpu>
+  <os><type>hvm</type><boot dev='hd'/><boot dev='cdrom'/></os>
+  <test:runstate>5</test:runstate>
+</domain></node>""")
+    board = write_board(tmp_path, virt_board(f"test://{path}", "vm0"))
+    b = Bmcd(board=board, workdir=tmp_path / "bmc")
+    b.start()
+    yield b
+    b.stop_and_check()
+
+
+def power_on_off(b):
+    ok(b.ipmitool("chassis", "power", "on"))
+    b.wait_power("on")
+    ok(b.ipmitool("chassis", "power", "off"))
+    b.wait_power("off")
+
+
+def test_bootdev_next_boot_only(boot):
+    """`chassis bootdev pxe` (Ironic's line) then a power on: the domain
+    starts from the network, and its own order is back for the next start."""
+    ok(boot.ipmitool("chassis", "bootdev", "pxe"))
+    power_on_off(boot)
+    log = boot.stderr()
+    assert "vm0: boot device network (next boot only)" in log, log
+    assert "vm0: started from: network hd cdrom" in log, log
+    assert "vm0: the next start boots from: hd cdrom" in log, log
+    assert not (boot.state_dir / "libvirt-restore.xml").exists()
+    power_on_off(boot)
+    assert boot.stderr().count("vm0: boot device network") == 1
+    assert "vm0: started from: network" not in boot.stderr()[len(log):]
+
+
+def test_bootdev_persistent(boot):
+    ok(boot.ipmitool("chassis", "bootdev", "cdrom", "options=persistent"))
+    power_on_off(boot)
+    log = boot.stderr()
+    assert "vm0: boot device cdrom (persistent)" in log, log
+    assert "vm0: started from: cdrom hd" in log, log
+    assert "vm0: the next start boots from: cdrom hd" in log, log
+
+
+# ---- through a libvirt daemon this test starts ---------------------------
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+
+
+class Libvirtd:
+    """libvirtd as root with its sockets, config and pid file in a temp dir
+    and no hypervisor driver modules (LIBVIRT_DRIVER_DIR: an empty folder),
+    so it serves only libvirt's test driver, over test+unix://...?socket=."""
+
+    def __init__(self, tmp):
+        self.dir = tmp / "lvd"
+        self.dir.mkdir(exist_ok=True)
+        (self.dir / "drivers").mkdir(exist_ok=True)
+        self.conf = self.dir / "libvirtd.conf"
+        self.conf.write_text(f'unix_sock_dir = "{self.dir}"\nauth_unix_rw = "none"\n'
+                             'auth_unix_ro = "none"\nlisten_tcp = 0\nlisten_tls = 0\n')
+        self.sock = self.dir / "libvirt-sock"
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, LIBVIRT_DRIVER_DIR=str(self.dir / "drivers"))
+        self.log = open(self.dir / "log", "wb")
+        self.proc = subprocess.Popen([LIBVIRTD, "-f", str(self.conf), "-p", str(self.dir / "pid")],
+                                     env=env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while not self.sock.exists():
+            assert self.proc.poll() is None, (self.dir / "log").read_text()
+            assert time.monotonic() < deadline, "libvirtd did not make its socket"
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.log.close()
+
+    def uri(self, node):
+        return f"test+unix://{node}?socket={self.sock}"
+
+    def virsh(self, uri, *args):
+        return run(["virsh", "-c", uri, *args])
+
+
+@pytest.fixture
+def remote(tmp_path):
+    if not os.path.exists(LIBVIRTD) or os.geteuid() != 0:
+        pytest.skip("needs libvirtd (libvirt-daemon) and root")
+    # Root's libvirtd makes /run/libvirt whatever its config says: leave
+    # the machine as it was.
+    had_run = os.path.exists("/run/libvirt")
+    d = Libvirtd(tmp_path).start()
+    yield d
+    d.stop()
+    if not had_run:
+        shutil.rmtree("/run/libvirt", ignore_errors=True)
+
+
+def test_remote_events_undefine_and_reconnect(remote, tmp_path):
+    """Over a libvirt daemon: a domain started by someone else shows as on
+    at once (lifecycle event); a domain undefined while bmcd runs gives its
+    BMC a clear error and leaves the other BMC alone; libvirtd going away
+    is logged and bmcd reconnects once it is back."""
+    # test:///default is the one test-driver state every connection to the
+    # daemon shares (a node file would be private to each connection).
+    # The daemon frees that state when its last connection closes: a
+    # `virsh event --loop` holds one open for the test.
+    uri = remote.uri("/default")
+    holder = subprocess.Popen(["virsh", "-c", uri, "event", "--all", "--loop"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    for i, name in enumerate(["vm0", "vm1"]):
+        xml = tmp_path / f"{name}.xml"
+        xml.write_text(f"<domain type='test'><name>{name}</name>"
+                       f"<uuid>6695eb01-f6a4-4304-79aa-1000000000{i:02x}</uuid>"
+                       "<memory>65536</memory><os><type>hvm</type></os></domain>")
+        ok(remote.virsh(uri, "define", str(xml)))
+    port_b = free_udp_port()
+    board_b = write_board(tmp_path, virt_board(uri, "vm1", "virt-b"), "b.json")
+    a = Bmcd(board=write_board(tmp_path, virt_board(uri, "vm0")), workdir=tmp_path / "a",
+             extra_args=["--instance", f"{board_b}:{tmp_path / 'sb'}:{HOST}:{port_b}"])
+    b = Bmcd(port=port_b, workdir=tmp_path / "b")
+    a.start()
+    try:
+        assert a.power_status()[0] == "off" and b.power_status()[0] == "off"
+        ok(remote.virsh(uri, "start", "vm0"))
+        a.wait_power("on", deadline=3)
+        ok(remote.virsh(uri, "undefine", "vm1"))
+        deadline = time.monotonic() + 5
+        while "vm1: the domain was undefined" not in a.stderr():
+            assert time.monotonic() < deadline, a.stderr_tail()
+            time.sleep(0.1)
+        r = b.ipmitool("chassis", "power", "on")
+        assert not r.ok, r
+        assert a.power_status()[0] == "on"
+        ok(a.ipmitool("chassis", "power", "off"))
+        a.wait_power("off")
+        # The daemon goes and comes back (the test driver's state with it).
+        remote.stop()
+        deadline = time.monotonic() + 5
+        while "connection lost" not in a.stderr():
+            assert time.monotonic() < deadline, a.stderr_tail()
+            time.sleep(0.1)
+        st, r = a.power_status()
+        assert r.rc is not None and not r.timed_out
+        remote.start()
+        deadline = time.monotonic() + 15
+        while "reconnected" not in a.stderr():
+            assert time.monotonic() < deadline, a.stderr_tail()
+            time.sleep(0.2)
+        # The new daemon's test driver has its default domain only: vm0 is
+        # gone, which vm0's BMC now says.
+        assert "vm0: the domain is gone" in a.stderr().split("reconnected")[-1]
+        time.sleep(1.2)         # the forced off's 1 s press is over: nothing merges
+        r = a.ipmitool("chassis", "power", "on")
+        assert not r.ok, r
+    finally:
+        holder.terminate()
+        holder.wait(10)
+        a.stop_and_check()
+
+
+# ---- the fleet file -------------------------------------------------------
+
+def test_fleet(tmp_path):
+    """Three VMs, three BMCs from one fleet file and one board file: each
+    entry names its listen endpoint, state directory (relative to the
+    file), URI and domain."""
+    uri = node_xml(tmp_path / "node.xml", ["a", "b", "c"], running={"b"})
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    fleet = {"instances": [{"name": n, "board": "vm.json", "state": f"state/{n}",
+                            "listen": f"{HOST}:{p}", "uri": uri, "domain": n}
+                           for n, p in zip("abc", ports)]}
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "c", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(tmp_path / "fleet.json")])
+    main.start()
+    try:
+        handles = [Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports]
+        assert [h.power_status()[0] for h in handles] == ["off", "on", "off"]
+        ok(handles[0].ipmitool("chassis", "power", "on"))
+        handles[0].wait_power("on")
+        assert (tmp_path / "state" / "a").is_dir()
+    finally:
+        main.stop_and_check()
+
+
+@pytest.mark.parametrize("clash", ["listen", "state"])
+def test_fleet_clash(tmp_path, clash):
+    entries = [{"board": "b.json", "state": "s1", "listen": f"{HOST}:7001"},
+               {"board": "b.json", "state": "s2", "listen": f"{HOST}:7002"},
+               {"board": "b.json", "state": "s3", "listen": f"{HOST}:7003"}]
+    entries[2][clash] = entries[0][clash]
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": entries}))
+    write_board(tmp_path, load_board(), "b.json")
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0
+    what = "listen on 127.0.0.1:7001" if clash == "listen" else f"have state {tmp_path}/s1"
+    assert f"fleet instances[0] and [2] both {what}" in r.err, r
+
+
+def test_fleet_bad(tmp_path):
+    (tmp_path / "fleet.json").write_text('{"instances": [{"board": "b.json", "bogus": 1}]}')
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and "fleet instances[0].bogus: unknown key" in r.err, r
+    (tmp_path / "fleet.json").write_text('{"instances": [{"board": "b.json"}]}')
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and "fleet instances[0].state: missing" in r.err, r
+
+
+def test_fleet_sighup(tmp_path):
+    """SIGHUP re-reads the fleet file: an entry removed stops its BMC, an
+    entry added starts one, the BMC whose entry stayed keeps running
+    (its session too) and so do the --board one."""
+    uri = node_xml(tmp_path / "node.xml", ["a", "b", "c"], running={"a"})
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    path = tmp_path / "fleet.json"
+
+    def fleet(names):
+        path.write_text(json.dumps({"instances": [
+            {"board": "vm.json", "state": f"state/{n}", "listen": f"{HOST}:{ports[i]}",
+             "uri": uri, "domain": n} for i, n in enumerate("abc") if n in names]}))
+
+    fleet("ab")
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "c", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(path)])
+    main.start()
+    try:
+        a, b, c = (Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports)
+        assert a.power_status()[0] == "on" and b.power_status()[0] == "off"
+        # A session on a that stays open across the re-read (ipmitool shell).
+        sh = subprocess.Popen(["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(ports[0]),
+                               "-U", "admin", "-P", "password", "shell"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        sh.stdin.write("chassis power status\n")
+        sh.stdin.flush()
+        fleet("ac")
+        main.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "re-read: 1 started, 1 stopped, 0 failed, 3 BMCs running" not in main.stderr():
+            assert time.monotonic() < deadline, main.stderr_tail()
+            time.sleep(0.1)
+        assert c.power_status()[0] == "off"
+        st, r = b.power_status(timeout=5)
+        assert not r.ok, r
+        assert main.power_status()[0] == "off"
+        sh.stdin.write("chassis power status\n")
+        out, _ = sh.communicate("exit\n", timeout=20)
+        assert out.count("Chassis Power is on") == 2, out
+        # A file that does not parse changes nothing.
+        path.write_text("{")
+        main.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "not re-read" not in main.stderr():
+            assert time.monotonic() < deadline, main.stderr_tail()
+            time.sleep(0.1)
+        assert a.power_status()[0] == "on" and c.power_status()[0] == "off"
+    finally:
+        main.stop_and_check()
+
+
+# ---- a real guest: qemu:///session of a libvirtd the test starts ---------
+
+def test_qemu_guest_sol_and_power(tmp_path):
+    """A tiny TCG guest (the KCS suite's Debian kernel and busybox
+    initramfs) defined in a libvirtd the test runs as nobody in session
+    mode (its sockets, config and VM state in a temp dir): power on through
+    IPMI starts it, SOL shows its console (the kernel's boot messages),
+    power off stops it."""
+    if (not shutil.which("qemu-system-x86_64") or not list(Path("/boot").glob("vmlinuz-*"))
+            or not os.path.exists(LIBVIRTD) or os.geteuid() != 0):
+        pytest.skip("needs qemu-system-x86, linux-image-amd64, libvirtd and root")
+    from kcs_guest import build as build_guest
+    from solclient import SolConsole
+    kernel, initrd = build_guest()
+    top = Path(tempfile.mkdtemp(prefix="bv-", dir="/tmp"))      # short: sun_path
+    for sub in ("home", "run"):
+        (top / sub).mkdir()
+    shutil.chown(top, "nobody")
+    for sub in ("home", "run"):
+        shutil.chown(top / sub, "nobody")
+    env = dict(os.environ, HOME=str(top / "home"), XDG_RUNTIME_DIR=str(top / "run"),
+               XDG_CONFIG_HOME=str(top / "home/.config"), XDG_CACHE_HOME=str(top / "home/.cache"))
+    log = open(tmp_path / "libvirtd.log", "wb")
+    lvd = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                            LIBVIRTD], env=env, stdout=log, stderr=log)
+    sock = top / "run" / "libvirt" / "libvirt-sock"
+    uri = f"qemu+unix:///session?socket={sock}"
+    b = None
+    try:
+        deadline = time.monotonic() + 15
+        while not sock.exists():
+            assert lvd.poll() is None and time.monotonic() < deadline, \
+                (tmp_path / "libvirtd.log").read_text()
+            time.sleep(0.1)
+        xml = tmp_path / "g0.xml"
+        xml.write_text(f"""<domain type='qemu'><name>g0</name>
+  <memory unit='MiB'>256</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{kernel}</kernel>
+    <initrd>{initrd}</initrd><cmdline>console=ttyS0,115200 panic=-1</cmdline></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><serial type='pty'/>
+    <console type='pty'><target type='serial'/></console></devices>
+</domain>""")
+        ok(run(["virsh", "-c", uri, "define", str(xml)]))
+        b = Bmcd(board=write_board(tmp_path, virt_board(uri, "g0")), workdir=tmp_path / "bmc")
+        b.start()
+        assert b.power_status()[0] == "off"
+        c = SolConsole(b.port).open()
+        try:
+            cc, _ = c.activate()
+            assert cc == 0, hex(cc)
+            ok(b.ipmitool("chassis", "power", "on"))
+            b.wait_power("on")
+            c.expect("Linux version", timeout=60)
+            c.expect("Run /init", timeout=90)
+            c.deactivate()
+        finally:
+            c.close()
+        # ipmitool's own SOL client sees the guest boot again after a reset.
+        child = pexpect.spawn("ipmitool", ["-I", "lanplus", "-H", HOST, "-p", str(b.port),
+                                           "-U", "admin", "-P", "password", "sol", "activate"],
+                              env=b.client_env(), timeout=90, encoding="utf-8",
+                              codec_errors="replace")
+        try:
+            child.expect("SOL Session operational", timeout=15)
+            ok(b.ipmitool("chassis", "power", "reset"))
+            child.expect("Linux version")
+            child.send("\r~.")
+            child.expect(pexpect.EOF, timeout=15)
+        finally:
+            child.close(force=True)
+        assert "g0: console open for SOL" in b.stderr()
+        ok(b.ipmitool("chassis", "power", "off"))
+        b.wait_power("off")
+        assert "shut off" in run(["virsh", "-c", uri, "domstate", "g0"]).out
+    finally:
+        if b:
+            b.stop_and_check()
+        run(["virsh", "-c", uri, "destroy", "g0"])
+        lvd.terminate()
+        lvd.wait(15)
+        log.close()
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_bootdev_then_power_cycle(boot):
+    """Ironic's reboot into PXE: bootdev pxe on a running domain, then a
+    power cycle: the on half starts it from the network once."""
+    ok(boot.ipmitool("chassis", "power", "on"))
+    boot.wait_power("on")
+    assert "started from" not in boot.stderr()
+    ok(boot.ipmitool("chassis", "bootdev", "pxe"))
+    ok(boot.ipmitool("chassis", "power", "cycle"))
+    deadline = time.monotonic() + 10
+    while "vm0: started from: network hd cdrom" not in boot.stderr():
+        assert time.monotonic() < deadline, boot.stderr_tail()
+        time.sleep(0.1)
+    boot.wait_power("on")
+    assert "vm0: the next start boots from: hd cdrom" in boot.stderr()
