@@ -16,6 +16,7 @@ import time
 import pytest
 
 from conftest import HOST, free_tcp_port, load_board, make_user, run, write_board
+from rfclient import ADMIN, Redfish
 
 requests = pytest.importorskip("requests")
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
@@ -24,26 +25,7 @@ ES = "/redfish/v1/EventService"
 SUBS = ES + "/Subscriptions"
 SSE = ES + "/SSE"
 TEST_EVENT = ES + "/Actions/EventService.SubmitTestEvent"
-ADMIN = ("admin", "password")
 IDLE_TIMEOUT = 2
-
-
-class Redfish:
-    def __init__(self, b):
-        self.b = b
-        self.base = f"https://{HOST}:{b.redfish_port}"
-
-    def req(self, method, path, auth=ADMIN, **kw):
-        kw.setdefault("timeout", 10)
-        return requests.request(method, self.base + path, auth=auth, verify=False, **kw)
-
-    def get(self, path, **kw):
-        r = self.req("GET", path, **kw)
-        assert r.status_code == 200, (path, r.status_code, r.text)
-        return r.json()
-
-    def post(self, path, body, **kw):
-        return self.req("POST", path, json=body, **kw)
 
 
 def wait_for(pred, what, deadline=10.0):

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import load_board, ok, run, write_board
+import rfclient
+from rfclient import ADMIN
 from kcsclient import FakeVM
 from rmcpclient import Console, RmcpError
 
@@ -25,27 +27,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 MANAGER = "/redfish/v1/Managers/bmc"
 NETPROTO = MANAGER + "/NetworkProtocol"
 ETHS = MANAGER + "/EthernetInterfaces"
-ADMIN = ("admin", "password")
 APP = 0x06
 
 
-class Redfish:
-    def __init__(self, b):
-        self.b = b
-        self.base = f"https://127.0.0.1:{b.redfish_port}"
-
-    def req(self, method, path, auth=ADMIN, **kw):
-        kw.setdefault("timeout", 10)
-        return requests.request(method, self.base + path, auth=auth, verify=False, **kw)
-
-    def get(self, path, **kw):
-        r = self.req("GET", path, **kw)
-        assert r.status_code == 200, (path, r.status_code, r.text)
-        return r.json()
-
-    def patch(self, path, body, **kw):
-        return self.req("PATCH", path, json=body, **kw)
-
+class Redfish(rfclient.Redfish):
     def wait_up(self, deadline=5.0):
         t_end = time.monotonic() + deadline
         while True:

@@ -10,6 +10,8 @@ import time
 import pytest
 
 from conftest import POWER_DEADLINE, SIM_BOARD, load_board, make_user, ok, raw, raw_bytes, run
+import rfclient
+from rfclient import ADMIN
 
 requests = pytest.importorskip("requests")
 sushy = pytest.importorskip("sushy")
@@ -24,32 +26,9 @@ RESET = SYSTEM + "/Actions/ComputerSystem.Reset"
 SEL_LOG = MANAGER + "/LogServices/SEL"
 ENTRIES = SEL_LOG + "/Entries"
 CLEAR = SEL_LOG + "/Actions/LogService.ClearLog"
-ADMIN = ("admin", "password")
 
 
-class Redfish:
-    """One bmcd with its Redfish service on a free loopback port."""
-
-    def __init__(self, b, port):
-        self.b = b
-        self.port = port
-        self.base = f"https://127.0.0.1:{port}"
-
-    def req(self, method, path, auth=ADMIN, **kw):
-        kw.setdefault("timeout", 10)
-        return requests.request(method, self.base + path, auth=auth, verify=False, **kw)
-
-    def get(self, path, **kw):
-        r = self.req("GET", path, **kw)
-        assert r.status_code == 200, (path, r.status_code, r.text)
-        return r.json()
-
-    def patch(self, path, body, **kw):
-        return self.req("PATCH", path, json=body, **kw)
-
-    def post(self, path, body, **kw):
-        return self.req("POST", path, json=body, **kw)
-
+class Redfish(rfclient.Redfish):
     def sushy(self):
         return sushy.Sushy(self.base + "/redfish/v1", username=ADMIN[0], password=ADMIN[1],
                            verify=False)
@@ -72,7 +51,7 @@ def rf(bmc_factory, monkeypatch):
     for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(var, raising=False)
     b = bmc_factory()
-    r = Redfish(b, b.redfish_port)
+    r = Redfish(b)
     # The service answers once the daemon is ready; give TLS a moment.
     r.wait(lambda: _answers(r), "the Redfish service answering", deadline=5)
     return r
