@@ -20,8 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <systemd/sd-event.h>
 
 #include "daemon/bmc.h"
@@ -31,6 +29,7 @@
 #include "redfish/redfish.h"
 #include "redfish/res.h"
 #include "redfish/service.h"
+#include "redfish/tls.h"
 #include "sensors/conv.h"
 #include "sensors/sensors.h"
 
@@ -89,7 +88,7 @@ struct ev_sub {
 	bool failing;			/* logged once until a delivery succeeds */
 	int fd;
 	sd_event_source *io;
-	SSL *ssl;
+	struct tls_conn *tls;		/* https: the session over fd */
 	bool connected, handshaken;
 	char *out;
 	size_t out_len, out_off;
@@ -106,7 +105,7 @@ struct rf_events {
 	struct ev_sub subs[EV_SUBS_MAX];
 	struct rf_stream *streams[EV_STREAMS_MAX];
 	uint64_t last_sent_usec;	/* for keep-alive comments */
-	SSL_CTX *tls;			/* the https client's context, made on first use */
+	struct tls_ctx *tls;		/* the https client's context, made on first use */
 };
 
 static struct rf_events *events_of(struct rf_ctx *ctx)
@@ -119,10 +118,8 @@ static struct rf_events *events_of(struct rf_ctx *ctx)
 
 static void sub_close(struct ev_sub *s)
 {
-	if (s->ssl) {
-		SSL_free(s->ssl);
-		s->ssl = NULL;
-	}
+	tls_conn_free(s->tls);
+	s->tls = NULL;
 	s->io = sd_event_source_disable_unref(s->io);
 	if (s->fd >= 0)
 		close(s->fd);
@@ -204,6 +201,15 @@ static void sub_check_answer(struct ev_sub *s)
 
 static int on_sub_io(sd_event_source *src, int fd, uint32_t revents, void *userdata);
 
+/* After a TLS_* result: true when the attempt now waits for its socket. */
+static bool sub_tls_wait(struct ev_sub *s, ssize_t r)
+{
+	if (r != TLS_WANT_READ && r != TLS_WANT_WRITE)
+		return false;
+	sd_event_source_set_io_events(s->io, r == TLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+	return true;
+}
+
 /* Go on with the attempt until it waits or ends (s->state may change). */
 static void sub_run(struct ev_sub *s)
 {
@@ -222,57 +228,32 @@ static void sub_run(struct ev_sub *s)
 		}
 		s->connected = true;
 		if (s->https) {
-			if (!s->ev->tls) {
-				s->ev->tls = SSL_CTX_new(TLS_client_method());
-				if (!s->ev->tls) {
-					sub_done(s, false, "no TLS context");
-					return;
-				}
-				SSL_CTX_set_min_proto_version(s->ev->tls, TLS1_2_VERSION);
-				SSL_CTX_set_verify(s->ev->tls, SSL_VERIFY_NONE, NULL);
-			}
-			s->ssl = SSL_new(s->ev->tls);
-			if (!s->ssl || !SSL_set_fd(s->ssl, s->fd)) {
+			if (!s->ev->tls)
+				s->ev->tls = tls_client_ctx_new();
+			s->tls = s->ev->tls ? tls_conn_new(s->ev->tls, s->fd) : NULL;
+			if (!s->tls) {
 				sub_done(s, false, "no TLS session");
 				return;
 			}
-			SSL_set_connect_state(s->ssl);
 		}
 	}
-	if (s->ssl && !s->handshaken) {
-		ERR_clear_error();
-		r = SSL_do_handshake(s->ssl);
-		if (r != 1) {
-			int e = SSL_get_error(s->ssl, r);
-
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-				sd_event_source_set_io_events(s->io, e == SSL_ERROR_WANT_READ ?
-							      EPOLLIN : EPOLLOUT);
-				return;
-			}
-			sub_done(s, false, "TLS handshake failed");
+	if (s->tls && !s->handshaken) {
+		r = tls_handshake(s->tls);
+		if (r < 0) {
+			if (!sub_tls_wait(s, r))
+				sub_done(s, false, "TLS handshake failed");
 			return;
 		}
 		s->handshaken = true;
 	}
 	while (s->out_off < s->out_len) {
-		if (s->ssl) {
-			size_t w = 0;
-
-			ERR_clear_error();
-			r = SSL_write_ex(s->ssl, s->out + s->out_off, s->out_len - s->out_off, &w);
-			if (r != 1) {
-				int e = SSL_get_error(s->ssl, r);
-
-				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-					sd_event_source_set_io_events(s->io, e == SSL_ERROR_WANT_READ ?
-								      EPOLLIN : EPOLLOUT);
-					return;
-				}
-				sub_done(s, false, "TLS write failed");
+		if (s->tls) {
+			n = tls_write(s->tls, s->out + s->out_off, s->out_len - s->out_off);
+			if (n < 0) {
+				if (!sub_tls_wait(s, n))
+					sub_done(s, false, "TLS write failed");
 				return;
 			}
-			n = (ssize_t)w;
 		} else {
 			n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
 			if (n < 0) {
@@ -288,22 +269,13 @@ static void sub_run(struct ev_sub *s)
 	}
 	/* The status line is all we need from the answer. */
 	while (s->in_len < sizeof(s->in) && !memchr(s->in, '\n', s->in_len)) {
-		if (s->ssl) {
-			size_t got = 0;
-
-			ERR_clear_error();
-			r = SSL_read_ex(s->ssl, s->in + s->in_len, sizeof(s->in) - s->in_len, &got);
-			if (r != 1) {
-				int e = SSL_get_error(s->ssl, r);
-
-				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-					sd_event_source_set_io_events(s->io, e == SSL_ERROR_WANT_READ ?
-								      EPOLLIN : EPOLLOUT);
+		if (s->tls) {
+			n = tls_read(s->tls, s->in + s->in_len, sizeof(s->in) - s->in_len);
+			if (n < 0) {
+				if (sub_tls_wait(s, n))
 					return;
-				}
 				break;
 			}
-			n = (ssize_t)got;
 		} else {
 			n = recv(s->fd, s->in + s->in_len, sizeof(s->in) - s->in_len, 0);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -673,7 +645,7 @@ void rf_events_free(struct rf_events *ev)
 		return;
 	for (unsigned i = 0; i < EV_SUBS_MAX; i++)
 		sub_free(&ev->subs[i]);
-	SSL_CTX_free(ev->tls);
+	tls_ctx_free(ev->tls);
 	free(ev);
 }
 

@@ -25,6 +25,7 @@
 
 struct tls_ctx {
 	SSL_CTX *ssl;
+	bool client;			/* its connections connect (push delivery) */
 };
 
 struct tls_conn {
@@ -282,6 +283,23 @@ void tls_ctx_free(struct tls_ctx *ctx)
 	free(ctx);
 }
 
+struct tls_ctx *tls_client_ctx_new(void)
+{
+	struct tls_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	ERR_clear_error();
+	if (ctx)
+		ctx->ssl = SSL_CTX_new(TLS_client_method());
+	if (!ctx || !ctx->ssl || SSL_CTX_set_min_proto_version(ctx->ssl, TLS1_2_VERSION) != 1) {
+		tls_ctx_free(ctx);
+		ERR_clear_error();
+		return NULL;
+	}
+	SSL_CTX_set_verify(ctx->ssl, SSL_VERIFY_NONE, NULL);
+	ctx->client = true;
+	return ctx;
+}
+
 struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd)
 {
 	struct tls_conn *c = calloc(1, sizeof(*c));
@@ -294,7 +312,10 @@ struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd)
 		ERR_clear_error();
 		return NULL;
 	}
-	SSL_set_accept_state(c->ssl);
+	if (ctx->client)
+		SSL_set_connect_state(c->ssl);
+	else
+		SSL_set_accept_state(c->ssl);
 	return c;
 }
 

@@ -35,6 +35,10 @@ struct tls_ctx *tls_ctx_new(int state_fd, const char *cert, const char *key, con
 void tls_ctx_free(struct tls_ctx *ctx);
 
 /* A server connection on a connected, non-blocking socket (not owned). */
+/* A client context, for the EventService's https deliveries: TLS 1.2 or
+ * later, the receiver's certificate not verified (docs/redfish.md).  NULL
+ * on failure. */
+struct tls_ctx *tls_client_ctx_new(void);
 struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd);
 /* Sends close_notify when it can without waiting, and frees. */
 void tls_conn_free(struct tls_conn *c);
