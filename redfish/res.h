@@ -87,5 +87,8 @@ int res_enum(struct rf_ctx *ctx, const char *key, const char *s, const char *con
  * unknown other parameter, not in values); else its index in values. */
 int res_action_param(struct rf_ctx *ctx, const char *action, const char *param,
 		     const char *const *values);
+/* Answer a collection of one member (Systems, Chassis, Managers). */
+int res_one_member(struct rf_ctx *ctx, const char *odata_id, const char *odata_type,
+		   const char *name, const char *member);
 /* A 204 No Content. */
 void res_no_content(struct rf_ctx *ctx);

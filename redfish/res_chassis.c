@@ -218,12 +218,8 @@ static json_object *chassis_json(struct bmc *bmc)
 
 static int get_collection(struct rf_ctx *ctx)
 {
-	json_object *c = rf_collection("/redfish/v1/Chassis", "#ChassisCollection.ChassisCollection",
-				       "Chassis Collection");
-
-	rf_collection_add(c, RES_CHASSIS);
-	rf_json(ctx, 200, c);
-	return 0;
+	return res_one_member(ctx, "/redfish/v1/Chassis", "#ChassisCollection.ChassisCollection",
+			      "Chassis Collection", RES_CHASSIS);
 }
 
 static int get_chassis(struct rf_ctx *ctx)

@@ -311,3 +311,13 @@ void res_no_content(struct rf_ctx *ctx)
 	ctx->resp->body = NULL;
 	ctx->resp->body_len = 0;
 }
+
+int res_one_member(struct rf_ctx *ctx, const char *odata_id, const char *odata_type,
+		   const char *name, const char *member)
+{
+	json_object *c = rf_collection(odata_id, odata_type, name);
+
+	rf_collection_add(c, member);
+	rf_json(ctx, 200, c);
+	return 0;
+}

@@ -79,12 +79,8 @@ static json_object *manager_json(struct bmc *bmc)
 
 static int get_collection(struct rf_ctx *ctx)
 {
-	json_object *c = rf_collection("/redfish/v1/Managers", "#ManagerCollection.ManagerCollection",
-				       "Manager Collection");
-
-	rf_collection_add(c, RES_MANAGER);
-	rf_json(ctx, 200, c);
-	return 0;
+	return res_one_member(ctx, "/redfish/v1/Managers", "#ManagerCollection.ManagerCollection",
+			      "Manager Collection", RES_MANAGER);
 }
 
 static int get_manager(struct rf_ctx *ctx)

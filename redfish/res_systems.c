@@ -156,13 +156,9 @@ static json_object *system_json(struct bmc *bmc)
 
 static int get_collection(struct rf_ctx *ctx)
 {
-	json_object *c = rf_collection("/redfish/v1/Systems",
-				       "#ComputerSystemCollection.ComputerSystemCollection",
-				       "Computer System Collection");
-
-	rf_collection_add(c, RES_SYSTEM);
-	rf_json(ctx, 200, c);
-	return 0;
+	return res_one_member(ctx, "/redfish/v1/Systems",
+			      "#ComputerSystemCollection.ComputerSystemCollection",
+			      "Computer System Collection", RES_SYSTEM);
 }
 
 static int get_system(struct rf_ctx *ctx)
