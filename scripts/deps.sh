@@ -43,6 +43,8 @@ PKGS=(
 	# KCS suite: an x86 guest (Debian's kernel, busybox initramfs) under QEMU,
 	# with FreeIPMI's in-band bmc-watchdog besides freeipmi-tools (above)
 	qemu-system-x86 linux-image-amd64 busybox-static freeipmi-bmc-watchdog
+	# Redfish: curl and the openssl CLI drive test_redfish_http.py
+	curl openssl
 	# Redfish clients of test_redfish_resources.py (fence_redfish is in fence-agents)
 	python3-requests python3-sushy redfishtool
 	# Ansible 7.7 ships community.general redfish_info/command/config (test_redfish_ansible.py)
