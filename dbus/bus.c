@@ -219,6 +219,7 @@ void dbus_tick(struct dbus *d, uint64_t now_usec)
 		dbus_inventory_changed(d);
 		dbus_led_changed(d);
 		dbus_network_changed(d);
+		dbus_thermal_changed(d);
 		return;
 	}
 	if (d->retry)

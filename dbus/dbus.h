@@ -98,6 +98,7 @@ struct dbus {
 	uint8_t identify_shown;		/* chassis identify: 0 off, 1 timed, 2 forced */
 	uint64_t started_ms;		/* the realtime clock at start (LastRebootTime) */
 	struct dbus_net_shown net_shown;	/* the LAN channel's settings */
+	uint16_t fan_manual_shown, fan_failsafe_shown;	/* a bit per thermal zone */
 	sd_event_source *retry;		/* the next connection attempt */
 	unsigned retry_s;		/* its delay, doubled up to DBUS_RETRY_MAX_S */
 };
@@ -148,4 +149,5 @@ void dbus_led_changed(struct dbus *d);
 int dbus_network_add(struct dbus *d);
 /* thermal.c: fan zones (Control.Mode) */
 int dbus_thermal_add(struct dbus *d);
+void dbus_thermal_changed(struct dbus *d);
 void dbus_network_changed(struct dbus *d);

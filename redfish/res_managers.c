@@ -4,8 +4,11 @@
  * (Get/Set SEL Time, Get/Set SEL Time UTC Offset), its reset IPMI's
  * Cold/Warm Reset (deferred until the response is out), its network
  * settings in res_network.c, and its one LogService the SEL: a LogEntry
- * per record, ClearLog as Clear SEL.
+ * per record, ClearLog as Clear SEL.  Its Oem.bmcd object is the thermal
+ * zones' fan control (docs/thermal.md "Redfish"), through the same
+ * thermal/ functions the OEM IPMI fan commands and D-Bus use.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "redfish/res.h"
 #include "sel/sel.h"
 #include "sensors/sensors.h"
+#include "thermal/thermal.h"
 
 #define RESET_TARGET RES_MANAGER "/Actions/Manager.Reset"
 #define RESET_INFO RES_MANAGER "/ResetActionInfo"
@@ -41,6 +45,218 @@ static void offset_text(int min, char out[8])
 	int a = min < 0 ? -min : min;
 
 	snprintf(out, 8, "%c%02d:%02d", min < 0 ? '-' : '+', (a / 60) % 100, a % 60);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fan control: Oem.bmcd.FanMode and FanZones (docs/thermal.md)        */
+
+#define FAN_OEM "Oem/" FAN_OEM_KEY
+#define FAN_OEM_KEY "bmcd"
+#define FAN_PATH_MAX 64
+
+/* By enum thermal_mode. */
+static const char *const fan_mode_names[] = { "Auto", "Manual", "FullSpeed", "FailSafe", NULL };
+/* What a PATCH may set: the board's mode, a zone's mode. */
+static const char *const fan_board_modes[] = { "Auto", "FullSpeed", NULL };
+static const char *const fan_zone_modes[] = { "Auto", "Manual", NULL };
+
+static bool has_fans(const struct bmc *bmc)
+{
+	return bmc->thermal && bmc->thermal->n_zones;
+}
+
+static json_object *string_array(const char *const *values)
+{
+	json_object *a = json_object_new_array();
+
+	for (; *values; values++)
+		json_object_array_add(a, json_object_new_string(*values));
+	return a;
+}
+
+/* Oem.bmcd on the Manager: the board's fan mode (Auto, Manual: some zone
+ * held, FullSpeed, FailSafe: some zone at its failsafe duty) and each zone
+ * in board-file order. */
+static void fan_oem_add(struct bmc *bmc, json_object *manager)
+{
+	const struct thermal *t = bmc->thermal;
+	json_object *oem, *b, *zones;
+
+	if (!has_fans(bmc))
+		return;
+	b = json_object_new_object();
+	json_object_object_add(b, "FanMode", json_object_new_string(fan_mode_names[thermal_get_mode(t)]));
+	json_object_object_add(b, "FanMode@Redfish.AllowableValues", string_array(fan_board_modes));
+	zones = json_object_new_array();
+	for (unsigned i = 0; i < t->n_zones; i++) {
+		const struct thermal_zone *z = &t->zones[i];
+		enum thermal_mode m = t->full ? THERMAL_FULL : z->manual ? THERMAL_MANUAL : THERMAL_AUTO;
+		json_object *zo = json_object_new_object();
+
+		json_object_object_add(zo, "Name", json_object_new_string(z->cfg->name));
+		json_object_object_add(zo, "Mode", json_object_new_string(fan_mode_names[m]));
+		json_object_object_add(zo, "DutyPercent", json_object_new_int((int)lround(z->duty)));
+		json_object_object_add(zo, "FailSafe", json_object_new_boolean(z->failsafe));
+		json_object_object_add(zo, "FailSafePercent",
+				       json_object_new_int((int)lround(z->cfg->failsafe_duty)));
+		json_object_array_add(zones, zo);
+	}
+	json_object_object_add(b, "FanZones", zones);
+	oem = json_object_new_object();
+	json_object_object_add(oem, FAN_OEM_KEY, b);
+	json_object_object_add(manager, "Oem", oem);
+}
+
+/* What one PATCH asks of the fans, checked whole before any of it is done. */
+enum fan_op { FAN_KEEP, FAN_AUTO, FAN_HOLD, FAN_DUTY };
+
+struct fan_patch {
+	int board_mode;			/* -1, or THERMAL_AUTO / THERMAL_FULL */
+	struct {
+		enum fan_op op;
+		int duty;
+	} zone[THERMAL_MAX_ZONES];
+};
+
+static bool annotation(const char *key)
+{
+	return strchr(key, '@') != NULL;
+}
+
+/* One element of FanZones: {} changes nothing; Mode Auto or Manual (at the
+ * present duty); DutyPercent alone or with Manual holds that duty. */
+static int fan_check_zone(struct rf_ctx *ctx, json_object *zo, unsigned i, struct fan_patch *p)
+{
+	char path[FAN_PATH_MAX], prop[FAN_PATH_MAX], duty_prop[FAN_PATH_MAX];
+	json_object *v;
+	const char *mode = NULL;
+	int m = -1;
+
+	snprintf(path, sizeof(path), FAN_OEM "/FanZones/%u", i);
+	if (!json_object_is_type(zo, json_type_object))
+		return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"), rf_value_text(zo), path);
+	json_object_object_foreach(zo, key, val) {
+		(void)val;
+		if (annotation(key) || !strcmp(key, "Mode") || !strcmp(key, "DutyPercent"))
+			continue;
+		snprintf(prop, sizeof(prop), FAN_OEM "/FanZones/%u/%.16s", i, key);
+		if (!strcmp(key, "Name") || !strcmp(key, "FailSafe") || !strcmp(key, "FailSafePercent"))
+			return rf_error(ctx, 400, RES_MSG("PropertyNotWritable"), prop, NULL);
+		return rf_error(ctx, 400, RES_MSG("PropertyUnknown"), prop, NULL);
+	}
+	snprintf(prop, sizeof(prop), FAN_OEM "/FanZones/%u/Mode", i);
+	snprintf(duty_prop, sizeof(duty_prop), FAN_OEM "/FanZones/%u/DutyPercent", i);
+	if (res_get_string(ctx, zo, "Mode", &mode) < 0)
+		return -1;
+	if (mode && (m = res_enum(ctx, prop, mode, fan_zone_modes)) < 0)
+		return -1;
+	p->zone[i].op = m == 0 ? FAN_AUTO : m == 1 ? FAN_HOLD : FAN_KEEP;
+	if (json_object_object_get_ex(zo, "DutyPercent", &v)) {
+		int64_t d;
+
+		if (rf_want_int(ctx, v, duty_prop) < 0)
+			return -1;
+		d = json_object_get_int64(v);
+		if (d < 0 || d > 100)
+			return rf_error(ctx, 400, RES_MSG("PropertyValueOutOfRange"), rf_value_text(v),
+					duty_prop);
+		if (m == 0)
+			return rf_error(ctx, 400, RES_MSG("PropertyValueConflict"), duty_prop, prop);
+		p->zone[i].op = FAN_DUTY;
+		p->zone[i].duty = (int)d;
+	}
+	return 0;
+}
+
+/* The PATCH's Oem object: -1 after the error. */
+static int fan_check(struct rf_ctx *ctx, json_object *oem, struct fan_patch *p)
+{
+	const struct thermal *t = ctx->bmc->thermal;
+	json_object *b, *zones;
+	const char *mode;
+	bool zone_change = false;
+
+	*p = (struct fan_patch){ .board_mode = -1 };
+	if (!json_object_is_type(oem, json_type_object))
+		return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"), rf_value_text(oem), "Oem");
+	json_object_object_foreach(oem, key, val) {
+		char prop[FAN_PATH_MAX];
+
+		(void)val;
+		if (annotation(key) || !strcmp(key, FAN_OEM_KEY))
+			continue;
+		snprintf(prop, sizeof(prop), "Oem/%.32s", key);
+		return rf_error(ctx, 400, RES_MSG("PropertyUnknown"), prop, NULL);
+	}
+	if (!json_object_object_get_ex(oem, FAN_OEM_KEY, &b))
+		return 0;
+	if (!json_object_is_type(b, json_type_object))
+		return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"), rf_value_text(b), FAN_OEM);
+	json_object_object_foreach(b, k, v) {
+		char prop[FAN_PATH_MAX];
+
+		(void)v;
+		if (annotation(k) || !strcmp(k, "FanMode") || !strcmp(k, "FanZones"))
+			continue;
+		snprintf(prop, sizeof(prop), FAN_OEM "/%.32s", k);
+		return rf_error(ctx, 400, RES_MSG("PropertyUnknown"), prop, NULL);
+	}
+	if (res_get_string(ctx, b, "FanMode", &mode) < 0)
+		return -1;
+	if (mode) {
+		int m = res_enum(ctx, FAN_OEM "/FanMode", mode, fan_board_modes);
+
+		if (m < 0)
+			return -1;
+		p->board_mode = m == 0 ? THERMAL_AUTO : THERMAL_FULL;
+	}
+	if (json_object_object_get_ex(b, "FanZones", &zones)) {
+		size_t n;
+
+		if (!json_object_is_type(zones, json_type_array))
+			return rf_error(ctx, 400, RES_MSG("PropertyValueTypeError"), rf_value_text(zones),
+					FAN_OEM "/FanZones");
+		n = json_object_array_length(zones);
+		if (n > t->n_zones)	/* zones are the board file's: none to add */
+			return rf_error(ctx, 400, RES_MSG("PropertyValueOutOfRange"), rf_value_text(zones),
+					FAN_OEM "/FanZones");
+		for (size_t i = 0; i < n; i++) {
+			if (fan_check_zone(ctx, json_object_array_get_idx(zones, i), (unsigned)i, p) < 0)
+				return -1;
+			zone_change = zone_change || p->zone[i].op != FAN_KEEP;
+		}
+	}
+	if (p->board_mode == THERMAL_FULL && zone_change)
+		return rf_error(ctx, 400, RES_MSG("PropertyValueConflict"), FAN_OEM "/FanZones",
+				FAN_OEM "/FanMode");
+	return 0;
+}
+
+/* The board's mode first (Auto drops every zone's manual duty), then the
+ * zones in order. */
+static void fan_apply(struct rf_ctx *ctx, const struct fan_patch *p)
+{
+	struct thermal *t = ctx->bmc->thermal;
+	char by[48];
+
+	snprintf(by, sizeof(by), "Redfish, %.32s", ctx->user ? ctx->user : "?");
+	if (p->board_mode >= 0)
+		thermal_set_mode(t, (enum thermal_mode)p->board_mode, by);
+	for (unsigned i = 0; i < t->n_zones; i++) {
+		switch (p->zone[i].op) {
+		case FAN_KEEP:
+			break;
+		case FAN_AUTO:
+			thermal_set_manual(t, i, false, by);
+			break;
+		case FAN_HOLD:
+			thermal_set_manual(t, i, true, by);
+			break;
+		case FAN_DUTY:
+			thermal_set_duty(t, i, p->zone[i].duty, by);
+			break;
+		}
+	}
 }
 
 static json_object *manager_json(struct bmc *bmc)
@@ -74,6 +290,7 @@ static json_object *manager_json(struct bmc *bmc)
 	json_object_object_add(links, "ManagerInChassis", res_link(RES_CHASSIS));
 	json_object_object_add(o, "Links", links);
 	res_add_action(o, "#Manager.Reset", RESET_TARGET, RESET_INFO);
+	fan_oem_add(bmc, o);
 	return o;
 }
 
@@ -105,18 +322,29 @@ static bool parse_offset(const char *s, int *min)
 	return true;
 }
 
-/* PATCH DateTime (Set SEL Time) and DateTimeLocalOffset (Set SEL Time UTC
- * Offset): both checked before either is set. */
+/* PATCH DateTime (Set SEL Time), DateTimeLocalOffset (Set SEL Time UTC
+ * Offset) and, on a board with fan zones, Oem.bmcd's fan control: all of
+ * it checked before any of it is set.  The route lets ConfigureComponents
+ * in for the fans (DMTF's privilege registry allows a property override);
+ * the clock still needs ConfigureManager. */
 static int patch_manager(struct rf_ctx *ctx)
 {
-	static const char *const known[] = { "DateTime", "DateTimeLocalOffset", NULL };
+	static const char *const known[] = { "DateTime", "DateTimeLocalOffset", "Oem", NULL };
+	static const char *const known_no_fans[] = { "DateTime", "DateTimeLocalOffset", NULL };
 	struct bmc *bmc = ctx->bmc;
+	struct fan_patch fans = { .board_mode = -1 };
+	json_object *oem = NULL;
 	const char *dt, *off;
 	int64_t t = 0;
 	int min = 0;
 
-	if (res_check_keys(ctx, ctx->body, known) < 0 || res_get_string(ctx, ctx->body, known[0], &dt) < 0 ||
+	if (res_check_keys(ctx, ctx->body, has_fans(bmc) ? known : known_no_fans) < 0 ||
+	    res_get_string(ctx, ctx->body, known[0], &dt) < 0 ||
 	    res_get_string(ctx, ctx->body, known[1], &off) < 0)
+		return -1;
+	if ((dt || off) && !(ctx->privs & RF_PRIV_CONFIGURE_MANAGER))
+		return rf_error(ctx, 403, RES_MSG("InsufficientPrivilege"), NULL, NULL);
+	if (json_object_object_get_ex(ctx->body, known[2], &oem) && fan_check(ctx, oem, &fans) < 0)
 		return -1;
 	if ((dt || off) && !bmc->sel)
 		return rf_error(ctx, 400, RES_MSG("PropertyNotWritable"), dt ? known[0] : known[1], NULL);
@@ -134,6 +362,8 @@ static int patch_manager(struct rf_ctx *ctx)
 		bmc->sel->utc_offset = (int16_t)min;
 		log_info("redfish: SEL UTC offset set to %s by %s", off, ctx->user ? ctx->user : "?");
 	}
+	if (oem)
+		fan_apply(ctx, &fans);
 	return get_manager(ctx);
 }
 
@@ -400,7 +630,8 @@ static int post_clear(struct rf_ctx *ctx)
 
 const struct rf_route rf_routes_managers[] = {
 	{ "/redfish/v1/Managers", RF_GET, RF_PRIV_LOGIN, 0, .get = get_collection },
-	{ RES_MANAGER, RF_GET | RF_PATCH, RF_PRIV_LOGIN, RF_PRIV_CONFIGURE_MANAGER,
+	{ RES_MANAGER, RF_GET | RF_PATCH, RF_PRIV_LOGIN,
+	  RF_PRIV_CONFIGURE_MANAGER | RF_PRIV_CONFIGURE_COMPONENTS,	/* see patch_manager */
 	  .get = get_manager, .patch = patch_manager },
 	{ RESET_INFO, RF_GET, RF_PRIV_LOGIN, 0, .get = get_reset_info },
 	{ RESET_TARGET, RF_POST, 0, RF_PRIV_CONFIGURE_MANAGER, .post = post_reset },

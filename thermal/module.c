@@ -54,12 +54,10 @@ static int cmd_fan_mode(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 	case FAN_MODE_AUTO:
 	case FAN_MODE_OPTIMAL:
 	case FAN_MODE_HEAVY_IO:		/* every automatic profile is the board's */
-		thermal_set_full(t, false, "IPMI");
-		for (unsigned i = 0; i < t->n_zones; i++)
-			thermal_set_manual(t, i, false, 0, "IPMI");
+		thermal_set_mode(t, THERMAL_AUTO, "IPMI");
 		return CC_OK;
 	case FAN_MODE_FULL:
-		thermal_set_full(t, true, "IPMI");
+		thermal_set_mode(t, THERMAL_FULL, "IPMI");
 		return CC_OK;
 	}
 	return CC_INVALID_FIELD;
@@ -91,8 +89,7 @@ static int cmd_fan_duty(struct bmc *bmc, const struct ipmi_req *req, struct wbuf
 		return CC_INSUFFICIENT_PRIV;
 	if (duty > 100)
 		return CC_PARAM_OUT_OF_RANGE;
-	thermal_set_full(t, false, "IPMI");
-	thermal_set_manual(t, zone, true, duty, "IPMI");
+	thermal_set_duty(t, zone, duty, "IPMI");
 	return CC_OK;
 }
 

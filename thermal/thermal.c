@@ -300,14 +300,26 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return sd_event_source_set_time_relative(src, t->bmc->cfg.thermal.period_ms * 1000ull);
 }
 
-void thermal_set_manual(struct thermal *t, unsigned zone, bool manual, double duty, const char *by)
+/* The duty a held zone (full or manual, not in fail safe) is at, written
+ * now rather than at the next period. */
+static void zone_hold(struct thermal *t, struct thermal_zone *z)
 {
-	struct thermal_zone *z = &t->zones[zone];
+	if (z->failsafe || (!t->full && !z->manual))
+		return;
+	z->duty = t->full ? 100 : z->manual_duty;
+	for (unsigned i = 0; i < z->cfg->n_out; i++)
+		out_write(t, z, &z->out[i], z->duty);
+}
 
+static void zone_manual(struct thermal *t, struct thermal_zone *z, bool manual, double duty,
+			const char *by)
+{
 	if (manual)
 		log_notice("thermal: zone %s: manual duty %g%% (%s)", z->cfg->name, duty, by);
 	else if (z->manual)
 		log_notice("thermal: zone %s: automatic control (%s)", z->cfg->name, by);
+	else
+		return;
 	z->manual = manual;
 	z->manual_duty = duty;
 	if (!manual)	/* automatic again from where the fans are */
@@ -315,18 +327,77 @@ void thermal_set_manual(struct thermal *t, unsigned zone, bool manual, double du
 			z->in[i].pid = (struct pid_state){ .integral = z->duty };
 }
 
-void thermal_set_full(struct thermal *t, bool full, const char *by)
+static void set_full(struct thermal *t, bool full, const char *by)
 {
 	if (full != t->full)
 		log_notice("thermal: fan mode %s (%s)", full ? "full" : "automatic", by);
 	t->full = full;
 }
 
+int thermal_set_mode(struct thermal *t, enum thermal_mode mode, const char *by)
+{
+	if (mode == THERMAL_FULL) {
+		set_full(t, true, by);
+	} else if (mode == THERMAL_AUTO) {
+		set_full(t, false, by);
+		for (unsigned i = 0; i < t->n_zones; i++)
+			zone_manual(t, &t->zones[i], false, 0, by);
+	} else {
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < t->n_zones; i++)
+		zone_hold(t, &t->zones[i]);
+	return 0;
+}
+
+int thermal_set_duty(struct thermal *t, unsigned zone, double duty, const char *by)
+{
+	if (zone >= t->n_zones || !(duty >= 0 && duty <= 100))
+		return -EINVAL;
+	set_full(t, false, by);
+	zone_manual(t, &t->zones[zone], true, duty, by);
+	for (unsigned i = 0; i < t->n_zones; i++)
+		zone_hold(t, &t->zones[i]);
+	return 0;
+}
+
+int thermal_set_manual(struct thermal *t, unsigned zone, bool manual, const char *by)
+{
+	struct thermal_zone *z;
+
+	if (zone >= t->n_zones)
+		return -EINVAL;
+	z = &t->zones[zone];
+	if (manual && z->manual)
+		return 0;	/* already held */
+	zone_manual(t, z, manual, z->duty, by);
+	zone_hold(t, z);
+	return 0;
+}
+
+enum thermal_mode thermal_zone_mode(const struct thermal *t, unsigned zone)
+{
+	const struct thermal_zone *z = &t->zones[zone];
+
+	return z->failsafe ? THERMAL_FAILSAFE : t->full ? THERMAL_FULL : z->manual ? THERMAL_MANUAL
+										   : THERMAL_AUTO;
+}
+
+enum thermal_mode thermal_get_mode(const struct thermal *t)
+{
+	enum thermal_mode m = THERMAL_AUTO;
+
+	for (unsigned i = 0; i < t->n_zones; i++) {
+		enum thermal_mode z = thermal_zone_mode(t, i);
+
+		m = z > m ? z : m;
+	}
+	return m;
+}
+
 void thermal_reset_volatile(struct thermal *t)
 {
-	thermal_set_full(t, false, "reset");
-	for (unsigned i = 0; i < t->n_zones; i++)
-		thermal_set_manual(t, i, false, 0, "reset");
+	thermal_set_mode(t, THERMAL_AUTO, "reset");
 }
 
 int thermal_init(struct thermal *t, struct bmc *bmc)

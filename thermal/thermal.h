@@ -86,9 +86,32 @@ void thermal_done(struct thermal *t);
 void thermal_reset_volatile(struct thermal *t);
 /* One period now (the timer calls it; tests may). */
 void thermal_step(struct thermal *t, uint64_t now_usec);
-/* Operator override: zone automatic (manual false) or at duty. */
-void thermal_set_manual(struct thermal *t, unsigned zone, bool manual, double duty, const char *by);
-void thermal_set_full(struct thermal *t, bool full, const char *by);
+/*
+ * The operator's override, one API for every face (the OEM IPMI commands,
+ * D-Bus Control.Mode, Redfish's Manager Oem): 'by' names the face in the
+ * log.  A held duty takes effect at once (outputs written now, unless the
+ * zone is in fail safe), not at the next period.
+ */
+enum thermal_mode {
+	THERMAL_AUTO,			/* every zone automatic */
+	THERMAL_MANUAL,			/* some zone held at a duty */
+	THERMAL_FULL,			/* every zone at 100 % */
+	THERMAL_FAILSAFE,		/* some zone at its failsafe duty (not settable) */
+};
+/* THERMAL_AUTO: full mode off and every zone automatic (manual duties
+ * dropped); THERMAL_FULL: every zone at 100 % until THERMAL_AUTO or a
+ * zone's duty is set.  -EINVAL for the others. */
+int thermal_set_mode(struct thermal *t, enum thermal_mode mode, const char *by);
+/* Hold a zone at duty (0..100, manual); full mode ends, the other zones
+ * go back to their own mode.  -EINVAL for a bad zone or duty. */
+int thermal_set_duty(struct thermal *t, unsigned zone, double duty, const char *by);
+/* Hold a zone at its present duty (manual true; full mode stays), or
+ * return it to automatic control (false).  -EINVAL for a bad zone. */
+int thermal_set_manual(struct thermal *t, unsigned zone, bool manual, const char *by);
+/* The whole board's mode: FAILSAFE over FULL over MANUAL over AUTO. */
+enum thermal_mode thermal_get_mode(const struct thermal *t);
+/* A zone's own: FAILSAFE, FULL, MANUAL or AUTO. */
+enum thermal_mode thermal_zone_mode(const struct thermal *t, unsigned zone);
 
 /* The heat model of the sim board (thermal/sim.c). */
 extern const struct thermal_out_ops thermal_sim_ops;
