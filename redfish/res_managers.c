@@ -50,12 +50,15 @@ static void offset_text(int min, char out[8])
 /* ------------------------------------------------------------------ */
 /* Fan control: Oem.bmcd.FanMode and FanZones (docs/thermal.md)        */
 
-#define FAN_OEM "Oem/" FAN_OEM_KEY
-#define FAN_OEM_KEY "bmcd"
+#define FAN_OEM_KEY "bmcd"		/* as the EventService's Oem.bmcd */
+#define FAN_OEM "Oem/" FAN_OEM_KEY	/* property paths in error messages */
 #define FAN_PATH_MAX 64
 
 /* By enum thermal_mode. */
-static const char *const fan_mode_names[] = { "Auto", "Manual", "FullSpeed", "FailSafe", NULL };
+static const char *const fan_mode_names[] = {
+	[THERMAL_AUTO] = "Auto", [THERMAL_MANUAL] = "Manual", [THERMAL_FULL] = "FullSpeed",
+	[THERMAL_FAILSAFE] = "FailSafe", NULL,
+};
 /* What a PATCH may set: the board's mode, a zone's mode. */
 static const char *const fan_board_modes[] = { "Auto", "FullSpeed", NULL };
 static const char *const fan_zone_modes[] = { "Auto", "Manual", NULL };
