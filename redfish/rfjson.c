@@ -298,14 +298,35 @@ int rf_error(struct rf_ctx *ctx, int status, const char *message_id, const char 
 
 /* --- ETags --- */
 
-void rf_etag_of(json_object *obj, char out[24])
+static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a: a tag, not a secret */
-
 	for (; *s; s++) {
 		h ^= (uint8_t)*s;
 		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The tag hashes every top-level member but DateTime (the Manager's
+ * clock), which changes each second without the resource changing: with it
+ * in the tag, an If-Match on the Manager would fail whenever a second had
+ * passed since the client's GET. */
+void rf_etag_of(json_object *obj, char out[24])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a: a tag, not a secret */
+
+	if (!json_object_is_type(obj, json_type_object)) {
+		h = fnv1a(h, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	} else {
+		json_object_object_foreach(obj, key, val) {
+			if (!strcmp(key, "DateTime"))
+				continue;
+			h = fnv1a(h, key);
+			h = fnv1a(h, ":");
+			h = fnv1a(h, val ? json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN)
+				     : "null");
+			h = fnv1a(h, ",");
+		}
 	}
 	snprintf(out, 24, "W/\"%016llx\"", (unsigned long long)h);
 }

@@ -396,6 +396,22 @@ def test_datetime_is_the_sel_clock(rf):
     assert rf.get(MANAGER)["DateTimeLocalOffset"] == "+00:00"
 
 
+def test_manager_etag_survives_the_clock(rf):
+    """The Manager's DateTime moves each second; its ETag must not, or an
+    If-Match PATCH fails whenever a second passed since the client's GET."""
+    r = rf.req("GET", MANAGER)
+    etag, t0 = r.headers.get("ETag"), r.json()["DateTime"]
+    assert etag, r.headers
+    deadline = time.monotonic() + 5
+    while rf.get(MANAGER)["DateTime"] == t0:
+        assert time.monotonic() < deadline, "the Manager's clock does not move"
+        time.sleep(0.2)
+    r = rf.req("GET", MANAGER)
+    assert r.headers.get("ETag") == etag, (etag, r.headers)
+    r = rf.patch(MANAGER, {"DateTimeLocalOffset": "+00:00"}, headers={"If-Match": etag})
+    assert r.status_code == 200, r.text
+
+
 def test_network_protocol_and_interface(rf):
     np_ = rf.get(MANAGER + "/NetworkProtocol")
     assert np_["IPMI"]["ProtocolEnabled"] is True

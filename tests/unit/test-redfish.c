@@ -339,6 +339,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/boards/sim.json", root ? root : ".");
 	CHECK(config_load(path, &cfg, NULL, NULL) == 0);
 	cfg.lan.n_listen = 0;
+	cfg.redfish.enabled = false;	/* the service without its listener: no fixed port */
 	CHECK(sd_event_new(&ev) >= 0);
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(bmc_init(&bmc, ev, &cfg, dir) == 0);
