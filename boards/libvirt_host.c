@@ -59,6 +59,7 @@ struct virt_conn {			/* one connection, shared by its URI's hosts */
 	struct virt_pool *pool;
 	char uri[256];
 	virConnectPtr conn;		/* NULL while disconnected */
+	bool lost;			/* closed by libvirt, not reopened yet */
 	int lifecycle_id;		/* virConnectDomainEventRegisterAny's, or -1 */
 	sd_event_source *retry;
 	unsigned backoff_ms;
@@ -479,6 +480,7 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 	log_error("libvirt %s: connection lost (reason %d); reconnecting", vc->uri, reason);
 	/* libvirt calls this with the connection still referenced: drop ours
 	 * from the loop, not from here. */
+	vc->lost = true;
 	vc->backoff_ms = RETRY_MIN_MS;
 	sd_event_source_set_time_relative(vc->retry, RETRY_MIN_MS * 1000ULL);
 	sd_event_source_set_enabled(vc->retry, SD_EVENT_ONESHOT);
@@ -492,6 +494,7 @@ static int conn_open(struct virt_conn *vc)
 		log_error("libvirt %s: cannot connect: %s", vc->uri, last_error());
 		return -ECONNREFUSED;
 	}
+	vc->lost = false;
 	if (virConnectRegisterCloseCallback(vc->conn, on_close, vc, NULL) < 0)
 		log_warning("libvirt %s: no close callback: %s", vc->uri, last_error());
 	vc->lifecycle_id = virConnectDomainEventRegisterAny(vc->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
@@ -760,7 +763,7 @@ static int dom_call(struct libvirt_host *h, const char *what,
 	virDomainPtr d;
 	int r;
 
-	if (!h->vc->conn)
+	if (!h->vc->conn || h->vc->lost)
 		return -ENOTCONN;
 	d = host_domain(h);
 	if (!d) {
@@ -824,11 +827,18 @@ static int libvirt_power_good(void *ctx)
 {
 	struct libvirt_host *h = ctx;
 
-	if (!h->vc->conn)
+	if (!h->vc->conn || h->vc->lost)
 		return -ENOTCONN;
 	if (h->gone)
 		return -ENODEV;
 	return h->pg;
+}
+
+/* Known only while connected and the domain exists: otherwise the last
+ * state seen may be stale, and a guess would tell a fence agent "off". */
+static int libvirt_power_state(void *ctx)
+{
+	return libvirt_power_good(ctx);
 }
 
 static int libvirt_identify(void *ctx, bool on)
@@ -841,6 +851,7 @@ static const struct host_ops libvirt_host_ops = {
 	.press = libvirt_press,
 	.power_good = libvirt_power_good,
 	.identify = libvirt_identify,
+	.power_state = libvirt_power_state,
 };
 
 /* ------------------------------------------------------------------ */

@@ -375,6 +375,46 @@ def test_remote_events_undefine_and_reconnect(remote, tmp_path):
         a.stop_and_check()
 
 
+def test_remote_status_unknown_while_down(remote, tmp_path):
+    """libvirtd stopped: the power state is unknown, so Get Chassis Status
+    answers an error completion code (ipmitool fails, fence_ipmilan reports
+    a failure, not "off") and power commands fail at once; libvirtd back:
+    status answers again.  The domain is the test driver's own "test"
+    (running), which every fresh daemon has."""
+    uri = remote.uri("/default")
+    b = Bmcd(board=write_board(tmp_path, virt_board(uri, "test")), workdir=tmp_path / "a")
+    b.start()
+    try:
+        assert b.power_status()[0] == "on"
+        remote.stop()
+        deadline = time.monotonic() + 5
+        while "connection lost" not in b.stderr():
+            assert time.monotonic() < deadline, b.stderr_tail()
+            time.sleep(0.1)
+        r = b.ipmitool("chassis", "power", "status")
+        assert not r.ok and not r.timed_out, r
+        assert "Chassis Power is" not in r.out, r
+        assert "not supported in present state" in r.err, r
+        t0 = time.monotonic()
+        r = fence(b, "status")
+        assert r.rc not in (0, 2) and "Status: OFF" not in r.out, r
+        assert time.monotonic() - t0 < 60, r
+        r = b.ipmitool("chassis", "power", "off")
+        assert not r.ok and not r.timed_out, r
+        log = b.stderr()
+        assert log.count("power state is unknown") == 1, log
+        remote.start()
+        deadline = time.monotonic() + 15
+        while "reconnected" not in b.stderr():
+            assert time.monotonic() < deadline, b.stderr_tail()
+            time.sleep(0.2)
+        assert b.power_status()[0] == "on"
+        r = fence(b, "status")
+        assert r.ok and "Status: ON" in r.out, r
+    finally:
+        b.stop_and_check()
+
+
 # ---- the fleet file -------------------------------------------------------
 
 def test_fleet(tmp_path):
