@@ -30,6 +30,7 @@
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "fru/fru.h"
 #include "sol/uart.h"
 
 #define RETRY_MIN_MS 500
@@ -1053,7 +1054,7 @@ int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base)
 	struct power_timing t = *base;
 	struct libvirt_host *h;
 	virDomainPtr d;
-	char name[128] = "";
+	char name[128] = "", uuid[VIR_UUID_STRING_BUFLEN] = "";
 	int a, r;
 
 	h = calloc(1, sizeof(*h));
@@ -1079,12 +1080,17 @@ int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base)
 	if (virDomainGetUUID(d, h->uuid) == 0)
 		h->have_uuid = true;
 	snprintf(name, sizeof(name), "%s", virDomainGetName(d) ? virDomainGetName(d) : "");
+	if (virDomainGetUUIDString(d, uuid) < 0)
+		uuid[0] = '\0';
 	virDomainFree(d);
 	if (a < 0 || !h->have_uuid)
 		return log_error_errno(-EIO, "libvirt host %s: %s", cfg->domain, last_error());
 	h->pg = a;
 	boot_restore_saved(h);
 	uuid_to_guid(h->uuid, bmc->system_guid);
+	/* FRU 0's product: the domain's name, its UUID as serial and asset tag. */
+	if (bmc->fru && fru_add_host_identity(bmc->fru, name, uuid) < 0)
+		return -ENOMEM;
 	t.force_off_ms = LIBVIRT_FORCE_OFF_HOLD_MS;
 	r = power_init(bmc->power, bmc->ev, &libvirt_host_ops, h, &t);
 	if (r < 0)

@@ -132,6 +132,37 @@ def test_system_guid_is_domain_uuid(one):
     assert got == want, r
 
 
+def test_fru_from_domain(tmp_path):
+    """A board without FRU 0: the BMC's FRU 0 is the domain's identity
+    (product name = domain name, serial and asset tag = its UUID); a board
+    with FRU 0 keeps its own."""
+    uri = node_xml(tmp_path / "node.xml", ["vm0"])
+    board = virt_board(uri, "vm0")
+    own = board.pop("fru")
+    b = Bmcd(board=write_board(tmp_path, board), workdir=tmp_path / "bmc")
+    b.start()
+    try:
+        r = ok(b.ipmitool("fru", "print", "0"))
+        fields = {k.strip(): v.strip() for k, _, v in
+                  (line.partition(":") for line in r.out.splitlines()) if v}
+        uuid = "6695eb01-f6a4-4304-79aa-000000000000"
+        assert fields.get("Product Name") == "vm0", r
+        assert fields.get("Product Serial") == uuid, r
+        assert fields.get("Product Asset Tag") == uuid, r
+        assert "Board Mfg" not in r.out and "Product Manufacturer" not in r.out, r
+    finally:
+        b.stop_and_check()
+    board["fru"] = own
+    b = Bmcd(board=write_board(tmp_path, board, "own.json"), workdir=tmp_path / "bmc2")
+    b.start()
+    try:
+        r = ok(b.ipmitool("fru", "print", "0"))
+        assert "Product Name          : vm0" not in r.out, r
+        assert own[0]["product"]["name"] in r.out, r
+    finally:
+        b.stop_and_check()
+
+
 def test_fence_ipmilan(one):
     r = fence(one, "status")
     assert r.rc == 2 and "Status: OFF" in r.out, r
