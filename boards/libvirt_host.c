@@ -667,6 +667,31 @@ static int define(virConnectPtr c, const char *xml)
 	return 0;
 }
 
+/* Whether a definition boots UEFI firmware: <os firmware='efi'>, or a
+ * <loader> that is a pflash image (OVMF/AAVMF's way) or names edk2's
+ * firmware.  Anything else is SeaBIOS (legacy). */
+static bool xml_is_efi(const char *xml)
+{
+	const char *os = strstr(xml, "<os"), *end = os ? strstr(os, "</os>") : NULL;
+	const char *tag_end = os ? strchr(os, '>') : NULL;
+	const char *loader;
+
+	if (!os || !end || !tag_end)
+		return false;
+	if (memmem(os, (size_t)(tag_end - os), "firmware='efi'", 14))
+		return true;
+	loader = memmem(os, (size_t)(end - os), "<loader", 7);
+	if (!loader)
+		return false;
+	tag_end = strstr(loader, "</loader>");
+	if (!tag_end || tag_end > end)
+		tag_end = end;
+	return memmem(loader, (size_t)(tag_end - loader), "type='pflash'", 13) ||
+	       memmem(loader, (size_t)(tag_end - loader), "OVMF", 4) ||
+	       memmem(loader, (size_t)(tag_end - loader), "AAVMF", 5) ||
+	       memmem(loader, (size_t)(tag_end - loader), "edk2", 4);
+}
+
 /* A next-boot-only order left by a bmcd that stopped before restoring it. */
 static void boot_restore_saved(struct libvirt_host *h)
 {
@@ -842,6 +867,49 @@ static int libvirt_power_state(void *ctx)
 	return libvirt_power_good(ctx);
 }
 
+/*
+ * Set System Boot Options' boot flags, checked when they are set: a
+ * device libvirt has no boot device for (BIOS setup, diagnostic
+ * partition, remote media) and an EFI boot of a domain whose firmware is
+ * SeaBIOS are refused (-ENOTSUP: CCh to the client), rather than taken and
+ * silently not done.  A legacy boot of a UEFI domain is taken (most
+ * clients send legacy by default; the firmware is the domain's).
+ */
+static int libvirt_boot_check(void *ctx, unsigned dev, bool efi)
+{
+	struct libvirt_host *h = ctx;
+	virDomainPtr d;
+	char *xml;
+	bool is_efi;
+
+	if (dev != BOOTDEV_NONE && !boot_dev_name((enum bootopt_device)dev)) {
+		log_warning("libvirt host %s: boot device %s refused: libvirt has no way to boot a "
+			    "domain into it", h->domain, bootopt_device_name((enum bootopt_device)dev));
+		return -ENOTSUP;
+	}
+	if (!efi)
+		return 0;
+	if (!h->vc->conn || h->vc->lost)
+		return -ENOTCONN;
+	d = host_domain(h);
+	if (!d)
+		return -ENODEV;
+	xml = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
+	virDomainFree(d);
+	if (!xml) {
+		log_error("libvirt host %s: boot flags: %s", h->domain, last_error());
+		return -EIO;
+	}
+	is_efi = xml_is_efi(xml);
+	free(xml);
+	if (!is_efi) {
+		log_warning("libvirt host %s: EFI boot refused: the domain's firmware is legacy BIOS",
+			    h->domain);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 static int libvirt_identify(void *ctx, bool on)
 {
 	return 0;		/* a VM has no LED: nothing to light */
@@ -853,6 +921,7 @@ static const struct host_ops libvirt_host_ops = {
 	.power_good = libvirt_power_good,
 	.identify = libvirt_identify,
 	.power_state = libvirt_power_state,
+	.boot_check = libvirt_boot_check,
 };
 
 /* ------------------------------------------------------------------ */

@@ -283,6 +283,51 @@ def test_bootdev_persistent(boot):
     assert "vm0: the next start boots from: cdrom hd" in log, log
 
 
+def test_bootdev_refused(boot, tmp_path):
+    """What libvirt cannot do is refused with CCh (invalid data field),
+    not taken and ignored: BIOS setup (no libvirt boot device enters it),
+    and an EFI boot of a legacy-BIOS domain.  The flags stay as they were.
+    (ipmitool's bootdev exits 0 whatever the answer: its message tells.)"""
+    refused = "Set Chassis Boot Parameter 5 failed: Invalid data field in request"
+    r = boot.ipmitool("chassis", "bootdev", "bios")
+    assert refused in r.err, r
+    r = boot.ipmitool("chassis", "bootdev", "pxe", "options=efiboot")
+    assert refused in r.err, r
+    r = ok(boot.ipmitool("chassis", "bootparam", "get", "5"))
+    assert "Boot Flag Invalid" in r.out, r
+    log = boot.stderr()
+    assert "vm0: boot device bios setup refused" in log, log
+    assert "vm0: EFI boot refused: the domain's firmware is legacy BIOS" in log, log
+    # Legacy on this domain: taken.
+    r = ok(boot.ipmitool("chassis", "bootdev", "pxe"))
+    assert "failed" not in r.err, r
+
+
+def test_bootdev_efi_domain(tmp_path):
+    """A UEFI domain (<os firmware='efi'>) takes an EFI boot override, and
+    a legacy one (its firmware boots it either way)."""
+    path = tmp_path / "node.xml"
+    path.write_text(f"""<node><domain type='test' xmlns:test='{TEST_NS}'>
+  <name>e0</name><memory>65536</memory><vcpu>1</vcpu>
+  <os firmware='efi'><type>hvm</type><boot dev='hd'/></os>
+  <test:runstate>5</test:runstate>
+</domain></node>""")
+    b = Bmcd(board=write_board(tmp_path, virt_board(f"test://{path}", "e0")),
+             workdir=tmp_path / "bmc")
+    b.start()
+    try:
+        ok(b.ipmitool("chassis", "bootdev", "pxe", "options=efiboot"))
+        r = ok(b.ipmitool("chassis", "bootparam", "get", "5"))
+        assert "BIOS EFI boot" in r.out, r
+        power_on_off(b)
+        assert "e0: boot device network (next boot only)" in b.stderr()
+        ok(b.ipmitool("chassis", "bootdev", "disk"))
+        r = b.ipmitool("chassis", "bootdev", "bios")
+        assert "Invalid data field in request" in r.err, r
+    finally:
+        b.stop_and_check()
+
+
 # ---- through a libvirt daemon this test starts ---------------------------
 
 LIBVIRTD = "/usr/sbin/libvirtd"
