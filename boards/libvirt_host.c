@@ -1082,6 +1082,77 @@ int libvirt_host_open_console(struct libvirt_host *h, struct uart *u)
 }
 
 /* ------------------------------------------------------------------ */
+/* Domain lists (the fleet file's patterns)                            */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void libvirt_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int libvirt_domain_names(const char *uri, char ***names, size_t *n)
+{
+	virConnectPtr c = NULL, own = NULL;
+	virDomainPtr *doms = NULL;
+	char **out = NULL;
+	int count, r = 0;
+
+	*names = NULL;
+	*n = 0;
+	for (struct virt_conn *vc = virt_pool ? virt_pool->conns : NULL; vc && !c; vc = vc->next)
+		if (!strcmp(vc->uri, uri) && vc->conn && !vc->lost)
+			c = vc->conn;
+	if (!c) {
+		if (!virt_pool)
+			virSetErrorFunc(NULL, quiet_errors);
+		c = own = virConnectOpen(uri);
+	}
+	if (!c) {
+		log_error("libvirt %s: cannot connect: %s", uri, last_error());
+		return -ECONNREFUSED;
+	}
+	count = virConnectListAllDomains(c, &doms, 0);
+	if (count < 0) {
+		log_error("libvirt %s: cannot list the domains: %s", uri, last_error());
+		r = -EIO;
+		goto out;
+	}
+	out = calloc((size_t)count + 1, sizeof(*out));
+	if (!out)
+		r = -ENOMEM;
+	for (int i = 0; i < count; i++) {
+		const char *name = virDomainGetName(doms[i]);
+
+		if (out && r == 0 && name) {
+			out[*n] = strdup(name);
+			if (!out[*n])
+				r = -ENOMEM;
+			else
+				(*n)++;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	if (r < 0) {
+		libvirt_names_free(out, *n);
+		*n = 0;
+		goto out;
+	}
+	qsort(out, *n, sizeof(*out), name_cmp);
+	*names = out;
+out:
+	if (own)
+		virConnectClose(own);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
 /* Start and stop                                                      */
 
 /* The domain's UUID as the System GUID, in the byte order SMBIOS (and so

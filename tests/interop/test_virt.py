@@ -592,6 +592,166 @@ def test_fleet_sighup(tmp_path):
         main.stop_and_check()
 
 
+def test_fleet_users(tmp_path):
+    """An entry's users replace the board's for that BMC (and are stored in
+    its state directory as the board's are); the entry without users has
+    the board's."""
+    uri = node_xml(tmp_path / "node.xml", ["a", "b"])
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(2)
+    users = [{"id": 2, "name": "alice", "password": "alice-pw-1", "privilege": "administrator"},
+             {"id": 3, "name": "bob", "password": "bob-pw-22", "privilege": "user"}]
+    fleet = {"instances": [
+        {"board": "vm.json", "state": "state/a", "listen": f"{HOST}:{ports[0]}", "uri": uri,
+         "domain": "a", "users": users},
+        {"board": "vm.json", "state": "state/b", "listen": f"{HOST}:{ports[1]}", "uri": uri,
+         "domain": "b"}]}
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.ok, r
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "b", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(tmp_path / "fleet.json")])
+    main.start()
+    try:
+        a, b = (Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports)
+        ok(a.ipmitool("chassis", "power", "status", user="alice", password="alice-pw-1"))
+        ok(a.ipmitool("chassis", "power", "status", user="bob", password="bob-pw-22",
+                      priv="USER"))
+        r = a.ipmitool("chassis", "power", "on", user="bob", password="bob-pw-22", priv="USER")
+        assert not r.ok and "Insufficient privilege" in r.err, r
+        assert not a.ipmitool("chassis", "power", "status").ok      # the board's admin
+        ok(b.ipmitool("chassis", "power", "status"))
+        assert not b.ipmitool("chassis", "power", "status", user="alice",
+                              password="alice-pw-1").ok
+        assert (tmp_path / "state" / "a" / "users").exists()
+        assert "alice-pw-1" not in main.stderr()
+    finally:
+        main.stop_and_check()
+    # A bad user in an entry: --check-config names it.
+    fleet["instances"][0]["users"] = [{"id": 2, "name": "alice", "privilege": "administrator"}]
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and "users[0].password: missing" in r.out, r
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"ports": "7010-7020"}, "fleet instances[0] and [1]: port ranges 7000-7099 and 7010-7020 "
+                             "overlap on 127.0.0.1"),
+    ({"state": "s/x"}, "fleet instances[1].state: a pattern's state needs %n"),
+    ({"ports": "7200-7100"}, "fleet instances[1].ports: not LO-HI"),
+    ({"domain": "d"}, "fleet instances[1]: \"pattern\" and \"domain\" exclude each other"),
+    ({"listen": None}, "fleet instances[1].listen: missing"),
+])
+def test_fleet_pattern_check(tmp_path, bad, message):
+    write_board(tmp_path, load_board(), "b.json")
+    good = {"pattern": "ci-*", "board": "b.json", "uri": "test:///default",
+            "listen": HOST, "ports": "7000-7099", "state": "s/%n"}
+    second = dict(good, pattern="lab-*", ports="7100-7199", state="t/%n") | bad
+    second = {k: v for k, v in second.items() if v is not None}
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": [good, second]}))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and message in r.err, r
+
+
+def test_fleet_pattern_listen_in_range(tmp_path):
+    write_board(tmp_path, load_board(), "b.json")
+    entries = [{"pattern": "ci-*", "board": "b.json", "uri": "test:///default",
+                "listen": HOST, "ports": "7000-7099", "state": "s/%n"},
+               {"board": "b.json", "state": "one", "listen": f"{HOST}:7042"}]
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": entries}))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0, r
+    assert f"fleet instances[1] listens on {HOST}:7042, in the port range 7000-7099 of " \
+           "instances[0]" in r.err, r
+    entries[1]["listen"] = f"{HOST}:7100"
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": entries}))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.ok, r
+
+
+def test_fleet_pattern(tmp_path):
+    """A pattern entry: one BMC per matching domain of a test:/// node,
+    ports from the range in sorted name order, state per domain."""
+    uri = node_xml(tmp_path / "node.xml", ["ci-b", "other", "ci-a", "ci-c"], running={"ci-b"})
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    fleet = {"instances": [{"pattern": "ci-*", "board": "vm.json", "uri": uri, "listen": HOST,
+                            "ports": f"{ports[0]}-{ports[2]}", "state": "state/%n"}]}
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "other", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(tmp_path / "fleet.json")])
+    main.start()
+    try:
+        a, b, c = (Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports)
+        assert [h.power_status()[0] for h in (a, b, c)] == ["off", "on", "off"]
+        ok(c.ipmitool("chassis", "power", "on"))
+        c.wait_power("on")
+        assert "libvirt host ci-c: create" in main.stderr()
+        assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["ci-a", "ci-b", "ci-c"]
+    finally:
+        main.stop_and_check()
+
+
+def test_fleet_pattern_sighup(remote, tmp_path):
+    """Through a libvirtd (domains defined and undefined while bmcd runs):
+    SIGHUP gives a new matching domain a BMC on the lowest free port of the
+    range, takes the BMC of a domain gone, and leaves the others (and
+    their ports and sessions) alone."""
+    uri = remote.uri("/default")
+    holder = subprocess.Popen(["virsh", "-c", uri, "event", "--all", "--loop"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+
+    def define(name, i):
+        xml = tmp_path / f"{name}.xml"
+        xml.write_text(f"<domain type='test'><name>{name}</name>"
+                       f"<uuid>6695eb01-f6a4-4304-79aa-2000000000{i:02x}</uuid>"
+                       "<memory>65536</memory><os><type>hvm</type></os></domain>")
+        ok(remote.virsh(uri, "define", str(xml)))
+
+    define("ci-b", 1)
+    define("ci-c", 2)
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps({"instances": [
+        {"pattern": "ci-*", "board": "vm.json", "uri": uri, "listen": HOST,
+         "ports": f"{ports[0]}-{ports[2]}", "state": "state/%n"}]}))
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "test", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(path)])
+    main.start()
+    try:
+        h = [Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports]
+        assert h[0].power_status()[0] == "off" and h[1].power_status()[0] == "off"
+        ok(remote.virsh(uri, "start", "ci-c"))
+        h[1].wait_power("on", deadline=3)
+        sh = subprocess.Popen(["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(ports[1]),
+                               "-U", "admin", "-P", "password", "shell"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        sh.stdin.write("chassis power status\n")
+        sh.stdin.flush()
+        define("ci-a", 3)               # sorts first, but ci-c keeps its port
+        ok(remote.virsh(uri, "undefine", "ci-b"))
+        main.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "re-read: 1 started, 1 stopped, 0 failed, 3 BMCs running" not in main.stderr():
+            assert time.monotonic() < deadline, main.stderr_tail()
+            time.sleep(0.1)
+        # ci-a took the port ci-b left (the lowest free one); ci-c kept its.
+        assert h[0].power_status()[0] == "off"
+        assert "libvirt host: domain ci-a at" in main.stderr()
+        assert h[1].power_status()[0] == "on"
+        sh.stdin.write("chassis power status\n")
+        out, _ = sh.communicate("exit\n", timeout=20)
+        assert out.count("Chassis Power is on") == 2, out
+        st, r = h[2].power_status(timeout=5)
+        assert not r.ok, r
+    finally:
+        holder.terminate()
+        holder.wait(10)
+        main.stop_and_check()
+
+
 # ---- a real guest: qemu:///session of a libvirtd the test starts ---------
 
 def test_qemu_guest_sol_and_power(tmp_path):
