@@ -8,6 +8,7 @@ domain that does not exist are refused with a clear message."""
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -177,11 +178,14 @@ def test_fence_ipmilan(one):
 
 
 def test_many_instances(tmp_path):
-    """100 BMCs in one process, consecutive ports, one domain each on one
-    shared connection: each reports and drives its own domain only."""
-    n = 100
+    """200 BMCs in one process, consecutive ports, one domain each on one
+    shared connection: each reports and drives its own domain only.  Every
+    one answers FreeIPMI (one ipmi-chassis run with a host list, its
+    sessions in parallel) and a sample answers ipmitool."""
+    n = 200
     names = [f"vm{i}" for i in range(n)]
-    uri = node_xml(tmp_path / "node.xml", names, running={"vm1", "vm3"})
+    running = {"vm1", "vm3", "vm150", "vm199"}
+    uri = node_xml(tmp_path / "node.xml", names, running=running)
     ports = consecutive_udp_ports(n)
     extra = []
     for i in range(1, n):
@@ -189,18 +193,34 @@ def test_many_instances(tmp_path):
         extra += ["--instance", f"{board}:{tmp_path / f's{i}'}:{HOST}:{ports[i]}"]
     main = Bmcd(board=write_board(tmp_path, virt_board(uri, "vm0", "virt0")), port=ports[0],
                 workdir=tmp_path / "bmc", extra_args=extra)
+    t0 = time.monotonic()
     main.start()
+    started = time.monotonic() - t0
     try:
+        want = ["on" if f"vm{i}" in running else "off" for i in range(n)]
+        # FreeIPMI: all 200 in one run (a host list; "HOST:PORT: System Power : on").
+        hosts = ",".join(f"{HOST}:{p}" for p in ports)
+        r = run(["ipmi-chassis", "-h", hosts, "-u", "admin", "-p", "password", "-D", "LAN_2_0",
+                 "-I", "3", "-W", "none", "--fanout=32", "--session-timeout=10000",
+                 "--get-status"], timeout=120, env=main.client_env())
+        got = {}
+        for line in r.out.splitlines():
+            host, _, rest = line.partition(": ")
+            if "System Power" in rest:
+                got[int(host.rsplit(":", 1)[1])] = rest.split(":")[-1].strip()
+        assert [got.get(p) for p in ports] == want, (started, r)
         handles = [main] + [Bmcd(port=p, workdir=tmp_path / f"c{i}") for i, p in
                             enumerate(ports[1:], 1)]
-        states = [h.power_status()[0] for h in handles]
-        assert states == ["on" if i in (1, 3) else "off" for i in range(n)], states
+        sample = list(range(0, n, 10)) + [1, 3, 150, 199]
+        assert [handles[i].power_status()[0] for i in sample] == [want[i] for i in sample]
         ok(handles[7].ipmitool("chassis", "power", "on"))
         handles[7].wait_power("on")
         ok(handles[3].ipmitool("chassis", "power", "off"))
         handles[3].wait_power("off")
         assert [h.power_status()[0] for h in handles[:10]] == \
             ["off", "on", "off", "off", "off", "off", "off", "on", "off", "off"]
+        r = ok(handles[199].freeipmi("ipmi-chassis", "--get-status"))
+        assert re.search(r"System Power\s*: on", r.out), r
         # One connection for all of them.
         assert main.stderr().count("libvirt host: domain ") == n
     finally:
