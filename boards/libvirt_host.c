@@ -30,6 +30,7 @@
 #include "daemon/bmc.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "fru/fru.h"
 #include "sol/uart.h"
 
 #define RETRY_MIN_MS 500
@@ -59,6 +60,7 @@ struct virt_conn {			/* one connection, shared by its URI's hosts */
 	struct virt_pool *pool;
 	char uri[256];
 	virConnectPtr conn;		/* NULL while disconnected */
+	bool lost;			/* closed by libvirt, not reopened yet */
 	int lifecycle_id;		/* virConnectDomainEventRegisterAny's, or -1 */
 	sd_event_source *retry;
 	unsigned backoff_ms;
@@ -479,6 +481,7 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 	log_error("libvirt %s: connection lost (reason %d); reconnecting", vc->uri, reason);
 	/* libvirt calls this with the connection still referenced: drop ours
 	 * from the loop, not from here. */
+	vc->lost = true;
 	vc->backoff_ms = RETRY_MIN_MS;
 	sd_event_source_set_time_relative(vc->retry, RETRY_MIN_MS * 1000ULL);
 	sd_event_source_set_enabled(vc->retry, SD_EVENT_ONESHOT);
@@ -492,6 +495,7 @@ static int conn_open(struct virt_conn *vc)
 		log_error("libvirt %s: cannot connect: %s", vc->uri, last_error());
 		return -ECONNREFUSED;
 	}
+	vc->lost = false;
 	if (virConnectRegisterCloseCallback(vc->conn, on_close, vc, NULL) < 0)
 		log_warning("libvirt %s: no close callback: %s", vc->uri, last_error());
 	vc->lifecycle_id = virConnectDomainEventRegisterAny(vc->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
@@ -663,6 +667,31 @@ static int define(virConnectPtr c, const char *xml)
 	return 0;
 }
 
+/* Whether a definition boots UEFI firmware: <os firmware='efi'>, or a
+ * <loader> that is a pflash image (OVMF/AAVMF's way) or names edk2's
+ * firmware.  Anything else is SeaBIOS (legacy). */
+static bool xml_is_efi(const char *xml)
+{
+	const char *os = strstr(xml, "<os"), *end = os ? strstr(os, "</os>") : NULL;
+	const char *tag_end = os ? strchr(os, '>') : NULL;
+	const char *loader;
+
+	if (!os || !end || !tag_end)
+		return false;
+	if (memmem(os, (size_t)(tag_end - os), "firmware='efi'", 14))
+		return true;
+	loader = memmem(os, (size_t)(end - os), "<loader", 7);
+	if (!loader)
+		return false;
+	tag_end = strstr(loader, "</loader>");
+	if (!tag_end || tag_end > end)
+		tag_end = end;
+	return memmem(loader, (size_t)(tag_end - loader), "type='pflash'", 13) ||
+	       memmem(loader, (size_t)(tag_end - loader), "OVMF", 4) ||
+	       memmem(loader, (size_t)(tag_end - loader), "AAVMF", 5) ||
+	       memmem(loader, (size_t)(tag_end - loader), "edk2", 4);
+}
+
 /* A next-boot-only order left by a bmcd that stopped before restoring it. */
 static void boot_restore_saved(struct libvirt_host *h)
 {
@@ -760,7 +789,7 @@ static int dom_call(struct libvirt_host *h, const char *what,
 	virDomainPtr d;
 	int r;
 
-	if (!h->vc->conn)
+	if (!h->vc->conn || h->vc->lost)
 		return -ENOTCONN;
 	d = host_domain(h);
 	if (!d) {
@@ -824,11 +853,61 @@ static int libvirt_power_good(void *ctx)
 {
 	struct libvirt_host *h = ctx;
 
-	if (!h->vc->conn)
+	if (!h->vc->conn || h->vc->lost)
 		return -ENOTCONN;
 	if (h->gone)
 		return -ENODEV;
 	return h->pg;
+}
+
+/* Known only while connected and the domain exists: otherwise the last
+ * state seen may be stale, and a guess would tell a fence agent "off". */
+static int libvirt_power_state(void *ctx)
+{
+	return libvirt_power_good(ctx);
+}
+
+/*
+ * Set System Boot Options' boot flags, checked when they are set: a
+ * device libvirt has no boot device for (BIOS setup, diagnostic
+ * partition, remote media) and an EFI boot of a domain whose firmware is
+ * SeaBIOS are refused (-ENOTSUP: CCh to the client), rather than taken and
+ * silently not done.  A legacy boot of a UEFI domain is taken (most
+ * clients send legacy by default; the firmware is the domain's).
+ */
+static int libvirt_boot_check(void *ctx, unsigned dev, bool efi)
+{
+	struct libvirt_host *h = ctx;
+	virDomainPtr d;
+	char *xml;
+	bool is_efi;
+
+	if (dev != BOOTDEV_NONE && !boot_dev_name((enum bootopt_device)dev)) {
+		log_warning("libvirt host %s: boot device %s refused: libvirt has no way to boot a "
+			    "domain into it", h->domain, bootopt_device_name((enum bootopt_device)dev));
+		return -ENOTSUP;
+	}
+	if (!efi)
+		return 0;
+	if (!h->vc->conn || h->vc->lost)
+		return -ENOTCONN;
+	d = host_domain(h);
+	if (!d)
+		return -ENODEV;
+	xml = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
+	virDomainFree(d);
+	if (!xml) {
+		log_error("libvirt host %s: boot flags: %s", h->domain, last_error());
+		return -EIO;
+	}
+	is_efi = xml_is_efi(xml);
+	free(xml);
+	if (!is_efi) {
+		log_warning("libvirt host %s: EFI boot refused: the domain's firmware is legacy BIOS",
+			    h->domain);
+		return -ENOTSUP;
+	}
+	return 0;
 }
 
 static int libvirt_identify(void *ctx, bool on)
@@ -841,6 +920,8 @@ static const struct host_ops libvirt_host_ops = {
 	.press = libvirt_press,
 	.power_good = libvirt_power_good,
 	.identify = libvirt_identify,
+	.power_state = libvirt_power_state,
+	.boot_check = libvirt_boot_check,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1001,6 +1082,77 @@ int libvirt_host_open_console(struct libvirt_host *h, struct uart *u)
 }
 
 /* ------------------------------------------------------------------ */
+/* Domain lists (the fleet file's patterns)                            */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void libvirt_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int libvirt_domain_names(const char *uri, char ***names, size_t *n)
+{
+	virConnectPtr c = NULL, own = NULL;
+	virDomainPtr *doms = NULL;
+	char **out = NULL;
+	int count, r = 0;
+
+	*names = NULL;
+	*n = 0;
+	for (struct virt_conn *vc = virt_pool ? virt_pool->conns : NULL; vc && !c; vc = vc->next)
+		if (!strcmp(vc->uri, uri) && vc->conn && !vc->lost)
+			c = vc->conn;
+	if (!c) {
+		if (!virt_pool)
+			virSetErrorFunc(NULL, quiet_errors);
+		c = own = virConnectOpen(uri);
+	}
+	if (!c) {
+		log_error("libvirt %s: cannot connect: %s", uri, last_error());
+		return -ECONNREFUSED;
+	}
+	count = virConnectListAllDomains(c, &doms, 0);
+	if (count < 0) {
+		log_error("libvirt %s: cannot list the domains: %s", uri, last_error());
+		r = -EIO;
+		goto out;
+	}
+	out = calloc((size_t)count + 1, sizeof(*out));
+	if (!out)
+		r = -ENOMEM;
+	for (int i = 0; i < count; i++) {
+		const char *name = virDomainGetName(doms[i]);
+
+		if (out && r == 0 && name) {
+			out[*n] = strdup(name);
+			if (!out[*n])
+				r = -ENOMEM;
+			else
+				(*n)++;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	if (r < 0) {
+		libvirt_names_free(out, *n);
+		*n = 0;
+		goto out;
+	}
+	qsort(out, *n, sizeof(*out), name_cmp);
+	*names = out;
+out:
+	if (own)
+		virConnectClose(own);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
 /* Start and stop                                                      */
 
 /* The domain's UUID as the System GUID, in the byte order SMBIOS (and so
@@ -1042,7 +1194,7 @@ int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base)
 	struct power_timing t = *base;
 	struct libvirt_host *h;
 	virDomainPtr d;
-	char name[128] = "";
+	char name[128] = "", uuid[VIR_UUID_STRING_BUFLEN] = "";
 	int a, r;
 
 	h = calloc(1, sizeof(*h));
@@ -1068,12 +1220,17 @@ int libvirt_host_power_init(struct bmc *bmc, const struct power_timing *base)
 	if (virDomainGetUUID(d, h->uuid) == 0)
 		h->have_uuid = true;
 	snprintf(name, sizeof(name), "%s", virDomainGetName(d) ? virDomainGetName(d) : "");
+	if (virDomainGetUUIDString(d, uuid) < 0)
+		uuid[0] = '\0';
 	virDomainFree(d);
 	if (a < 0 || !h->have_uuid)
 		return log_error_errno(-EIO, "libvirt host %s: %s", cfg->domain, last_error());
 	h->pg = a;
 	boot_restore_saved(h);
 	uuid_to_guid(h->uuid, bmc->system_guid);
+	/* FRU 0's product: the domain's name, its UUID as serial and asset tag. */
+	if (bmc->fru && fru_add_host_identity(bmc->fru, name, uuid) < 0)
+		return -ENOMEM;
 	t.force_off_ms = LIBVIRT_FORCE_OFF_HOLD_MS;
 	r = power_init(bmc->power, bmc->ev, &libvirt_host_ops, h, &t);
 	if (r < 0)

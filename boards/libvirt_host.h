@@ -29,3 +29,9 @@ struct libvirt_host *libvirt_host_free(struct libvirt_host *h);
 /* SOL's UART: the domain's console (virDomainOpenConsole), open while the
  * domain runs.  0 or -errno. */
 int libvirt_host_open_console(struct libvirt_host *h, struct uart *u);
+/* The names of the domains at uri, defined or running, sorted (the fleet
+ * file's pattern entries): *names is malloc'd, each name and the array
+ * (free with libvirt_names_free).  The process's connection to uri when
+ * there is one, else a connection just for this.  0 or -errno (logged). */
+int libvirt_domain_names(const char *uri, char ***names, size_t *n);
+void libvirt_names_free(char **names, size_t n);

@@ -5,6 +5,7 @@
  * for it is refused at start with a message saying why.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "boards/libvirt_host.h"
 #include "daemon/log.h"
@@ -23,4 +24,19 @@ struct libvirt_host *libvirt_host_free(struct libvirt_host *h)
 int libvirt_host_open_console(struct libvirt_host *h, struct uart *u)
 {
 	return -EOPNOTSUPP;
+}
+
+int libvirt_domain_names(const char *uri, char ***names, size_t *n)
+{
+	log_error("libvirt %s: this bmcd was built without libvirt", uri);
+	*names = NULL;
+	*n = 0;
+	return -EOPNOTSUPP;
+}
+
+void libvirt_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }

@@ -443,6 +443,16 @@ int bootopt_set(struct bootopt *b, struct rbuf *req)
 		if (r < 0)
 			return r;
 	}
+	/* Flags the host cannot honour are refused, not kept and ignored. */
+	if (n > 0 && sel == BOOTOPT_FLAGS && (v.saved.flags[0] & BOOTOPT_F1_VALID) && b->power &&
+	    b->power->ops && b->power->ops->boot_check) {
+		r = b->power->ops->boot_check(b->power->ctx, flags_device(v.saved.flags),
+					      v.saved.flags[0] & BOOTOPT_F1_EFI);
+		if (r == -ENOTSUP)
+			return -EINVAL;
+		if (r < 0)
+			return r;
+	}
 	if (hdr & 0x80)
 		v.saved.invalid |= 1u << sel;
 	else

@@ -78,8 +78,15 @@ static int chassis_get_status(struct bmc *bmc, const struct ipmi_req *req, struc
 	const struct power *p = bmc->power;
 	const struct chassis *c = bmc->chassis;
 	uint8_t state = 0, last = 0;
+	int on = power_host_state(p);
 
-	state |= p->on ? 0x01 : 0;
+	/* Unknown (the backend cannot tell): an error, so that a fence agent
+	 * reports a failure rather than "off". */
+	if (on < 0) {
+		log_debug("chassis status: host power state unknown (%d)", on);
+		return CC_NOT_IN_STATE;
+	}
+	state |= on ? 0x01 : 0;
 	state |= p->fault ? 0x10 : 0;	/* power control fault: a transition failed */
 	state |= (uint8_t)(c->policy << 5);
 	last |= c->ac_failed ? 0x01 : 0;
@@ -109,6 +116,10 @@ static int chassis_control(struct bmc *bmc, const struct ipmi_req *req, struct w
 		return CC_NODE_BUSY;	/* a transition or a button press under way */
 	if (r == -ENOTSUP)
 		return CC_NOT_IN_STATE;
+	if (r == -ENOTCONN || r == -ENODEV) {
+		log_error_errno(r, "chassis control %u: the host's power state is unknown", action);
+		return CC_NOT_IN_STATE;
+	}
 	if (r < 0) {
 		log_error_errno(r, "chassis control %u", action);
 		return CC_UNSPECIFIED;

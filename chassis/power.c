@@ -220,6 +220,13 @@ static int power_diag(struct power *p)
 	return p->ops->press(p->ctx, BUTTON_NMI, p->t.press_ms);
 }
 
+int power_host_state(const struct power *p)
+{
+	if (p->ops && p->ops->power_state)
+		return p->ops->power_state(p->ctx);
+	return p->on;
+}
+
 /* The table in docs/commands.md ("Chassis Control") is this function. */
 int power_request(struct power *p, enum power_action a, enum restart_cause cause)
 {
@@ -227,6 +234,10 @@ int power_request(struct power *p, enum power_action a, enum restart_cause cause
 
 	if (a > POWER_ACTION_SOFT)
 		return -EINVAL;
+	/* A host whose state is unknown is not driven from a guess. */
+	r = power_host_state(p);
+	if (r < 0)
+		return r;
 	switch (p->state) {
 	case POWER_OFF:
 		if (a == POWER_ACTION_OFF)

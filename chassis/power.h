@@ -29,6 +29,15 @@ struct host_ops {
 	int (*power_good)(void *ctx);
 	/* The identify LED (optional). */
 	int (*identify)(void *ctx, bool on);
+	/* The host's power as the backend knows it now (optional): 1 on,
+	 * 0 off, or -errno when it cannot tell (a VM whose hypervisor
+	 * connection is down, or whose domain is gone).  Without it, power
+	 * good's last edge is the state. */
+	int (*power_state)(void *ctx);
+	/* Whether the host can honour a boot flags override of device dev
+	 * (enum bootopt_device), in EFI mode when efi (optional): 0, or
+	 * -ENOTSUP (the reason logged).  Without it, every device is taken. */
+	int (*boot_check)(void *ctx, unsigned dev, bool efi);
 };
 
 enum power_state {
@@ -114,6 +123,10 @@ void power_done(struct power *p);
  * -ENOTSUP (not possible in this state: e.g. reset while off), or the
  * backend's error. */
 int power_request(struct power *p, enum power_action a, enum restart_cause cause);
+/* The host's power now: 1 on, 0 off, or -errno when the backend cannot
+ * tell (host_ops.power_state); Get Chassis Status and Chassis Control
+ * answer an error then, never a guess. */
+int power_host_state(const struct power *p);
 /* The backend calls this on every power-good edge. */
 void power_good_changed(struct power *p, bool on);
 const char *power_state_name(enum power_state s);

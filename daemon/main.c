@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bmcd: an IPMI 2.0 BMC daemon. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "boards/libvirt_host.h"
 #include "daemon/bmc.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
@@ -33,6 +35,18 @@ struct instance_opt {
 	const char *uri;		/* fleet: host.libvirt.uri instead of the board's */
 	const char *domain;		/* fleet: host.libvirt.domain instead of the board's */
 	char *paths;			/* fleet: board and state made relative to the file */
+	json_object *users;		/* fleet: the entry's users instead of the board's */
+	char *expanded;			/* fleet pattern: domain, listen and state (owned) */
+	unsigned entry;			/* fleet: instances[entry] */
+};
+
+/* A fleet pattern entry: one BMC per domain whose name matches. */
+struct fleet_pattern {
+	unsigned entry;			/* instances[entry] */
+	const char *pattern, *uri, *board, *state;	/* state with %n: the domain's name */
+	json_object *users;
+	char addr[64];			/* listen address, IPv6 in brackets */
+	unsigned lo, hi;		/* port range */
 };
 
 struct options {
@@ -42,6 +56,8 @@ struct options {
 	bool check;
 	const char *fleet;		/* --fleet FILE */
 	struct json_object *fleet_json;	/* its strings back inst[].board, .state, ... */
+	struct fleet_pattern pat[MAX_INSTANCES];
+	unsigned n_pat;
 };
 
 /* What run() owns: the loop, the BMCs in it and the systemd watchdog. */
@@ -87,6 +103,7 @@ static void options_free(struct options *o)
 	for (unsigned i = 0; i < o->n_inst; i++) {
 		free(o->inst[i].spec);
 		free(o->inst[i].paths);
+		free(o->inst[i].expanded);
 	}
 	json_object_put(o->fleet_json);
 }
@@ -133,18 +150,334 @@ static int fleet_paths(const char *fleet, struct instance_opt *io)
 	return 0;
 }
 
+/* len decimal digits (1-5) into *out; false when not. */
+static bool port_number(const char *s, size_t len, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (len == 0 || len > 5)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* "ADDR:PORT" (or "[v6]:PORT") into its address and port; false when not. */
+static bool split_listen(const char *listen, char *addr, size_t size, unsigned *port)
+{
+	const char *colon = strrchr(listen, ':');
+	unsigned p;
+
+	if (!colon || colon == listen || (size_t)(colon - listen) >= size ||
+	    !port_number(colon + 1, strlen(colon + 1), &p) || p == 0 || p > 65535)
+		return false;
+	snprintf(addr, size, "%.*s", (int)(colon - listen), listen);
+	*port = p;
+	return true;
+}
+
+/* Two entries on one listen endpoint or one state directory: refused. */
+static int fleet_check_clash(const struct options *o, unsigned first, const struct instance_opt *io,
+			     const char *what)
+{
+	for (unsigned j = first; j < o->n_inst; j++) {
+		const struct instance_opt *other = &o->inst[j];
+
+		if (other == io)
+			continue;
+		if (io->n_listen && other->n_listen && !strcmp(other->listen[0], io->listen[0])) {
+			fprintf(stderr, "bmcd: fleet instances[%u] and %s both listen on %s\n",
+				other->entry, what, io->listen[0]);
+			return -EINVAL;
+		}
+		if (!strcmp(other->state, io->state)) {
+			fprintf(stderr, "bmcd: fleet instances[%u] and %s both have state %s\n",
+				other->entry, what, io->state);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* "users": an array (its entries are checked as the board's users are). */
+static int fleet_users(json_object *e, unsigned i, json_object **out)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(e, "users", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_array) || !json_object_array_length(v)) {
+		fprintf(stderr, "bmcd: fleet instances[%u].users: not a non-empty array\n", i);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "ports": "LO-HI" (or one port). */
+static bool parse_ports(const char *s, unsigned *lo, unsigned *hi)
+{
+	const char *dash = strchr(s, '-');
+
+	if (!dash)
+		return port_number(s, strlen(s), lo) && (*hi = *lo) >= 1 && *lo <= 65535;
+	return port_number(s, (size_t)(dash - s), lo) && port_number(dash + 1, strlen(dash + 1), hi) &&
+	       *lo >= 1 && *lo <= *hi && *hi <= 65535;
+}
+
+/* A pattern entry: checked and recorded; its BMCs come later (fleet_expand). */
+static int fleet_pattern_entry(struct options *o, json_object *e, unsigned i)
+{
+	struct fleet_pattern *fp = &o->pat[o->n_pat];
+	const char *listen, *ports;
+	int r;
+
+	*fp = (struct fleet_pattern){ .entry = i };
+	if (json_object_object_get_ex(e, "domain", NULL)) {
+		fprintf(stderr, "bmcd: fleet instances[%u]: \"pattern\" and \"domain\" exclude each "
+			"other\n", i);
+		return -EINVAL;
+	}
+	r = fleet_str(e, i, "pattern", true, &fp->pattern);
+	if (r == 0)
+		r = fleet_str(e, i, "board", true, &fp->board);
+	if (r == 0)
+		r = fleet_str(e, i, "state", true, &fp->state);
+	if (r == 0)
+		r = fleet_str(e, i, "uri", true, &fp->uri);
+	if (r == 0)
+		r = fleet_str(e, i, "listen", true, &listen);
+	if (r == 0)
+		r = fleet_str(e, i, "ports", true, &ports);
+	if (r == 0)
+		r = fleet_users(e, i, &fp->users);
+	if (r < 0)
+		return r;
+	if (!strstr(fp->state, "%n")) {
+		fprintf(stderr, "bmcd: fleet instances[%u].state: a pattern's state needs %%n (the "
+			"domain's name)\n", i);
+		return -EINVAL;
+	}
+	if (!parse_ports(ports, &fp->lo, &fp->hi)) {
+		fprintf(stderr, "bmcd: fleet instances[%u].ports: not LO-HI (1-65535)\n", i);
+		return -EINVAL;
+	}
+	if (strlen(listen) + 2 >= sizeof(fp->addr)) {
+		fprintf(stderr, "bmcd: fleet instances[%u].listen: not an address\n", i);
+		return -EINVAL;
+	}
+	/* An address only: the ports come from the range.  IPv6 in brackets,
+	 * as the endpoints of the other entries write it. */
+	if (strchr(listen, ':') && listen[0] != '[')
+		snprintf(fp->addr, sizeof(fp->addr), "[%s]", listen);
+	else
+		snprintf(fp->addr, sizeof(fp->addr), "%s", listen);
+	for (unsigned j = 0; j < o->n_pat; j++) {
+		const struct fleet_pattern *q = &o->pat[j];
+
+		if (!strcmp(q->addr, fp->addr) && fp->lo <= q->hi && q->lo <= fp->hi) {
+			fprintf(stderr, "bmcd: fleet instances[%u] and [%u]: port ranges %u-%u and "
+				"%u-%u overlap on %s\n", q->entry, i, q->lo, q->hi, fp->lo, fp->hi,
+				fp->addr);
+			return -EINVAL;
+		}
+	}
+	o->n_pat++;
+	return 0;
+}
+
+/* An entry's listen endpoint in a pattern's port range: refused. */
+static int fleet_check_ranges(const struct options *o, unsigned first)
+{
+	for (unsigned j = first; j < o->n_inst; j++) {
+		const struct instance_opt *io = &o->inst[j];
+		char addr[64];
+		unsigned port;
+
+		if (!io->n_listen || io->expanded ||
+		    !split_listen(io->listen[0], addr, sizeof(addr), &port))
+			continue;
+		for (unsigned k = 0; k < o->n_pat; k++) {
+			const struct fleet_pattern *fp = &o->pat[k];
+
+			if (!strcmp(addr, fp->addr) && port >= fp->lo && port <= fp->hi) {
+				fprintf(stderr, "bmcd: fleet instances[%u] listens on %s, in the port "
+					"range %u-%u of instances[%u]\n", io->entry, io->listen[0],
+					fp->lo, fp->hi, fp->entry);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The n-th field ("\n"-separated) of a fleet key. */
+static bool key_field(const char *key, unsigned n, const char **p, size_t *len)
+{
+	for (; n > 0 && key; n--) {
+		key = strchr(key, '\n');
+		if (key)
+			key++;
+	}
+	if (!key)
+		return false;
+	*p = key;
+	*len = strcspn(key, "\n");
+	return true;
+}
+
+static bool key_is(const char *key, unsigned n, const char *want)
+{
+	const char *p;
+	size_t len;
+
+	return key_field(key, n, &p, &len) && len == strlen(want) && !memcmp(p, want, len);
+}
+
+/* The port a running BMC of this pattern has for domain name (0: none),
+ * so that a re-read leaves it where it is. */
+static unsigned running_port(const struct fleet_pattern *fp, const char *name,
+			     char *const *running, unsigned n_running)
+{
+	for (unsigned i = 0; i < n_running; i++) {
+		const char *p;
+		size_t len;
+		char listen[96], addr[64];
+		unsigned port;
+
+		if (!running[i] || !key_is(running[i], 3, fp->uri) || !key_is(running[i], 4, name) ||
+		    !key_field(running[i], 2, &p, &len) || len >= sizeof(listen))
+			continue;
+		snprintf(listen, sizeof(listen), "%.*s", (int)len, p);
+		if (split_listen(listen, addr, sizeof(addr), &port) && !strcmp(addr, fp->addr) &&
+		    port >= fp->lo && port <= fp->hi)
+			return port;
+	}
+	return 0;
+}
+
+/* One BMC of a pattern: the domain name, its endpoint and state directory. */
+static int fleet_pattern_bmc(struct options *o, unsigned first, const struct fleet_pattern *fp,
+			     const char *name, unsigned port)
+{
+	struct instance_opt *io;
+	size_t n = strlen(name), cap;
+	char *buf, *listen, *state, *w;
+	const char *t;
+	char what[64];
+
+	if (o->n_inst == MAX_INSTANCES) {
+		fprintf(stderr, "bmcd: at most %d BMCs in one process\n", MAX_INSTANCES);
+		return -EINVAL;
+	}
+	cap = n + 1 + strlen(fp->addr) + 7 + strlen(fp->state) * (n + 1) + 1;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, name, n + 1);
+	listen = buf + n + 1;
+	state = listen + sprintf(listen, "%s:%u", fp->addr, port) + 1;
+	for (t = fp->state, w = state; *t;) {
+		if (t[0] == '%' && t[1] == 'n') {
+			w = stpcpy(w, name);
+			t += 2;
+		} else {
+			*w++ = *t++;
+		}
+	}
+	*w = '\0';
+	io = &o->inst[o->n_inst++];
+	*io = (struct instance_opt){ .board = fp->board, .state = state, .uri = fp->uri,
+				     .domain = buf, .users = fp->users, .expanded = buf,
+				     .entry = fp->entry };
+	io->listen[io->n_listen++] = listen;
+	if (fleet_paths(o->fleet, io) < 0)
+		return -ENOMEM;
+	snprintf(what, sizeof(what), "[%u] (domain %s)", fp->entry, name);
+	return fleet_check_clash(o, first, io, what);
+}
+
+/*
+ * The BMCs of the pattern entries: the domains at each URI whose name
+ * matches, in sorted name order, each on the next free port of the range;
+ * a domain that already has a BMC of this pattern (running, on a re-read)
+ * keeps its port.  Domains beyond the range are logged and left out.
+ */
+static int fleet_expand(struct options *o, unsigned first, char *const *running, unsigned n_running)
+{
+	for (unsigned k = 0; k < o->n_pat; k++) {
+		const struct fleet_pattern *fp = &o->pat[k];
+		unsigned span = fp->hi - fp->lo + 1, *port;
+		bool *used;
+		char **names;
+		size_t n;
+		int r = libvirt_domain_names(fp->uri, &names, &n);
+
+		if (r < 0) {
+			fprintf(stderr, "bmcd: fleet instances[%u]: cannot list the domains at %s\n",
+				fp->entry, fp->uri);
+			return r;
+		}
+		used = calloc(span, sizeof(*used));
+		port = calloc(n + 1, sizeof(*port));
+		if (!used || !port)
+			r = -ENOMEM;
+		for (size_t i = 0; i < n && r == 0; i++) {
+			if (fnmatch(fp->pattern, names[i], 0))
+				continue;
+			port[i] = running_port(fp, names[i], running, n_running);
+			if (port[i])
+				used[port[i] - fp->lo] = true;
+		}
+		for (size_t i = 0, next = 0; i < n && r == 0; i++) {
+			if (fnmatch(fp->pattern, names[i], 0))
+				continue;
+			if (!port[i]) {
+				while (next < span && used[next])
+					next++;
+				if (next == span) {
+					log_error("fleet instances[%u]: no port left in %u-%u for domain "
+						  "%s", fp->entry, fp->lo, fp->hi, names[i]);
+					continue;
+				}
+				used[next] = true;
+				port[i] = fp->lo + (unsigned)next;
+			}
+			r = fleet_pattern_bmc(o, first, fp, names[i], port[i]);
+		}
+		free(used);
+		free(port);
+		libvirt_names_free(names, n);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /*
  * {"instances": [{"board": B, "state": S, "listen": "ADDR:PORT",
- *                 "uri": U, "domain": D}, ...]}: one BMC each, after the
- * --instance ones.  Two on one listen endpoint or one state directory are
- * refused, naming both.
+ *                 "uri": U, "domain": D, "users": [...]},
+ *                {"pattern": "ci-*", "board": B, "state": "DIR/%n",
+ *                 "listen": ADDR, "ports": "LO-HI", "uri": U}, ...]}:
+ * one BMC each (one per matching domain for a pattern), after the
+ * --instance ones.  Two on one listen endpoint or one state directory,
+ * overlapping port ranges, an endpoint in a range, are refused, naming
+ * both.  Patterns are expanded (the URI asked for its domains) unless
+ * only checking; 'running' are the keys of the BMCs running (a re-read).
  */
-static int parse_fleet(struct options *o)
+static int parse_fleet(struct options *o, char *const *running, unsigned n_running)
 {
-	static const char *const keys[] = { "name", "board", "state", "listen", "uri", "domain", NULL };
+	static const char *const keys[] = { "name", "board", "state", "listen", "uri", "domain",
+					     "users", "pattern", "ports", NULL };
 	json_object *root = json_object_from_file(o->fleet), *arr;
 	unsigned first = o->n_inst;
 	size_t n;
+	int r;
 
 	if (!root) {
 		fprintf(stderr, "bmcd: --fleet %s: %s\n", o->fleet, json_util_get_last_err());
@@ -162,9 +495,9 @@ static int parse_fleet(struct options *o)
 		json_object *e = json_object_array_get_idx(arr, i);
 		struct instance_opt *io;
 		const char *listen;
-		int r = 0;
+		char what[32];
 
-		if (o->n_inst == MAX_INSTANCES) {
+		if (o->n_inst == MAX_INSTANCES || o->n_pat == MAX_INSTANCES) {
 			fprintf(stderr, "bmcd: at most %d BMCs in one process\n", MAX_INSTANCES);
 			return -EINVAL;
 		}
@@ -183,7 +516,18 @@ static int parse_fleet(struct options *o)
 				return -EINVAL;
 			}
 		}
+		if (json_object_object_get_ex(e, "pattern", NULL)) {
+			r = fleet_pattern_entry(o, e, (unsigned)i);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (json_object_object_get_ex(e, "ports", NULL)) {
+			fprintf(stderr, "bmcd: fleet instances[%zu].ports: only with \"pattern\"\n", i);
+			return -EINVAL;
+		}
 		io = &o->inst[o->n_inst++];
+		io->entry = (unsigned)i;
 		r = fleet_str(e, (unsigned)i, "board", true, &io->board);
 		if (r == 0)
 			r = fleet_str(e, (unsigned)i, "state", true, &io->state);
@@ -196,23 +540,29 @@ static int parse_fleet(struct options *o)
 		if (r == 0)
 			r = fleet_str(e, (unsigned)i, "domain", false, &io->domain);
 		if (r == 0)
+			r = fleet_users(e, (unsigned)i, &io->users);
+		if (r == 0)
 			r = fleet_paths(o->fleet, io);
+		snprintf(what, sizeof(what), "[%zu]", i);
+		if (r == 0)
+			r = fleet_check_clash(o, first, io, what);
 		if (r < 0)
 			return r;
-		for (unsigned j = first; j + 1 < o->n_inst; j++) {
-			const struct instance_opt *other = &o->inst[j];
+	}
+	r = fleet_check_ranges(o, first);
+	if (r < 0)
+		return r;
+	if (!o->check)
+		return fleet_expand(o, first, running, n_running);
+	/* Checking only: each pattern's board (and users) as one instance. */
+	for (unsigned k = 0; k < o->n_pat && o->n_inst < MAX_INSTANCES; k++) {
+		struct instance_opt *io = &o->inst[o->n_inst++];
 
-			if (listen && other->n_listen && !strcmp(other->listen[0], listen)) {
-				fprintf(stderr, "bmcd: fleet instances[%u] and [%zu] both listen on %s\n",
-					j - first, i, listen);
-				return -EINVAL;
-			}
-			if (!strcmp(other->state, io->state)) {
-				fprintf(stderr, "bmcd: fleet instances[%u] and [%zu] both have state %s\n",
-					j - first, i, io->state);
-				return -EINVAL;
-			}
-		}
+		*io = (struct instance_opt){ .board = o->pat[k].board, .state = o->pat[k].state,
+					     .users = o->pat[k].users };
+		r = fleet_paths(o->fleet, io);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -349,7 +699,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -EINVAL;
 	}
 	if (o->fleet) {
-		r = parse_fleet(o);
+		r = parse_fleet(o, NULL, 0);
 		if (r < 0)
 			return r;
 	}
@@ -376,6 +726,35 @@ static void print_board_problem(const char *msg, void *userdata)
 	printf("%s: %s\n", (const char *)userdata, msg);
 }
 
+/*
+ * An instance's board: its file, with a fleet entry's "users" in place of
+ * the board's (checked, and stored in the state directory on the first
+ * start, as the board's are).
+ */
+static int instance_config(const struct instance_opt *io, struct board_config *cfg,
+			   cfg_error_fn errors, void *userdata)
+{
+	json_object *root;
+	const char *text;
+	int r;
+
+	if (!io->users)
+		return config_load(io->board, cfg, errors, userdata);
+	root = json_object_from_file(io->board);
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		/* Not JSON (or not an object): the board file's own messages. */
+		return config_load(io->board, cfg, errors, userdata);
+	}
+	json_object_object_add(root, "users", json_object_get(io->users));
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	r = text ? config_parse(text, strlen(text), cfg, errors, userdata) : -ENOMEM;
+	if (text)
+		explicit_bzero((char *)text, strlen(text));	/* passwords */
+	json_object_put(root);
+	return r;
+}
+
 /* --check-config: every board file, each problem printed (after the file's
  * name when there are several). */
 static int check_boards(const struct options *o)
@@ -387,8 +766,9 @@ static int check_boards(const struct options *o)
 		return 1;
 	for (unsigned i = 0; i < o->n_inst; i++) {
 		const char *board = o->inst[i].board;
-		int r = o->n_inst == 1 ? config_load(board, cfg, print_problem, stdout)
-				       : config_load(board, cfg, print_board_problem, (void *)board);
+		int r = o->n_inst == 1 ? instance_config(&o->inst[i], cfg, print_problem, stdout)
+				       : instance_config(&o->inst[i], cfg, print_board_problem,
+							 (void *)board);
 
 		if (r == 0)
 			printf("%s: valid\n", board);
@@ -512,7 +892,7 @@ static int instance_start(struct daemon *d, unsigned idx, const struct instance_
 	}
 	bmc->state_fd = -EBADF;
 	d->bmc[d->n_bmc++] = bmc;
-	r = config_load(io->board, cfg, print_problem, stderr);
+	r = instance_config(io, cfg, print_problem, stderr);
 	if (r < 0)
 		log_error("%s: invalid board file", io->board);
 	if (r == 0)
@@ -541,9 +921,13 @@ static char *fleet_key(const struct instance_opt *io)
 {
 	char *k = NULL;
 
-	if (asprintf(&k, "%s\n%s\n%s\n%s\n%s", io->board, io->state,
+	/* board, state, listen, uri, domain (fields 0-4, running_port()
+	 * reads them), users: any change makes another BMC. */
+	if (asprintf(&k, "%s\n%s\n%s\n%s\n%s\n%s", io->board, io->state,
 		     io->n_listen ? io->listen[0] : "", io->uri ? io->uri : "",
-		     io->domain ? io->domain : "") < 0)
+		     io->domain ? io->domain : "",
+		     io->users ? json_object_to_json_string_ext(io->users, JSON_C_TO_STRING_PLAIN)
+			       : "") < 0)
 		return NULL;
 	return k;
 }
@@ -576,7 +960,7 @@ static int on_sighup(sd_event_source *src, const struct signalfd_siginfo *si, vo
 	if (!o)
 		return 0;
 	o->fleet = d->fleet;
-	if (parse_fleet(o) < 0) {
+	if (parse_fleet(o, d->key, d->n_bmc) < 0) {
 		log_error("fleet %s: not re-read (see above); nothing changed", d->fleet);
 		goto out;
 	}

@@ -176,7 +176,7 @@ static int dev_load(struct fru *fru, struct fru_dev *d)
 	if (c->source == FRU_SRC_FIELDS) {
 		memset(d->img, 0, d->size);
 		memcpy(d->img, c->image, c->image_len);
-		describe(d, "from the board file");
+		describe(d, c == fru->own ? "from the host's identity" : "from the board file");
 		return 0;
 	}
 	r = fru_eeprom_read(c, d->img, d->size);
@@ -221,6 +221,78 @@ void fru_done(struct fru *fru)
 		fru->dev[i].img = NULL;
 	}
 	fru->n = 0;
+	free(fru->own);
+	fru->own = NULL;
+}
+
+/* One text field of the identity, empty (and logged) when it cannot be one. */
+static void identity_field(struct fru_text *t, const char *what, const char *s)
+{
+	int r = fru_text_set(t, s, strlen(s));
+
+	if (r < 0) {
+		log_warning_errno(r, "fru 0: the host's %s \"%s\" does not fit a FRU field; left empty",
+				  what, s);
+		fru_text_set(t, "", 0);
+	}
+}
+
+int fru_add_host_identity(struct fru *fru, const char *name, const char *serial)
+{
+	/* Product area fields in order: manufacturer, name, part/model,
+	 * version, serial, asset tag, FRU file ID. */
+	enum { F_NAME = 1, F_SERIAL = 4, F_ASSET = 5 };
+	struct fru_content *ct;
+	struct fru_area_src *a;
+	struct cfg_fru *c;
+	struct fru_dev *d;
+	struct wbuf w;
+	size_t need = 0;
+	int area = 0, r;
+
+	for (unsigned i = 0; i < fru->n; i++)
+		if (fru->dev[i].cfg->id == 0) {
+			log_info("fru 0: the board file's, not the host's identity");
+			return 0;
+		}
+	if (fru->n == CFG_MAX_FRUS || fru->own) {
+		log_warning("fru 0: no room for the host's identity (%u FRU devices)", fru->n);
+		return 0;
+	}
+	ct = calloc(1, sizeof(*ct));
+	c = calloc(1, sizeof(*c));
+	if (!ct || !c) {
+		free(ct);
+		free(c);
+		return -ENOMEM;
+	}
+	a = &ct->area[FRU_AREA_PRODUCT];
+	a->present = true;
+	a->n = fru_area_std_fields[FRU_AREA_PRODUCT];
+	for (unsigned i = 0; i < a->n; i++)
+		fru_text_set(&a->f[i], "", 0);
+	identity_field(&a->f[F_NAME], "name", name);
+	identity_field(&a->f[F_SERIAL], "serial", serial);
+	identity_field(&a->f[F_ASSET], "serial", serial);
+	w = wb_init(c->image, sizeof(c->image));
+	r = fru_encode(ct, &w, &need, &area);
+	free(ct);
+	if (r < 0) {
+		free(c);
+		return log_error_errno(r, "fru 0: cannot encode the host's identity");
+	}
+	c->id = 0;
+	snprintf(c->name, sizeof(c->name), "FRU 0");
+	c->source = FRU_SRC_FIELDS;
+	c->image_len = (uint16_t)w.len;
+	c->size = CFG_FRU_SIZE_DEFAULT > w.len ? CFG_FRU_SIZE_DEFAULT : (uint32_t)w.len;
+	fru->own = c;
+	d = &fru->dev[fru->n++];
+	memset(d, 0, sizeof(*d));
+	d->cfg = c;
+	snprintf(d->file, sizeof(d->file), FRU_STATE_PREFIX "%u", c->id);
+	r = dev_load(fru, d);
+	return r == -ENOMEM ? r : 0;
 }
 
 struct fru_dev *fru_get(struct fru *fru, uint8_t id, bool *busy)

@@ -35,6 +35,7 @@ struct fru {
 	int dirfd;			/* the state directory (not owned) */
 	struct fru_dev dev[CFG_MAX_FRUS];
 	unsigned n;
+	struct cfg_fru *own;		/* fru_add_host_identity()'s device 0 (owned) */
 };
 
 /* Load every device of cfg (which must outlive fru).  A device that
@@ -42,6 +43,16 @@ struct fru {
  * when asked for; only memory exhaustion fails.  0 or -ENOMEM. */
 int fru_init(struct fru *fru, const struct board_config *cfg, int dirfd);
 void fru_done(struct fru *fru);
+
+/*
+ * A host backend that knows its host's identity (a libvirt domain's name
+ * and UUID) gives it here, after fru_init: when the board file has no FRU
+ * device 0, one is made with a product area of name = name, serial number
+ * and asset tag = serial (other fields empty: nothing invented); a board
+ * that has device 0 keeps it.  The state file of device 0, once written
+ * over IPMI, wins as for any device.  0, or -ENOMEM.
+ */
+int fru_add_host_identity(struct fru *fru, const char *name, const char *serial);
 
 /* The device with FRU device ID id, loaded; NULL when there is none
  * (*busy set when it exists but cannot be read right now). */

@@ -8,6 +8,7 @@ domain that does not exist are refused with a clear message."""
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -132,6 +133,37 @@ def test_system_guid_is_domain_uuid(one):
     assert got == want, r
 
 
+def test_fru_from_domain(tmp_path):
+    """A board without FRU 0: the BMC's FRU 0 is the domain's identity
+    (product name = domain name, serial and asset tag = its UUID); a board
+    with FRU 0 keeps its own."""
+    uri = node_xml(tmp_path / "node.xml", ["vm0"])
+    board = virt_board(uri, "vm0")
+    own = board.pop("fru")
+    b = Bmcd(board=write_board(tmp_path, board), workdir=tmp_path / "bmc")
+    b.start()
+    try:
+        r = ok(b.ipmitool("fru", "print", "0"))
+        fields = {k.strip(): v.strip() for k, _, v in
+                  (line.partition(":") for line in r.out.splitlines()) if v}
+        uuid = "6695eb01-f6a4-4304-79aa-000000000000"
+        assert fields.get("Product Name") == "vm0", r
+        assert fields.get("Product Serial") == uuid, r
+        assert fields.get("Product Asset Tag") == uuid, r
+        assert "Board Mfg" not in r.out and "Product Manufacturer" not in r.out, r
+    finally:
+        b.stop_and_check()
+    board["fru"] = own
+    b = Bmcd(board=write_board(tmp_path, board, "own.json"), workdir=tmp_path / "bmc2")
+    b.start()
+    try:
+        r = ok(b.ipmitool("fru", "print", "0"))
+        assert "Product Name          : vm0" not in r.out, r
+        assert own[0]["product"]["name"] in r.out, r
+    finally:
+        b.stop_and_check()
+
+
 def test_fence_ipmilan(one):
     r = fence(one, "status")
     assert r.rc == 2 and "Status: OFF" in r.out, r
@@ -146,11 +178,14 @@ def test_fence_ipmilan(one):
 
 
 def test_many_instances(tmp_path):
-    """100 BMCs in one process, consecutive ports, one domain each on one
-    shared connection: each reports and drives its own domain only."""
-    n = 100
+    """200 BMCs in one process, consecutive ports, one domain each on one
+    shared connection: each reports and drives its own domain only.  Every
+    one answers FreeIPMI (one ipmi-chassis run with a host list, its
+    sessions in parallel) and a sample answers ipmitool."""
+    n = 200
     names = [f"vm{i}" for i in range(n)]
-    uri = node_xml(tmp_path / "node.xml", names, running={"vm1", "vm3"})
+    running = {"vm1", "vm3", "vm150", "vm199"}
+    uri = node_xml(tmp_path / "node.xml", names, running=running)
     ports = consecutive_udp_ports(n)
     extra = []
     for i in range(1, n):
@@ -158,18 +193,34 @@ def test_many_instances(tmp_path):
         extra += ["--instance", f"{board}:{tmp_path / f's{i}'}:{HOST}:{ports[i]}"]
     main = Bmcd(board=write_board(tmp_path, virt_board(uri, "vm0", "virt0")), port=ports[0],
                 workdir=tmp_path / "bmc", extra_args=extra)
+    t0 = time.monotonic()
     main.start()
+    started = time.monotonic() - t0
     try:
+        want = ["on" if f"vm{i}" in running else "off" for i in range(n)]
+        # FreeIPMI: all 200 in one run (a host list; "HOST:PORT: System Power : on").
+        hosts = ",".join(f"{HOST}:{p}" for p in ports)
+        r = run(["ipmi-chassis", "-h", hosts, "-u", "admin", "-p", "password", "-D", "LAN_2_0",
+                 "-I", "3", "-W", "none", "--fanout=32", "--session-timeout=10000",
+                 "--get-status"], timeout=120, env=main.client_env())
+        got = {}
+        for line in r.out.splitlines():
+            host, _, rest = line.partition(": ")
+            if "System Power" in rest:
+                got[int(host.rsplit(":", 1)[1])] = rest.split(":")[-1].strip()
+        assert [got.get(p) for p in ports] == want, (started, r)
         handles = [main] + [Bmcd(port=p, workdir=tmp_path / f"c{i}") for i, p in
                             enumerate(ports[1:], 1)]
-        states = [h.power_status()[0] for h in handles]
-        assert states == ["on" if i in (1, 3) else "off" for i in range(n)], states
+        sample = list(range(0, n, 10)) + [1, 3, 150, 199]
+        assert [handles[i].power_status()[0] for i in sample] == [want[i] for i in sample]
         ok(handles[7].ipmitool("chassis", "power", "on"))
         handles[7].wait_power("on")
         ok(handles[3].ipmitool("chassis", "power", "off"))
         handles[3].wait_power("off")
         assert [h.power_status()[0] for h in handles[:10]] == \
             ["off", "on", "off", "off", "off", "off", "off", "on", "off", "off"]
+        r = ok(handles[199].freeipmi("ipmi-chassis", "--get-status"))
+        assert re.search(r"System Power\s*: on", r.out), r
         # One connection for all of them.
         assert main.stderr().count("libvirt host: domain ") == n
     finally:
@@ -250,6 +301,51 @@ def test_bootdev_persistent(boot):
     assert "vm0: boot device cdrom (persistent)" in log, log
     assert "vm0: started from: cdrom hd" in log, log
     assert "vm0: the next start boots from: cdrom hd" in log, log
+
+
+def test_bootdev_refused(boot, tmp_path):
+    """What libvirt cannot do is refused with CCh (invalid data field),
+    not taken and ignored: BIOS setup (no libvirt boot device enters it),
+    and an EFI boot of a legacy-BIOS domain.  The flags stay as they were.
+    (ipmitool's bootdev exits 0 whatever the answer: its message tells.)"""
+    refused = "Set Chassis Boot Parameter 5 failed: Invalid data field in request"
+    r = boot.ipmitool("chassis", "bootdev", "bios")
+    assert refused in r.err, r
+    r = boot.ipmitool("chassis", "bootdev", "pxe", "options=efiboot")
+    assert refused in r.err, r
+    r = ok(boot.ipmitool("chassis", "bootparam", "get", "5"))
+    assert "Boot Flag Invalid" in r.out, r
+    log = boot.stderr()
+    assert "vm0: boot device bios setup refused" in log, log
+    assert "vm0: EFI boot refused: the domain's firmware is legacy BIOS" in log, log
+    # Legacy on this domain: taken.
+    r = ok(boot.ipmitool("chassis", "bootdev", "pxe"))
+    assert "failed" not in r.err, r
+
+
+def test_bootdev_efi_domain(tmp_path):
+    """A UEFI domain (<os firmware='efi'>) takes an EFI boot override, and
+    a legacy one (its firmware boots it either way)."""
+    path = tmp_path / "node.xml"
+    path.write_text(f"""<node><domain type='test' xmlns:test='{TEST_NS}'>
+  <name>e0</name><memory>65536</memory><vcpu>1</vcpu>
+  <os firmware='efi'><type>hvm</type><boot dev='hd'/></os>
+  <test:runstate>5</test:runstate>
+</domain></node>""")
+    b = Bmcd(board=write_board(tmp_path, virt_board(f"test://{path}", "e0")),
+             workdir=tmp_path / "bmc")
+    b.start()
+    try:
+        ok(b.ipmitool("chassis", "bootdev", "pxe", "options=efiboot"))
+        r = ok(b.ipmitool("chassis", "bootparam", "get", "5"))
+        assert "BIOS EFI boot" in r.out, r
+        power_on_off(b)
+        assert "e0: boot device network (next boot only)" in b.stderr()
+        ok(b.ipmitool("chassis", "bootdev", "disk"))
+        r = b.ipmitool("chassis", "bootdev", "bios")
+        assert "Invalid data field in request" in r.err, r
+    finally:
+        b.stop_and_check()
 
 
 # ---- through a libvirt daemon this test starts ---------------------------
@@ -375,6 +471,48 @@ def test_remote_events_undefine_and_reconnect(remote, tmp_path):
         a.stop_and_check()
 
 
+def test_remote_status_unknown_while_down(remote, tmp_path):
+    """libvirtd stopped: the power state is unknown, so Get Chassis Status
+    answers an error completion code (ipmitool fails, fence_ipmilan reports
+    a failure, not "off") and power commands fail at once; libvirtd back:
+    status answers again.  The domain is the test driver's own "test"
+    (running), which every fresh daemon has."""
+    uri = remote.uri("/default")
+    b = Bmcd(board=write_board(tmp_path, virt_board(uri, "test")), workdir=tmp_path / "a")
+    b.start()
+    try:
+        assert b.power_status()[0] == "on"
+        remote.stop()
+        deadline = time.monotonic() + 5
+        while "connection lost" not in b.stderr():
+            assert time.monotonic() < deadline, b.stderr_tail()
+            time.sleep(0.1)
+        r = b.ipmitool("chassis", "power", "status")
+        assert not r.ok and not r.timed_out, r
+        assert "Chassis Power is" not in r.out, r
+        assert "Get Chassis Power Status failed: Command not supported in present state" \
+            in r.err, r
+        t0 = time.monotonic()
+        r = fence(b, "status")
+        assert r.rc == 1 and "Status: OFF" not in r.out, r
+        assert "Unable to obtain correct plug status" in r.err, r
+        assert time.monotonic() - t0 < 60, r
+        r = b.ipmitool("chassis", "power", "off")
+        assert not r.ok and not r.timed_out, r
+        log = b.stderr()
+        assert log.count("power state is unknown") == 1, log
+        remote.start()
+        deadline = time.monotonic() + 15
+        while "reconnected" not in b.stderr():
+            assert time.monotonic() < deadline, b.stderr_tail()
+            time.sleep(0.2)
+        assert b.power_status()[0] == "on"
+        r = fence(b, "status")
+        assert r.ok and "Status: ON" in r.out, r
+    finally:
+        b.stop_and_check()
+
+
 # ---- the fleet file -------------------------------------------------------
 
 def test_fleet(tmp_path):
@@ -473,6 +611,166 @@ def test_fleet_sighup(tmp_path):
             time.sleep(0.1)
         assert a.power_status()[0] == "on" and c.power_status()[0] == "off"
     finally:
+        main.stop_and_check()
+
+
+def test_fleet_users(tmp_path):
+    """An entry's users replace the board's for that BMC (and are stored in
+    its state directory as the board's are); the entry without users has
+    the board's."""
+    uri = node_xml(tmp_path / "node.xml", ["a", "b"])
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(2)
+    users = [{"id": 2, "name": "alice", "password": "alice-pw-1", "privilege": "administrator"},
+             {"id": 3, "name": "bob", "password": "bob-pw-22", "privilege": "user"}]
+    fleet = {"instances": [
+        {"board": "vm.json", "state": "state/a", "listen": f"{HOST}:{ports[0]}", "uri": uri,
+         "domain": "a", "users": users},
+        {"board": "vm.json", "state": "state/b", "listen": f"{HOST}:{ports[1]}", "uri": uri,
+         "domain": "b"}]}
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.ok, r
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "b", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(tmp_path / "fleet.json")])
+    main.start()
+    try:
+        a, b = (Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports)
+        ok(a.ipmitool("chassis", "power", "status", user="alice", password="alice-pw-1"))
+        ok(a.ipmitool("chassis", "power", "status", user="bob", password="bob-pw-22",
+                      priv="USER"))
+        r = a.ipmitool("chassis", "power", "on", user="bob", password="bob-pw-22", priv="USER")
+        assert not r.ok and "Insufficient privilege" in r.err, r
+        assert not a.ipmitool("chassis", "power", "status").ok      # the board's admin
+        ok(b.ipmitool("chassis", "power", "status"))
+        assert not b.ipmitool("chassis", "power", "status", user="alice",
+                              password="alice-pw-1").ok
+        assert (tmp_path / "state" / "a" / "users").exists()
+        assert "alice-pw-1" not in main.stderr()
+    finally:
+        main.stop_and_check()
+    # A bad user in an entry: --check-config names it.
+    fleet["instances"][0]["users"] = [{"id": 2, "name": "alice", "privilege": "administrator"}]
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and "users[0].password: missing" in r.out, r
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"ports": "7010-7020"}, "fleet instances[0] and [1]: port ranges 7000-7099 and 7010-7020 "
+                             "overlap on 127.0.0.1"),
+    ({"state": "s/x"}, "fleet instances[1].state: a pattern's state needs %n"),
+    ({"ports": "7200-7100"}, "fleet instances[1].ports: not LO-HI"),
+    ({"domain": "d"}, "fleet instances[1]: \"pattern\" and \"domain\" exclude each other"),
+    ({"listen": None}, "fleet instances[1].listen: missing"),
+])
+def test_fleet_pattern_check(tmp_path, bad, message):
+    write_board(tmp_path, load_board(), "b.json")
+    good = {"pattern": "ci-*", "board": "b.json", "uri": "test:///default",
+            "listen": HOST, "ports": "7000-7099", "state": "s/%n"}
+    second = dict(good, pattern="lab-*", ports="7100-7199", state="t/%n") | bad
+    second = {k: v for k, v in second.items() if v is not None}
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": [good, second]}))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0 and message in r.err, r
+
+
+def test_fleet_pattern_listen_in_range(tmp_path):
+    write_board(tmp_path, load_board(), "b.json")
+    entries = [{"pattern": "ci-*", "board": "b.json", "uri": "test:///default",
+                "listen": HOST, "ports": "7000-7099", "state": "s/%n"},
+               {"board": "b.json", "state": "one", "listen": f"{HOST}:7042"}]
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": entries}))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.rc != 0, r
+    assert f"fleet instances[1] listens on {HOST}:7042, in the port range 7000-7099 of " \
+           "instances[0]" in r.err, r
+    entries[1]["listen"] = f"{HOST}:7100"
+    (tmp_path / "fleet.json").write_text(json.dumps({"instances": entries}))
+    r = run([str(BMCD), "--fleet", str(tmp_path / "fleet.json"), "--check-config"])
+    assert r.ok, r
+
+
+def test_fleet_pattern(tmp_path):
+    """A pattern entry: one BMC per matching domain of a test:/// node,
+    ports from the range in sorted name order, state per domain."""
+    uri = node_xml(tmp_path / "node.xml", ["ci-b", "other", "ci-a", "ci-c"], running={"ci-b"})
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    fleet = {"instances": [{"pattern": "ci-*", "board": "vm.json", "uri": uri, "listen": HOST,
+                            "ports": f"{ports[0]}-{ports[2]}", "state": "state/%n"}]}
+    (tmp_path / "fleet.json").write_text(json.dumps(fleet))
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "other", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(tmp_path / "fleet.json")])
+    main.start()
+    try:
+        a, b, c = (Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports)
+        assert [h.power_status()[0] for h in (a, b, c)] == ["off", "on", "off"]
+        ok(c.ipmitool("chassis", "power", "on"))
+        c.wait_power("on")
+        assert "libvirt host ci-c: create" in main.stderr()
+        assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["ci-a", "ci-b", "ci-c"]
+    finally:
+        main.stop_and_check()
+
+
+def test_fleet_pattern_sighup(remote, tmp_path):
+    """Through a libvirtd (domains defined and undefined while bmcd runs):
+    SIGHUP gives a new matching domain a BMC on the lowest free port of the
+    range, takes the BMC of a domain gone, and leaves the others (and
+    their ports and sessions) alone."""
+    uri = remote.uri("/default")
+    holder = subprocess.Popen(["virsh", "-c", uri, "event", "--all", "--loop"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+
+    def define(name, i):
+        xml = tmp_path / f"{name}.xml"
+        xml.write_text(f"<domain type='test'><name>{name}</name>"
+                       f"<uuid>6695eb01-f6a4-4304-79aa-2000000000{i:02x}</uuid>"
+                       "<memory>65536</memory><os><type>hvm</type></os></domain>")
+        ok(remote.virsh(uri, "define", str(xml)))
+
+    define("ci-b", 1)
+    define("ci-c", 2)
+    write_board(tmp_path, load_board() | {"redfish": {"enabled": False}}, "vm.json")
+    ports = consecutive_udp_ports(3)
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps({"instances": [
+        {"pattern": "ci-*", "board": "vm.json", "uri": uri, "listen": HOST,
+         "ports": f"{ports[0]}-{ports[2]}", "state": "state/%n"}]}))
+    main = Bmcd(board=write_board(tmp_path, virt_board(uri, "test", "main"), "main.json"),
+                workdir=tmp_path / "main", extra_args=["--fleet", str(path)])
+    main.start()
+    try:
+        h = [Bmcd(port=p, workdir=tmp_path / f"c{p}") for p in ports]
+        assert h[0].power_status()[0] == "off" and h[1].power_status()[0] == "off"
+        ok(remote.virsh(uri, "start", "ci-c"))
+        h[1].wait_power("on", deadline=3)
+        sh = subprocess.Popen(["ipmitool", "-I", "lanplus", "-H", HOST, "-p", str(ports[1]),
+                               "-U", "admin", "-P", "password", "shell"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        sh.stdin.write("chassis power status\n")
+        sh.stdin.flush()
+        define("ci-a", 3)               # sorts first, but ci-c keeps its port
+        ok(remote.virsh(uri, "undefine", "ci-b"))
+        main.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "re-read: 1 started, 1 stopped, 0 failed, 3 BMCs running" not in main.stderr():
+            assert time.monotonic() < deadline, main.stderr_tail()
+            time.sleep(0.1)
+        # ci-a took the port ci-b left (the lowest free one); ci-c kept its.
+        assert h[0].power_status()[0] == "off"
+        assert "libvirt host: domain ci-a at" in main.stderr()
+        assert h[1].power_status()[0] == "on"
+        sh.stdin.write("chassis power status\n")
+        out, _ = sh.communicate("exit\n", timeout=20)
+        assert out.count("Chassis Power is on") == 2, out
+        st, r = h[2].power_status(timeout=5)
+        assert not r.ok, r
+    finally:
+        holder.terminate()
+        holder.wait(10)
         main.stop_and_check()
 
 
