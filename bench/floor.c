@@ -5,8 +5,10 @@
  * encrypted RMCP+ IPMI request with a fixed Get Device ID reply, with the
  * crypto bmcd uses (it links lan/crypto.c): the AuthCode checked (HMAC,
  * constant-time compare), the payload decrypted (AES-CBC-128), the reply
- * encrypted and given its AuthCode.  No session logic (one fixed session ID,
- * no sequence window), no dispatcher, no RAKP: the keys K1 and K2 are given
+ * encrypted and given its AuthCode.  No session logic (fixed session IDs:
+ * BMC ID sid + i answered with console ID console-sid + i, i < 256, so that
+ * a client can run several "sessions"; no sequence window), no dispatcher,
+ * no RAKP: the keys K1 and K2 are given
  * on the command line, and the client (bench/rmcpload --fixed-keys) uses the
  * same.  Whatever command a request carries, the reply is the same 16 data
  * bytes (completion code + the 15 of Get Device ID), with the request's
@@ -92,6 +94,7 @@ static uint8_t cksum(const uint8_t *p, size_t n)
 static size_t answer(struct floor *f, const uint8_t *in, size_t len, uint8_t *out)
 {
 	size_t ilen = integ_len(f->integ), plen, covered, n;
+	uint32_t off;
 	uint8_t want[CRYPTO_MAX_HASH], plain[MAXPKT], msg[32];
 	const uint8_t *code;
 	int m;
@@ -99,7 +102,8 @@ static size_t answer(struct floor *f, const uint8_t *in, size_t len, uint8_t *ou
 	/* RMCP header, auth type 06h, payload type IPMI encrypted + authenticated */
 	if (len < 16 || in[0] != 0x06 || in[3] != 0x07 || in[4] != 0x06 || in[5] != 0xc0)
 		return 0;
-	if (le32(in + 6) != f->sid)
+	off = le32(in + 6) - f->sid;	/* the client's session number */
+	if (off >= 256)
 		return 0;
 	plen = (size_t)in[14] | (size_t)in[15] << 8;
 	if (16 + plen + 2 + ilen > len)
@@ -128,7 +132,7 @@ static size_t answer(struct floor *f, const uint8_t *in, size_t len, uint8_t *ou
 	n = 23;
 
 	memcpy(out, "\x06\x00\xff\x07\x06\xc0", 6);
-	put_le32(out + 6, f->console_sid);
+	put_le32(out + 6, f->console_sid + off);
 	if (++f->out_seq == 0)
 		f->out_seq = 1;
 	put_le32(out + 10, f->out_seq);

@@ -2,8 +2,9 @@
 /*
  * bench/rmcpload.c: an RMCP+ load client that is not the bottleneck.
  *
- * One process, one thread, one connected UDP socket per session, poll(2)
- * over them.  It opens K sessions with a real RAKP exchange (user name and
+ * One process, one thread, one connected UDP socket for all sessions
+ * (answers told apart by the console session ID), requests sent in batches
+ * with sendmmsg(2) and answers read with recvmmsg(2).  It opens K sessions with a real RAKP exchange (user name and
  * password; cipher suite 3 or 17), then keeps W requests in flight on each
  * (IPMI sequence numbers tell the answers apart) for T seconds or N
  * requests, and prints one JSON line: requests/s, latency percentiles,
@@ -20,7 +21,8 @@
  *                  wait S seconds, close them
  *   --probe        one session, one request, close: exit 0 if it worked
  *   --fixed-keys K1HEX:K2HEX  no RAKP: the keys and session IDs bench/floor
- *                  uses (BMC session ID 0a0b0c0d, console 01020304)
+ *                  uses (session i: BMC session ID 0a0b0c0d + i, console
+ *                  01020304 + i)
  *
  * Exit status: 0 the run happened, 1 it could not (no session), 2 usage.
  */
@@ -78,6 +80,7 @@ struct run {
 	struct crypto cr;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	int fd;			/* one UDP socket for every session */
 	enum auth_alg auth;
 	enum integ_alg integ;
 	uint32_t *hist;
@@ -342,9 +345,15 @@ static int get_auth_caps(struct run *r, struct sess *s)
 
 static int sess_socket(struct run *r, struct sess *s)
 {
-	s->fd = socket(r->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&r->addr, r->addrlen) < 0)
-		return -1;
+	if (r->fd < 0) {
+		int big = 4 << 20;
+
+		r->fd = socket(r->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (r->fd < 0 || connect(r->fd, (struct sockaddr *)&r->addr, r->addrlen) < 0)
+			return -1;
+		setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	}
+	s->fd = r->fd;
 	return 0;
 }
 
@@ -454,10 +463,11 @@ static int sess_close(struct run *r, struct sess *s)
 	return 0;
 }
 
-static void sess_fixed(struct run *r, struct sess *s)
+/* bench/floor's keys; session i has the IDs floor's base + i. */
+static void sess_fixed(struct run *r, struct sess *s, int i)
 {
-	s->bmc_sid = 0x0a0b0c0d;
-	s->console_sid = 0x01020304;
+	s->bmc_sid = 0x0a0b0c0du + (uint32_t)i;
+	s->console_sid = 0x01020304u + (uint32_t)i;
 	memcpy(s->k1, r->o->fk1, r->o->fk1len);
 	memcpy(s->k2, r->o->fk2, r->o->fk2len);
 	s->klen = r->o->fk1len;
@@ -473,57 +483,57 @@ static void hist_add(struct run *r, uint64_t ns)
 	r->hist[us > HIST_MAX ? HIST_MAX : us]++;
 }
 
-static int send_one(struct run *r, struct sess *s, uint64_t t)
+/* Frame the next request of session s into pkt (a free sequence number,
+ * marked busy, sent at t); its length, 0 if there is none free. */
+static size_t build_one(struct run *r, struct sess *s, uint64_t t, uint8_t *pkt)
 {
-	uint8_t m[80], pkt[MAXPKT];
+	uint8_t m[80];
 	size_t n;
 	int i;
 
 	for (i = 0; i < NSLOT && s->busy[s->next_seq]; i++)
 		s->next_seq = (uint8_t)((s->next_seq + 1) % NSLOT);
 	if (i == NSLOT)
-		return -1;
+		return 0;
 	n = ipmi_req(m, r->o->netfn, r->o->cmd, s->next_seq, r->o->data, r->o->dlen);
 	n = v20_pack(r, s, 0x00, m, n, pkt);
-	if (!n || send(s->fd, pkt, n, 0) != (ssize_t)n) {
-		fail(r, "send: %s", strerror(errno));
-		return -1;
-	}
+	if (!n)
+		return 0;
 	s->busy[s->next_seq] = true;
 	s->sent_ns[s->next_seq] = t;
 	s->next_seq = (uint8_t)((s->next_seq + 1) % NSLOT);
 	s->inflight++;
-	return 0;
+	return n;
 }
 
-static void receive_all(struct run *r, struct sess *s)
+/* One answer off the shared socket: its session by the console session ID. */
+static void on_reply(struct run *r, struct sess *ss, int k, const uint8_t *in, size_t len)
 {
-	uint8_t in[MAXPKT], plain[MAXPKT];
+	static uint8_t plain[MAXPKT];
+	struct sess *s = NULL;
+	const uint8_t *pl;
+	size_t plen;
+	uint8_t seq;
 
-	for (;;) {
-		ssize_t got = recv(s->fd, in, sizeof(in), MSG_DONTWAIT);
-		const uint8_t *pl;
-		size_t plen;
-		uint8_t seq;
-
-		if (got < 0)
-			return;
-		if (v20_unpack(r, s, in, (size_t)got, plain, &pl, &plen) != 0 || plen < 8) {
-			fail(r, "a reply that does not check (integrity, decryption or length)");
-			continue;
-		}
-		seq = pl[4] >> 2;
-		if (!s->busy[seq])
-			continue;	/* late answer to one already timed out */
-		s->busy[seq] = false;
-		s->inflight--;
-		if (pl[6] != 0) {
-			fail(r, "completion code %02x", pl[6]);
-			continue;
-		}
-		r->ok++;
-		hist_add(r, now_ns() - s->sent_ns[seq]);
+	if (len >= 16)
+		for (int i = 0; i < k && !s; i++)
+			if (ss[i].console_sid == le32(in + 6))
+				s = &ss[i];
+	if (!s || v20_unpack(r, s, in, len, plain, &pl, &plen) != 0 || plen < 8) {
+		fail(r, "a reply that does not check (session, integrity, decryption or length)");
+		return;
 	}
+	seq = pl[4] >> 2;
+	if (!s->busy[seq])
+		return;		/* late answer to one already timed out */
+	s->busy[seq] = false;
+	s->inflight--;
+	if (pl[6] != 0) {
+		fail(r, "completion code %02x", pl[6]);
+		return;
+	}
+	r->ok++;
+	hist_add(r, now_ns() - s->sent_ns[seq]);
 }
 
 static void expire(struct run *r, struct sess *s, uint64_t t)
@@ -538,32 +548,79 @@ static void expire(struct run *r, struct sess *s, uint64_t t)
 		}
 }
 
+#define BATCH 64
+
+/* Send the n packets framed in out[] with as few sendmmsg calls as it takes.
+ * One that cannot be sent is left to time out (counted then). */
+static void flush(struct run *r, struct mmsghdr *om, int n)
+{
+	int done = 0;
+
+	while (done < n) {
+		int m = sendmmsg(r->fd, om + done, (unsigned)(n - done), 0);
+
+		if (m <= 0) {
+			if (m < 0 && errno == EINTR)
+				continue;
+			fail(r, "sendmmsg: %s", m < 0 ? strerror(errno) : "nothing sent");
+			return;
+		}
+		done += m;
+	}
+}
+
+/* Keep W requests in flight on each session until end (or the request
+ * cap), then wait for the last answers.  All sessions share one socket:
+ * a batch of requests goes out with one sendmmsg, answers come in with
+ * recvmmsg, so the client's system calls per request stay well below the
+ * daemon's two. */
 static void load(struct run *r, struct sess *ss, int k, uint64_t end)
 {
-	struct pollfd pfd[MAXSESS];
+	static uint8_t out[BATCH][MAXPKT], in[BATCH][MAXPKT];
+	static struct mmsghdr om[BATCH], im[BATCH];
+	static struct iovec oi[BATCH], ii[BATCH];
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 	long sent = 0, cap = r->o->requests;
 	uint64_t last_expire = now_ns();
 
-	for (int i = 0; i < k; i++)
-		pfd[i] = (struct pollfd){ .fd = ss[i].fd, .events = POLLIN };
+	for (int i = 0; i < BATCH; i++) {
+		oi[i] = (struct iovec){ .iov_base = out[i] };
+		om[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &oi[i], .msg_iovlen = 1 } };
+		ii[i] = (struct iovec){ .iov_base = in[i], .iov_len = MAXPKT };
+		im[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &ii[i], .msg_iovlen = 1 } };
+	}
 	for (;;) {
 		uint64_t t = now_ns();
 		bool more = t < end && (cap <= 0 || sent < cap), busy = false;
+		int nb = 0;
 
 		for (int i = 0; i < k; i++) {
 			while (more && ss[i].inflight < r->o->window && (cap <= 0 || sent < cap)) {
-				if (send_one(r, &ss[i], t))
+				size_t n = build_one(r, &ss[i], t, out[nb]);
+
+				if (!n)
 					break;
+				oi[nb++].iov_len = n;
 				sent++;
+				if (nb == BATCH) {
+					flush(r, om, nb);
+					nb = 0;
+				}
 			}
 			busy |= ss[i].inflight > 0;
 		}
+		flush(r, om, nb);
 		if (!more && !busy)
 			break;
-		if (poll(pfd, (nfds_t)k, 50) > 0)
-			for (int i = 0; i < k; i++)
-				if (pfd[i].revents)
-					receive_all(r, &ss[i]);
+		if (poll(&pfd, 1, 50) > 0) {
+			int m;
+
+			do {
+				m = recvmmsg(r->fd, im, BATCH, MSG_DONTWAIT, NULL);
+				for (int j = 0; j < m; j++)
+					on_reply(r, ss, k, in[j], im[j].msg_len);
+			} while (m == BATCH);
+		}
 		t = now_ns();
 		if (t - last_expire > 50000000u) {
 			for (int i = 0; i < k; i++)
@@ -703,7 +760,7 @@ int main(int argc, char **argv)
 	struct opt o = { .host = "127.0.0.1", .user = "admin", .password = "password", .cipher = 17,
 			 .sessions = 1, .window = 1, .duration = 2, .priv = 4, .timeout_ms = 2000,
 			 .verify = true, .netfn = 0x06, .cmd = 0x01 };
-	struct run r = { .o = &o };
+	struct run r = { .o = &o, .fd = -1 };
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
 	char port[8];
 	uint64_t t0, t1;
@@ -757,7 +814,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (o.fixed)
-			sess_fixed(&r, &ss[i]);
+			sess_fixed(&r, &ss[i], i);
 		else if (sess_open(&r, &ss[i])) {
 			fprintf(stderr, "rmcpload: session %d: %s\n", i, r.first_error);
 			for (int j = 0; j < i; j++)
