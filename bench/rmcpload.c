@@ -679,6 +679,17 @@ static void report(struct run *r, double elapsed, double ccpu, long dticks)
 		printf("\"");
 	}
 	printf("}\n");
+	fflush(stdout);
+}
+
+/* Free what the run holds; rc. */
+static int finish(struct run *r, int rc)
+{
+	crypto_free(&r->cr);
+	free(r->hist);
+	if (r->fd >= 0)
+		close(r->fd);
+	return rc;
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -766,7 +777,7 @@ int main(int argc, char **argv)
 	uint64_t t0, t1;
 	double c0;
 	long d0 = -1, d1 = -1;
-	int k, rc = 0;
+	int k;
 
 	parse(&o, argc, argv);
 	snprintf(port, sizeof(port), "%d", o.port);
@@ -787,7 +798,7 @@ int main(int argc, char **argv)
 	if (o.setups) {
 		/* one set-up after the other, timed as a whole */
 		if (sess_socket(&r, &ss[0]))
-			return 1;
+			return finish(&r, 1);
 		if (o.daemon_pid)
 			d0 = cpu_ticks(o.daemon_pid);
 		c0 = self_cpu_us();
@@ -805,13 +816,13 @@ int main(int argc, char **argv)
 		if (o.daemon_pid)
 			d1 = cpu_ticks(o.daemon_pid);
 		report(&r, (double)(t1 - t0) / 1e9, self_cpu_us() - c0, d0 >= 0 && d1 >= 0 ? d1 - d0 : -1);
-		return r.ok ? 0 : 1;
+		return finish(&r, r.ok ? 0 : 1);
 	}
 
 	for (int i = 0; i < k; i++) {
 		if (sess_socket(&r, &ss[i])) {
 			perror("rmcpload: socket");
-			return 1;
+			return finish(&r, 1);
 		}
 		if (o.fixed)
 			sess_fixed(&r, &ss[i], i);
@@ -820,7 +831,7 @@ int main(int argc, char **argv)
 			for (int j = 0; j < i; j++)
 				sess_close(&r, &ss[j]);
 			report(&r, 0, 0, -1);
-			return 1;
+			return finish(&r, 1);
 		}
 	}
 	if (o.probe || o.hold > 0) {
@@ -840,7 +851,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < k; i++)
 			sess_close(&r, &ss[i]);
 		report(&r, 0, 0, -1);
-		return r.ok == (unsigned long)k && !r.errors ? 0 : 1;
+		return finish(&r, r.ok == (unsigned long)k && !r.errors ? 0 : 1);
 	}
 	if (o.daemon_pid)
 		d0 = cpu_ticks(o.daemon_pid);
@@ -852,9 +863,7 @@ int main(int argc, char **argv)
 		d1 = cpu_ticks(o.daemon_pid);
 	double ccpu = self_cpu_us() - c0;
 	for (int i = 0; i < k; i++)
-		if (sess_close(&r, &ss[i]))
-			rc = 0;	/* counted; the run happened */
+		sess_close(&r, &ss[i]);		/* a failure is counted in errors */
 	report(&r, (double)(t1 - t0) / 1e9, ccpu, d0 >= 0 && d1 >= 0 ? d1 - d0 : -1);
-	crypto_free(&r.cr);
-	return r.ok ? rc : 1;
+	return finish(&r, r.ok ? 0 : 1);
 }
