@@ -101,6 +101,9 @@ static int get_host_state(sd_bus *bus, const char *path, const char *iface, cons
 {
 	struct dbus *d = userdata;
 
+	if (power_host_state(d->bmc->power) < 0)
+		return sd_bus_error_set(ret_error, "xyz.openbmc_project.Common.Error.Unavailable",
+					"the host's power state is unknown (its backend cannot tell)");
 	return reply_string(reply, host_state(d->bmc->power));
 }
 
@@ -109,6 +112,9 @@ static int get_power_state(sd_bus *bus, const char *path, const char *iface, con
 {
 	struct dbus *d = userdata;
 
+	if (power_host_state(d->bmc->power) < 0)
+		return sd_bus_error_set(ret_error, "xyz.openbmc_project.Common.Error.Unavailable",
+					"the host's power state is unknown (its backend cannot tell)");
 	return reply_string(reply, power_state(d->bmc->power));
 }
 

@@ -64,7 +64,10 @@ void res_sensor_link(struct bmc *bmc, const struct sensor *s, char *out, size_t 
 /* Status { State, Health }. */
 json_object *res_status(const char *state, const char *health);
 /* PowerState: On, Off, PoweringOn, PoweringOff. */
+/* The Redfish PowerState of the host; NULL (JSON null in a body) when the
+ * host backend cannot tell (power_host_state() < 0). */
 const char *res_power_state(struct bmc *bmc);
+json_object *res_power_state_json(struct bmc *bmc);
 
 /* A { "@odata.id": id } link. */
 json_object *res_link(const char *odata_id);

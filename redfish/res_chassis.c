@@ -198,7 +198,7 @@ static json_object *chassis_json(struct bmc *bmc)
 	res_add_str(o, "SerialNumber", fru.chassis_serial);
 	res_add_str(o, "PartNumber", fru.chassis_part);
 	res_add_str(o, "AssetTag", fru.asset_tag);
-	json_object_object_add(o, "PowerState", json_object_new_string(res_power_state(bmc)));
+	json_object_object_add(o, "PowerState", res_power_state_json(bmc));
 	json_object_object_add(o, "Status", res_status("Enabled", res_health(bmc)));
 	json_object_object_add(o, "LocationIndicatorActive",
 			       json_object_new_boolean(bmc->chassis && bmc->chassis->identify != 0));

@@ -184,6 +184,9 @@ const char *res_power_state(struct bmc *bmc)
 {
 	if (!bmc->power)
 		return "Off";
+	/* A backend that cannot tell (libvirt disconnected, domain gone). */
+	if (power_host_state(bmc->power) < 0)
+		return NULL;
 	switch (bmc->power->state) {
 	case POWER_ON:
 		return "On";
@@ -197,6 +200,13 @@ const char *res_power_state(struct bmc *bmc)
 	default:
 		return "Off";
 	}
+}
+
+json_object *res_power_state_json(struct bmc *bmc)
+{
+	const char *s = res_power_state(bmc);
+
+	return s ? json_object_new_string(s) : NULL;
 }
 
 json_object *res_link(const char *odata_id)

@@ -138,7 +138,7 @@ static json_object *system_json(struct bmc *bmc)
 	res_add_str(o, "PartNumber", fru.part);
 	res_add_str(o, "AssetTag", fru.asset_tag);
 	json_object_object_add(o, "UUID", json_object_new_string(uuid));
-	json_object_object_add(o, "PowerState", json_object_new_string(res_power_state(bmc)));
+	json_object_object_add(o, "PowerState", res_power_state_json(bmc));
 	json_object_object_add(o, "Status", res_status(on ? "Enabled" : "StandbyOffline", res_health(bmc)));
 	json_object_object_add(o, "LocationIndicatorActive",
 			       json_object_new_boolean(bmc->chassis && bmc->chassis->identify != 0));

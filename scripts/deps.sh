@@ -45,6 +45,8 @@ PKGS=(
 	qemu-system-x86 linux-image-amd64 busybox-static freeipmi-bmc-watchdog
 	# Redfish: curl and the openssl CLI drive test_redfish_http.py
 	curl openssl
+	# bench/run counts the requests ipmitool and FreeIPMI make with strace
+	strace
 	# Redfish clients of test_redfish_resources.py (fence_redfish is in fence-agents)
 	python3-requests python3-sushy redfishtool
 	# Ansible 7.7 ships community.general redfish_info/command/config (test_redfish_ansible.py)

@@ -20,6 +20,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+import rfclient
+
 from conftest import BMCD, HOST, Bmcd, free_udp_port, load_board, ok, run, write_board
 from pyghmi_child import pyghmi_run
 
@@ -478,15 +480,22 @@ def test_remote_status_unknown_while_down(remote, tmp_path):
     status answers again.  The domain is the test driver's own "test"
     (running), which every fresh daemon has."""
     uri = remote.uri("/default")
-    b = Bmcd(board=write_board(tmp_path, virt_board(uri, "test")), workdir=tmp_path / "a")
+    board = virt_board(uri, "test")
+    board["redfish"]["enabled"] = True
+    b = Bmcd(board=write_board(tmp_path, board), workdir=tmp_path / "a")
     b.start()
+    rf = rfclient.Redfish(b)
     try:
         assert b.power_status()[0] == "on"
+        assert rf.get("/redfish/v1/Systems/system")["PowerState"] == "On"
         remote.stop()
         deadline = time.monotonic() + 5
         while "connection lost" not in b.stderr():
             assert time.monotonic() < deadline, b.stderr_tail()
             time.sleep(0.1)
+        # Redfish says it does not know (null), not a guess.
+        assert rf.get("/redfish/v1/Systems/system")["PowerState"] is None
+        assert rf.get("/redfish/v1/Chassis/chassis")["PowerState"] is None
         r = b.ipmitool("chassis", "power", "status")
         assert not r.ok and not r.timed_out, r
         assert "Chassis Power is" not in r.out, r
@@ -507,6 +516,7 @@ def test_remote_status_unknown_while_down(remote, tmp_path):
             assert time.monotonic() < deadline, b.stderr_tail()
             time.sleep(0.2)
         assert b.power_status()[0] == "on"
+        assert rf.get("/redfish/v1/Systems/system")["PowerState"] == "On"
         r = fence(b, "status")
         assert r.ok and "Status: ON" in r.out, r
     finally:
