@@ -196,8 +196,14 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 static int append(struct sel *sel, const struct sel_rec *rec)
 {
 	uint8_t f[FRAME_LEN];
+	struct stat st;
 	int r;
 
+	/* Appending to a file no longer in the directory stores nothing. */
+	if (sel->log_fd >= 0 && fstat(sel->log_fd, &st) == 0 && st.st_nlink == 0) {
+		log_warning("sel: %s was removed or replaced; writing it again", SEL_FILE);
+		log_close(sel);
+	}
 	if (sel->log_fd < 0) {
 		r = rewrite(sel, sel->count, -1);
 		if (r < 0)
@@ -325,7 +331,6 @@ static int load(struct sel *sel)
 	uint8_t *buf = malloc(cap);
 	bool longer = false;
 	ssize_t n;
-	int r;
 
 	if (!buf)
 		return -ENOMEM;
@@ -350,8 +355,11 @@ static int load(struct sel *sel)
 	if (sel->dropped_at_load)
 		log_warning("sel: %u bad frame(s) dropped, %u record(s) kept; rewriting %s",
 			    sel->dropped_at_load, sel->count, SEL_FILE);
-	r = rewrite(sel, sel->count, -1);
-	return r;
+	/* A full or read-only state dir does not stop the start: what was read
+	 * is served, and the next add tries the rewrite again. */
+	if (rewrite(sel, sel->count, -1) < 0)
+		log_warning("sel: %s not rewritten; retried at the next add", SEL_FILE);
+	return 0;
 }
 
 int sel_init(struct sel *sel, int dirfd, unsigned capacity)
