@@ -15,12 +15,14 @@ import subprocess
 import pytest
 
 from conftest import Bmcd
+from rfclient import Redfish
 from rmcpclient import Console
 
 APP, CHASSIS, STORAGE, TRANSPORT = 0x06, 0x00, 0x0A, 0x0C
 LAN_CH, UID, FRU_OFF = 1, 5, 0x100
 CC_OUT_OF_SPACE, CC_UNSPECIFIED = 0xC4, 0xFF
 # The store file each write lands in.
+ACCOUNTS = "/redfish/v1/AccountService/Accounts"
 FILES = {"sel": "sel", "name": "users", "pw": "users", "priv": "users", "lan": "lan-config",
          "sdr": "sdr", "fru": "fru-0", "boot": "boot-options"}
 
@@ -192,10 +194,19 @@ def test_full(tmpfs, tmp_path):
             cc = w.write(con, kind)
         assert cc == CC_OUT_OF_SPACE, f"full: {kind} write answered {cc:#x}, not C4h"
     w.check(con, "full")
-    assert "Segmentation" not in b.stderr()
+    # Redfish account writes: a 5xx with a Redfish error, not a 2xx.
+    rf = Redfish(b)
+    new_user = {"UserName": "rfuser", "Password": "rfpass123", "RoleId": "Operator"}
+    for what, r in (("POST", rf.post(ACCOUNTS, new_user)),
+                    ("PATCH", rf.patch(f"{ACCOUNTS}/{UID}", {"UserName": "rf5"}))):
+        assert r.status_code >= 500 and "error" in r.json(), \
+            f"full: Redfish {what} answered {r.status_code} {r.text}"
+    w.check(con, "full, after the Redfish writes")
     os.unlink(filler)
     all_ok(w, con, "space back")
     w.check(con, "space back")
+    r = rf.post(ACCOUNTS, new_user)
+    assert r.status_code == 201, f"space back: Redfish POST answered {r.status_code} {r.text}"
     con.close()
     b = restart(b, "full-restart")
     con = admin_session(b)
