@@ -55,7 +55,8 @@ static uint8_t auth_support(const struct bmc *bmc)
 
 /* --- persistence ------------------------------------------------------------ */
 
-static void lanconf_save(struct bmc *bmc)
+/* 0, or the store's -errno (logged). */
+static int lanconf_save(struct bmc *bmc)
 {
 	const struct lanconf *lc = bmc->lanconf;
 	struct netif_state st;
@@ -88,6 +89,7 @@ static void lanconf_save(struct bmc *bmc)
 	r = wb_ok(&w) ? store_write(bmc->state_fd, LANCONF_FILE, buf, w.len) : -ENOBUFS;
 	if (r < 0)
 		log_error_errno(r, "state: cannot write %s", LANCONF_FILE);
+	return r;
 }
 
 /* Returns true when a valid file was loaded; fills addr, prefix and gw with
@@ -817,8 +819,9 @@ static uint8_t *lan_in_progress(void *ctx)
 
 static int lan_save(void *ctx)
 {
-	lanconf_save(bmc_of(ctx));	/* a failure is logged; the change stands */
-	return 0;
+	/* Not durable, not acknowledged: param_set() puts a plain
+	 * parameter back and answers with an error. */
+	return lanconf_save(bmc_of(ctx));
 }
 
 #define AT(member) .off = offsetof(struct lanconf, member)

@@ -734,6 +734,8 @@ static int user_commit(struct users *us, struct user *u, struct user *old)
 		log_error_errno(r, "state: cannot write %s", USERS_FILE);
 	}
 	explicit_bzero(old, sizeof(*old));
+	if (r == -ENOSPC)
+		return CC_OUT_OF_SPACE;
 	return r < 0 ? CC_UNSPECIFIED : CC_OK;
 }
 

@@ -457,8 +457,9 @@ int bootopt_set(struct bootopt *b, struct rbuf *req)
 		v.saved.invalid |= 1u << sel;
 	else
 		v.saved.invalid &= ~(1u << sel);
-	if (bootopt_commit(b, &v) < 0)
-		return -EIO;
+	r = bootopt_commit(b, &v);
+	if (r < 0)
+		return r == -ENOSPC ? r : -EIO;
 	if (n > 0 && sel == BOOTOPT_FLAGS) {
 		flags_log(v.saved.flags);
 		bootopt_rearm(b, true);

@@ -56,6 +56,7 @@ int param_set(const struct param_family *f, void *ctx, uint8_t sel, struct rbuf 
 {
 	const struct param_def *d = param_find(f, sel);
 	size_t n = rb_left(r);
+	uint8_t old[255];
 	int ret;
 
 	if (!d)
@@ -64,6 +65,8 @@ int param_set(const struct param_family *f, void *ctx, uint8_t sel, struct rbuf 
 		return -EBADMSG;
 	if (d->flags & PARAM_RO)
 		return -EROFS;
+	if (d->flags & PARAM_PLAIN)
+		memcpy(old, (const uint8_t *)ctx + d->off, d->max_len);
 	ret = d->set ? d->set(ctx, d, r) : default_set(f, ctx, d, r);
 	if (ret < 0)
 		return ret;
@@ -71,7 +74,13 @@ int param_set(const struct param_family *f, void *ctx, uint8_t sel, struct rbuf 
 		return -EBADMSG;
 	if ((d->flags & PARAM_VOLATILE) || !f->save)
 		return 0;
-	return f->save(ctx) < 0 ? -EIO : 0;
+	ret = f->save(ctx);
+	if (ret == 0)
+		return 0;
+	/* Not stored: a plain parameter reads back what is stored. */
+	if (d->flags & PARAM_PLAIN)
+		memcpy((uint8_t *)ctx + d->off, old, d->max_len);
+	return ret == -ENOSPC ? -ENOSPC : -EIO;
 }
 
 int param_get_data(const struct param_family *f, void *ctx, const struct param_query *q,
@@ -135,6 +144,7 @@ int param_cc(int r)
 	case 0: return CC_OK;
 	case -EOPNOTSUPP: return CC_PARAM_UNSUPPORTED;
 	case -EBUSY: return CC_PARAM_SET_BUSY;
+	case -ENOSPC: return CC_OUT_OF_SPACE;
 	case -EROFS: return CC_PARAM_READ_ONLY;
 	case -EBADMSG: return CC_REQ_LEN;
 	case -ERANGE: return CC_PARAM_OUT_OF_RANGE;

@@ -32,6 +32,7 @@ static int mkdir_parents(const char *path)
 
 int store_open_dir(const char *path)
 {
+	struct stat st;
 	int r, fd;
 
 	r = mkdir_parents(path);
@@ -41,8 +42,9 @@ int store_open_dir(const char *path)
 	if (fd < 0)
 		return -errno;
 	/* 0700 even when it already existed with a wider mode: it holds the
-	 * sealed users, their device key and the K_G store. */
-	if (fchmod(fd, 0700) < 0) {
+	 * sealed users, their device key and the K_G store.  Only when it
+	 * differs: a read-only state directory that is 0700 still opens. */
+	if (fstat(fd, &st) < 0 || ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)) {
 		r = -errno;
 		close(fd);
 		return r;

@@ -362,7 +362,9 @@ int fru_write(struct fru *fru, struct fru_dev *d, unsigned off, const uint8_t *p
 	r = state_save(fru, d, next);
 	if (r < 0) {
 		free(next);
-		return log_error_errno(r, "fru %u: cannot write state file %s", c->id, d->file);
+		log_error_errno(r, "fru %u: cannot write state file %s", c->id, d->file);
+		/* -EROFS means a write-protected device to the caller. */
+		return r == -ENOSPC ? r : -EIO;
 	}
 	free(d->img);
 	d->img = next;
@@ -477,6 +479,8 @@ int fru_cmd_write(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 	case -EBADMSG:
 		log_info("fru %u: Write FRU Data refused: not a valid common header", id);
 		return CC_INVALID_FIELD;
+	case -ENOSPC:
+		return CC_OUT_OF_SPACE;
 	default:
 		return CC_UNSPECIFIED;
 	}

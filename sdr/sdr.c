@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,6 +265,9 @@ int sdr_init(struct sdr *sdr, int dirfd, uint8_t *const *board, const uint8_t *b
 	}
 	if (r == 0)
 		log_notice("sdr: the board's records changed; they are made again, added ones kept");
+	else if (r != -ENOENT && renameat(dirfd, SDR_FILE, dirfd, SDR_FILE ".corrupt") == 0)
+		log_warning("sdr: %s is unreadable or corrupt (%s), moved to %s.corrupt; the "
+			    "repository is made again from the board", SDR_FILE, strerror(-r), SDR_FILE);
 	else if (r != -ENOENT)
 		log_warning("sdr: %s is unreadable or corrupt (%s); the repository is made again from the board",
 			    SDR_FILE, strerror(-r));
@@ -330,6 +334,7 @@ static int add(struct bmc *bmc, const uint8_t *rec, unsigned len, uint16_t *id)
 {
 	struct sdr *sdr = bmc->sdr;
 	uint8_t copy[SDR_REC_MAX];
+	uint32_t last_add;
 	int r;
 
 	if (sdr->bytes + len > SDR_CAPACITY)
@@ -340,14 +345,17 @@ static int add(struct bmc *bmc, const uint8_t *rec, unsigned len, uint16_t *id)
 	r = push(sdr, copy, len, false);
 	if (r < 0)
 		return r;
+	last_add = sdr->last_add;
 	sdr->last_add = sel_time(bmc->sel);
-	cancel_reservation(sdr);
 	r = save(sdr);
 	if (r < 0) {		/* not durable: not added */
 		free(sdr->recs[--sdr->n].d);
 		sdr->bytes -= len;
+		sdr->last_add = last_add;
+		return r;
 	}
-	return r;
+	cancel_reservation(sdr);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -500,7 +508,7 @@ int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp
 	struct rbuf r = ipmi_reader(req);
 	uint16_t resv = rb_le16(&r), id = rb_le16(&r);
 	struct sdr_rec gone;
-	int i;
+	int i, e;
 
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
@@ -513,12 +521,13 @@ int sdr_cmd_delete(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp
 	memmove(&sdr->recs[i], &sdr->recs[i + 1], (sdr->n - (unsigned)i - 1) * sizeof(gone));
 	sdr->n--;
 	sdr->bytes -= gone.len;
-	if (save(sdr) < 0) {	/* put it back: nothing changed */
+	e = save(sdr);
+	if (e < 0) {		/* put it back: nothing changed */
 		memmove(&sdr->recs[i + 1], &sdr->recs[i], (sdr->n - (unsigned)i) * sizeof(gone));
 		sdr->recs[i] = gone;
 		sdr->n++;
 		sdr->bytes += gone.len;
-		return CC_UNSPECIFIED;
+		return cc_errno(e);
 	}
 	sdr->last_erase = sel_time(bmc->sel);
 	cancel_reservation(sdr);
@@ -539,6 +548,7 @@ int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 	uint8_t op = rb_u8(&r);
 	struct sdr_rec *recs = sdr->recs;
 	unsigned n = sdr->n, bytes = sdr->bytes;
+	int e;
 
 	if (!rb_done(&r))
 		return CC_REQ_LEN;
@@ -550,11 +560,12 @@ int sdr_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)
 		sdr->recs = NULL;
 		sdr->n = 0;
 		sdr->bytes = 0;
-		if (save(sdr) < 0) {
+		e = save(sdr);
+		if (e < 0) {
 			sdr->recs = recs;
 			sdr->n = n;
 			sdr->bytes = bytes;
-			return CC_UNSPECIFIED;
+			return cc_errno(e);
 		}
 		for (unsigned i = 0; i < n; i++)
 			free(recs[i].d);

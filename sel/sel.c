@@ -192,12 +192,29 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* The open log is still the file SEL_FILE names. */
+static bool log_is_file(const struct sel *sel)
+{
+	struct stat fd_st, name_st;
+
+	if (fstat(sel->log_fd, &fd_st) < 0 ||
+	    fstatat(sel->dirfd, SEL_FILE, &name_st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return fd_st.st_dev == name_st.st_dev && fd_st.st_ino == name_st.st_ino;
+}
+
 /* Append one record frame and make it durable. */
 static int append(struct sel *sel, const struct sel_rec *rec)
 {
 	uint8_t f[FRAME_LEN];
 	int r;
 
+	/* Appending to a file that is no longer the directory's SEL_FILE
+	 * stores nothing: write the file again instead. */
+	if (sel->log_fd >= 0 && !log_is_file(sel)) {
+		log_warning("sel: %s was removed or replaced; writing it again", SEL_FILE);
+		log_close(sel);
+	}
 	if (sel->log_fd < 0) {
 		r = rewrite(sel, sel->count, -1);
 		if (r < 0)
@@ -325,7 +342,6 @@ static int load(struct sel *sel)
 	uint8_t *buf = malloc(cap);
 	bool longer = false;
 	ssize_t n;
-	int r;
 
 	if (!buf)
 		return -ENOMEM;
@@ -345,13 +361,23 @@ static int load(struct sel *sel)
 			    sel->capacity);
 		sel->dropped_at_load++;
 	}
-	if (sel->dropped_at_load == 0 && n > 0)
-		return log_open(sel);
+	if (sel->dropped_at_load == 0 && n > 0) {
+		/* A read-only state dir: the SEL is served, adds fail. */
+		int r = log_open(sel);
+
+		if (r < 0)
+			log_warning_errno(r, "sel: cannot open %s for appending; retried at the next add",
+					  SEL_FILE);
+		return 0;
+	}
 	if (sel->dropped_at_load)
 		log_warning("sel: %u bad frame(s) dropped, %u record(s) kept; rewriting %s",
 			    sel->dropped_at_load, sel->count, SEL_FILE);
-	r = rewrite(sel, sel->count, -1);
-	return r;
+	/* A full or read-only state dir does not stop the start: what was read
+	 * is served, and the next add tries the rewrite again. */
+	if (rewrite(sel, sel->count, -1) < 0)
+		log_warning("sel: %s not rewritten; retried at the next add", SEL_FILE);
+	return 0;
 }
 
 int sel_init(struct sel *sel, int dirfd, unsigned capacity)

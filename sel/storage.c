@@ -164,8 +164,12 @@ static int sel_cmd_clear(struct bmc *bmc, const struct ipmi_req *req, struct wbu
 		return CC_INVALID_FIELD;
 	if (!sel_reservation_ok(bmc->sel, resv))
 		return CC_RESERVATION;
-	if (op == CLEAR_INITIATE && sel_clear(bmc->sel) < 0)
-		return CC_UNSPECIFIED;
+	if (op == CLEAR_INITIATE) {
+		int e = sel_clear(bmc->sel);
+
+		if (e < 0)
+			return cc_from_errno(e);
+	}
 	wb_u8(rsp, ERASE_COMPLETE);
 	return CC_OK;
 }

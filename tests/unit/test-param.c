@@ -102,9 +102,13 @@ static void test_set(void)
 	CHECK(set(&t, &fam, 5, "", 0) == -EROFS);
 	CHECK(set(&t, &fam, 4, "\x04\x01\x02", 3) == -ERANGE);
 	CHECK(set(&t, &fam, 4, "\x02\x0a\x0b", 3) == 0 && t.entries[1][1] == 0x0b);
-	/* A failed save is the command's failure. */
+	/* A failed save is the command's failure, and a plain parameter
+	 * keeps its stored value; out of space is C4h, the rest FFh. */
 	t.save_result = -ENOSPC;
-	CHECK(set(&t, &fam, 1, "\x01", 1) == -EIO);
+	CHECK(set(&t, &fam, 1, "\x01", 1) == -ENOSPC && t.mode == 3);
+	CHECK(param_cc(-ENOSPC) == 0xc4);
+	t.save_result = -EROFS;
+	CHECK(set(&t, &fam, 1, "\x01", 1) == -EIO && t.mode == 3);
 	CHECK(param_cc(-EIO) == 0xff);
 }
 
