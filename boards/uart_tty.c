@@ -114,30 +114,44 @@ static int fd_uart_new(int fd, const struct uart_ops *ops, struct uart *u)
 	return 0;
 }
 
-int uart_open_tty(const char *path, unsigned bps, struct uart *u)
+/* The tty opened raw at bps; -errno and what failed in *what (no log). */
+static int open_tty(const char *path, unsigned bps, struct uart *u, const char **what)
 {
 	struct termios tio;
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), r;
 
+	*what = "cannot open";
 	if (fd < 0)
-		return log_error_errno(-errno, "sol: cannot open %s", path);
+		return -errno;
+	*what = "not a tty:";
 	if (tcgetattr(fd, &tio) < 0) {
 		r = -errno;
 		close(fd);
-		return log_error_errno(r, "sol: %s is not a tty", path);
+		return r;
 	}
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;
 	tio.c_cflag &= ~CRTSCTS;
+	*what = "cannot set raw:";
 	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
 		r = -errno;
 		close(fd);
-		return log_error_errno(r, "sol: cannot set %s raw", path);
+		return r;
 	}
 	r = fd_uart_new(fd, &tty_ops, u);
 	if (r == 0 && bps)
 		tty_set_baud(u->ctx, bps);
 	return r;
+}
+
+int uart_open_tty(const char *path, unsigned bps, struct uart *u)
+{
+	const char *what;
+	int r = open_tty(path, bps, u, &what);
+
+	if (r < 0)
+		return log_error_errno(r, "sol: %s %s", what, path);
+	return 0;
 }
 
 static int socket_unix(const char *path)
@@ -188,7 +202,7 @@ static int socket_tcp(const char *hostport)
 	return fd;
 }
 
-int uart_open_socket(const char *spec, struct uart *u)
+static int open_socket(const char *spec, struct uart *u)
 {
 	int fd;
 
@@ -199,12 +213,34 @@ int uart_open_socket(const char *spec, struct uart *u)
 	else
 		fd = -EINVAL;
 	if (fd < 0)
-		return log_error_errno(fd, "sol: cannot connect to %s", spec);
+		return fd;
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		int r = -errno;
+
 		close(fd);
-		return -errno;
+		return r;
 	}
 	return fd_uart_new(fd, &socket_ops, u);
+}
+
+int uart_open_socket(const char *spec, struct uart *u)
+{
+	int r = open_socket(spec, u);
+
+	if (r < 0)
+		return log_error_errno(r, "sol: cannot connect to %s", spec);
+	return 0;
+}
+
+int uart_try_reopen(const char *kind, const char *path, unsigned bps, struct uart *u)
+{
+	const char *what;
+
+	if (!strcmp(kind, "tty"))
+		return open_tty(path, bps, u, &what);
+	if (!strcmp(kind, "socket"))
+		return open_socket(path, u);
+	return -EOPNOTSUPP;
 }
 
 void uart_close(struct uart *u)

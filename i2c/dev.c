@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <i2c/smbus.h>
@@ -220,6 +221,38 @@ static int sim_write(int fd, uint32_t size, uint32_t off, const uint8_t *p, size
 	return 0;
 }
 
+/* The fault a test planted for the device: "<name>.fault" in the sim
+ * directory holding "nak" or "stall" (i2c/dev.h).  0: none. */
+static int sim_fault(const struct i2c_dev *d)
+{
+	char name[I2C_DEV_PATH_MAX + 8], buf[16];
+	ssize_t n;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.fault", d->path);
+	fd = openat(d->sim_dir_fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, " \t\n")] = '\0';
+	if (!strcmp(buf, "nak"))
+		return -ENXIO;
+	if (!strcmp(buf, "stall")) {
+		/* What a real adapter does with a slave holding SCL low: the
+		 * transfer waits out the adapter timeout (the loop with it). */
+		struct timespec ts = { 0, I2C_TIMEOUT_10MS * 10000000L };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 static int sim_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen)
 {
 	size_t pw = d->sim_size > 256 ? 2 : 1;
@@ -228,6 +261,9 @@ static int sim_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r
 
 	if (d->sim_dir_fd < 0)
 		return -EBADF;
+	e = sim_fault(d);
+	if (e < 0)
+		return e;
 	fd = openat(d->sim_dir_fd, d->path, (data ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
 	if (fd < 0 && (data || errno != ENOENT))
 		return -errno;

@@ -48,7 +48,11 @@ void i2c_dev_init_bus(struct i2c_dev *d, unsigned bus, uint8_t addr);
  * byte (two above 256 bytes, high byte first) sets the pointer, the rest
  * is written from there; reads continue from the pointer; both wrap at
  * size.  The contents are the file 'name' in dir_fd (created on the first
- * write), 0xff where it does not reach (an erased EEPROM).
+ * write), 0xff where it does not reach (an erased EEPROM).  A file
+ * "<name>.fault" beside it injects a bus fault into every transfer while
+ * it exists: "nak" (the address is not acknowledged: -ENXIO) or "stall"
+ * (the device holds the bus: the transfer waits out the adapter timeout,
+ * 100 ms, as a real one would, then -ETIMEDOUT).
  */
 void i2c_dev_init_sim(struct i2c_dev *d, int dir_fd, const char *name, uint8_t addr,
 		      uint32_t size);

@@ -144,6 +144,11 @@ static int sim_transaction(struct i2c_master *m, int sim_dir_fd, const struct cf
 	d.sim_ptr = m->sim_ptr[bi][di];
 	e = i2c_dev_xfer(&d, w, wlen, r, rlen);
 	m->sim_ptr[bi][di] = d.sim_ptr;
+	if (e == -ENXIO || e == -ETIMEDOUT) {
+		/* a fault injected on the simulated bus: as the real bus's */
+		log_debug("i2c: sim %s: %s", name, strerror(-e));
+		return xfer_cc(-e);
+	}
 	if (e < 0) {
 		/* the sim directory failed, not the simulated bus */
 		log_warning_errno(e, "i2c: sim %s", name);

@@ -20,6 +20,8 @@ PKGS=(
 	ipmiutil
 	# alert receivers and decoders for the PEF tests
 	snmptrapd
+	# the soak's plot (tests/soak/soak)
+	gnuplot-nox
 	# network namespaces and veth for the NIC tests; unshare/mount for the journal test
 	iproute2 util-linux mount
 	# DHCP server for the IP-source-DHCP test (bmcd runs udhcpc from busybox-static, below)

@@ -148,6 +148,48 @@ static void sol_maybe_send(struct sol *sol)
 
 /* --- the UART side ------------------------------------------------------ */
 
+static int sol_add_uart_io(struct sol *sol);
+
+/* A tty or socket UART, open again: its events back on. */
+static int sol_on_reopen(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct sol *sol = userdata;
+	const struct cfg_sol *c = &sol->bmc->cfg.sol;
+	bool tty = !strcmp(c->uart, "tty");
+	int r;
+
+	(void)src;
+	(void)usec;
+	r = uart_try_reopen(c->uart, tty ? c->tty : c->socket, c->baud ? c->baud : 115200,
+			    &sol->uart);
+	if (r == 0)
+		r = sol_add_uart_io(sol);
+	if (r < 0) {
+		uart_close(&sol->uart);
+		sol_arm(sol, &sol->reopen, SOL_REOPEN_MS * 1000, sol_on_reopen);
+		return 0;
+	}
+	log_notice("sol: UART %s %s is back", sol->uart.ops->name, tty ? c->tty : c->socket);
+	sol_apply_rate(sol);
+	sol_update_io(sol);
+	return 0;
+}
+
+/* The UART read end of file or an error: logged once; a tty or socket is
+ * opened again every second until it is back (a USB serial adapter
+ * unplugged, a VM's chardev restarted); the others stay silent. */
+static void sol_uart_gone(struct sol *sol, const char *why)
+{
+	const char *kind = sol->bmc->cfg.sol.uart;
+
+	log_warning("sol: UART %s closed (%s)", sol->uart.ops->name, why);
+	sol->uart_io = sd_event_source_disable_unref(sol->uart_io);
+	if (strcmp(kind, "tty") && strcmp(kind, "socket"))
+		return;
+	uart_close(&sol->uart);
+	sol_arm(sol, &sol->reopen, SOL_REOPEN_MS * 1000, sol_on_reopen);
+}
+
 static void sol_read_uart(struct sol *sol)
 {
 	uint8_t buf[UART_CHUNK];
@@ -166,9 +208,7 @@ static void sol_read_uart(struct sol *sol)
 		}
 		n = read(sol->uart.fd, buf, want);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			log_warning("sol: UART %s closed (%s)", sol->uart.ops->name,
-				    n == 0 ? "end of file" : strerror(errno));
-			sol->uart_io = sd_event_source_disable_unref(sol->uart_io);
+			sol_uart_gone(sol, n == 0 ? "end of file" : strerror(errno));
 			return;
 		}
 		if (n < 0)
@@ -506,6 +546,16 @@ static int sol_open_uart(struct sol *sol)
 	return 0;
 }
 
+static int sol_add_uart_io(struct sol *sol)
+{
+	int r = sd_event_add_io(sol->ev, &sol->uart_io, sol->uart.fd, EPOLLIN, sol_on_uart, sol);
+
+	if (r < 0)
+		return log_error_errno(r, "sol: UART events");
+	sol->uart_events = EPOLLIN;
+	return 0;
+}
+
 int sol_init(struct bmc *bmc)
 {
 	struct sol *sol = calloc(1, sizeof(*sol));
@@ -535,10 +585,9 @@ int sol_init(struct bmc *bmc)
 	sol_disarm(sol->retry);
 	sol_disarm(sol->accum);
 	if (sol->uart.fd >= 0) {
-		r = sd_event_add_io(sol->ev, &sol->uart_io, sol->uart.fd, EPOLLIN, sol_on_uart, sol);
+		r = sol_add_uart_io(sol);
 		if (r < 0)
-			return log_error_errno(r, "sol: UART events");
-		sol->uart_events = EPOLLIN;
+			return r;
 	}
 	sol_apply_rate(sol);
 	lan_set_payload_handler(bmc->lan, SOL_PAYLOAD_TYPE, sol_on_payload, sol);
@@ -557,6 +606,7 @@ void sol_done(struct bmc *bmc)
 	sd_event_source_disable_unref(sol->retry);
 	sd_event_source_disable_unref(sol->accum);
 	sd_event_source_disable_unref(sol->uart_io);
+	sd_event_source_disable_unref(sol->reopen);
 	uart_close(&sol->uart);
 	ring_free(&sol->history);
 	ring_free(&sol->txq);

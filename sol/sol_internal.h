@@ -20,6 +20,7 @@
 #define SOL_TXQ (16 * 1024)		/* host output waiting for the console */
 #define SOL_RXQ (16 * 1024)		/* console input waiting for the UART */
 #define SOL_GIVEUP_RETRY_MS 1000	/* after the retries: keep trying, slowly */
+#define SOL_REOPEN_MS 1000		/* a UART that went away: open it again */
 
 /* Operation bits, console to BMC (IPMI 2.0 table 15-2, byte 4). */
 enum {
@@ -54,6 +55,7 @@ struct sol {
 	struct uart uart;
 	sd_event_source *uart_io;
 	uint32_t uart_events;
+	sd_event_source *reopen;	/* a tty or socket UART went away: retry */
 	struct ring history;		/* every byte the host printed, last 64 KiB */
 	struct ring txq;		/* host output the console has not acknowledged */
 	struct ring rxq;		/* console input accepted, not yet at the UART */

@@ -40,5 +40,9 @@ int uart_open_tty(const char *path, unsigned bps, struct uart *u);
  * start).  0 or -errno. */
 int uart_open_socket(const char *spec, struct uart *u);
 void uart_close(struct uart *u);
+/* Open a UART that went away again, without logging: kind "tty" (path at
+ * bps) or "socket" (path is the spec).  0, -errno, or -EOPNOTSUPP for the
+ * backends that cannot go away (sim, libvirt). */
+int uart_try_reopen(const char *kind, const char *path, unsigned bps, struct uart *u);
 /* Bit rate of an IPMI bit-rate code (6 = 9600 .. 0Ah = 115200), 0 if none. */
 unsigned uart_rate_bps(uint8_t code);

@@ -1,0 +1,409 @@
+"""Hardware faults (issue 23): a hwmon file that blocks or fails, an I2C
+device that NAKs or holds the bus, a UART that goes away, a NIC going down
+and up.  Each fault must mark only what it affects as unavailable, be
+logged once, heal when the fault ends, and the LAN must keep answering
+meanwhile: each test measures `mc info` (Get Device ID) over RMCP+ with
+many quick requests from tests/interop/rmcpclient.py before and during the
+fault and prints both p99s.  Only a generous bound is asserted (every
+request answered within the client's timeout): the figures are for people,
+the machine running CI is shared.
+
+The GPIO chip vanishing is not tested: this kernel has no gpio-sim or
+gpio-mockup module (docs/testing.md)."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import BMCD, HOST, load_board, ok, raw, run, write_board
+from rmcpclient import Console, RmcpError
+
+POLL_DEADLINE = 10.0
+PROBE_N = 200                 # requests per latency sample
+PROBE_GAP = 0.005             # between them: a sample spans ~1.5 s of polls
+PROBE_TIMEOUT = 2.0           # the client's timeout for one request
+
+
+def wait_for(pred, what, deadline=POLL_DEADLINE):
+    t_end = time.monotonic() + deadline
+    while True:
+        last = pred()
+        if last:
+            return last
+        if time.monotonic() > t_end:
+            pytest.fail(f"timed out waiting for {what} (last: {last!r})", pytrace=False)
+        time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------
+# The LAN's latency
+
+
+def console(port, host=HOST):
+    """An RMCP+ session (cipher suite 17) as admin with host:port."""
+    c = Console(port, timeout=PROBE_TIMEOUT)
+    if host != HOST:                     # a socket connected to loopback cannot move
+        c.sock.close()
+        c.addr = (host, port)
+        c.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.sock.settimeout(PROBE_TIMEOUT)
+        c.sock.connect(c.addr)
+    return c.open()
+
+
+def sample(c, n=PROBE_N, timeout=PROBE_TIMEOUT):
+    """Seconds per Get Device ID in session c, and how many requests got no
+    answer within timeout."""
+    lat, missed = [], 0
+    for _ in range(n):
+        t0 = time.monotonic()
+        try:
+            cc, _ = c.request(0x06, 0x01, timeout=timeout, tries=1)
+            assert cc == 0, hex(cc)
+            lat.append(time.monotonic() - t0)
+        except RmcpError:
+            missed += 1
+        time.sleep(PROBE_GAP)
+    return lat, missed
+
+
+def latencies(port, n=PROBE_N):
+    c = console(port)
+    try:
+        return sample(c, n)
+    finally:
+        c.close()
+
+
+def p99_ms(lat):
+    s = sorted(lat)
+    return 1000 * s[min(len(s) - 1, int(0.99 * len(s)))] if s else float("nan")
+
+
+def compare(what, base, during, phase="during it"):
+    """Print both p99s; assert every request during the fault was answered."""
+    (bl, bm), (dl, dm) = base, during
+    print(f"\n[hwfaults] {what}: mc info p99 {p99_ms(bl):.1f} ms without the fault, "
+          f"{p99_ms(dl):.1f} ms {phase} ({len(dl)} answered, {dm} missed; "
+          f"baseline {len(bl)} answered, {bm} missed)")
+    assert bm == 0 and dm == 0, f"{what}: requests without an answer within {PROBE_TIMEOUT}s"
+
+
+# --------------------------------------------------------------------------
+# hwmon
+
+
+def make_hwmon(root, name, device, files):
+    """A directory laid out like /sys/class/hwmon/hwmonN."""
+    devdir = root / "devices" / device
+    devdir.mkdir(parents=True)
+    cls = root / "class"
+    h = cls / f"hwmon{len(list(cls.glob('hwmon*'))) if cls.exists() else 0}"
+    h.mkdir(parents=True)
+    (h / "name").write_text(name + "\n")
+    (h / "device").symlink_to(devdir)
+    for f, v in files.items():
+        (h / f).write_text(f"{v}\n")
+    return h
+
+
+def sdr_rows(b):
+    """`ipmitool sdr list` as {name: (value, status)}."""
+    r = ok(b.ipmitool("sdr", "list"))
+    rows = {}
+    for line in r.out.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) >= 3:
+            rows[parts[0]] = (parts[1], parts[-1])
+    return rows
+
+
+def hwmon_board(tmp_path):
+    root = tmp_path / "sys"
+    good = make_hwmon(root, "lm75", "8-004c", {"temp1_input": 30000})
+    bad = make_hwmon(root, "lm75", "8-004d", {"temp1_input": 41000})
+    board = load_board()
+    board["hwmon_root"] = str(root / "class")
+    board.pop("dcmi", None)          # its power sensors are replaced below
+    board["sensors"] = [
+        {"name": "Good Temp", "type": "temperature", "units": "degrees C", "min": 0,
+         "max": 127.5, "poll_ms": 100,
+         "source": {"kind": "hwmon", "name": "lm75", "device": "8-004c", "channel": "temp1"}},
+        {"name": "Faulty Temp", "type": "temperature", "units": "degrees C", "min": 0,
+         "max": 127.5, "poll_ms": 100,
+         "source": {"kind": "hwmon", "name": "lm75", "device": "8-004d", "channel": "temp1"}},
+    ]
+    return write_board(tmp_path, board), good, bad
+
+
+def fifo_fault(path):
+    """temp1_input becomes a FIFO with a writer that never writes: a
+    blocking read of it would wait forever."""
+    path.unlink()
+    os.mkfifo(path)
+    return os.open(path, os.O_RDWR | os.O_NONBLOCK)   # the writer end, held open
+
+
+def eio_fault(path):
+    """temp1_input becomes a symlink to /proc/self/mem: opened by bmcd it is
+    bmcd's own memory, and a read at offset 0 (never mapped) fails with EIO,
+    the errno a real sysfs attribute returns when its bus transfer fails."""
+    path.unlink()
+    path.symlink_to("/proc/self/mem")
+    return None
+
+
+@pytest.mark.parametrize("fault,errtext", [(fifo_fault, "Resource temporarily unavailable"),
+                                           (eio_fault, "Input/output error")],
+                         ids=["blocking-fifo", "eio"])
+def test_hwmon_fault_marks_only_its_sensor(bmc_factory, tmp_path, fault, errtext):
+    board, good, bad = hwmon_board(tmp_path)
+    b = bmc_factory(board=board)
+    wait_for(lambda: sdr_rows(b).get("Faulty Temp", ("",))[0].startswith("41"), "the first reading")
+    base = latencies(b.port)
+    held = fault(bad / "temp1_input")
+    try:
+        rows = wait_for(lambda: (lambda r: r if r["Faulty Temp"][1] == "ns" else None)(sdr_rows(b)),
+                        "Faulty Temp unavailable")
+        assert rows["Good Temp"][1] == "ok" and rows["Good Temp"][0].startswith("30"), rows
+        during = latencies(b.port)       # ~15 polls of the faulty file meanwhile
+        rows = sdr_rows(b)
+        assert rows["Faulty Temp"][1] == "ns" and rows["Good Temp"][1] == "ok", rows
+    finally:
+        if held is not None:
+            os.close(held)
+    compare(f"hwmon {fault.__name__}", base, during)
+    log = b.stderr()
+    assert log.count("Faulty Temp: reading unavailable") == 1, log[-3000:]
+    assert errtext in log, log[-3000:]
+    assert "Good Temp: reading unavailable" not in log
+    # The fault ends: the file is a file again.
+    (bad / "temp1_input").unlink()
+    (bad / "temp1_input").write_text("42000\n")
+    wait_for(lambda: sdr_rows(b)["Faulty Temp"][0].startswith("42"), "Faulty Temp back")
+    assert b.stderr().count("Faulty Temp: reading available again") == 1
+
+
+# --------------------------------------------------------------------------
+# I2C (the simulated backend's fault knob: <sim>/<device file>.fault)
+
+
+APP, MWR = 0x06, 0x52
+SCRATCH8 = 0xAE                      # 8-bit form of 7-bit 0x57 on private bus 0
+
+
+def sim_i2c(bmc_factory, tmp_path):
+    state = tmp_path / "state"
+    (state / "sim").mkdir(parents=True)
+    (state / "sim" / "i2c-private0-0x57").write_bytes(bytes(range(256)))
+    return bmc_factory(state_dir=state)
+
+
+def read4(b):
+    return raw(b, APP, MWR, 0x01, SCRATCH8, 4, 0x10)
+
+
+@pytest.mark.parametrize("kind,cc", [("nak", 0x83), ("stall", 0x82)])
+def test_i2c_device_fault(bmc_factory, tmp_path, kind, cc):
+    b = sim_i2c(bmc_factory, tmp_path)
+    assert "10 11 12 13" in ok(read4(b)).out
+    base = latencies(b.port)
+    knob = b.state_dir / "sim" / "i2c-private0-0x57.fault"
+    knob.write_text(kind + "\n")
+    r = read4(b)
+    assert not r.ok and f"rsp=0x{cc:02x}" in r.text.lower(), r
+    # Meanwhile an I2C client keeps hitting the faulty device while the LAN
+    # latency is measured (a stall holds the loop for the adapter timeout,
+    # 100 ms, per transfer, as a real adapter's would).
+    results = []
+
+    def hammer():
+        t_end = time.monotonic() + 3
+        while time.monotonic() < t_end:
+            results.append(read4(b).ok)
+    t = threading.Thread(target=hammer)
+    t.start()
+    try:
+        during = latencies(b.port)
+    finally:
+        t.join(60)
+    compare(f"i2c {kind}", base, during)
+    assert results and not any(results), "a transfer to the faulty device succeeded"
+    # The rest of the BMC is untouched.
+    rows = sdr_rows(b)
+    assert rows and all(st in ("ok", "ns") for _, st in rows.values()), rows
+    knob.unlink()
+    assert "10 11 12 13" in ok(read4(b)).out
+
+
+# --------------------------------------------------------------------------
+# UART: the pty behind the tty backend goes away, then comes back
+
+
+def test_uart_disappears_and_comes_back(bmc_factory, tmp_path):
+    from solclient import SolConsole
+    master, slave = os.openpty()
+    import pathlib
+    import tempfile
+    short = pathlib.Path(tempfile.mkdtemp(prefix="bmcdtty-", dir="/tmp"))  # sol.tty: <= 63 bytes
+    link = short / "ttyUSB0"             # what udev would name the adapter
+    link.symlink_to(os.ttyname(slave))
+    board = load_board()
+    board["sol"] = {"uart": "tty", "tty": str(link), "baud": 115200}
+    b = bmc_factory(board=write_board(tmp_path, board))
+    base = latencies(b.port)
+    # Unplugged: the master side closes; bmcd's reads of the slave fail.
+    os.close(slave)
+    os.close(master)
+    link.unlink()
+    wait_for(lambda: "UART tty closed" in b.stderr(), "the UART closed")
+    during = latencies(b.port)           # bmcd retries the open meanwhile
+    compare("uart gone", base, during)
+    assert ok(b.ipmitool("sol", "info")).ok
+    assert b.stderr().count("UART tty closed") == 1, b.stderr()[-2000:]
+    # Plugged back in (another pty, the same name).
+    master, slave = os.openpty()
+    try:
+        link.symlink_to(os.ttyname(slave))
+        wait_for(lambda: "is back" in b.stderr(), "the UART reopened")
+        c = SolConsole(b.port).open()
+        cc, _ = c.activate()
+        assert cc == 0, hex(cc)
+        os.write(master, b"after the replug\r\n")
+        assert c.pump(lambda c: b"after the replug" in c.out, timeout=5), c.out
+        c.deactivate()
+        # Failed reopen attempts were not logged.
+        assert "cannot open" not in b.stderr()
+    finally:
+        os.close(master)
+        os.close(slave)
+        shutil.rmtree(short, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# NIC: a veth pair between two network namespaces the test makes
+
+
+def ip(*args, ns=None):
+    argv = ["ip"] + (["netns", "exec", ns, "ip"] if ns else []) + [str(a) for a in args]
+    return run(argv, timeout=10)
+
+
+# The client side, run inside the client namespace: one session kept across
+# the link going down and up; commands on stdin, JSON answers on stdout.
+NETNS_PROBE = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from test_hwfaults import console, sample
+from rmcpclient import RmcpError
+c = console(int(sys.argv[3]), host=sys.argv[2])
+for line in sys.stdin:
+    cmd, n, timeout = line.split()
+    if cmd == "sample":
+        out = sample(c, int(n), float(timeout))
+    else:                            # "wait": until the first answer
+        t0, out = time.monotonic(), None
+        while out is None and time.monotonic() - t0 < float(timeout):
+            try:
+                c.request(0x06, 0x01, timeout=0.2, tries=1)
+                out = time.monotonic() - t0
+            except RmcpError:
+                pass
+    print(json.dumps(out), flush=True)
+"""
+
+
+@pytest.fixture
+def netns_pair():
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("needs root and iproute2 for network namespaces")
+    tag = uuid.uuid4().hex[:6]
+    nb, nc = f"bmcd-b-{tag}", f"bmcd-c-{tag}"
+    vb, vc = f"vb{tag}", f"vc{tag}"
+    r = ip("netns", "add", nb)
+    if not r.ok:
+        pytest.skip(f"cannot make a network namespace here: {r.err.strip()}")
+    try:
+        ok(ip("netns", "add", nc))
+        ok(ip("link", "add", vb, "netns", nb, "type", "veth", "peer", "name", vc, "netns", nc))
+        ok(ip("addr", "add", "10.231.0.1/24", "dev", vb, ns=nb))
+        ok(ip("addr", "add", "10.231.0.2/24", "dev", vc, ns=nc))
+        for ns, dev in ((nb, vb), (nc, vc), (nb, "lo"), (nc, "lo")):
+            ok(ip("link", "set", dev, "up", ns=ns))
+        yield nb, nc, vb
+    finally:
+        ip("netns", "del", nb)
+        ip("netns", "del", nc)
+
+
+def test_nic_down_and_up(tmp_path, netns_pair):
+    import json
+    import sys
+    from conftest import Bmcd
+    nb, nc, vb = netns_pair
+    here = os.path.dirname(os.path.abspath(__file__))
+    port = 623
+    wd = tmp_path / "d"
+    wd.mkdir()
+    b = Bmcd(workdir=wd, port=port)
+    b.state_dir.mkdir(parents=True)
+    # bmcd inside the namespace, on the veth's address.
+    argv = b.argv
+    argv[argv.index("--listen") + 1] = f"10.231.0.1:{port}"
+    log = open(wd / "bmcd.stderr", "wb")
+    proc = subprocess.Popen(["ip", "netns", "exec", nb] + argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=log, cwd=str(wd))
+    cli = None
+
+    def ask(*words):
+        cli.stdin.write(" ".join(str(w) for w in words) + "\n")
+        cli.stdin.flush()
+        line = cli.stdout.readline()
+        assert line, "the probe in the client namespace died"
+        return json.loads(line)
+
+    try:
+        # Wait for the daemon: Get Channel Authentication Capabilities.
+        wait_for(lambda: run(["ip", "netns", "exec", nc, "ipmitool", "-I", "lanplus", "-H",
+                              "10.231.0.1", "-U", "admin", "-P", "password", "-N", "1", "-R", "1",
+                              "mc", "info"], timeout=10).ok, "bmcd answering in the namespace")
+        cli = subprocess.Popen(["ip", "netns", "exec", nc, sys.executable, "-c", NETNS_PROBE, here,
+                                "10.231.0.1", str(port)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+        base = ask("sample", PROBE_N, PROBE_TIMEOUT)
+        ok(ip("link", "set", vb, "down", ns=nb))
+        down = ask("sample", 5, 0.3)
+        assert down[1] == 5, f"answers with the link down? {down}"
+        ok(ip("link", "set", vb, "up", ns=nb))
+        back = ask("wait", 0, 30)
+        assert back is not None, "no answer within 30 s of the link coming back"
+        after = ask("sample", PROBE_N, PROBE_TIMEOUT)
+        print(f"\n[hwfaults] nic: the session of before answers {back:.2f} s after the link "
+              f"came up")
+        compare("nic down/up", base, after, phase="after it came back")
+        assert proc.poll() is None, "bmcd exited"
+        # The LAN configuration still reads the interface's address.
+        r = run(["ip", "netns", "exec", nc, "ipmitool", "-I", "lanplus", "-H", "10.231.0.1",
+                 "-U", "admin", "-P", "password", "-N", "1", "-R", "2", "mc", "info"], timeout=20)
+        assert r.ok, r
+    finally:
+        if cli:
+            cli.stdin.close()
+            cli.wait(10)
+        proc.terminate()
+        try:
+            rc = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait(5)
+        log.close()
+    err = (wd / "bmcd.stderr").read_text(errors="replace")
+    assert rc == 0, err[-3000:]
+    assert "AddressSanitizer" not in err
