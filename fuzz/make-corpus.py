@@ -152,23 +152,25 @@ for path in sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))):
                 frag = json.loads(text)
             except ValueError:
                 continue
-            if isinstance(frag, dict):
-                board = frag if "name" in frag else dict(sim, **frag)
+            if isinstance(frag, dict) and "instances" not in frag:  # not a fleet file
+                if "source" in frag:  # one sensor
+                    board = dict(sim, sensors=sim["sensors"] + [dict(frag, name="Doc Sensor")])
+                else:
+                    board = frag if "name" in frag else dict(sim, **frag)
                 config["doc-%s-%d" % (os.path.basename(path)[:-3], i)] = json.dumps(board).encode()
             break
 every = dict(sim)
 every.update({
-    "kcs": {"backend": "extern", "listen": "127.0.0.1:9002", "allow": ["127.0.0.1"]},
+    "kcs": {"backend": "extern", "listen": "tcp:127.0.0.1:9002", "allow": ["06:01", "0a:*"]},
     "sol": {"uart": "socket", "socket": "unix:/tmp/x.sock", "baud": 115200},
     "sel": {"capacity": 64},
     "pef": {"enabled": True, "trap_port": 1162},
-    "dbus": {"bus": "session", "name": "xyz.openbmc_project.bmcd", "read_only": False},
-    "thermal": {"period_ms": 1000, "zones": [{"name": "z", "sensors": ["CPU Temp"], "setpoint": 60,
-                                              "failsafe_duty": 100}]},
+    "dbus": {"bus": "unix:path=/run/bmcd-test-bus", "name": "xyz.openbmc_project.bmcd", "read_only": False},
     "redfish": {"enabled": True, "listen": ["127.0.0.1:8443"], "max_connections": 8,
                 "max_connections_per_source": 4, "max_url": 512, "max_header_bytes": 8192,
                 "max_headers": 32, "max_body": 65536, "idle_timeout": 30, "request_timeout": 10},
 })
+every.update(json.loads(config["doc-thermal-0"]))	# its sensors too
 config["every-section"] = json.dumps(every).encode()
 libvirt = dict(sim, host={"backend": "libvirt", "libvirt": {"uri": "test:///default", "domain": "test"}})
 config["host-libvirt"] = json.dumps(libvirt).encode()
