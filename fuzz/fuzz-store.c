@@ -36,6 +36,7 @@
 
 static int dirfd_ = -1;
 static struct board_config cfg;
+static uint8_t *file1, *file2, *image;	/* FILE_CAP each, allocated once */
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -49,15 +50,11 @@ static void put(const char *name, const uint8_t *p, size_t n)
 		abort();
 }
 
-/* The file now, into buf (malloc'd); its length. */
-static size_t get(const char *name, uint8_t **buf)
+/* The file now, into buf (FILE_CAP bytes); its length. */
+static size_t get(const char *name, uint8_t *buf)
 {
-	ssize_t n;
+	ssize_t n = store_read(dirfd_, name, buf, FILE_CAP);
 
-	*buf = malloc(FILE_CAP);
-	if (!*buf)
-		abort();
-	n = store_read(dirfd_, name, *buf, FILE_CAP);
 	if (n < 0)
 		abort();
 	return (size_t)n;
@@ -106,32 +103,25 @@ static bool sdr_same(const struct sdr *a, const struct sdr *b)
 static void sdr_case(const uint8_t *x, size_t xn)
 {
 	struct sdr a, b;
-	uint8_t *y1, *y2, *img;
 	size_t n1, n2, ni;
 
 	put(SDR_FILE, x, xn);
 	/* No board records: their hash is 1, so a file saying 1 is taken. */
 	if (sdr_init(&a, dirfd_, NULL, NULL, 0, 1000) < 0)
 		abort();
-	n1 = get(SDR_FILE, &y1);
-	if (same_file(x, xn, y1, n1)) {
-		img = malloc(FILE_CAP);
-		if (!img)
-			abort();
-		ni = sdr_image(&a, img, FILE_CAP);
-		if (!same_file(x, xn, img, ni))
+	n1 = get(SDR_FILE, file1);
+	if (same_file(x, xn, file1, n1)) {
+		ni = sdr_image(&a, image, FILE_CAP);
+		if (!same_file(x, xn, image, ni))
 			abort();	/* taken as it was, but saving it writes something else */
-		free(img);
 	}
 	if (sdr_init(&b, dirfd_, NULL, NULL, 0, 2000) < 0)
 		abort();
-	n2 = get(SDR_FILE, &y2);
-	if (!sdr_same(&a, &b) || !same_file(y1, n1, y2, n2))
+	n2 = get(SDR_FILE, file2);
+	if (!sdr_same(&a, &b) || !same_file(file1, n1, file2, n2))
 		abort();	/* what the first load kept did not load again */
 	sdr_done(&a);
 	sdr_done(&b);
-	free(y1);
-	free(y2);
 }
 
 /* ---- SEL ---- */
@@ -139,23 +129,20 @@ static void sdr_case(const uint8_t *x, size_t xn)
 static void sel_case(const uint8_t *x, size_t xn)
 {
 	struct sel a, b;
-	uint8_t *y1, *y2;
 	size_t n1, n2;
 
 	put(SEL_FILE, x, xn);
 	if (sel_init(&a, dirfd_, SEL_CAPACITY) < 0)
 		abort();
-	n1 = get(SEL_FILE, &y1);
+	n1 = get(SEL_FILE, file1);
 	if (sel_init(&b, dirfd_, SEL_CAPACITY) < 0)
 		abort();
-	n2 = get(SEL_FILE, &y2);
+	n2 = get(SEL_FILE, file2);
 	if (b.dropped_at_load || a.count != b.count ||
-	    memcmp(a.recs, b.recs, a.count * sizeof(*a.recs)) || !same_file(y1, n1, y2, n2))
+	    memcmp(a.recs, b.recs, a.count * sizeof(*a.recs)) || !same_file(file1, n1, file2, n2))
 		abort();
 	sel_done(&a);
 	sel_done(&b);
-	free(y1);
-	free(y2);
 }
 
 /* ---- FRU ---- */
@@ -240,7 +227,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		fuzz_state_dir(dir, sizeof(dir), "store");
 		dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd_ < 0)
+		file1 = malloc(FILE_CAP);
+		file2 = malloc(FILE_CAP);
+		image = malloc(FILE_CAP);
+		if (dirfd_ < 0 || !file1 || !file2 || !image)
 			abort();
 		ready = true;
 	}
