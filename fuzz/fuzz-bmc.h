@@ -11,6 +11,7 @@
 
 #include "daemon/bmc.h"
 #include "daemon/config.h"
+#include "daemon/module.h"
 
 /* boards/sim.json (under $BMCD_SOURCE_ROOT, else .) into cfg, with no LAN
  * listeners: replies go nowhere. */
@@ -59,4 +60,13 @@ static inline sd_event *fuzz_bmc_init(struct bmc *bmc, const struct board_config
 	if (bmc_init(bmc, ev, cfg, dir) < 0)
 		abort();
 	return ev;
+}
+
+/* Between inputs: the volatile state back to the board's defaults, as a
+ * cold reset does (reservations, set-in-progress, sensor settings, the
+ * watchdog, the host interface's queue), so that an input's effect does not
+ * hang on the ones before it.  Cheap: no files, no allocation. */
+static inline void fuzz_bmc_reset(struct bmc *bmc)
+{
+	bmc_modules_reset(bmc, true);
 }

@@ -86,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ev = fuzz_bmc_init(&bmc, &cfg, "param");
 		ready = true;
 	}
+	fuzz_bmc_reset(&bmc);
 	set_complete();
 	for (int n = 0; n < 16 && size >= 2; n++) {
 		uint8_t op = data[0];
