@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 		ready = true;
 	}
+	fuzz_bmc_reset(&bmc);
 	if (size < 2)
 		return 0;
 	switch (data[0] % 3) {

@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 		ready = true;
 	}
+	fuzz_bmc_reset(&bmc);
 	kcs_extern_input(peer, data, size);
 	/* A partial frame must not leak into the next input. */
 	kcs_extern_reset_input(peer);

@@ -75,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 		ready = true;
 	}
+	fuzz_bmc_reset(&bmc);
 	reset_sessions();
 	for (int n = 0; n < 16 && size >= 2; n++) {
 		size_t len = (size_t)data[0] << 8 | data[1];

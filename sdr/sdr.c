@@ -216,8 +216,10 @@ static int load(struct sdr *sdr, const uint8_t *buf, size_t len)
 		uint8_t flags = rb_u8(&r), l = rb_u8(&r);
 		const uint8_t *d = rb_take(&r, l);
 
-		if (!d || sdr_validate(d, l) != CC_OK || id_used(sdr, (uint16_t)(d[0] | d[1] << 8)) ||
-		    push(sdr, d, l, flags & 1) < 0) {
+		/* flags: bit 0 "from the board", nothing else (save() writes
+		 * no other bit, so a file with one is not ours). */
+		if (!d || flags > 1 || sdr_validate(d, l) != CC_OK ||
+		    id_used(sdr, (uint16_t)(d[0] | d[1] << 8)) || push(sdr, d, l, flags) < 0) {
 			free_recs(sdr);
 			return -EBADMSG;
 		}
