@@ -20,7 +20,7 @@
 #include "daemon/log.h"
 
 /* BMCs one process runs (--board and each --instance). */
-#define MAX_INSTANCES 256
+#define MAX_INSTANCES 1024
 
 /* One BMC as the command line gives it. */
 struct instance_opt {
