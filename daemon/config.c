@@ -662,20 +662,28 @@ static int parse_text(const char *text, size_t len, const char *source,
 		      struct board_config *cfg, cfg_error_fn errors, void *userdata)
 {
 	struct pctx c = { .fn = errors, .userdata = userdata, .n_errors = 0 };
-	struct board_config tmp;
+	/* On the heap, not the stack: a board_config is ~170 KB, which the
+	 * stack would keep resident for the life of the process. */
+	struct board_config *tmp;
 	json_object *root;
 
 	if (!text || !cfg)
 		return -EINVAL;
+	tmp = malloc(sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
 	root = tokenize(&c, source, text, len);
-	if (!root)
+	if (!root) {
+		free(tmp);
 		return -EINVAL;
-	set_defaults(&tmp);
-	parse_root(&c, root, &tmp);
+	}
+	set_defaults(tmp);
+	parse_root(&c, root, tmp);
 	json_object_put(root);
 	if (!c.n_errors)
-		*cfg = tmp;
-	explicit_bzero(&tmp, sizeof(tmp));
+		*cfg = *tmp;
+	explicit_bzero(tmp, sizeof(*tmp));
+	free(tmp);
 	return c.n_errors ? -EINVAL : 0;
 }
 

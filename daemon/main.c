@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1079,6 +1080,9 @@ static int run(const struct options *o)
 	if (r < 0)
 		goto out;
 
+	/* What start-up allocated and freed (the board's JSON tree, the
+	 * repository files read whole) back to the system. */
+	malloc_trim(0);
 	sd_notify(0, "READY=1\nSTATUS=Serving IPMI");
 	for (unsigned i = 0; i < d.n_bmc; i++)
 		log_info("bmcd %s ready (board %s)", BMCD_VERSION, d.bmc[i]->cfg.name);
@@ -1093,7 +1097,15 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	int r = parse_args(argc, argv, &o);
+	int r;
+
+	/* Blocks from 64 KiB up (a BMC's tables: LAN sessions, SOL rings, the
+	 * SEL) are mapped, so the pages calloc leaves zero stay unallocated
+	 * until used; a fixed threshold also stops glibc from raising it when
+	 * the board_config copy is freed, which put the later ones on the heap,
+	 * zeroed and resident. */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	r = parse_args(argc, argv, &o);
 
 	if (r == 0)
 		r = o.check ? check_boards(&o) : run(&o);
