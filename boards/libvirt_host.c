@@ -1089,7 +1089,7 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void libvirt_names_free(char **names, size_t n)
+static void names_free(char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -1140,7 +1140,7 @@ int libvirt_domain_names(const char *uri, char ***names, size_t *n)
 	}
 	free(doms);
 	if (r < 0) {
-		libvirt_names_free(out, *n);
+		names_free(out, *n);
 		*n = 0;
 		goto out;
 	}

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -104,4 +105,21 @@ int libvirt_host_open_console(struct libvirt_host *h, struct uart *u)
 		return -ENODEV;
 	fn = module_sym("libvirt_host_open_console", false);
 	return fn ? fn(h, u) : -ENOENT;
+}
+
+int libvirt_domain_names(const char *uri, char ***names, size_t *n)
+{
+	__typeof__(libvirt_domain_names) *fn = module_sym("libvirt_domain_names", true);
+
+	*names = NULL;
+	*n = 0;
+	return fn ? fn(uri, names, n) : -ENOENT;
+}
+
+/* The names are the module's malloc()s: the one C library frees them. */
+void libvirt_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
