@@ -21,6 +21,7 @@ import pexpect
 import pytest
 
 import rfclient
+import test_dbus
 
 from conftest import BMCD, HOST, Bmcd, free_udp_port, load_board, ok, run, write_board
 from pyghmi_child import pyghmi_run
@@ -482,12 +483,18 @@ def test_remote_status_unknown_while_down(remote, tmp_path):
     uri = remote.uri("/default")
     board = virt_board(uri, "test")
     board["redfish"]["enabled"] = True
-    b = Bmcd(board=write_board(tmp_path, board), workdir=tmp_path / "a")
+    bus = test_dbus.Bus().start()
+    b = Bmcd(board=write_board(tmp_path, board), workdir=tmp_path / "a",
+             extra_args=["--bus", bus.address])
     b.start()
     rf = rfclient.Redfish(b)
+    host = (test_dbus.HOST_PATH, test_dbus.HOST_IFACE, "CurrentHostState")
+    chassis = (test_dbus.CHASSIS_PATH, test_dbus.CHASSIS_IFACE, "CurrentPowerState")
     try:
         assert b.power_status()[0] == "on"
         assert rf.get("/redfish/v1/Systems/system")["PowerState"] == "On"
+        bus.wait_for(*host, test_dbus.HOST_STATE + "Running")
+        assert bus.get(*chassis) == test_dbus.CHASSIS_IFACE + ".PowerState.On"
         remote.stop()
         deadline = time.monotonic() + 5
         while "connection lost" not in b.stderr():
@@ -496,6 +503,13 @@ def test_remote_status_unknown_while_down(remote, tmp_path):
         # Redfish says it does not know (null), not a guess.
         assert rf.get("/redfish/v1/Systems/system")["PowerState"] is None
         assert rf.get("/redfish/v1/Chassis/chassis")["PowerState"] is None
+        # D-Bus answers the error phosphor's clients know, not a stale state.
+        for path, iface, prop in (host, chassis):
+            r = run(["gdbus", "call", "--address", bus.address, "--dest", test_dbus.NAME,
+                     "--object-path", path, "--method", "org.freedesktop.DBus.Properties.Get",
+                     iface, prop], timeout=10)
+            assert not r.ok, r
+            assert "GDBus.Error:xyz.openbmc_project.Common.Error.Unavailable" in r.err, r
         r = b.ipmitool("chassis", "power", "status")
         assert not r.ok and not r.timed_out, r
         assert "Chassis Power is" not in r.out, r
@@ -517,10 +531,13 @@ def test_remote_status_unknown_while_down(remote, tmp_path):
             time.sleep(0.2)
         assert b.power_status()[0] == "on"
         assert rf.get("/redfish/v1/Systems/system")["PowerState"] == "On"
+        assert bus.get(*host) == test_dbus.HOST_STATE + "Running"
+        assert bus.get(*chassis) == test_dbus.CHASSIS_IFACE + ".PowerState.On"
         r = fence(b, "status")
         assert r.ok and "Status: ON" in r.out, r
     finally:
         b.stop_and_check()
+        bus.close()
 
 
 # ---- the fleet file -------------------------------------------------------
