@@ -77,6 +77,12 @@ struct virt_pool {
 	unsigned refs;
 };
 
+/* The boot device a start applies, read from the boot options. */
+struct boot_choice {
+	enum bootopt_device dev;
+	bool persistent;
+};
+
 struct libvirt_host {
 	struct libvirt_host *next;	/* in its connection's list */
 	struct bmc *bmc;
@@ -87,6 +93,10 @@ struct libvirt_host {
 	bool have_uuid;
 	bool pg;			/* last power-good level reported */
 	bool gone;			/* the domain was undefined */
+	bool once_live;			/* running with a next-boot-only device applied */
+	bool restarting;		/* a reset done as destroy + create: its STOPPED event is ours */
+	sd_event_source *restart;	/* that reset, run after the response is sent */
+	struct boot_choice restart_boot;	/* the boot options it applies */
 	/* SOL: the domain's console stream, bridged to a socket pair whose
 	 * other end is SOL's UART fd. */
 	int con_fd;			/* our end, or -1 */
@@ -401,6 +411,14 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 			host_set_pg(h, true);
 			break;
 		case VIR_DOMAIN_EVENT_STOPPED:
+			/* A reset done as destroy + create: the host never went
+			 * off for IPMI (the domain runs again already). */
+			if (h->restarting && virDomainIsActive(dom) == 1) {
+				h->restarting = false;
+				break;
+			}
+			h->restarting = false;
+			h->once_live = false;
 			host_set_pg(h, false);
 			break;
 		case VIR_DOMAIN_EVENT_UNDEFINED:
@@ -721,18 +739,29 @@ static void boot_restore_saved(struct libvirt_host *h)
  * rewrite it, start the domain, and define the old order again (the
  * running domain keeps what it started with; the next start has the old).
  */
-static int create_with_boot(struct libvirt_host *h, virDomainPtr d)
+static struct boot_choice boot_choice(struct libvirt_host *h)
 {
-	bool efi = false, persistent;
-	enum bootopt_device dev = h->bmc->bootopt ? bootopt_boot_device(h->bmc->bootopt, &efi)
-						  : BOOTDEV_NONE;
+	struct boot_choice c = { BOOTDEV_NONE, false };
+	bool efi = false;
+
+	if (h->bmc->bootopt) {
+		c.dev = bootopt_boot_device(h->bmc->bootopt, &efi);
+		c.persistent = h->bmc->bootopt->v.saved.flags[0] & BOOTOPT_F1_PERSISTENT;
+	}
+	return c;
+}
+
+static int create_with_boot(struct libvirt_host *h, virDomainPtr d, struct boot_choice c)
+{
+	enum bootopt_device dev = c.dev;
+	bool persistent = c.persistent;
 	const char *name = boot_dev_name(dev);
 	char *orig = NULL, *mod = NULL;
 	int r;
 
+	h->once_live = false;
 	if (dev == BOOTDEV_NONE)
 		return virDomainCreate(d);
-	persistent = h->bmc->bootopt->v.saved.flags[0] & BOOTOPT_F1_PERSISTENT;
 	if (!name) {
 		log_warning("libvirt host %s: boot device %s has no libvirt equivalent; booting as "
 			    "defined", h->domain, bootopt_device_name(dev));
@@ -768,6 +797,7 @@ static int create_with_boot(struct libvirt_host *h, virDomainPtr d)
 					 h->domain);
 		}
 	}
+	h->once_live = !persistent && r == 0;
 	if (!persistent && r == 0)
 		unlinkat(h->bmc->state_fd, RESTORE_FILE, 0);
 	else if (!persistent)
@@ -807,7 +837,7 @@ static int dom_call(struct libvirt_host *h, const char *what,
 
 static int do_create(struct libvirt_host *h, virDomainPtr d)
 {
-	return create_with_boot(h, d);
+	return create_with_boot(h, d, boot_choice(h));
 }
 
 static int do_destroy(struct libvirt_host *h, virDomainPtr d)
@@ -820,9 +850,61 @@ static int do_shutdown(struct libvirt_host *h, virDomainPtr d)
 	return virDomainShutdown(d);
 }
 
+/*
+ * A reset is a boot, so it takes the boot device IPMI asks for, and a
+ * next-boot-only device applies to one boot only.  QEMU's own reset keeps
+ * the order the domain started with, so when a boot device is pending, or
+ * the domain runs with a next-boot-only one, the reset is a destroy and a
+ * create with the boot options applied, and the SOL console follows.  It
+ * runs after the response is sent: it takes a second or more, and a client
+ * that times out would send the reset again.
+ */
+static int on_restart(sd_event_source *src, void *userdata)
+{
+	struct libvirt_host *h = userdata;
+	virDomainPtr d;
+
+	sd_event_source_set_enabled(src, SD_EVENT_OFF);
+	if (!h->vc->conn || h->vc->lost)
+		return 0;
+	d = host_domain(h);
+	if (!d) {
+		log_error("libvirt host %s: reset: %s", h->domain, last_error());
+		return 0;
+	}
+	console_detach(h);
+	if (virDomainDestroy(d) < 0) {
+		log_error("libvirt host %s: reset: destroy: %s", h->domain, last_error());
+	} else {
+		h->restarting = true;
+		if (create_with_boot(h, d, h->restart_boot) < 0) {
+			log_error("libvirt host %s: reset: create: %s", h->domain, last_error());
+			h->restarting = false;
+		}
+	}
+	console_attach(h);
+	virDomainFree(d);
+	return 0;
+}
+
 static int do_reset(struct libvirt_host *h, virDomainPtr d)
 {
-	return virDomainReset(d, 0);
+	struct boot_choice c = boot_choice(h);
+	int r;
+
+	if (!h->once_live && !boot_dev_name(c.dev))
+		return virDomainReset(d, 0);
+	if (!h->restart) {
+		r = sd_event_add_defer(h->bmc->ev, &h->restart, on_restart, h);
+		if (r < 0)
+			return virDomainReset(d, 0);
+	}
+	log_info("libvirt host %s: reset as destroy and create (%s)", h->domain,
+		 boot_dev_name(c.dev) ? "a boot device is pending" :
+					"the next-boot-only device applied to one boot");
+	h->restart_boot = c;
+	sd_event_source_set_enabled(h->restart, SD_EVENT_ONESHOT);
+	return 0;
 }
 
 static int do_nmi(struct libvirt_host *h, virDomainPtr d)
@@ -1172,6 +1254,7 @@ struct libvirt_host *libvirt_host_free(struct libvirt_host *h)
 	if (!h)
 		return NULL;
 	console_detach(h);
+	sd_event_source_disable_unref(h->restart);
 	sd_event_source_disable_unref(h->con_io);
 	if (h->con_fd >= 0)
 		close(h->con_fd);

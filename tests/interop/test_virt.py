@@ -803,86 +803,176 @@ def test_fleet_pattern_sighup(remote, tmp_path):
 
 # ---- a real guest: qemu:///session of a libvirtd the test starts ---------
 
+class SessionLibvirtd:
+    """libvirtd run as nobody in session mode, its sockets, config and VM
+    state in a short temp dir (sun_path), for real TCG guests: a context
+    manager whose value is the qemu+unix URI."""
+
+    def __init__(self, tmp_path):
+        if (not shutil.which("qemu-system-x86_64") or not os.path.exists(LIBVIRTD)
+                or os.geteuid() != 0):
+            pytest.skip("needs qemu-system-x86, libvirtd and root")
+        self.tmp_path = tmp_path
+        self.domains = []
+
+    def __enter__(self):
+        top = self.top = Path(tempfile.mkdtemp(prefix="bv-", dir="/tmp"))
+        for sub in ("home", "run"):
+            (top / sub).mkdir()
+        shutil.chown(top, "nobody")
+        for sub in ("home", "run"):
+            shutil.chown(top / sub, "nobody")
+        env = dict(os.environ, HOME=str(top / "home"), XDG_RUNTIME_DIR=str(top / "run"),
+                   XDG_CONFIG_HOME=str(top / "home/.config"),
+                   XDG_CACHE_HOME=str(top / "home/.cache"))
+        self.log = open(self.tmp_path / "libvirtd.log", "wb")
+        self.proc = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                                      "--clear-groups", LIBVIRTD],
+                                     env=env, stdout=self.log, stderr=self.log)
+        sock = top / "run" / "libvirt" / "libvirt-sock"
+        self.uri = f"qemu+unix:///session?socket={sock}"
+        deadline = time.monotonic() + 15
+        while not sock.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                pytest.fail((self.tmp_path / "libvirtd.log").read_text())
+            time.sleep(0.1)
+        return self
+
+    def define(self, name, xml):
+        path = self.tmp_path / f"{name}.xml"
+        path.write_text(xml)
+        ok(run(["virsh", "-c", self.uri, "define", str(path)]))
+        self.domains.append(name)
+
+    def __exit__(self, *exc):
+        for name in self.domains:
+            run(["virsh", "-c", self.uri, "destroy", name])
+        self.proc.terminate()
+        self.proc.wait(15)
+        self.log.close()
+        shutil.rmtree(self.top, ignore_errors=True)
+
+
 def test_qemu_guest_sol_and_power(tmp_path):
     """A tiny TCG guest (the KCS suite's Debian kernel and busybox
     initramfs) defined in a libvirtd the test runs as nobody in session
     mode (its sockets, config and VM state in a temp dir): power on through
     IPMI starts it, SOL shows its console (the kernel's boot messages),
     power off stops it."""
-    if (not shutil.which("qemu-system-x86_64") or not list(Path("/boot").glob("vmlinuz-*"))
-            or not os.path.exists(LIBVIRTD) or os.geteuid() != 0):
-        pytest.skip("needs qemu-system-x86, linux-image-amd64, libvirtd and root")
+    if not list(Path("/boot").glob("vmlinuz-*")):
+        pytest.skip("needs linux-image-amd64")
     from kcs_guest import build as build_guest
     from solclient import SolConsole
     kernel, initrd = build_guest()
-    top = Path(tempfile.mkdtemp(prefix="bv-", dir="/tmp"))      # short: sun_path
-    for sub in ("home", "run"):
-        (top / sub).mkdir()
-    shutil.chown(top, "nobody")
-    for sub in ("home", "run"):
-        shutil.chown(top / sub, "nobody")
-    env = dict(os.environ, HOME=str(top / "home"), XDG_RUNTIME_DIR=str(top / "run"),
-               XDG_CONFIG_HOME=str(top / "home/.config"), XDG_CACHE_HOME=str(top / "home/.cache"))
-    log = open(tmp_path / "libvirtd.log", "wb")
-    lvd = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                            LIBVIRTD], env=env, stdout=log, stderr=log)
-    sock = top / "run" / "libvirt" / "libvirt-sock"
-    uri = f"qemu+unix:///session?socket={sock}"
-    b = None
-    try:
-        deadline = time.monotonic() + 15
-        while not sock.exists():
-            assert lvd.poll() is None and time.monotonic() < deadline, \
-                (tmp_path / "libvirtd.log").read_text()
-            time.sleep(0.1)
-        xml = tmp_path / "g0.xml"
-        xml.write_text(f"""<domain type='qemu'><name>g0</name>
+    with SessionLibvirtd(tmp_path) as lvd:
+        uri = lvd.uri
+        lvd.define("g0", f"""<domain type='qemu'><name>g0</name>
   <memory unit='MiB'>256</memory><vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{kernel}</kernel>
     <initrd>{initrd}</initrd><cmdline>console=ttyS0,115200 panic=-1</cmdline></os>
   <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><serial type='pty'/>
     <console type='pty'><target type='serial'/></console></devices>
 </domain>""")
-        ok(run(["virsh", "-c", uri, "define", str(xml)]))
         b = Bmcd(board=write_board(tmp_path, virt_board(uri, "g0")), workdir=tmp_path / "bmc")
         b.start()
-        assert b.power_status()[0] == "off"
+        try:
+            assert b.power_status()[0] == "off"
+            c = SolConsole(b.port).open()
+            try:
+                cc, _ = c.activate()
+                assert cc == 0, hex(cc)
+                ok(b.ipmitool("chassis", "power", "on"))
+                b.wait_power("on")
+                c.expect("Linux version", timeout=60)
+                c.expect("Run /init", timeout=90)
+                c.deactivate()
+            finally:
+                c.close()
+            # ipmitool's own SOL client sees the guest boot again after a reset.
+            child = pexpect.spawn("ipmitool", ["-I", "lanplus", "-H", HOST, "-p", str(b.port),
+                                               "-U", "admin", "-P", "password", "sol",
+                                               "activate"],
+                                  env=b.client_env(), timeout=90, encoding="utf-8",
+                                  codec_errors="replace")
+            try:
+                child.expect("SOL Session operational", timeout=15)
+                ok(b.ipmitool("chassis", "power", "reset"))
+                child.expect("Linux version")
+                child.send("\r~.")
+                child.expect(pexpect.EOF, timeout=15)
+            finally:
+                child.close(force=True)
+            assert "g0: console open for SOL" in b.stderr()
+            ok(b.ipmitool("chassis", "power", "off"))
+            b.wait_power("off")
+            assert "shut off" in run(["virsh", "-c", uri, "domstate", "g0"]).out
+        finally:
+            b.stop_and_check()
+
+
+def test_qemu_guest_boots_pxe_once(tmp_path):
+    """Ironic's PXE boot seen from inside a real guest: SeaBIOS on the
+    serial console (useserial) with a blank disk and a NIC with iPXE's ROM.
+    The domain boots from its disk; `chassis bootdev pxe` then a power on
+    boots from the network ("Booting from ROM": iPXE) once, and the next
+    reset boots from the disk again.  With the guest running, bootdev pxe
+    then a reset (not an off/on) boots from the network too: a reset is a
+    boot, and QEMU's own reset would keep the order it started with."""
+    if not Path("/usr/lib/ipxe/qemu/efi-virtio.rom").exists():
+        pytest.skip("needs ipxe-qemu")
+    from solclient import SolConsole
+    with SessionLibvirtd(tmp_path) as lvd:
+        disk = lvd.top / "home" / "blank.img"      # where libvirtd (nobody) may read
+        disk.write_bytes(bytes(1 << 20))
+        shutil.chown(disk, "nobody")
+        lvd.define("g1", f"""<domain type='qemu'><name>g1</name>
+  <memory unit='MiB'>64</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/><bios useserial='yes'/></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='{disk}'/><target dev='vda' bus='virtio'/></disk>
+    <interface type='user'><model type='virtio'/></interface>
+    <serial type='pty'/><console type='pty'><target type='serial'/></console></devices>
+</domain>""")
+        b = Bmcd(board=write_board(tmp_path, virt_board(lvd.uri, "g1")), workdir=tmp_path / "bmc")
+        b.start()
         c = SolConsole(b.port).open()
         try:
             cc, _ = c.activate()
             assert cc == 0, hex(cc)
+
+            pos = [0]
+
+            def boots_from(what):
+                """The first "Booting from X..." SeaBIOS prints after pos."""
+                i = c.expect("Booting from ", timeout=90, start=pos[0]) + len("Booting from ")
+                j = c.expect("...", timeout=30, start=i)
+                pos[0] = j
+                assert bytes(c.out[i:j]).decode(errors="replace") == what, bytes(c.out[i - 200:j])
+
+            ok(b.ipmitool("chassis", "bootdev", "pxe"))
             ok(b.ipmitool("chassis", "power", "on"))
-            b.wait_power("on")
-            c.expect("Linux version", timeout=60)
-            c.expect("Run /init", timeout=90)
+            boots_from("ROM")
+            ok(b.ipmitool("chassis", "power", "reset"))
+            boots_from("Hard Disk")
+            # Running: bootdev pxe, then a reset.
+            ok(b.ipmitool("chassis", "bootdev", "pxe"))
+            ok(b.ipmitool("chassis", "power", "reset"))
+            boots_from("ROM")
+            assert b.power_status()[0] == "on"
+            # The guest's own order is back in its definition.
+            xml = run(["virsh", "-c", lvd.uri, "dumpxml", "--inactive", "g1"]).out
+            assert "<boot dev='hd'/>" in xml and "network" not in xml, xml
+            ok(b.ipmitool("chassis", "power", "reset"))
+            boots_from("Hard Disk")
             c.deactivate()
         finally:
             c.close()
-        # ipmitool's own SOL client sees the guest boot again after a reset.
-        child = pexpect.spawn("ipmitool", ["-I", "lanplus", "-H", HOST, "-p", str(b.port),
-                                           "-U", "admin", "-P", "password", "sol", "activate"],
-                              env=b.client_env(), timeout=90, encoding="utf-8",
-                              codec_errors="replace")
-        try:
-            child.expect("SOL Session operational", timeout=15)
-            ok(b.ipmitool("chassis", "power", "reset"))
-            child.expect("Linux version")
-            child.send("\r~.")
-            child.expect(pexpect.EOF, timeout=15)
-        finally:
-            child.close(force=True)
-        assert "g0: console open for SOL" in b.stderr()
-        ok(b.ipmitool("chassis", "power", "off"))
-        b.wait_power("off")
-        assert "shut off" in run(["virsh", "-c", uri, "domstate", "g0"]).out
-    finally:
-        if b:
             b.stop_and_check()
-        run(["virsh", "-c", uri, "destroy", "g0"])
-        lvd.terminate()
-        lvd.wait(15)
-        log.close()
-        shutil.rmtree(top, ignore_errors=True)
+        log = b.stderr()
+        # The resets did not show IPMI an off and on.
+        assert "g1: shut off" not in log, log
 
 
 def test_bootdev_then_power_cycle(boot):
