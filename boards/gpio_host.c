@@ -386,7 +386,7 @@ static void gpio_lost(struct gpio_host *h, enum gpio_sig s, int err)
 		return;
 	log_error_errno(err, "gpio host: %s line \"%s\" on %s failed, the GPIO lines are gone; "
 			"host power is unknown until they are back", sig_key[s],
-			h->cfg ? sig_cfg(h->cfg, s)->name : "?", h->chip);
+			sig_cfg(h->cfg, s)->name, h->chip);
 	h->gone = true;
 	gpio_release_all(h);
 }
