@@ -2,10 +2,11 @@
 /*
  * The host behind GPIO lines, through libgpiod 1.6 (Debian 12).  Outputs are
  * requested at start with their de-asserted level and held for the daemon's
- * life (or until their chip goes away, below); a press asserts a line and a timer releases it.  Power good (and POST
- * complete) are requested for both-edge events; the event fd sits on the
- * sd-event loop and every change of level goes to the power state machine at
- * once, as the simulated host does.
+ * life (or until their chip goes away, below); a press asserts a line and a
+ * timer releases it.  Power good (and POST complete) are requested for
+ * both-edge events; the event fd sits on the sd-event loop and every change
+ * of level goes to the power state machine at once, as the simulated host
+ * does.
  *
  * The chip can go away under us (its driver unbound, a GPIO expander off
  * the bus): the held requests then fail with ENODEV.  Every use of a line
