@@ -42,4 +42,4 @@ int gpio_host_power_init(struct bmc *bmc, const struct power_timing *base);
 /* Releases the lines (outputs fall back to the kernel's default). */
 struct gpio_host *gpio_host_free(struct gpio_host *h);
 /* POST complete (optional input): 1, 0, or -errno (-ENODEV: not wired). */
-int gpio_host_post_complete(const struct gpio_host *h);
+int gpio_host_post_complete(struct gpio_host *h);

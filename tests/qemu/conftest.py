@@ -28,6 +28,7 @@ sys.path.append(str(ROOT / "tests" / "interop"))
 from loopback import free_loopback  # noqa: E402  (the interop suite's, no conftest)
 
 RUN = ROOT / "qemu" / "run-ast2600"
+HOST = "127.0.0.1"  # what tests/interop/rmcpclient.py takes from its conftest; the BMC's is EmulatedBmc.addr
 USER, PASSWORD = "admin", "password"
 # the first run builds the kernel (~6 min on 2 cores); later runs hit the cache
 BUILD_TIMEOUT = 1500
