@@ -286,7 +286,11 @@ static void con_key(struct sim_console *c, uint8_t ch)
 	c->last_cr = ch == '\r';
 	if (c->blast_total) {
 		if (ch == 0x03) {
+			/* As a tty does on an interrupt: output not yet sent is
+			 * flushed, so the ^C and the prompt (and what is typed
+			 * next) are not lost behind a full buffer. */
 			con_blast_stop(c);
+			c->olen = 0;
 			con_puts(c, "^C\r\n");
 			con_prompt(c);
 		}
