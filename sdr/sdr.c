@@ -258,7 +258,11 @@ int sdr_init(struct sdr *sdr, int dirfd, uint8_t *const *board, const uint8_t *b
 	sdr->dirfd = dirfd;
 	if (!buf)
 		return -ENOMEM;
-	len = store_read(dirfd, SDR_FILE, buf, cap);
+	len = store_load(dirfd, SDR_FILE, buf, cap, "sdr");
+	if (len < 0 && len != -ENOENT) {
+		free(buf);
+		return (int)len;	/* logged; not rebuilt over what cannot be read */
+	}
 	r = len >= 0 ? load(sdr, buf, (size_t)len) : (int)len;
 	free(buf);
 	if (r == 0 && sdr->board_hash == hash) {
