@@ -436,11 +436,7 @@ static const char *load_problem(int r)
 /* Move a bad file aside (never overwrite it silently). */
 static void move_aside(int dirfd, const char *name)
 {
-	char aside[64];
-
-	snprintf(aside, sizeof(aside), "%s.corrupt", name);
-	if (renameat(dirfd, name, dirfd, aside) < 0)
-		log_warning("state: cannot move %s to %s: %m", name, aside);
+	store_set_aside(dirfd, name, "state");	/* logs a failure */
 }
 
 static int users_reseed(struct users *us, const struct board_config *cfg, const char *why)
