@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import Bmcd, ok
+from conftest import SANITIZER_MARKERS, Bmcd, ok
 from test_flashfaults import FILES, Writer, admin_session, all_ok
 
 # Every file a store module loads at start on the sim board.
@@ -106,6 +106,7 @@ def test_read_error_touches_nothing(tmp_path):
         except subprocess.TimeoutExpired:
             break               # it is up: every store was read
         assert r.returncode > 0, f"fd limit {limit}: exit {r.returncode}\n{r.stderr}"
+        assert not any(m in r.stderr for m in SANITIZER_MARKERS), r.stderr
         for line in r.stderr.splitlines():
             if "cannot read" in line and "Too many open files" in line:
                 hit.add(line.split("cannot read ")[1].split(";")[0])
