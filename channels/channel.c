@@ -182,21 +182,23 @@ static int channels_parse(struct channels *c, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static void channels_load(struct channels *c)
+static int channels_load(struct channels *c)
 {
 	uint8_t buf[CHANNELS_FILE_MAX];
-	ssize_t n = store_read(c->dirfd, CHANNELS_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(c->dirfd, CHANNELS_FILE, buf, sizeof(buf), "state");
 	int r;
 
 	if (n == -ENOENT)
-		return;
-	r = n < 0 ? (int)n : channels_parse(c, buf, (size_t)n);
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
+	r = channels_parse(c, buf, (size_t)n);
 	if (r == 0)
-		return;
-	log_error_errno(r, "state: %s is unreadable or corrupt; moved to %s.corrupt, "
+		return 0;
+	log_error_errno(r, "state: %s is corrupt; moved to %s.corrupt, "
 			"using the default channel access", CHANNELS_FILE, CHANNELS_FILE);
-	if (renameat(c->dirfd, CHANNELS_FILE, c->dirfd, CHANNELS_FILE ".corrupt") < 0)
-		log_warning("state: cannot move %s aside: %m", CHANNELS_FILE);
+	store_set_aside(c->dirfd, CHANNELS_FILE, "state");
+	return 0;
 }
 
 /* ---- set-up ----------------------------------------------------------------- */
@@ -227,9 +229,7 @@ int channels_init(struct channels *c, const struct board_config *cfg, int dirfd)
 	/* IPMB channels (ipmb/): IPMB-1.0, session-less. */
 	for (unsigned i = 0; i < cfg->ipmb.n_channels; i++)
 		channel_add(c, cfg->ipmb.channels[i].number, CH_MEDIUM_IPMB, 0x01, 0);
-	if (dirfd >= 0)
-		channels_load(c);
-	return 0;
+	return dirfd >= 0 ? channels_load(c) : 0;
 }
 
 void channels_reset_volatile(struct channels *c)

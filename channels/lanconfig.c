@@ -94,15 +94,17 @@ static int lanconf_save(struct bmc *bmc)
 
 /* Returns true when a valid file was loaded; fills addr, prefix and gw with
  * the saved IPv4 settings. */
-static bool lanconf_load(struct bmc *bmc, struct in_addr *addr, uint8_t *prefix, struct in_addr *gw)
+static int lanconf_load(struct bmc *bmc, struct in_addr *addr, uint8_t *prefix, struct in_addr *gw)
 {
 	struct lanconf *lc = bmc->lanconf, t = *lc;
 	uint8_t buf[256];
-	ssize_t n = store_read(bmc->state_fd, LANCONF_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(bmc->state_fd, LANCONF_FILE, buf, sizeof(buf), "state");
 	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
 
 	if (n == -ENOENT)
-		return false;
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
 	if (rb_u8(&r) != LANCONF_VERSION)
 		goto corrupt;
 	rb_copy(&r, t.auth_enables, 5);
@@ -128,10 +130,12 @@ static bool lanconf_load(struct bmc *bmc, struct in_addr *addr, uint8_t *prefix,
 	if (!rb_done(&r) || *prefix > 32 || t.ip_source > 4)
 		goto corrupt;
 	*lc = t;
-	return true;
+	return 1;
 corrupt:
-	log_warning("state: %s is corrupt; using defaults", LANCONF_FILE);
-	return false;
+	log_warning("state: %s is corrupt; moved to %s.corrupt, using defaults", LANCONF_FILE,
+		    LANCONF_FILE);
+	store_set_aside(bmc->state_fd, LANCONF_FILE, "state");
+	return 0;
 }
 
 static bool valid_host_addr(struct in_addr a)
@@ -403,8 +407,9 @@ int lanconf_init(struct bmc *bmc)
 			lc->suite_id[lc->n_suites++] = (uint8_t)id;
 			lc->suite_priv[id] = PRIV_ADMIN;
 		}
-	if (!lanconf_load(bmc, &addr, &prefix, &gw))
-		return 0;
+	r = lanconf_load(bmc, &addr, &prefix, &gw);
+	if (r <= 0)
+		return r;
 	/* The saved settings are authoritative: put them back on the NIC,
 	 * the VLAN sub-interface first (the address goes on it). */
 	if (lc->vlan & 0x8000) {

@@ -280,7 +280,7 @@ static void recovery_start(struct users *us, const char *what)
 static int keys_load(struct users *us, const struct board_config *cfg)
 {
 	uint8_t buf[KEYS_FILE_LEN + 1];
-	ssize_t n = store_read(us->dirfd, KEYS_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(us->dirfd, KEYS_FILE, buf, sizeof(buf), "state");
 	char what[160];
 	int r;
 
@@ -294,7 +294,9 @@ static int keys_load(struct users *us, const struct board_config *cfg)
 		r = keys_save(us);
 		return r < 0 ? log_error_errno(r, "state: cannot write %s", KEYS_FILE) : 0;
 	}
-	r = n < 0 ? (int)n : keys_parse(us, buf, (size_t)n);
+	if (n < 0)
+		return (int)n;		/* logged; nothing moved aside or rebuilt */
+	r = keys_parse(us, buf, (size_t)n);
 	explicit_bzero(buf, sizeof(buf));
 	if (r == 0)
 		return 0;
@@ -434,11 +436,7 @@ static const char *load_problem(int r)
 /* Move a bad file aside (never overwrite it silently). */
 static void move_aside(int dirfd, const char *name)
 {
-	char aside[64];
-
-	snprintf(aside, sizeof(aside), "%s.corrupt", name);
-	if (renameat(dirfd, name, dirfd, aside) < 0)
-		log_warning("state: cannot move %s to %s: %m", name, aside);
+	store_set_aside(dirfd, name, "state");	/* logs a failure */
 }
 
 static int users_reseed(struct users *us, const struct board_config *cfg, const char *why)
@@ -455,7 +453,7 @@ static int users_reseed(struct users *us, const struct board_config *cfg, const 
 static int users_load(struct users *us, const struct board_config *cfg)
 {
 	uint8_t buf[USERS_FILE_MAX];
-	ssize_t n = store_read(us->dirfd, USERS_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(us->dirfd, USERS_FILE, buf, sizeof(buf), "state");
 	char what[200];
 	int r;
 
@@ -468,7 +466,9 @@ static int users_load(struct users *us, const struct board_config *cfg)
 	}
 	if (n == -ENOENT)
 		return users_reseed(us, cfg, "first boot");
-	r = n < 0 ? (int)n : users_parse(us, buf, (size_t)n);
+	if (n < 0)
+		return (int)n;		/* logged; nothing moved aside or rebuilt */
+	r = users_parse(us, buf, (size_t)n);
 	explicit_bzero(buf, sizeof(buf));
 	if (r == 0) {
 		log_info("state: users loaded from %s", USERS_FILE);
@@ -476,8 +476,8 @@ static int users_load(struct users *us, const struct board_config *cfg)
 	}
 	if (r == -ENOMEM)	/* nothing wrong with the file: do not move it aside */
 		return log_error_errno(r, "state: %s", USERS_FILE);
-	snprintf(what, sizeof(what), "%s %s%s%s; moved to %s.corrupt", USERS_FILE, load_problem(r),
-		 n < 0 ? ": " : "", n < 0 ? strerror(-r) : "", USERS_FILE);
+	snprintf(what, sizeof(what), "%s %s; moved to %s.corrupt", USERS_FILE, load_problem(r),
+		 USERS_FILE);
 	move_aside(us->dirfd, USERS_FILE);
 	recovery_start(us, what);
 	return 0;
@@ -487,7 +487,7 @@ static int users_load(struct users *us, const struct board_config *cfg)
 static int key_load(struct users *us)
 {
 	uint8_t buf[USERS_KEY_LEN + 1];
-	ssize_t n = store_read(us->dirfd, USERS_KEY_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(us->dirfd, USERS_KEY_FILE, buf, sizeof(buf), "state");
 	struct stat st;
 	int r;
 
@@ -503,10 +503,11 @@ static int key_load(struct users *us)
 		return 0;
 	}
 	explicit_bzero(buf, sizeof(buf));
-	if (n != -ENOENT) {
-		log_error("state: %s is unusable (%s); moved to %s.corrupt, making a new key",
-			  USERS_KEY_FILE, n < 0 ? strerror((int)-n) : "wrong length",
-			  USERS_KEY_FILE);
+	if (n < 0 && n != -ENOENT)
+		return (int)n;		/* logged; no new key made over it */
+	if (n >= 0) {
+		log_error("state: %s is unusable (wrong length); moved to %s.corrupt, making a new key",
+			  USERS_KEY_FILE, USERS_KEY_FILE);
 		move_aside(us->dirfd, USERS_KEY_FILE);
 	}
 	r = crypto_random(us->seal_key, USERS_KEY_LEN);
@@ -613,17 +614,19 @@ static void lockout_save(const struct users *us)
 		log_error_errno(r, "state: cannot write %s", LOCKOUT_FILE);
 }
 
-static void lockout_load(struct users *us)
+static int lockout_load(struct users *us)
 {
 	uint8_t buf[LOCKOUT_FILE_MAX], id[16], saved_id[16];
-	ssize_t n = store_read(us->dirfd, LOCKOUT_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(us->dirfd, LOCKOUT_FILE, buf, sizeof(buf), "state");
 	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
 	uint64_t saved_boot, saved_wall, elapsed, now = mono_usec();
 	uint8_t magic[4], count;
 	char name[4 * CFG_NAME_MAX + 1];
 
 	if (n == -ENOENT)
-		return;
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
 	rb_copy(&r, magic, sizeof(magic));
 	if (rb_u8(&r) != LOCKOUT_VERSION || memcmp(magic, LOCKOUT_MAGIC, 4) != 0)
 		goto corrupt;
@@ -663,11 +666,12 @@ static void lockout_load(struct users *us)
 			log_notice("login: user %u \"%s\" is still locked out for %llu s", uid,
 				   uname(us, uid, name), (unsigned long long)(left - elapsed));
 	}
-	return;
+	return 0;
 corrupt:
 	log_error("state: %s is corrupt; moved to %s.corrupt, no user is locked out", LOCKOUT_FILE,
 		  LOCKOUT_FILE);
 	move_aside(us->dirfd, LOCKOUT_FILE);
+	return 0;
 }
 
 int users_init(struct users *us, const struct board_config *cfg, const struct channels *ch,
@@ -692,7 +696,7 @@ int users_init(struct users *us, const struct board_config *cfg, const struct ch
 	if (r == 0)
 		r = keys_load(us, cfg);
 	if (r == 0 && !us->recovery)
-		lockout_load(us);
+		r = lockout_load(us);
 	return r;
 }
 

@@ -233,23 +233,28 @@ static int bootopt_parse(struct bootopt_saved *s, const uint8_t *buf, size_t len
 	return 0;
 }
 
-static void bootopt_load(struct bootopt *b)
+static int bootopt_load(struct bootopt *b)
 {
 	uint8_t buf[BOOTOPT_FILE_LEN];
 	struct bootopt_saved s = { 0 };
-	ssize_t n = store_read(b->dirfd, BOOTOPT_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(b->dirfd, BOOTOPT_FILE, buf, sizeof(buf), "state");
 	int r;
 
 	if (n == -ENOENT)
-		return;
-	r = n < 0 ? (int)n : bootopt_parse(&s, buf, (size_t)n);
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
+	r = bootopt_parse(&s, buf, (size_t)n);
 	if (r < 0) {
-		log_warning_errno(r, "state: %s is unreadable or corrupt; default boot options", BOOTOPT_FILE);
-		return;
+		log_warning_errno(r, "state: %s is corrupt; moved to %s.corrupt, default boot options",
+				  BOOTOPT_FILE, BOOTOPT_FILE);
+		store_set_aside(b->dirfd, BOOTOPT_FILE, "state");
+		return 0;
 	}
 	b->v.saved = s;
 	if (s.flags[0] & BOOTOPT_F1_VALID)
 		flags_log(s.flags);
+	return 0;
 }
 
 /* Take v: the saved part is written first, and nothing changes if that
@@ -528,8 +533,12 @@ int bootopt_init(struct bootopt *b, sd_event *ev, int dirfd, const struct power 
 		.power = power,
 		.valid_timeout_usec = valid_timeout_usec,
 	};
-	if (dirfd >= 0)
-		bootopt_load(b);
+	if (dirfd >= 0) {
+		int r = bootopt_load(b);
+
+		if (r < 0)
+			return r;
+	}
 	/* A next-boot override from before the restart gets a fresh countdown. */
 	if (bootopt_expires(&b->v.saved))
 		return bootopt_arm(b);

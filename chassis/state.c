@@ -54,11 +54,11 @@ void chassis_save(struct bmc *bmc)
 		log_error_errno(r, "state: cannot write %s", CHASSIS_FILE);
 }
 
-static void chassis_load(struct bmc *bmc)
+static int chassis_load(struct bmc *bmc)
 {
 	struct chassis *c = bmc->chassis;
 	uint8_t buf[CHASSIS_FILE_LEN];
-	ssize_t n = store_read(bmc->state_fd, CHASSIS_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(bmc->state_fd, CHASSIS_FILE, buf, sizeof(buf), "state");
 	struct rbuf r = rb_init(buf, n > 0 ? (size_t)n : 0);
 	uint8_t version, policy, was_on, fp, ci_set = 0, ci = 0, flags = CHASSIS_CAP_DEFAULT_FLAGS;
 	uint8_t addr[4] = { 0x20, 0x20, 0x20, 0x20 }, br_set = 0, br = 0x20;
@@ -69,7 +69,9 @@ static void chassis_load(struct bmc *bmc)
 	memcpy(c->cap_addr, addr, sizeof(addr));
 	c->cap_bridge = br;
 	if (n == -ENOENT)
-		return;
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
 	version = rb_u8(&r);
 	policy = rb_u8(&r);
 	was_on = rb_u8(&r);
@@ -83,11 +85,13 @@ static void chassis_load(struct bmc *bmc)
 		br_set = rb_u8(&r);
 		br = rb_u8(&r);
 	}
-	if (n < 0 || !rb_done(&r) || version < 1 || version > CHASSIS_VERSION ||
+	if (!rb_done(&r) || version < 1 || version > CHASSIS_VERSION ||
 	    policy > RESTORE_ALWAYS_ON || was_on > 1 || (fp & 0xf0) || ci_set > 1 ||
 	    (flags & ~CHASSIS_CAP_SETTABLE_FLAGS) || br_set > 1) {
-		log_warning("state: %s is corrupt; using the board's defaults", CHASSIS_FILE);
-		return;
+		log_warning("state: %s is corrupt; moved to %s.corrupt, using the board's defaults",
+			    CHASSIS_FILE, CHASSIS_FILE);
+		store_set_aside(bmc->state_fd, CHASSIS_FILE, "state");
+		return 0;
 	}
 	c->policy = policy;
 	c->was_on = was_on;
@@ -101,6 +105,7 @@ static void chassis_load(struct bmc *bmc)
 	c->cap_bridge = br;
 	if (ci_set)
 		bmc->power->t.cycle_interval_ms = ci * 1000u;
+	return 0;
 }
 
 static int chassis_poh_tick(sd_event_source *src, uint64_t usec, void *userdata)
@@ -151,7 +156,9 @@ int chassis_init(struct bmc *bmc)
 	int r;
 
 	*c = (struct chassis){ 0 };
-	chassis_load(bmc);
+	r = chassis_load(bmc);
+	if (r < 0)
+		return r;
 	if (bmc->power->on)
 		c->on_since_usec = bmc_now(bmc);
 	r = sd_event_add_time_relative(bmc->ev, &c->poh_timer, CLOCK_MONOTONIC, POH_SAVE_INTERVAL_USEC,

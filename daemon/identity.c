@@ -31,7 +31,7 @@ static int guid_new(uint8_t g[16])
 static int identity_init(struct bmc *bmc)
 {
 	uint8_t buf[32];
-	ssize_t n = store_read(bmc->state_fd, GUID_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(bmc->state_fd, GUID_FILE, buf, sizeof(buf), "state");
 	int r;
 
 	bmc->global_enables = 0x0c;	/* SEL logging, event message buffer */
@@ -40,8 +40,13 @@ static int identity_init(struct bmc *bmc)
 		memcpy(bmc->device_guid, buf + 16, 16);
 		return 0;
 	}
-	if (n >= 0 || (n != -ENOENT && n != -EFBIG))
-		log_warning("state: %s is corrupt (%zd); making new GUIDs", GUID_FILE, n);
+	if (n < 0 && n != -ENOENT)
+		return (int)n;		/* logged; the GUIDs are not made again */
+	if (n >= 0) {
+		log_warning("state: %s is corrupt (%zd bytes); moved to %s.corrupt, making new GUIDs",
+			    GUID_FILE, n, GUID_FILE);
+		store_set_aside(bmc->state_fd, GUID_FILE, "state");
+	}
 	r = guid_new(bmc->system_guid);
 	if (r == 0)
 		r = guid_new(bmc->device_guid);

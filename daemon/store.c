@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/log.h"
 #include "daemon/store.h"
 
 static int mkdir_parents(const char *path)
@@ -112,4 +113,80 @@ int store_write(int dirfd, const char *name, const void *buf, size_t len)
 		return r;
 	}
 	return fsync(dirfd) < 0 ? -errno : 0;
+}
+
+int store_set_aside(int dirfd, const char *name, const char *who)
+{
+	char aside[256];
+	int r = 0;
+
+	for (int i = 0; i < 10; i++) {
+		int k = i ? snprintf(aside, sizeof(aside), "%s.corrupt.%d", name, i)
+			  : snprintf(aside, sizeof(aside), "%s.corrupt", name);
+
+		if (k >= (int)sizeof(aside))
+			return -ENAMETOOLONG;
+		if (renameat(dirfd, name, dirfd, aside) == 0)
+			return 0;
+		r = -errno;
+		/* An older aside of another kind (a file for a directory, a
+		 * directory that is not empty) is in the way: the next name. */
+		if (r != -EEXIST && r != -ENOTEMPTY && r != -EISDIR && r != -ENOTDIR)
+			break;
+	}
+	log_error_errno(r, "%s: cannot move %s aside to %s.corrupt", who, name, name);
+	return r;
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory, not a file";
+	if (S_ISLNK(m))
+		return "a symbolic link, not a file";
+	return "a special file, not a file";
+}
+
+static void set_aside_logged(int dirfd, const char *name, const char *who, const char *what)
+{
+	if (store_set_aside(dirfd, name, who) == 0)
+		log_warning("%s: %s is %s: no store; moved to %s.corrupt, starting without it", who,
+			    name, what, name);
+	else
+		log_warning("%s: %s is %s: no store; starting without it", who, name, what);
+}
+
+int store_check(int dirfd, const char *name, const char *who)
+{
+	struct stat st;
+
+	/* What is there, without opening it (a FIFO would block the open). */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return log_error_errno(-errno, "%s: cannot read %s; it is left as it is and this "
+				       "BMC does not start", who, name);
+	}
+	if (S_ISREG(st.st_mode))
+		return 0;
+	set_aside_logged(dirfd, name, who, kind_of(st.st_mode));
+	return -ENOENT;
+}
+
+ssize_t store_load(int dirfd, const char *name, void *buf, size_t cap, const char *who)
+{
+	char what[64];
+	ssize_t n = store_check(dirfd, name, who);
+
+	if (n < 0)
+		return n;
+	n = store_read(dirfd, name, buf, cap);
+	if (n >= 0 || n == -ENOENT)
+		return n;
+	if (n != -EFBIG)
+		return log_error_errno((int)n, "%s: cannot read %s; it is left as it is and this BMC "
+				       "does not start", who, name);
+	snprintf(what, sizeof(what), "longer than %zu bytes", cap);
+	set_aside_logged(dirfd, name, who, what);
+	return -ENOENT;
 }

@@ -147,18 +147,23 @@ static void dcmi_defaults(struct dcmi *d, const struct cfg_dcmi *c)
 	memcpy(d->p.mc_id, c->mc_id, d->p.mc_id_len);
 }
 
-static void dcmi_load(struct dcmi *d, const struct cfg_dcmi *c)
+static int dcmi_load(struct dcmi *d, const struct cfg_dcmi *c)
 {
 	uint8_t buf[DCMI_STATE_LEN];
-	ssize_t n = store_read(d->dirfd, DCMI_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(d->dirfd, DCMI_FILE, buf, sizeof(buf), "state");
 
 	dcmi_defaults(d, c);
 	if (n == -ENOENT)
-		return;
-	if (n < 0 || dcmi_state_decode(&d->p, buf, (unsigned)n) < 0) {
-		log_warning("state: %s is corrupt; using the board's DCMI settings", DCMI_FILE);
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
+	if (dcmi_state_decode(&d->p, buf, (unsigned)n) < 0) {
+		log_warning("state: %s is corrupt; moved to %s.corrupt, using the board's DCMI "
+			    "settings", DCMI_FILE, DCMI_FILE);
+		store_set_aside(d->dirfd, DCMI_FILE, "state");
 		dcmi_defaults(d, c);
 	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -249,7 +254,9 @@ int dcmi_init(struct bmc *bmc)
 		}
 	}
 	d->limit_max_w = (!d->n_power || max > 0xfffe || max == 0) ? 0xfffe : (uint16_t)max;
-	dcmi_load(d, c);
+	r = dcmi_load(d, c);
+	if (r < 0)
+		return r;
 	r = dcmi_stats_init(&d->stats, c->window_s * 1000 / c->sample_ms);
 	if (r < 0)
 		return log_error_errno(r, "dcmi: statistics window");

@@ -108,16 +108,10 @@ static int state_load(struct fru *fru, struct fru_dev *d)
 
 	if (!buf)
 		return -ENOMEM;
-	n = store_read(fru->dirfd, d->file, buf, cap);
-	if (n == -ENOENT) {
-		free(buf);
-		return 0;
-	}
+	n = store_load(fru->dirfd, d->file, buf, cap, "fru");
 	if (n < 0) {
-		log_warning_errno((int)n, "fru %u: cannot read state file %s; using the board's "
-				  "contents", d->cfg->id, d->file);
 		free(buf);
-		return 0;
+		return n == -ENOENT ? 0 : (int)n;	/* logged */
 	}
 	r = rb_init(buf, (size_t)n);
 	rb_copy(&r, magic, 4);
@@ -129,8 +123,9 @@ static int state_load(struct fru *fru, struct fru_dev *d)
 	if (!rb_done(&r) || memcmp(magic, STATE_MAGIC, 4) || ver != STATE_FORMAT || len == 0 ||
 	    len > CFG_FRU_SIZE_MAX || sel_crc32(img, len) != crc) {
 		log_error("fru %u: state file %s is corrupt (%zd bytes; bad header, length or "
-			  "CRC); ignoring it and using the board's contents until the next write",
-			  d->cfg->id, d->file, n);
+			  "CRC); moved to %s.corrupt, using the board's contents",
+			  d->cfg->id, d->file, n, d->file);
+		store_set_aside(fru->dirfd, d->file, "fru");
 		free(buf);
 		return 0;
 	}

@@ -175,12 +175,15 @@ int kcs_init(struct bmc *bmc)
 {
 	const struct cfg_kcs *c = &bmc->cfg.kcs;
 	struct kcs *k = calloc(1, sizeof(*k));
+	int r;
 
 	if (!k)
 		return log_error_errno(-ENOMEM, "kcs");
 	k->bmc = bmc;
 	bmc->kcs = k;
-	kcs_sysinfo_load(k);
+	r = kcs_sysinfo_load(k);
+	if (r < 0)
+		return r;
 	switch (c->backend) {
 	case KCS_NONE:
 		return 0;

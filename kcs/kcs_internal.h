@@ -60,7 +60,7 @@ struct kcs {
 
 /* The non-volatile system info parameters from the state dir (a corrupt
  * file is logged and ignored). */
-void kcs_sysinfo_load(struct kcs *k);
+int kcs_sysinfo_load(struct kcs *k);	/* 0 or -errno (logged) */
 /* Recompute the flags and move SMS_ATN to match. */
 void kcs_update_atn(struct kcs *k);
 /* Queue a message for the host (Get Message): 0 or -ENOBUFS. */

@@ -48,30 +48,29 @@ static int sysinfo_save(const struct kcs *k)
 	return store_write(k->bmc->state_fd, SYSINFO_FILE, buf, w.len);
 }
 
-void kcs_sysinfo_load(struct kcs *k)
+int kcs_sysinfo_load(struct kcs *k)
 {
 	uint8_t buf[SYSINFO_FILE_LEN];
 	ssize_t n;
 
 	if (k->bmc->state_fd < 0)
-		return;
-	n = store_read(k->bmc->state_fd, SYSINFO_FILE, buf, sizeof(buf));
+		return 0;
+	n = store_load(k->bmc->state_fd, SYSINFO_FILE, buf, sizeof(buf), "state");
 	if (n == -ENOENT)
-		return;
-	if (n < 0) {
-		log_warning_errno((int)n, "state: %s is unreadable; system info parameters empty",
-				  SYSINFO_FILE);
-		return;
-	}
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
 	if ((size_t)n != sizeof(buf) || memcmp(buf, SYSINFO_MAGIC, 4) != 0 ||
 	    buf[4] != SYSINFO_FILE_VERSION) {
-		log_warning("state: %s is corrupt or from another version; system info parameters empty",
-			    SYSINFO_FILE);
-		return;
+		log_warning("state: %s is corrupt or from another version; moved to %s.corrupt, "
+			    "system info parameters empty", SYSINFO_FILE, SYSINFO_FILE);
+		store_set_aside(k->bmc->state_fd, SYSINFO_FILE, "state");
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(sysinfo_saved); i++)
 		memcpy(k->sysinfo[sysinfo_saved[i]], buf + 5 + i * sizeof(k->sysinfo[0]),
 		       sizeof(k->sysinfo[0]));
+	return 0;
 }
 
 int kcs_cmd_clear_msg_flags(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rsp)

@@ -691,16 +691,20 @@ static int lan_bind_all(struct lan *lan)
 
 /* The state file: one byte, 0 when an administrator closed the
  * listeners (Redfish NetworkProtocol IPMI.ProtocolEnabled false). */
-static bool lan_saved_enabled(struct bmc *bmc)
+static int lan_saved_enabled(struct bmc *bmc)
 {
 	uint8_t b;
-	ssize_t n = store_read(bmc->state_fd, LAN_ENABLED_FILE, &b, 1);
+	ssize_t n = store_load(bmc->state_fd, LAN_ENABLED_FILE, &b, 1, "state");
 
 	if (n == -ENOENT)
-		return true;
+		return 1;
+	if (n < 0)
+		return (int)n;		/* logged */
 	if (n != 1 || b > 1) {
-		log_warning("state: %s is corrupt; IPMI over LAN stays on", LAN_ENABLED_FILE);
-		return true;
+		log_warning("state: %s is corrupt; moved to %s.corrupt, IPMI over LAN stays on",
+			    LAN_ENABLED_FILE, LAN_ENABLED_FILE);
+		store_set_aside(bmc->state_fd, LAN_ENABLED_FILE, "state");
+		return 1;
 	}
 	return b;
 }
@@ -718,7 +722,12 @@ int lan_open(struct bmc *bmc, struct lan **ret)
 		free(lan);
 		return log_error_errno(-EIO, "lan: no random key");
 	}
-	lan->enabled = lan_saved_enabled(bmc);
+	r = lan_saved_enabled(bmc);
+	if (r < 0) {
+		free(lan);
+		return r;
+	}
+	lan->enabled = r;
 	if (!lan->enabled)
 		log_notice("lan: IPMI over LAN is off (turned off over Redfish); not listening");
 	else {

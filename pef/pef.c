@@ -106,21 +106,26 @@ static int save(struct pef *pef)
 	return r;
 }
 
-static void load(struct pef *pef)
+static int load(struct pef *pef)
 {
 	uint8_t buf[8 + sizeof(struct pef_config)];
-	ssize_t n = store_read(pef->bmc->state_fd, PEF_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(pef->bmc->state_fd, PEF_FILE, buf, sizeof(buf), "pef");
 
 	if (n == -ENOENT)
-		return;
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
 	if (n != (ssize_t)sizeof(buf) || memcmp(buf, PEF_MAGIC, 4) || buf[4] != PEF_FORMAT) {
-		log_warning("pef: %s is corrupt or from another version; defaults used", PEF_FILE);
-		return;
+		log_warning("pef: %s is corrupt or from another version; moved to %s.corrupt, "
+			    "defaults used", PEF_FILE, PEF_FILE);
+		store_set_aside(pef->bmc->state_fd, PEF_FILE, "pef");
+		return 0;
 	}
 	memcpy(&pef->c, buf + 8, sizeof(pef->c));
 	/* Alert string 0 and its key are volatile (the file has them). */
 	memset(pef->c.str_key[0], 0, sizeof(pef->c.str_key[0]));
 	memset(pef->c.str[0], 0, sizeof(pef->c.str[0]));
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -614,13 +619,17 @@ int pef_cmd_pet_ack(struct bmc *bmc, const struct ipmi_req *req, struct wbuf *rs
 
 int pef_init(struct bmc *bmc, struct pef *pef)
 {
+	int r;
+
 	memset(pef, 0, sizeof(*pef));
 	pef->bmc = bmc;
 	pef->fd = -1;
 	pef->trap_port = bmc->cfg.pef.trap_port;
 	pef->started_usec = bmc_now(bmc);
 	defaults(pef, bmc->cfg.pef.enabled, bmc->cfg.lan.channel);
-	load(pef);
+	r = load(pef);
+	if (r < 0)
+		return r;
 	log_info("pef: %s, alerts to UDP port %u", pef->c.control & 1 ? "enabled" : "disabled",
 		 pef->trap_port);
 	return 0;

@@ -258,7 +258,11 @@ int sdr_init(struct sdr *sdr, int dirfd, uint8_t *const *board, const uint8_t *b
 	sdr->dirfd = dirfd;
 	if (!buf)
 		return -ENOMEM;
-	len = store_read(dirfd, SDR_FILE, buf, cap);
+	len = store_load(dirfd, SDR_FILE, buf, cap, "sdr");
+	if (len < 0 && len != -ENOENT) {
+		free(buf);
+		return (int)len;	/* logged; not rebuilt over what cannot be read */
+	}
 	r = len >= 0 ? load(sdr, buf, (size_t)len) : (int)len;
 	free(buf);
 	if (r == 0 && sdr->board_hash == hash) {
@@ -267,7 +271,7 @@ int sdr_init(struct sdr *sdr, int dirfd, uint8_t *const *board, const uint8_t *b
 	}
 	if (r == 0)
 		log_notice("sdr: the board's records changed; they are made again, added ones kept");
-	else if (r != -ENOENT && renameat(dirfd, SDR_FILE, dirfd, SDR_FILE ".corrupt") == 0)
+	else if (r != -ENOENT && store_set_aside(dirfd, SDR_FILE, "sdr") == 0)
 		log_warning("sdr: %s is unreadable or corrupt (%s), moved to %s.corrupt; the "
 			    "repository is made again from the board", SDR_FILE, strerror(-r), SDR_FILE);
 	else if (r != -ENOENT)

@@ -3,12 +3,18 @@
  * The SEL store.  File format (docs/sel.md), every field little-endian,
  * every frame 24 bytes:
  *
- *   header: "BSEL", version 1, flags (bit 0 overflow), next record ID (2),
- *           last erase time (4), last add time (4), 4 zero bytes, CRC-32 (4)
+ *   header: "BSEL", version 1, flags (bit 0 overflow, bit 1 base count),
+ *           next record ID (2), last erase time (4), last add time (4),
+ *           base count (4; 0 without flag bit 1), CRC-32 (4)
  *   record: the 16-byte SEL record, time added (4), CRC-32 (4)
  *
  * Each CRC-32 covers the 20 bytes before it.  The header is only ever
- * written by a whole-file rewrite; record frames are appended.
+ * written by a whole-file rewrite, with the base count of record frames
+ * written with it; record frames are appended.  The next record ID is the
+ * header's unless a frame after the base ones was appended: then one past
+ * the last appended record's ID.  So a deleted ID is not given out again
+ * after a restart.  A file without flag bit 1 (older bmcd) takes it from
+ * the last record, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +34,7 @@
 #define SEL_MAGIC "BSEL"
 #define SEL_FORMAT 1
 #define HDR_OVERFLOW 0x01
+#define HDR_BASE 0x02
 
 /* Event Logging Disabled (sensor type 10h), offset 02h: log area reset/cleared. */
 #define ST_EVENT_LOGGING 0x10
@@ -96,17 +103,17 @@ static void frame_seal(uint8_t f[FRAME_LEN])
 	wb_le32(&w, sel_crc32(f, FRAME_BODY));
 }
 
-static void frame_header(const struct sel *sel, uint8_t f[FRAME_LEN])
+static void frame_header(const struct sel *sel, uint32_t base, uint8_t f[FRAME_LEN])
 {
 	struct wbuf w = wb_init(f, FRAME_LEN);
 
 	wb_bytes(&w, SEL_MAGIC, 4);
 	wb_u8(&w, SEL_FORMAT);
-	wb_u8(&w, sel->overflow ? HDR_OVERFLOW : 0);
+	wb_u8(&w, (sel->overflow ? HDR_OVERFLOW : 0) | HDR_BASE);
 	wb_le16(&w, sel->next_id);
 	wb_le32(&w, sel->last_erase);
 	wb_le32(&w, sel->last_add);
-	wb_zero(&w, 4);
+	wb_le32(&w, base);
 	frame_seal(f);
 }
 
@@ -158,7 +165,7 @@ static int rewrite(struct sel *sel, unsigned count, int skip)
 
 	if (!img)
 		return -ENOMEM;
-	frame_header(sel, f);
+	frame_header(sel, count - (skip >= 0 && (unsigned)skip < count), f);
 	wb_bytes(&w, f, FRAME_LEN);
 	for (unsigned i = 0; i < count; i++) {
 		if ((int)i == skip)
@@ -247,18 +254,22 @@ static ssize_t read_file(int dirfd, uint8_t *buf, size_t cap, bool *longer)
 		n = read(fd, buf + total, cap - (size_t)total);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			n = -errno;
 		if (n <= 0)
 			break;
 		total += n;
 	}
 	if (n < 0)
-		total = -errno;
+		total = n;
 	*longer = (size_t)total == cap && read(fd, &extra, 1) == 1;
 	close(fd);
 	return total;
 }
 
-static bool load_header(struct sel *sel, struct rbuf *rb)
+/* The header; *base: how many record frames were written with it (0: an
+ * older file without the count, or a bad header). */
+static bool load_header(struct sel *sel, struct rbuf *rb, uint32_t *base)
 {
 	const uint8_t *f = rb_take(rb, FRAME_LEN);
 	struct rbuf h;
@@ -274,11 +285,14 @@ static bool load_header(struct sel *sel, struct rbuf *rb)
 	sel->next_id = rb_le16(&h);
 	sel->last_erase = rb_le32(&h);
 	sel->last_add = rb_le32(&h);
+	*base = rb_le32(&h);
+	if (!(flags & HDR_BASE))
+		*base = 0;
 	return rb_ok(&h);
 }
 
 /* One record frame: false (and why) if it must be dropped. */
-static bool load_record(struct sel *sel, const uint8_t *f, const char **why)
+static bool load_record(struct sel *sel, const uint8_t *f, bool appended, const char **why)
 {
 	struct rbuf r = rb_init(f, FRAME_BODY);
 	struct sel_rec rec;
@@ -300,7 +314,8 @@ static bool load_record(struct sel *sel, const uint8_t *f, const char **why)
 	if (sel->count >= sel->capacity)
 		return false;
 	sel->recs[sel->count++] = rec;
-	sel->next_id = (uint16_t)(id + 1);
+	if (appended)
+		sel->next_id = (uint16_t)(id + 1);
 	if (rec.added > sel->last_add)
 		sel->last_add = rec.added;
 	return true;
@@ -311,9 +326,10 @@ static unsigned load_image(struct sel *sel, const uint8_t *buf, size_t len)
 {
 	struct rbuf rb = rb_init(buf, len);
 	unsigned dropped = 0, frame = 1;
+	uint32_t base = 0;
 	const char *why;
 
-	if (!load_header(sel, &rb)) {
+	if (!load_header(sel, &rb, &base)) {
 		log_warning("sel: %s: bad header, reading the records anyway", SEL_FILE);
 		dropped++;
 		rb = rb_init(buf, len);
@@ -322,7 +338,7 @@ static unsigned load_image(struct sel *sel, const uint8_t *buf, size_t len)
 	while (rb_left(&rb) >= FRAME_LEN) {
 		const uint8_t *f = rb_take(&rb, FRAME_LEN);
 
-		if (!load_record(sel, f, &why)) {
+		if (!load_record(sel, f, frame > base, &why)) {
 			log_warning("sel: %s: record frame %u (ID %04xh) dropped: %s", SEL_FILE, frame,
 				    rec_id(f), why);
 			dropped++;
@@ -344,15 +360,26 @@ static int load(struct sel *sel)
 	ssize_t n;
 
 	if (!buf)
-		return -ENOMEM;
-	n = read_file(sel->dirfd, buf, cap, &longer);
+		return log_error_errno(-ENOMEM, "sel: cannot load %s", SEL_FILE);
+	/* Only a file read in full is judged: one that is absent (or no
+	 * file: moved aside) starts empty; one that cannot be read now is
+	 * neither rebuilt nor written over. */
+	n = store_check(sel->dirfd, SEL_FILE, "sel");
+	if (n == 0) {
+		n = read_file(sel->dirfd, buf, cap, &longer);
+		if (n < 0 && n != -ENOENT)
+			n = log_error_errno((int)n, "sel: cannot read %s; it is left as it is and "
+					    "this BMC does not start", SEL_FILE);
+	}
 	if (n == -ENOENT) {
 		free(buf);
-		return rewrite(sel, 0, -1);
+		if (rewrite(sel, 0, -1) < 0)
+			log_warning("sel: %s not written; retried at the next add", SEL_FILE);
+		return 0;
 	}
 	if (n < 0) {
 		free(buf);
-		return log_error_errno((int)n, "sel: cannot read %s", SEL_FILE);
+		return (int)n;		/* logged */
 	}
 	sel->dropped_at_load = load_image(sel, buf, (size_t)n);
 	free(buf);

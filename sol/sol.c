@@ -567,8 +567,9 @@ int sol_init(struct bmc *bmc)
 	sol->ev = bmc->ev;
 	sol->uart.fd = -1;
 	bmc->sol = sol;
-	solcfg_load(bmc->state_fd, &sol->cfg);
-	r = ring_init(&sol->history, SOL_HISTORY);
+	r = solcfg_load(bmc->state_fd, &sol->cfg);
+	if (r == 0)
+		r = ring_init(&sol->history, SOL_HISTORY);
 	if (r == 0)
 		r = ring_init(&sol->txq, SOL_TXQ);
 	if (r == 0)

@@ -109,19 +109,23 @@ int solcfg_decode(struct sol_config *c, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-void solcfg_load(int dirfd, struct sol_config *c)
+int solcfg_load(int dirfd, struct sol_config *c)
 {
 	uint8_t buf[IMAGE_LEN + 1];
-	ssize_t n = store_read(dirfd, SOLCFG_FILE, buf, sizeof(buf));
+	ssize_t n = store_load(dirfd, SOLCFG_FILE, buf, sizeof(buf), "state");
 
 	solcfg_defaults(c);
 	if (n == -ENOENT)
-		return;
-	if (n < 0 || solcfg_decode(c, buf, (size_t)n) < 0) {
-		log_warning("state: %s is corrupt (%zd bytes); SOL configuration back to defaults",
-			    SOLCFG_FILE, n);
+		return 0;
+	if (n < 0)
+		return (int)n;		/* logged */
+	if (solcfg_decode(c, buf, (size_t)n) < 0) {
+		log_warning("state: %s is corrupt (%zd bytes); moved to %s.corrupt, SOL "
+			    "configuration back to defaults", SOLCFG_FILE, n, SOLCFG_FILE);
+		store_set_aside(dirfd, SOLCFG_FILE, "state");
 		solcfg_defaults(c);
 	}
+	return 0;
 }
 
 int solcfg_save(int dirfd, const struct sol_config *c)

@@ -34,5 +34,5 @@ size_t solcfg_encode(const struct sol_config *c, uint8_t *buf, size_t cap);
 /* 0, or -EINVAL for a short, long or corrupt image (c untouched then). */
 int solcfg_decode(struct sol_config *c, const uint8_t *buf, size_t len);
 /* Load from the state dir: defaults, with a warning when the file is corrupt. */
-void solcfg_load(int dirfd, struct sol_config *c);
+int solcfg_load(int dirfd, struct sol_config *c);	/* 0 or -errno (logged) */
 int solcfg_save(int dirfd, const struct sol_config *c);

@@ -329,32 +329,4 @@ def test_torn_store(tmpfs, tmp_path, name, cut):
     con.close()
 
 
-@pytest.mark.parametrize("name", ("sel", "sdr", "fru-0", "lan-config", "users", "boot-options"))
-def test_directory_at_start(tmpfs, tmp_path, name):
-    """A store that is a directory when bmcd starts: it refuses to start or
-    starts without it, naming the file either way, never crashing; with
-    the file back, every store is as it was."""
-    state = tmpfs[0]
-    b = start(tmpfs, tmp_path)
-    w = Writer()
-    con = admin_session(b)
-    all_ok(w, con, "before")
-    con.close()
-    b.stop_and_check()
-    f = state / name
-    f.rename(state / "aside")
-    f.mkdir()
-    up, log = try_start(b, f"dir-{name}")
-    assert name in log, f"nothing in the log names {name}\n{log}"
-    if up:
-        b.stop_and_check()
-    # bmcd may have moved it aside itself (the users store does).
-    for d in (f, state / (name + ".corrupt")):
-        if d.is_dir():
-            d.rmdir()
-    (state / "aside").rename(f)
-    up, log = try_start(b, f"dir-{name}-back")
-    assert up, f"bmcd does not start with {name} back\n{log}"
-    con = admin_session(b)
-    w.check(con, f"{name} back")
-    con.close()
+# A directory in place of a store at start: tests/interop/test_stores.py (every store).

@@ -7,6 +7,7 @@ a watchdog expiry logs a Watchdog 2 entry."""
 import re
 import signal
 import time
+import zlib
 
 import pytest
 
@@ -321,3 +322,57 @@ def test_damaged_store(bmc_factory):
     assert "dropped" in b.stderr()
     ok(b.ipmitool("event", "1"))
     assert entries(b) == 1
+
+
+def test_ids_not_reused_after_restart(fresh_bmc):
+    """Issue 23: the highest record deleted, then a restart: the next Add
+    SEL Entry gets a new ID, not the deleted one; the same after a Clear SEL
+    and a restart, and after a delete and a SIGKILL."""
+    b = fresh_bmc
+    ids = [add_entry(b, data1=i) for i in range(3)]
+    assert ids == [1, 2, 3]
+    ok(b.ipmitool("sel", "delete", "3"))
+    b.restart()
+    assert sel_ids(b, "elist")[0] == [1, 2]
+    new = add_entry(b)
+    assert new == 4, f"the deleted ID 3 came back as {new}"
+    # Clear SEL: the "log area reset/cleared" record, then an add; the IDs
+    # go on counting across the clear and a restart.
+    ok(b.ipmitool("sel", "clear"))
+    time.sleep(0.2)
+    cleared, out = sel_ids(b, "elist")
+    assert len(cleared) == 1 and cleared[0] > new, out
+    last = add_entry(b)
+    ok(b.ipmitool("sel", "delete", str(last)))
+    b.restart()
+    assert add_entry(b) > last
+    # A power loss right after the delete: the next ID is still new.
+    top = add_entry(b)
+    ok(b.ipmitool("sel", "delete", str(top)))
+    b.stop(signal.SIGKILL)
+    b.proc = None
+    b.start()
+    assert add_entry(b) > top
+
+
+def test_old_store_without_counter(bmc_factory):
+    """A SEL file from before the counter (header flag bit 1 clear, zero
+    reserved bytes) still loads, every record kept; the IDs go on after
+    the last record."""
+    b = bmc_factory()
+    for i in range(3):
+        add_entry(b, data1=i)
+    b.stop_and_check()
+    path = b.state_dir / SEL_FILE
+    data = bytearray(path.read_bytes())
+    assert len(data) == 4 * FRAME and data[5] & 0x02, data[:FRAME].hex()
+    hdr = bytearray(data[:20])
+    hdr[5] &= ~0x02
+    hdr[16:20] = bytes(4)
+    data[:FRAME] = bytes(hdr) + zlib.crc32(bytes(hdr)).to_bytes(4, "little")
+    write_store(b, bytes(data))
+    b.proc = None
+    b.start()
+    assert sel_ids(b, "elist")[0] == [1, 2, 3]
+    assert "dropped" not in b.stderr(), b.stderr_tail()
+    assert add_entry(b) == 4

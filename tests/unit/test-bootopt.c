@@ -67,6 +67,7 @@ static void wipe(void)
 {
 	bootopt_done(bmc.bootopt);
 	unlinkat(dirfd_, "boot-options", 0);
+	unlinkat(dirfd_, "boot-options.corrupt", 0);
 	power = (struct power){ .state = POWER_OFF };
 	start();
 }
@@ -239,12 +240,13 @@ static void test_state_file(void)
 	CHECK(GET(0, 0) == CC_OK && RSP_IS(0x01, 0x00, 0x00));
 	CHECK(GET(5, 0) == CC_OK && RSP_IS(0x01, 0x05, 0xe0, 0x04, 0x40, 0x01, 0x03));
 
-	/* Corrupt files are ignored: defaults, no crash. */
+	/* Corrupt files are moved aside: defaults, no crash. */
 	static const char *bad[] = { "", "BOPT", "garbage that is not a boot options file" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK(store_write(dirfd_, "boot-options", bad[i], strlen(bad[i])) == 0);
 		restart();
 		CHECK(GET(5, 0) == CC_OK && RSP_IS(0x01, 0x05, 0, 0, 0, 0, 0));
+		CHECK(faccessat(dirfd_, "boot-options.corrupt", F_OK, AT_SYMLINK_NOFOLLOW) == 0);
 	}
 	/* A good file with one byte changed: wrong version, reserved flag bit,
 	 * reserved device, one byte short, one byte long. */

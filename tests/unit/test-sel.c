@@ -117,9 +117,9 @@ static void test_delete_clear(void)
 	CHECK(sel_delete(&s, SEL_ID_LAST, &del) == 0 && del == 4);
 	reload(&s, 16);
 	CHECK(s.count == 2 && s.last_erase != 0);
-	/* IDs are not reused right away */
+	/* A deleted ID is not given out again, not even after a restart */
 	rec_make(rec, SEL_TYPE_SYSTEM, 0);
-	CHECK(sel_add(&s, rec, &id) == 0 && id == 4);
+	CHECK(sel_add(&s, rec, &id) == 0 && id == 5);
 
 	CHECK(sel_clear(&s) == 0);
 	/* only the "log area reset/cleared" event is left */
