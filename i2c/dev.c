@@ -287,3 +287,41 @@ int i2c_dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, s
 {
 	return d->sim ? sim_xfer(d, w, wlen, r, rlen) : dev_xfer(d, w, wlen, r, rlen);
 }
+
+/* ---- back-off ------------------------------------------------------------- */
+
+uint64_t i2c_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int i2c_backoff_check(const struct i2c_backoff *b, uint64_t now_usec)
+{
+	if (b->delay_ms && now_usec < b->until_usec)
+		return b->err < 0 ? b->err : -ETIMEDOUT;
+	return 0;
+}
+
+enum i2c_backoff_event i2c_backoff_done(struct i2c_backoff *b, int r, uint64_t t0_usec,
+					uint64_t t1_usec)
+{
+	bool slow = r < 0 && (r == -ETIMEDOUT || t1_usec - t0_usec >= I2C_BACKOFF_SLOW_USEC);
+	bool was = b->delay_ms != 0;
+
+	if (!slow) {
+		*b = (struct i2c_backoff){ 0 };
+		return was ? I2C_BACKOFF_END : I2C_BACKOFF_NONE;
+	}
+	if (!was)
+		b->delay_ms = I2C_BACKOFF_MIN_MS;
+	else if (b->delay_ms < I2C_BACKOFF_MAX_MS / 2)
+		b->delay_ms *= 2;
+	else
+		b->delay_ms = I2C_BACKOFF_MAX_MS;
+	b->err = r;
+	b->until_usec = t1_usec + (uint64_t)b->delay_ms * 1000u;
+	return was ? I2C_BACKOFF_AGAIN : I2C_BACKOFF_START;
+}
