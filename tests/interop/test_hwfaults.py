@@ -334,6 +334,82 @@ def test_uart_disappears_and_comes_back(bmc_factory, tmp_path):
 
 
 # --------------------------------------------------------------------------
+# UART: not there when bmcd starts (a tty through a symlink as udev names an
+# adapter, or QEMU's unix socket chardev not up yet), made afterwards
+
+
+@pytest.mark.parametrize("kind", ["tty", "socket"])
+def test_uart_absent_at_start(bmc_factory, tmp_path, kind):
+    import pathlib
+    import tempfile
+    from solclient import SolConsole
+    short = pathlib.Path(tempfile.mkdtemp(prefix="bmcdtty-", dir="/tmp"))  # <= 63 bytes
+    path = short / ("ttyUSB0" if kind == "tty" else "console.sock")
+    board = load_board()
+    board["sol"] = ({"uart": "tty", "tty": str(path), "baud": 115200} if kind == "tty"
+                    else {"uart": "socket", "socket": f"unix:{path}"})
+    master = slave = srv = conn = None
+    try:
+        b = bmc_factory(board=write_board(tmp_path, board))
+        assert ok(b.ipmitool("mc", "info")).ok
+        log = b.stderr()
+        assert log.count(f"{path} not there at start") == 1, log[-2000:]
+        assert "No such file or directory" in log or "Connection refused" in log, log[-2000:]
+        # Meanwhile SOL activates as with a UART gone at run time: silent.
+        c = SolConsole(b.port).open()
+        cc, _ = c.activate()
+        assert cc == 0, hex(cc)
+        c.deactivate()
+        c.close()
+        # The UART appears.
+        if kind == "tty":
+            master, slave = os.openpty()
+            path.symlink_to(os.ttyname(slave))
+        else:
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            srv.bind(str(path))
+            srv.listen(1)
+            srv.settimeout(5)
+        wait_for(lambda: "is back" in b.stderr(), "the UART opened")
+        if srv:
+            conn, _ = srv.accept()
+        c = SolConsole(b.port).open()
+        cc, _ = c.activate()
+        assert cc == 0, hex(cc)
+        if conn:
+            conn.sendall(b"late console\r\n")
+        else:
+            os.write(master, b"late console\r\n")
+        assert c.pump(lambda c: b"late console" in c.out, timeout=5), c.out
+        c.type("keys\r")
+        got, t_end = b"", time.monotonic() + 5
+        while b"keys" not in got and time.monotonic() < t_end:
+            try:
+                if conn:
+                    conn.settimeout(0.2)
+                    got += conn.recv(4096)
+                else:
+                    import select
+                    if select.select([master], [], [], 0.2)[0]:
+                        got += os.read(master, 4096)
+            except socket.timeout:
+                pass
+        assert b"keys" in got, got
+        c.deactivate()
+        log = b.stderr()
+        # The failed opens in between were not logged.
+        assert log.count(str(path)) == 2, log[-2000:]   # "not there", "is back"
+    finally:
+        for fd in (master, slave):
+            if fd is not None:
+                os.close(fd)
+        for sk in (conn, srv):
+            if sk is not None:
+                sk.close()
+        shutil.rmtree(short, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
 # NIC: a veth pair between two network namespaces the test makes
 
 
