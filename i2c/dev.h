@@ -83,8 +83,8 @@ int i2c_dev_smbus_write(struct i2c_dev *d, uint8_t reg, uint16_t value, unsigned
  * event loop, so a device that stalls costs the whole BMC the adapter
  * timeout (100 ms) per transfer: the LAN waits with it.  After a slow
  * failure (-ETIMEDOUT, or any failure that took I2C_BACKOFF_SLOW_USEC or
- * more) the caller stops talking to that device for a while: 1 s, then
- * doubling up to I2C_BACKOFF_MAX_MS, one transfer (the probe) when each
+ * more) the caller stops talking to that device for a while: 2 s, then
+ * doubling up to I2C_BACKOFF_MAX_MS (30 s), one transfer (the probe) when each
  * period ends.  A stalled device then costs one transfer per period.  A
  * quick failure (a NAK, which takes microseconds) holds nobody and does
  * not back off: the device may answer the next request.
@@ -94,8 +94,8 @@ int i2c_dev_smbus_write(struct i2c_dev *d, uint8_t reg, uint16_t value, unsigned
  * log the event (I2C_BACKOFF_START once, I2C_BACKOFF_END once).
  */
 #define I2C_BACKOFF_SLOW_USEC 20000	/* a failure this slow held the loop */
-#define I2C_BACKOFF_MIN_MS 1000
-#define I2C_BACKOFF_MAX_MS 16000
+#define I2C_BACKOFF_MIN_MS 2000
+#define I2C_BACKOFF_MAX_MS 30000
 
 struct i2c_backoff {
 	uint64_t until_usec;		/* no transfer before (CLOCK_MONOTONIC) */

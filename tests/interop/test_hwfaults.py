@@ -4,9 +4,12 @@ and up.  Each fault must mark only what it affects as unavailable, be
 logged once, heal when the fault ends, and the LAN must keep answering
 meanwhile: each test measures `mc info` (Get Device ID) over RMCP+ with
 many quick requests from tests/interop/rmcpclient.py before and during the
-fault and prints both p99s.  Only a generous bound is asserted (every
-request answered within the client's timeout): the figures are for people,
-the machine running CI is shared.
+fault and prints both p99s.  For most faults only a generous bound is
+asserted (every request answered within the client's timeout): the figures
+are for people, the machine running CI is shared.  The I2C faults also bound
+the p99 during the fault by the p99 without it (I2C_FACTOR below), since a
+device holding the bus is what would hold the LAN; and a UART that is not
+there when bmcd starts must not keep it from starting.
 
 The GPIO chip vanishing is not tested: this kernel has no gpio-sim or
 gpio-mockup module (docs/testing.md)."""
@@ -214,15 +217,16 @@ def read4(b):
 # without, and never needs to be under I2C_FLOOR_MS.  Both samples are taken
 # with the same I2C client hammering the device (healthy, then faulty), so
 # the ipmitool processes' own load is in both and only the fault differs;
-# a shared machine's noise moves a few-ms p99 by a few ms, not by 25.  The
+# a shared machine's noise moves a few-ms p99 by tens of ms at worst.  The
 # bound is capped at I2C_CAP_MS, below the 100 ms adapter timeout, so it
 # cannot pass if LAN requests wait for stalled transfers: without the
 # back-off every hammer request stalled the loop for 100 ms and the p99 was
 # ~100 ms.  With it a stalled device costs one transfer per back-off period
-# (1, 2, 4 ... s: at most 2 in the ~3 s sample), each delaying at most one
-# LAN request (the client waits for each answer), and a p99 of I2C_PROBE_N
-# requests ignores the 4 slowest.
-I2C_FACTOR, I2C_FLOOR_MS, I2C_CAP_MS = 5, 25.0, 80.0
+# (2, 4, 8, 16, 30 s: probes 2, 6 and 14 s after the first stall, so at most
+# 2 in a sample shorter than 14 s; it takes 3-8 s here), each delaying at
+# most one LAN request (the client waits for each answer), and a p99 of
+# I2C_PROBE_N requests ignores the 4 slowest.
+I2C_FACTOR, I2C_FLOOR_MS, I2C_CAP_MS = 5, 40.0, 80.0
 I2C_PROBE_N = 400
 
 
@@ -263,6 +267,9 @@ def test_i2c_device_fault(bmc_factory, tmp_path, kind, cc):
     results = []
     during = hammered(b, b.port, results)
     compare(f"i2c {kind} (an I2C client hammering it in both)", base, during)
+    stalls = b.stderr().count("i2c-private0-0x57: Connection timed out")
+    print(f"[hwfaults] i2c {kind}: {len(results)} I2C requests during the sample, "
+          f"{stalls} stalled transfers since the fault began")
     assert results and not any(x.ok for x in results), "a transfer to the faulty device succeeded"
     assert all(f"rsp=0x{cc:02x}" in x.text.lower() for x in results), \
         [x.text for x in results if f"rsp=0x{cc:02x}" not in x.text.lower()][:3]
@@ -278,8 +285,9 @@ def test_i2c_device_fault(bmc_factory, tmp_path, kind, cc):
         # Logged once however many requests met it; the probes that still
         # stalled are not logged again.
         assert log.count("holds the bus (") == 1, log[-3000:]
-        # Healed: the next probe (at most I2C_BACKOFF_MAX_MS, 16 s) finds it.
-        wait_for(lambda: "10 11 12 13" in read4(b).out, "the device back", deadline=20)
+        # Healed: the next probe (at most I2C_BACKOFF_MAX_MS, 30 s, away;
+        # about 8 s here) finds it.
+        wait_for(lambda: "10 11 12 13" in read4(b).out, "the device back", deadline=35)
         assert b.stderr().count("answers again") == 1, b.stderr()[-3000:]
     else:
         # A NAK costs nothing: no back-off, the next request goes through.
