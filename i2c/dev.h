@@ -71,9 +71,11 @@ void i2c_dev_close(struct i2c_dev *d);
  * start, read rlen bytes into r (rlen may be 0; both 0: an empty write). */
 int i2c_dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen);
 
-/* SMBus transfers (real devices): "read/write byte data" (width 1) and
- * "read/write word data" (width 2, little-endian on the wire) at reg;
- * "read byte" (no register).  Reads return the value (0..FFFFh). */
+/* SMBus transfers: "read/write byte data" (width 1) and "read/write word
+ * data" (width 2, little-endian on the wire) at reg; "read byte" (no
+ * register).  Reads return the value (0..FFFFh).  On a simulated device
+ * they are the same bytes as an i2c_dev_xfer() (a one-byte register
+ * pointer: the register file of up to 256 bytes a sensor chip has). */
 int i2c_dev_smbus_read(struct i2c_dev *d, uint8_t reg, unsigned width);
 int i2c_dev_smbus_read_byte(struct i2c_dev *d);
 int i2c_dev_smbus_write(struct i2c_dev *d, uint8_t reg, uint16_t value, unsigned width);

@@ -327,7 +327,10 @@ static void test_dev(void)
 	i2c_dev_init_sim(&d, -EBADF, "i2c-private0-0x50", 0x50, 256);
 	CHECK(i2c_dev_open(&d) == 0);
 	CHECK(i2c_dev_xfer(&d, b, 1, b, 1) == -EBADF);
-	CHECK(i2c_dev_smbus_read(&d, 0, 1) == -EOPNOTSUPP);
+	CHECK(i2c_dev_smbus_read(&d, 0, 1) == -EBADF);
+	CHECK(i2c_dev_smbus_read_byte(&d) == -EBADF);
+	CHECK(i2c_dev_smbus_write(&d, 0, 0, 1) == -EBADF);
+	CHECK(i2c_dev_bind(&d) == -EOPNOTSUPP);
 }
 
 /* The back-off's arithmetic (i2c/dev.h): slow failures start and double
