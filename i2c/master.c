@@ -168,9 +168,12 @@ static int sim_transaction(struct i2c_master *m, int sim_dir_fd, const struct cf
 /* The device's back-off entry, or NULL: it is not backing off. */
 static struct i2c_master_backoff *backoff_find(struct i2c_master *m, unsigned bus, uint8_t addr)
 {
-	for (unsigned i = 0; i < I2C_MAX_BACKOFF; i++)
-		if (m->backoff[i].b.delay_ms && m->backoff[i].bus == bus && m->backoff[i].addr == addr)
-			return &m->backoff[i];
+	for (unsigned i = 0; i < I2C_MAX_BACKOFF; i++) {
+		struct i2c_master_backoff *e = &m->backoff[i];
+
+		if (e->b.delay_ms && e->bus == bus && e->addr == addr)
+			return e;
+	}
 	return NULL;
 }
 
@@ -214,7 +217,11 @@ static void backoff_update(struct i2c_master *m, unsigned bus, uint8_t addr, con
 			  e->b.delay_ms / 1000);
 		break;
 	case I2C_BACKOFF_END:
-		log_notice("i2c: %s: answers again (%s)", where, err < 0 ? strerror(-err) : "ok");
+		if (err < 0)
+			log_notice("i2c: %s: no longer holds the bus (now: %s)", where,
+				   strerror(-err));
+		else
+			log_notice("i2c: %s: answers again", where);
 		break;
 	case I2C_BACKOFF_NONE:
 		break;

@@ -544,8 +544,8 @@ static int sol_open_uart(struct sol *sol)
 		int r = uart_try_reopen(c->uart, path, c->baud ? c->baud : 115200, &sol->uart);
 
 		if (r < 0) {
-			log_warning_errno(r, "sol: UART %s %s not there at start (SOL is silent until "
-					  "it is; tried every second)", c->uart, path);
+			log_warning_errno(r, "sol: UART %s %s not there at start (SOL is silent "
+					  "until it is; tried every second)", c->uart, path);
 			sol->uart = (struct uart){ .fd = -1 };
 			sol_arm(sol, &sol->reopen, SOL_REOPEN_MS * 1000, sol_on_reopen);
 		}
