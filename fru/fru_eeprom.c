@@ -95,12 +95,14 @@ static int eeprom_dev(const struct cfg_fru *f, struct i2c_dev *d)
 	return r;
 }
 
-/* Run op until it succeeds, the EEPROM being busy (NAK) for a while. */
+/* Run op until it succeeds, the EEPROM being busy (NAK) for a while.  A
+ * timeout is not a busy EEPROM but a device holding the bus, each try
+ * costing the adapter timeout in the loop: no retry. */
 #define I2C_RETRY(res, op)							\
 	do {									\
 		for (int try_ = 0;; try_++) {					\
 			res = (op);						\
-			if (res >= 0 || try_ >= WRITE_CYCLE_TRIES)		\
+			if (res >= 0 || res == -ETIMEDOUT || try_ >= WRITE_CYCLE_TRIES) \
 				break;						\
 			pause_ms(1);						\
 		}								\

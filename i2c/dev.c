@@ -118,6 +118,8 @@ int i2c_dev_bind(struct i2c_dev *d)
 	return 0;
 }
 
+static int sim_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen);
+
 /* libi2c returns -errno (i2c-tools 4) or -1 with errno set (older). */
 static int smbus_result(int32_t v)
 {
@@ -130,7 +132,15 @@ static int smbus_result(int32_t v)
 
 int i2c_dev_smbus_read(struct i2c_dev *d, uint8_t reg, unsigned width)
 {
-	int r = i2c_dev_bind(d);
+	int r;
+
+	if (d->sim) {			/* the same combined transfer on the wire */
+		uint8_t b[2] = { 0 };
+
+		r = sim_xfer(d, &reg, 1, b, width == 2 ? 2 : 1);
+		return r < 0 ? r : width == 2 ? b[0] | b[1] << 8 : b[0];
+	}
+	r = i2c_dev_bind(d);
 
 	if (r < 0)
 		return r;
@@ -141,7 +151,15 @@ int i2c_dev_smbus_read(struct i2c_dev *d, uint8_t reg, unsigned width)
 
 int i2c_dev_smbus_read_byte(struct i2c_dev *d)
 {
-	int r = i2c_dev_bind(d);
+	int r;
+
+	if (d->sim) {
+		uint8_t b = 0;
+
+		r = sim_xfer(d, NULL, 0, &b, 1);
+		return r < 0 ? r : b;
+	}
+	r = i2c_dev_bind(d);
 
 	if (r < 0)
 		return r;
@@ -151,7 +169,14 @@ int i2c_dev_smbus_read_byte(struct i2c_dev *d)
 
 int i2c_dev_smbus_write(struct i2c_dev *d, uint8_t reg, uint16_t value, unsigned width)
 {
-	int r = i2c_dev_bind(d);
+	int r;
+
+	if (d->sim) {
+		const uint8_t w[3] = { reg, (uint8_t)value, (uint8_t)(value >> 8) };
+
+		return sim_xfer(d, w, width == 2 ? 3 : 2, NULL, 0);
+	}
+	r = i2c_dev_bind(d);
 
 	if (r < 0)
 		return r;
@@ -286,4 +311,42 @@ static int sim_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r
 int i2c_dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen)
 {
 	return d->sim ? sim_xfer(d, w, wlen, r, rlen) : dev_xfer(d, w, wlen, r, rlen);
+}
+
+/* ---- back-off ------------------------------------------------------------- */
+
+uint64_t i2c_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int i2c_backoff_check(const struct i2c_backoff *b, uint64_t now_usec)
+{
+	if (b->delay_ms && now_usec < b->until_usec)
+		return b->err < 0 ? b->err : -ETIMEDOUT;
+	return 0;
+}
+
+enum i2c_backoff_event i2c_backoff_done(struct i2c_backoff *b, int r, uint64_t t0_usec,
+					uint64_t t1_usec)
+{
+	bool slow = r < 0 && (r == -ETIMEDOUT || t1_usec - t0_usec >= I2C_BACKOFF_SLOW_USEC);
+	bool was = b->delay_ms != 0;
+
+	if (!slow) {
+		*b = (struct i2c_backoff){ 0 };
+		return was ? I2C_BACKOFF_END : I2C_BACKOFF_NONE;
+	}
+	if (!was)
+		b->delay_ms = I2C_BACKOFF_MIN_MS;
+	else if (b->delay_ms < I2C_BACKOFF_MAX_MS / 2)
+		b->delay_ms *= 2;
+	else
+		b->delay_ms = I2C_BACKOFF_MAX_MS;
+	b->err = r;
+	b->until_usec = t1_usec + (uint64_t)b->delay_ms * 1000u;
+	return was ? I2C_BACKOFF_AGAIN : I2C_BACKOFF_START;
 }

@@ -71,9 +71,52 @@ void i2c_dev_close(struct i2c_dev *d);
  * start, read rlen bytes into r (rlen may be 0; both 0: an empty write). */
 int i2c_dev_xfer(struct i2c_dev *d, const uint8_t *w, size_t wlen, uint8_t *r, size_t rlen);
 
-/* SMBus transfers (real devices): "read/write byte data" (width 1) and
- * "read/write word data" (width 2, little-endian on the wire) at reg;
- * "read byte" (no register).  Reads return the value (0..FFFFh). */
+/* SMBus transfers: "read/write byte data" (width 1) and "read/write word
+ * data" (width 2, little-endian on the wire) at reg; "read byte" (no
+ * register).  Reads return the value (0..FFFFh).  On a simulated device
+ * they are the same bytes as an i2c_dev_xfer() (a one-byte register
+ * pointer: the register file of up to 256 bytes a sensor chip has). */
 int i2c_dev_smbus_read(struct i2c_dev *d, uint8_t reg, unsigned width);
 int i2c_dev_smbus_read_byte(struct i2c_dev *d);
 int i2c_dev_smbus_write(struct i2c_dev *d, uint8_t reg, uint16_t value, unsigned width);
+
+/*
+ * Back-off for a device that holds the bus.  Every transfer runs in the
+ * event loop, so a device that stalls costs the whole BMC the adapter
+ * timeout (100 ms) per transfer: the LAN waits with it.  After a slow
+ * failure (-ETIMEDOUT, or any failure that took I2C_BACKOFF_SLOW_USEC or
+ * more) the caller stops talking to that device for a while: 2 s, then
+ * doubling up to I2C_BACKOFF_MAX_MS (30 s), one transfer (the probe) when each
+ * period ends.  A stalled device then costs one transfer per period.  A
+ * quick failure (a NAK, which takes microseconds) holds nobody and does
+ * not back off: the device may answer the next request.
+ *
+ * Usage: r = i2c_backoff_check(b, now); if r < 0, answer with r without
+ * a transfer; else transfer, then ev = i2c_backoff_done(b, r, t0, t1) and
+ * log the event (I2C_BACKOFF_START once, I2C_BACKOFF_END once).
+ */
+#define I2C_BACKOFF_SLOW_USEC 20000	/* a failure this slow held the loop */
+#define I2C_BACKOFF_MIN_MS 2000
+#define I2C_BACKOFF_MAX_MS 30000
+
+struct i2c_backoff {
+	uint64_t until_usec;		/* no transfer before (CLOCK_MONOTONIC) */
+	uint32_t delay_ms;		/* the current period; 0: not backing off */
+	int err;			/* the failure that started it (-errno) */
+};
+
+enum i2c_backoff_event {
+	I2C_BACKOFF_NONE,
+	I2C_BACKOFF_START,		/* a healthy device held the bus: backing off */
+	I2C_BACKOFF_AGAIN,		/* the probe held it too: a longer period */
+	I2C_BACKOFF_END,		/* the probe went through (or failed quickly) */
+};
+
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t i2c_now_usec(void);
+/* 0: transfer; else the -errno to answer with (the failure that started
+ * the back-off), no transfer before the period ends. */
+int i2c_backoff_check(const struct i2c_backoff *b, uint64_t now_usec);
+/* The transfer's result r and when it started and ended. */
+enum i2c_backoff_event i2c_backoff_done(struct i2c_backoff *b, int r, uint64_t t0_usec,
+					uint64_t t1_usec);

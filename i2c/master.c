@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Master Write-Read (App 52h): see i2c/master.h and docs/board-file.md. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,20 +97,23 @@ static int xfer_cc(int err)
 }
 
 static int dev_transaction(const struct cfg_i2c_bus *bus, uint8_t addr, const uint8_t *w,
-			   size_t wlen, uint8_t *r, size_t rlen)
+			   size_t wlen, uint8_t *r, size_t rlen, int *err)
 {
 	struct i2c_dev d;
 	int e;
 
+	*err = -EMSGSIZE;
 	if (wlen > IPMI_MAX_REQ)
 		return CC_REQ_TOO_LONG;
 	i2c_dev_init(&d, bus->device, addr);
 	e = i2c_dev_open(&d);
+	*err = e;
 	if (e < 0) {
 		log_warning_errno(e, "i2c: %s", bus->device);
 		return CC_DEST_UNAVAILABLE;
 	}
 	e = i2c_dev_xfer(&d, w, wlen, r, rlen);
+	*err = e;
 	i2c_dev_close(&d);
 	if (e < 0)
 		log_debug("i2c: %s 0x%02x: %s", bus->device, addr, strerror(-e));
@@ -125,13 +129,14 @@ void i2c_sim_file_name(const struct cfg_i2c_bus *bus, uint8_t addr, char *out, s
  * per device, as a device's own would. */
 static int sim_transaction(struct i2c_master *m, int sim_dir_fd, const struct cfg_i2c *cfg,
 			   const struct cfg_i2c_bus *bus, uint8_t addr, const uint8_t *w,
-			   size_t wlen, uint8_t *r, size_t rlen)
+			   size_t wlen, uint8_t *r, size_t rlen, int *err)
 {
 	unsigned bi = (unsigned)(bus - cfg->buses), di;
 	char name[I2C_DEV_PATH_MAX];
 	struct i2c_dev d;
 	int e;
 
+	*err = -ENXIO;
 	for (di = 0; di < bus->n_sim; di++)
 		if (bus->sim_devs[di].addr == addr)
 			break;
@@ -143,6 +148,7 @@ static int sim_transaction(struct i2c_master *m, int sim_dir_fd, const struct cf
 	i2c_dev_init_sim(&d, sim_dir_fd, name, addr, bus->sim_devs[di].size);
 	d.sim_ptr = m->sim_ptr[bi][di];
 	e = i2c_dev_xfer(&d, w, wlen, r, rlen);
+	*err = e;
 	m->sim_ptr[bi][di] = d.sim_ptr;
 	if (e == -ENXIO || e == -ETIMEDOUT) {
 		/* a fault injected on the simulated bus: as the real bus's */
@@ -157,17 +163,85 @@ static int sim_transaction(struct i2c_master *m, int sim_dir_fd, const struct cf
 	return CC_OK;
 }
 
+/* ---- back-off (i2c/dev.h) ------------------------------------------------- */
+
+/* The device's back-off entry, or NULL: it is not backing off. */
+static struct i2c_master_backoff *backoff_find(struct i2c_master *m, unsigned bus, uint8_t addr)
+{
+	for (unsigned i = 0; i < I2C_MAX_BACKOFF; i++) {
+		struct i2c_master_backoff *e = &m->backoff[i];
+
+		if (e->b.delay_ms && e->bus == bus && e->addr == addr)
+			return e;
+	}
+	return NULL;
+}
+
+/* A free entry; all taken: the one whose period ends first (that device
+ * is only probed earlier). */
+static struct i2c_master_backoff *backoff_new(struct i2c_master *m, unsigned bus, uint8_t addr)
+{
+	struct i2c_master_backoff *e = &m->backoff[0];
+
+	for (unsigned i = 0; i < I2C_MAX_BACKOFF; i++) {
+		if (!m->backoff[i].b.delay_ms) {
+			e = &m->backoff[i];
+			break;
+		}
+		if (m->backoff[i].b.until_usec < e->b.until_usec)
+			e = &m->backoff[i];
+	}
+	*e = (struct i2c_master_backoff){ .bus = (uint8_t)bus, .addr = addr };
+	return e;
+}
+
+/* After a transfer to the device (err: its result): start, grow or end
+ * its back-off, logged once each way. */
+static void backoff_update(struct i2c_master *m, unsigned bus, uint8_t addr, const char *where,
+			   int err, uint64_t t0, uint64_t t1)
+{
+	struct i2c_master_backoff *e = backoff_find(m, bus, addr);
+	struct i2c_backoff fresh = { 0 };
+
+	switch (i2c_backoff_done(e ? &e->b : &fresh, err, t0, t1)) {
+	case I2C_BACKOFF_START:
+		e = backoff_new(m, bus, addr);
+		e->b = fresh;
+		log_warning("i2c: %s: holds the bus (%s after %" PRIu64 " ms): unavailable; "
+			    "tried again after %u s, then at growing intervals up to %u s",
+			    where, strerror(-err), (t1 - t0) / 1000, e->b.delay_ms / 1000,
+			    I2C_BACKOFF_MAX_MS / 1000);
+		break;
+	case I2C_BACKOFF_AGAIN:
+		log_debug("i2c: %s: still holds the bus; next probe in %u s", where,
+			  e->b.delay_ms / 1000);
+		break;
+	case I2C_BACKOFF_END:
+		if (err < 0)
+			log_notice("i2c: %s: no longer holds the bus (now: %s)", where,
+				   strerror(-err));
+		else
+			log_notice("i2c: %s: answers again", where);
+		break;
+	case I2C_BACKOFF_NONE:
+		break;
+	}
+}
+
 /* ---- the command ---------------------------------------------------------- */
 
 int i2c_master_write_read(struct i2c_master *m, const struct cfg_i2c *cfg, uint8_t priv,
 			  int sim_dir_fd, struct rbuf *req, struct wbuf *rsp)
 {
 	const struct cfg_i2c_bus *bus;
+	const struct i2c_master_backoff *held;
 	const char *why = "";
 	struct i2c_request q;
+	uint64_t t0, t1;
+	unsigned bi;
 	uint8_t *out;
 	char where[32];
-	int cc;
+	int cc, err = 0;
 
 	if (priv < cfg->privilege)
 		return CC_INSUFFICIENT_PRIV;
@@ -190,11 +264,22 @@ int i2c_master_write_read(struct i2c_master *m, const struct cfg_i2c *cfg, uint8
 	out = wb_reserve(rsp, q.read_count);
 	if (!out && q.read_count)
 		return CC_CANT_RETURN_BYTES;
+	/* A device that held the bus is left alone until its probe is due:
+	 * the answer is its failure's, at once. */
+	bi = (unsigned)(bus - cfg->buses);
+	held = backoff_find(m, bi, q.addr);
+	t0 = i2c_now_usec();
+	if (held && (err = i2c_backoff_check(&held->b, t0)) < 0) {
+		log_debug("i2c: %s: unavailable (backing off: %s)", where, strerror(-err));
+		return xfer_cc(-err);
+	}
 	if (bus->sim)
 		cc = sim_transaction(m, sim_dir_fd, cfg, bus, q.addr, q.wdata, q.wlen, out,
-				     q.read_count);
+				     q.read_count, &err);
 	else
-		cc = dev_transaction(bus, q.addr, q.wdata, q.wlen, out, q.read_count);
+		cc = dev_transaction(bus, q.addr, q.wdata, q.wlen, out, q.read_count, &err);
+	t1 = i2c_now_usec();
+	backoff_update(m, bi, q.addr, where, err, t0, t1);
 	log_msg(q.wlen ? LOG_INFO : LOG_DEBUG, "i2c: %s (%s): wrote %zu, read %u bytes -> %02x",
 		where, bus->sim ? "sim" : "i2c-dev", q.wlen, q.read_count, cc);
 	return cc;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "daemon/buf.h"
+#include "i2c/dev.h"
 #include "i2c/i2c_cfg.h"
 
 /* Command-specific completion codes (IPMI 2.0 section 22.11). */
@@ -47,10 +48,23 @@ const struct cfg_i2c_bus *i2c_find_bus(const struct cfg_i2c *cfg, const struct i
  * *why (for the log). */
 int i2c_check_allowed(const struct cfg_i2c_bus *bus, const struct i2c_request *q, const char **why);
 
+/* A device backing off (i2c/dev.h): the bus (index in the board's list)
+ * and the address; unused while b.delay_ms is 0. */
+struct i2c_master_backoff {
+	uint8_t bus, addr;
+	struct i2c_backoff b;
+};
+
+#define I2C_MAX_BACKOFF 4		/* devices backing off at once */
+
 /* Master Write-Read's state, one per BMC (zeroed at start): the register
- * pointers of the simulated devices, kept as a device keeps its own. */
+ * pointers of the simulated devices, kept as a device keeps its own, and
+ * the devices that held the bus and are left alone for a while (a device
+ * that stalls answers at once with its failure's completion code, 82h for
+ * a timeout, until its next probe is due). */
 struct i2c_master {
 	uint16_t sim_ptr[I2C_MAX_BUSES][I2C_MAX_SIM];
+	struct i2c_master_backoff backoff[I2C_MAX_BACKOFF];
 };
 
 /* The simulated device's file name in the sim directory, e.g.

@@ -216,9 +216,33 @@ static int i2c_read(struct sensor *s, double *v)
 	const struct cfg_sensor *c = s->cfg;
 	int32_t x;
 
+	uint64_t t0 = i2c_now_usec();
+	int r;
+
+	/* A device that held the bus (the adapter timeout, in the loop) is
+	 * left alone, its reading unavailable, until its probe is due
+	 * (i2c/dev.h): a stalled sensor costs one poll per back-off period,
+	 * not one per poll_ms. */
+	r = i2c_backoff_check(&s->i2c_backoff, t0);
+	if (r < 0)
+		return r;
 	/* The device stays open between polls; a failure closes it, and the
 	 * next poll opens it again (the adapter may come back). */
 	x = i2c_dev_smbus_read(&s->i2c, c->i2c_reg, c->i2c_width == 2 ? 2 : 1);
+	switch (i2c_backoff_done(&s->i2c_backoff, x < 0 ? x : 0, t0, i2c_now_usec())) {
+	case I2C_BACKOFF_START:
+		log_warning("sensor %s: i2c bus %u 0x%02x holds the bus (%s): read again after "
+			    "%u s, then at growing intervals up to %u s", c->name, c->i2c_bus,
+			    c->i2c_addr, strerror(-x), s->i2c_backoff.delay_ms / 1000,
+			    I2C_BACKOFF_MAX_MS / 1000);
+		break;
+	case I2C_BACKOFF_END:
+		log_notice("sensor %s: i2c bus %u 0x%02x no longer holds the bus", c->name,
+			   c->i2c_bus, c->i2c_addr);
+		break;
+	default:
+		break;
+	}
 	if (x < 0) {
 		i2c_dev_close(&s->i2c);
 		return x;

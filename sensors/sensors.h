@@ -56,6 +56,7 @@ struct sensor {
 	double sim_level0;		/* from this level */
 	char path[256];			/* hwmon: the resolved *_input file */
 	struct i2c_dev i2c;		/* source "i2c": the device (open between polls) */
+	struct i2c_backoff i2c_backoff;	/* ... left alone after it held the bus */
 	/* source "dbus": the last value pushed, and when (CLOCK_MONOTONIC) */
 	bool pushed;			/* a value was pushed (and not withdrawn) */
 	double pushed_value;

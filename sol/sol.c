@@ -533,10 +533,24 @@ static int sol_open_uart(struct sol *sol)
 	const struct cfg_sol *c = &bmc->cfg.sol;
 
 	sol->uart = (struct uart){ .fd = -1 };
-	if (!strcmp(c->uart, "tty"))
-		return uart_open_tty(c->tty, c->baud ? c->baud : 115200, &sol->uart);
-	if (!strcmp(c->uart, "socket"))
-		return uart_open_socket(c->socket, &sol->uart);
+	if (!strcmp(c->uart, "tty") || !strcmp(c->uart, "socket")) {
+		/* Not there at start (a USB serial adapter not plugged in
+		 * yet, a VM whose chardev is not up): bmcd starts anyway,
+		 * SOL as while the UART is away at run time (sessions
+		 * activate, the console is silent), and the UART is opened
+		 * every second until it is there ("is back"). */
+		bool tty = !strcmp(c->uart, "tty");
+		const char *path = tty ? c->tty : c->socket;
+		int r = uart_try_reopen(c->uart, path, c->baud ? c->baud : 115200, &sol->uart);
+
+		if (r < 0) {
+			log_warning_errno(r, "sol: UART %s %s not there at start (SOL is silent "
+					  "until it is; tried every second)", c->uart, path);
+			sol->uart = (struct uart){ .fd = -1 };
+			sol_arm(sol, &sol->reopen, SOL_REOPEN_MS * 1000, sol_on_reopen);
+		}
+		return 0;
+	}
 	if (!strcmp(c->uart, "sim") || (!c->uart[0] && !strcmp(bmc->cfg.host.backend, "sim")))
 		return sim_console_open(sol->ev, bmc->power->on,
 					&sol->uart);

@@ -245,6 +245,45 @@ static void test_sim(void)
 	/* no sim directory: FFh, never a crash */
 	CHECK(mwr(ic, PRIV_ADMIN, -1, rd0, sizeof(rd0), out, sizeof(out), &len) == CC_UNSPECIFIED);
 
+	/* A device that holds the bus (the sim's "stall" knob): the first
+	 * transfer waits out the adapter timeout, then the device is left
+	 * alone: answers are 82h at once until its probe is due. */
+	{
+		char knob[300];
+		uint64_t t0, t1;
+		FILE *f;
+
+		snprintf(knob, sizeof(knob), "%s/i2c-private0-0x57.fault", dir);
+		f = fopen(knob, "w");
+		CHECK(f && fputs("stall\n", f) >= 0);
+		if (f)
+			fclose(f);
+		t0 = i2c_now_usec();
+		CHECK(mwr(ic, PRIV_ADMIN, fd, rd0, sizeof(rd0), out, sizeof(out), &len) == CC_I2C_BUS_ERROR);
+		t1 = i2c_now_usec();
+		CHECK(t1 - t0 >= 90000);
+		CHECK(mst.backoff[0].b.delay_ms == I2C_BACKOFF_MIN_MS && mst.backoff[0].addr == 0x57);
+		CHECK(mwr(ic, PRIV_ADMIN, fd, rd0, sizeof(rd0), out, sizeof(out), &len) == CC_I2C_BUS_ERROR);
+		CHECK(i2c_now_usec() - t1 < 50000);	/* no transfer: no timeout */
+		/* other devices on the bus still work */
+		CHECK(mwr(ic, PRIV_ADMIN, fd, r2, sizeof(r2), out, sizeof(out), &len) == CC_OK);
+		/* healed, but still backing off until the probe */
+		unlink(knob);
+		CHECK(mwr(ic, PRIV_ADMIN, fd, rd0, sizeof(rd0), out, sizeof(out), &len) == CC_I2C_BUS_ERROR);
+		mst.backoff[0].b.until_usec = 0;	/* the period ends */
+		CHECK(mwr(ic, PRIV_ADMIN, fd, rd0, sizeof(rd0), out, sizeof(out), &len) == CC_OK);
+		CHECK(mst.backoff[0].b.delay_ms == 0);
+		/* a NAK is quick: no back-off, the next request goes through */
+		f = fopen(knob, "w");
+		CHECK(f && fputs("nak\n", f) >= 0);
+		if (f)
+			fclose(f);
+		CHECK(mwr(ic, PRIV_ADMIN, fd, rd0, sizeof(rd0), out, sizeof(out), &len) == CC_I2C_NAK_ON_WRITE);
+		CHECK(mst.backoff[0].b.delay_ms == 0);
+		unlink(knob);
+		CHECK(mwr(ic, PRIV_ADMIN, fd, rd0, sizeof(rd0), out, sizeof(out), &len) == CC_OK);
+	}
+
 	/* a device node that is not there: D3h */
 	CHECK(parse("\"i2c\": {\"buses\": [{\"bus\": \"private\", \"id\": 0, \"device\": "
 		    "\"/dev/i2c-250\", \"allow\": [{\"address\": \"0x57\"}]}]}", &cfg) == 0);
@@ -288,11 +327,41 @@ static void test_dev(void)
 	i2c_dev_init_sim(&d, -EBADF, "i2c-private0-0x50", 0x50, 256);
 	CHECK(i2c_dev_open(&d) == 0);
 	CHECK(i2c_dev_xfer(&d, b, 1, b, 1) == -EBADF);
-	CHECK(i2c_dev_smbus_read(&d, 0, 1) == -EOPNOTSUPP);
+	CHECK(i2c_dev_smbus_read(&d, 0, 1) == -EBADF);
+	CHECK(i2c_dev_smbus_read_byte(&d) == -EBADF);
+	CHECK(i2c_dev_smbus_write(&d, 0, 0, 1) == -EBADF);
+	CHECK(i2c_dev_bind(&d) == -EOPNOTSUPP);
+}
+
+/* The back-off's arithmetic (i2c/dev.h): slow failures start and double
+ * it up to the cap, quick ones and successes end it. */
+static void test_backoff(void)
+{
+	struct i2c_backoff b = { 0 };
+	uint64_t t = 1000000000;
+
+	CHECK(i2c_backoff_check(&b, t) == 0);
+	CHECK(i2c_backoff_done(&b, 0, t, t + 100) == I2C_BACKOFF_NONE);
+	CHECK(i2c_backoff_done(&b, -ENXIO, t, t + 100) == I2C_BACKOFF_NONE && !b.delay_ms);
+	/* slow: a timeout, or any failure that took 20 ms */
+	CHECK(i2c_backoff_done(&b, -EIO, t, t + 25000) == I2C_BACKOFF_START);
+	CHECK(b.delay_ms == I2C_BACKOFF_MIN_MS);
+	CHECK(b.until_usec == t + 25000 + I2C_BACKOFF_MIN_MS * 1000ull);
+	CHECK(i2c_backoff_check(&b, t + 30000) == -EIO);
+	CHECK(i2c_backoff_check(&b, b.until_usec) == 0);
+	for (int i = 0; i < 10; i++)
+		CHECK(i2c_backoff_done(&b, -ETIMEDOUT, t, t + 100) == I2C_BACKOFF_AGAIN);
+	CHECK(b.delay_ms == I2C_BACKOFF_MAX_MS && b.err == -ETIMEDOUT);
+	CHECK(i2c_backoff_check(&b, t + 100) == -ETIMEDOUT);
+	CHECK(i2c_backoff_done(&b, 0, t, t + 100) == I2C_BACKOFF_END && !b.delay_ms);
+	CHECK(i2c_backoff_done(&b, -ETIMEDOUT, t, t + 100) == I2C_BACKOFF_START);
+	CHECK(i2c_backoff_done(&b, -ENXIO, t, t + 100) == I2C_BACKOFF_END);
+	CHECK(i2c_backoff_check(&b, t) == 0);
 }
 
 int main(void)
 {
+	test_backoff();
 	test_dev();
 	test_parse_request();
 	test_config();

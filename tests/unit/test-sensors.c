@@ -203,6 +203,72 @@ static void test_i2c_missing_bus(void)
 	rmdir(tdir);
 }
 
+static void put_file(int dfd, const char *name, const void *p, size_t n)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	CHECK(fd >= 0 && write(fd, p, n) == (ssize_t)n);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* An I2C sensor whose device holds the bus (the simulated device's
+ * "stall" knob, i2c/dev.h): the first poll waits out the adapter timeout,
+ * then the device is left alone (reading unavailable, no transfer, so no
+ * wait) until its probe is due; healed, the probe brings the reading back. */
+static void test_i2c_stall_backoff(void)
+{
+	static struct board_config cfg;
+	char tdir[] = "/tmp/test-sensors-XXXXXX";
+	const uint8_t regs[2] = { 0, 42 };	/* register 1: 42 degrees */
+	struct sensors ss;
+	struct sensor *s;
+	sd_event *ev = NULL;
+	uint64_t t0;
+	int dfd;
+
+	CHECK(parse_sensors("{\"name\": \"Inlet\", \"type\": \"temperature\", \"units\": "
+			    "\"degrees C\", \"min\": 0, \"max\": 127, \"source\": {\"kind\": \"i2c\", "
+			    "\"bus\": 250, \"address\": 72, \"register\": 1}}", &cfg) == 0);
+	if (cfg.n_sensors != 1)
+		return;
+	CHECK(mkdtemp(tdir) != NULL);
+	dfd = open(tdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0 && sd_event_new(&ev) >= 0);
+	CHECK(sensors_init(&ss, ev, &cfg, dfd) == 0 && ss.n == 1);
+	if (ss.n != 1)
+		return;
+	s = &ss.s[0];
+	/* the device: a simulated register file instead of /dev/i2c-250 */
+	i2c_dev_init_sim(&s->i2c, dfd, "chip", 72, 256);
+	put_file(dfd, "chip", regs, sizeof(regs));
+	sensor_poll(s);
+	CHECK(s->valid && !s->unavailable && fabs(conv_to_value(&s->conv, s->raw) - 42) < 1);
+	put_file(dfd, "chip.fault", "stall\n", 6);
+	t0 = i2c_now_usec();
+	sensor_poll(s);
+	CHECK(i2c_now_usec() - t0 >= 90000);
+	CHECK(s->unavailable && s->i2c_backoff.delay_ms == I2C_BACKOFF_MIN_MS);
+	t0 = i2c_now_usec();
+	sensor_poll(s);
+	CHECK(i2c_now_usec() - t0 < 50000);	/* no transfer */
+	CHECK(s->unavailable);
+	/* healed: still left alone until the probe, which brings it back */
+	unlinkat(dfd, "chip.fault", 0);
+	sensor_poll(s);
+	CHECK(s->unavailable);
+	s->i2c_backoff.until_usec = 0;
+	sensor_poll(s);
+	CHECK(!s->unavailable && s->i2c_backoff.delay_ms == 0);
+	CHECK(fabs(conv_to_value(&s->conv, s->raw) - 42) < 1);
+	sensors_done(&ss);
+	sd_event_unref(ev);
+	unlinkat(dfd, "chip", 0);
+	unlinkat(dfd, "sim", AT_REMOVEDIR);
+	close(dfd);
+	rmdir(tdir);
+}
+
 /* A pushed sensor (source "dbus") and the threshold setter IPMI and D-Bus
  * share. */
 static void test_push_and_set_thresholds(void)
@@ -273,6 +339,7 @@ int main(void)
 {
 	test_conv();
 	test_i2c_missing_bus();
+	test_i2c_stall_backoff();
 	test_push_and_set_thresholds();
 	test_config();
 	test_validate();
