@@ -30,28 +30,34 @@
 #include "sol/sol_cfg.h"
 #include "thermal/thermal_cfg.h"
 
+/*
+ * Each BMC keeps a copy (struct bmc), of which only the pages that are not
+ * all zero take memory (bmc_init): the small sections come first and the
+ * tables sized for the maxima last, so a typical board's few hundred set
+ * bytes fill few pages (docs/virtual.md, "Footprint and scale").
+ */
 struct board_config {
 	char name[64];
 	struct cfg_identity identity;	/* daemon/identity_cfg.h */
 	struct cfg_lan lan;		/* lan/lan_cfg.h */
-	struct cfg_user users[CFG_MAX_USERS + 1];	/* indexed by user id; [0] unused */
 	unsigned max_users;		/* highest user id the BMC offers, default 15 */
-	struct cfg_host host;		/* boards/host_cfg.h */
 	struct cfg_sol sol;		/* sol/sol_cfg.h */
 	struct cfg_pef pef;		/* platform event filtering (pef/pef_cfg.h) */
 	unsigned sel_capacity;		/* SEL entries, default 4096 */
-	char hwmon_root[108];		/* default "/sys/class/hwmon" */
-	char sim_dir[108];		/* sim sensor overrides; empty: <state dir>/sim */
-	struct cfg_sensor sensors[CFG_MAX_SENSORS];
 	unsigned n_sensors;
-	struct cfg_fru frus[CFG_MAX_FRUS];
 	unsigned n_frus;
 	struct cfg_kcs kcs;		/* the host interface (kcs/kcs_cfg.h) */
 	struct cfg_dcmi dcmi;		/* DCMI (dcmi/dcmi_cfg.h) */
-	struct cfg_i2c i2c;		/* Master Write-Read buses and allow-lists (i2c/i2c_cfg.h) */
-	struct cfg_ipmb ipmb;		/* IPMB channels and satellites (ipmb/ipmb_cfg.h) */
 	struct cfg_dbus dbus;		/* D-Bus connection and name (dbus/dbus_cfg.h) */
 	struct cfg_redfish redfish;	/* Redfish over HTTPS (redfish/redfish_cfg.h) */
+	char hwmon_root[108];		/* default "/sys/class/hwmon" */
+	char sim_dir[108];		/* sim sensor overrides; empty: <state dir>/sim */
+	struct cfg_host host;		/* boards/host_cfg.h */
+	struct cfg_user users[CFG_MAX_USERS + 1];	/* indexed by user id; [0] unused */
+	struct cfg_fru frus[CFG_MAX_FRUS];
+	struct cfg_sensor sensors[CFG_MAX_SENSORS];
+	struct cfg_i2c i2c;		/* Master Write-Read buses and allow-lists (i2c/i2c_cfg.h) */
+	struct cfg_ipmb ipmb;		/* IPMB channels and satellites (ipmb/ipmb_cfg.h) */
 	struct cfg_thermal thermal;	/* fan zones (thermal/thermal_cfg.h) */
 };
 

@@ -4,6 +4,7 @@
  * "Instances"): different boards, different state directories, and
  * nothing one does shows on the other: users, SEL, host power.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,29 @@ static int load_board(const char *path, struct board_config *cfg, bool other)
 	return r;
 }
 
+static bool zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* The BMC's copy of its board is the board, but for the passwords that
+ * users_init wipes from it once the user table has them. */
+static bool same_board(const struct board_config *x, const struct board_config *y)
+{
+	size_t u = offsetof(struct board_config, users), e = u + sizeof(x->users);
+
+	for (unsigned id = 1; id <= CFG_MAX_USERS; id++)
+		if (strcmp(x->users[id].name, y->users[id].name))
+			return false;
+	return !memcmp(x, y, u) &&
+	       !memcmp((const uint8_t *)x + e, (const uint8_t *)y + e, sizeof(*x) - e);
+}
+
 static void rm_rf(const char *dir)
 {
 	char cmd[256];
@@ -155,7 +179,9 @@ static void rm_rf(const char *dir)
 int main(void)
 {
 	struct board_config *cfg = calloc(2, sizeof(*cfg));
-	struct bmc *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	/* b not zeroed: bmc_init must give the same BMC from any memory (it
+	 * writes only the pages of the board copy that differ). */
+	struct bmc *a = calloc(1, sizeof(*a)), *b = malloc(sizeof(*b));
 	const char *root = getenv("BMCD_SOURCE_ROOT");
 	char path[4096], dir_a[] = "/tmp/test-inst-a-XXXXXX", dir_b[] = "/tmp/test-inst-b-XXXXXX";
 	sd_event *ev = NULL;
@@ -164,6 +190,7 @@ int main(void)
 	CHECK(cfg && a && b);
 	if (!cfg || !a || !b)
 		return tap_done("instances");
+	memset(b, 0xa5, sizeof(*b));
 	snprintf(path, sizeof(path), "%s/boards/sim.json", root ? root : ".");
 	CHECK(load_board(path, &cfg[0], false) == 0);
 	CHECK(load_board(path, &cfg[1], true) == 0);
@@ -172,6 +199,8 @@ int main(void)
 	CHECK(bmc_init(a, ev, &cfg[0], dir_a) == 0);
 	CHECK(bmc_init(b, ev, &cfg[1], dir_b) == 0);
 	CHECK(!strcmp(a->cfg.name, "sim") && !strcmp(b->cfg.name, "sim-b"));
+	CHECK(same_board(&a->cfg, &cfg[0]) && same_board(&b->cfg, &cfg[1]));
+	CHECK(b->reset == NULL && !b->cold_reset);	/* zeroed, not 0xa5 */
 
 	test_users(a, b);
 	test_sel(a, b);
@@ -183,6 +212,7 @@ int main(void)
 	CHECK(!power_on(b) && sel_entries(b) == sel_b);
 	sd_event_run(ev, 0);
 	bmc_done(b);
+	CHECK(zero(&a->cfg, sizeof(a->cfg)) && zero(&b->cfg, sizeof(b->cfg)));	/* passwords wiped */
 	sd_event_unref(ev);
 	rm_rf(dir_a);
 	rm_rf(dir_b);
