@@ -258,12 +258,21 @@ void lan_handshakes_superseded(struct lan_pkt *pkt, struct session *cur, uint8_t
 		if (slot < LAN_MAX_SESSIONS)
 			lan->rakp_counted[slot] = 0;	/* a new attempt starts */
 	}
-	/* Not freed: a RAKP3 of a console logging in in parallel may still
-	 * come, and a good one clears the count. */
+	/* Another handshake of this user from this address counts only once
+	 * it has had time for its RAKP3: a management host logs in many
+	 * consoles at once (an exporter, a provisioning service, operators'
+	 * tools), and counting their overlapping handshakes locked its
+	 * administrator out under load.  A console that never sends RAKP3
+	 * (hash harvesting) is still counted within the grace period, or when
+	 * its handshake times out, and the half-open limit per address bounds
+	 * how many it has meanwhile.  Not freed: a late RAKP3 may still come. */
+	uint64_t now = bmc_now(lan->bmc);
+
 	for (unsigned i = 0; i < t->max; i++) {
 		struct session *s = &t->s[i];
 
-		if (s != cur && s->user_id == uid && same_address(&s->peer, &pkt->peer))
+		if (s != cur && s->user_id == uid && same_address(&s->peer, &pkt->peer) &&
+		    now - s->last_usec >= LAN_RAKP3_GRACE_USEC)
 			lan_count_bad_handshake(lan, s);
 	}
 }
@@ -274,13 +283,19 @@ void lan_reap_handshakes(struct bmc *bmc, uint64_t now)
 
 	if (!bmc->lan)
 		return;
-	/* Freeing counts them (on_unproven). */
+	/* A handshake with no RAKP3 after the grace period is a failed login
+	 * (a console that checked the RAKP2 against its password and gave
+	 * up, or a harvester): counted now, freed (counting it if not yet, in
+	 * on_unproven) at the half-open timeout. */
 	for (unsigned i = 0; i < t->max; i++) {
 		struct session *s = &t->s[i];
 
-		if (s->state == SESS_RAKP2 &&
-		    now - s->last_usec >= SESSION_HALF_OPEN_TIMEOUT_S * 1000000ULL)
+		if (s->state != SESS_RAKP2)
+			continue;
+		if (now - s->last_usec >= SESSION_HALF_OPEN_TIMEOUT_S * 1000000ULL)
 			session_free(s);
+		else if (now - s->last_usec >= LAN_RAKP3_GRACE_USEC)
+			lan_count_bad_handshake(bmc->lan, s);
 	}
 	log_limit_flush(&bmc->lan->refused_log, now);
 }

@@ -18,6 +18,10 @@
 
 #define LAN_MAX_PACKET 1024	/* larger datagrams are dropped */
 #define LAN_MAX_SESSIONS 64	/* the largest lan.max_sessions */
+/* How long a handshake that was sent a RAKP2 may wait for its RAKP3 before
+ * it counts as a failed login: a new RAKP1 of the same user from the same
+ * address, or the once-a-second reaper, counts it then (lan.c). */
+#define LAN_RAKP3_GRACE_USEC (3 * 1000000ULL)
 /* An IPMI message on LAN: rqAddr netFn/LUN cs1 rsAddr seq/LUN cmd, then
  * the completion code, the data and a checksum. */
 #define LAN_MSG_OVERHEAD 8

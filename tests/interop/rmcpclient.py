@@ -113,6 +113,11 @@ class Console:
         return self.presession(PT_OPEN_REQ, payload)
 
     def open(self):
+        return self.begin().finish()
+
+    def begin(self):
+        """Open Session and RAKP1/2 (the RAKP2 HMAC checked): the half of a
+        login before the RAKP3 that proves the password."""
         self.send(self.open_session_request())
         rsp = self._presession_rsp(PT_OPEN_RSP)
         if rsp[1] != 0:
@@ -140,7 +145,11 @@ class Console:
         # the constants are 20 bytes for every authentication algorithm
         self.k1 = self._hmac(self.sik, b"\x01" * 20)
         self.k2 = self._hmac(self.sik, b"\x02" * 20)
+        return self
 
+    def finish(self):
+        """RAKP3 and RAKP4: the session is active."""
+        ulen = bytes([len(self.user)])
         self.tag = (self.tag + 1) & 0xFF
         code3 = self._hmac(self.kuid, self.rc + struct.pack("<I", self.console_sid)
                            + bytes([self.role]) + ulen + self.user)
