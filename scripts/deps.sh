@@ -44,7 +44,7 @@ PKGS=(
 	device-tree-compiler make flex bison bc cpio xz-utils
 	# KCS suite: an x86 guest (Debian's kernel, busybox initramfs) under QEMU,
 	# with FreeIPMI's in-band bmc-watchdog besides freeipmi-tools (above)
-	qemu-system-x86 linux-image-amd64 busybox-static freeipmi-bmc-watchdog
+	qemu-system-x86 ipxe-qemu seabios linux-image-amd64 busybox-static freeipmi-bmc-watchdog
 	# Redfish: curl and the openssl CLI drive test_redfish_http.py
 	curl openssl
 	# bench/run counts the requests ipmitool and FreeIPMI make with strace
