@@ -11,8 +11,9 @@ the p99 during the fault by the p99 without it (I2C_FACTOR below), since a
 device holding the bus is what would hold the LAN; and a UART that is not
 there when bmcd starts must not keep it from starting.
 
-The GPIO chip vanishing is not tested: this kernel has no gpio-sim or
-gpio-mockup module (docs/testing.md)."""
+The GPIO chip vanishing is tested on the emulated AST2600 instead
+(tests/qemu/test_gpio_fault.py): this host's kernel has no gpio-sim or
+gpio-mockup module, the guest's has gpio-sim (docs/qemu.md)."""
 
 import os
 import re
