@@ -35,11 +35,11 @@ int store_write(int dirfd, const char *name, const void *buf, size_t len);
  *            the errno), nothing touched.  Fail the start with it.
  * 'who' prefixes the log lines ("state", "sel" ...).
  */
+ssize_t store_load(int dirfd, const char *name, void *buf, size_t cap, const char *who);
 /* The first step of store_load(), for a loader that reads the file itself:
  * 0 (a regular file is there), -ENOENT (none, or it was moved aside), or
  * another -errno (logged). */
 int store_check(int dirfd, const char *name, const char *who);
-ssize_t store_load(int dirfd, const char *name, void *buf, size_t cap, const char *who);
 /* Move a corrupt 'name' aside to "name.corrupt" (an older one is
  * replaced; if that cannot be, "name.corrupt.1" ... ".9").  0 or -errno
  * (logged). */
