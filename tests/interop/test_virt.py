@@ -945,8 +945,11 @@ def test_qemu_guest_boots_pxe_once(tmp_path):
             pos = [0]
 
             def boots_from(what):
-                """The first "Booting from X..." SeaBIOS prints after pos."""
-                i = c.expect("Booting from ", timeout=90, start=pos[0]) + len("Booting from ")
+                """The first "Booting from X..." of the next boot after pos.
+                The boot's own banner first: a network boot that finds no
+                boot file falls through to the disk in the same boot."""
+                b0 = c.expect("SeaBIOS (version", timeout=90, start=pos[0])
+                i = c.expect("Booting from ", timeout=90, start=b0) + len("Booting from ")
                 j = c.expect("...", timeout=30, start=i)
                 pos[0] = j
                 assert bytes(c.out[i:j]).decode(errors="replace") == what, bytes(c.out[i - 200:j])
