@@ -55,6 +55,7 @@ struct sess {
 	uint32_t bmc_sid, console_sid, out_seq;
 	uint8_t k1[32], k2[32];
 	size_t klen;
+	unsigned slot;			/* crypto key slot: the index in ss[] */
 	uint64_t sent_ns[NSLOT];
 	bool busy[NSLOT];
 	uint8_t next_seq;
@@ -215,7 +216,7 @@ static size_t v20_pack(struct run *r, struct sess *s, uint8_t ptype, const uint8
 		memcpy(out + 16, pl, plen);
 		return 16 + plen;
 	}
-	m = aes_cbc_encrypt(&r->cr, s->k2, pl, plen, out + 16, MAXPKT - 16 - 8 - CRYPTO_MAX_HASH);
+	m = aes_cbc_encrypt_slot(&r->cr, s->slot, s->k2, pl, plen, out + 16, MAXPKT - 16 - 8 - CRYPTO_MAX_HASH);
 	if (m < 0)
 		return 0;
 	out[14] = (uint8_t)m;
@@ -226,7 +227,7 @@ static size_t v20_pack(struct run *r, struct sess *s, uint8_t ptype, const uint8
 	out[n] = (uint8_t)(n - 16 - (size_t)m);
 	n++;
 	out[n++] = 0x07;
-	ilen = integ_compute(&r->cr, r->integ, s->k1, s->klen, out + 4, n - 4, out + n);
+	ilen = integ_compute_slot(&r->cr, s->slot, r->integ, s->k1, s->klen, out + 4, n - 4, out + n);
 	return n + ilen;
 }
 
@@ -255,11 +256,11 @@ static int v20_unpack(struct run *r, struct sess *s, const uint8_t *in, size_t l
 
 		if (len < 16 + n + 2 + ilen)
 			return -1;
-		integ_compute(&r->cr, r->integ, s->k1, s->klen, in + 4, len - 4 - ilen, want);
+		integ_compute_slot(&r->cr, s->slot, r->integ, s->k1, s->klen, in + 4, len - 4 - ilen, want);
 		if (!crypto_equal(want, in + len - ilen, ilen))
 			return -1;
 	}
-	int m = aes_cbc_decrypt(&r->cr, s->k2, in + 16, n, buf, MAXPKT);
+	int m = aes_cbc_decrypt_slot(&r->cr, s->slot, s->k2, in + 16, n, buf, MAXPKT);
 	if (m < 0)
 		return -1;
 	*pl = buf;
@@ -774,6 +775,9 @@ int main(int argc, char **argv)
 	struct run r = { .o = &o, .fd = -1 };
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
 	char port[8];
+
+	for (unsigned i = 0; i < MAXSESS; i++)
+		ss[i].slot = i % CRYPTO_KEY_SLOTS;
 	uint64_t t0, t1;
 	double c0;
 	long d0 = -1, d1 = -1;

@@ -7,28 +7,24 @@
  * Failure policy for the functions that return a length: 0 means "no value".
  * For AUTH_RAKP_NONE / INTEG_NONE / unknown algorithms the output is left
  * untouched.  When a real algorithm cannot be computed (bad argument such as
- * ulen > IPMI_USER_MAX, or an OpenSSL failure, e.g. MD5 unavailable under a
- * FIPS provider) the function also returns 0 but first fills the whole output
+ * ulen > IPMI_USER_MAX, or an OpenSSL failure) the function also returns 0 but first fills the whole output
  * with random bytes, so a caller comparing a fixed-length expected value
  * against it fails closed.  The void MD5 functions do the same.
  *
- * Cost per call: OpenSSL 3 looks algorithms up by name (and allocates a
- * context) on every HMAC() one-shot call and on every init with an implicit
- * EVP_md5() / EVP_aes_128_cbc().  bmcd is single-threaded (one sd-event
- * loop), so this file instead keeps, in file-static variables set up on first
- * use, the fetched algorithms and one reusable context per algorithm, and
- * only re-keys a context per call (see "cached OpenSSL objects" below).  A
- * set-up that fails is retried on the next call; a context that fails in use
- * is freed (which wipes it) and set up again on the next call.  The objects
- * stay reachable until exit, so LeakSanitizer does not report them.
+ * Cost per message.  A session's K1 HMAC and K2 AES are kept keyed in a key
+ * slot (struct crypto, see crypto.h), so a message costs its hashing, its
+ * AES blocks and 16 bytes of a pooled random IV: no key set-up, no OpenSSL
+ * parameter look-ups, no allocation.  The RAKP HMACs (a fresh key each) set
+ * their key up per call, on the stack.
  *
- * Key material: a kept HMAC or AES context holds its last key (key copy,
- * HMAC pad states, AES key schedule) until the next call re-keys it, where
- * the old per-call contexts were wiped on free.  Scrubbing after every call
- * would cost one more init each (about 0.2 us per HMAC, 0.1 us per AES run).
- * The MD5 context holds no input after EVP_DigestFinal_ex (OpenSSL wipes
- * its block buffer); a failed MD5 run drops the context.
+ * Key material: a slot holds its session's K1 states and K2 schedules until
+ * crypto_forget() (the session's end) or another key replaces them; every
+ * per-call state (the stack HMAC states, the block buffers, a slot used for
+ * one call) is wiped before returning, and crypto_free() wipes everything.
  */
+/* The low-level SHA1 / SHA256 / MD5 calls: see "hashes and HMAC" below. */
+#define OPENSSL_API_COMPAT 0x10100000L
+
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -36,8 +32,10 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/md5.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "crypto.h"
 #include "daemon/buf.h"
@@ -102,108 +100,245 @@ size_t crypto_auth_len(enum auth_alg alg)
 	}
 }
 
-/* ---- cached OpenSSL objects (struct crypto) ------------------------------ */
+/* ---- hashes and HMAC ------------------------------------------------------
+ *
+ * The hashes go through OpenSSL's low-level SHA1 / SHA256 / MD5 calls (the
+ * same assembly as the EVP providers).  In OpenSSL 3.0 every EVP HMAC init
+ * looks its parameters up by name and every EVP digest copy allocates, which
+ * cost more than the hash of a 64-byte IPMI message; a keyed HMAC kept as
+ * its two hash states after the padded key is a plain struct copied on the
+ * stack.  (These calls bypass the provider layer, so a FIPS provider does not
+ * govern them.)
+ */
 
-void crypto_free(struct crypto *cr)
-{
-	for (size_t i = 0; i < sizeof(cr->hmac_ctx) / sizeof(cr->hmac_ctx[0]); i++)
-		EVP_MAC_CTX_free(cr->hmac_ctx[i]);
-	EVP_MAC_free(cr->hmac_mac);
-	EVP_MD_CTX_free(cr->md5_ctx);
-	EVP_MD_free(cr->md5_md);
-	EVP_CIPHER_CTX_free(cr->aes_ctx);
-	EVP_CIPHER_free(cr->aes_cipher);
-	*cr = (struct crypto){ 0 };
-}
+union hash_ctx {
+	SHA_CTX sha1;
+	SHA256_CTX sha256;
+	MD5_CTX md5;
+};
 
-/* The digest name of a RAKP algorithm; NULL for NONE / unknown. */
-static const char *auth_md_name(enum auth_alg alg)
+#define HASH_BLOCK 64	/* SHA-1, SHA-256 and MD5 all have 64-byte blocks */
+
+static bool hash_init(enum auth_alg alg, union hash_ctx *h)
 {
 	switch (alg) {
 	case AUTH_RAKP_HMAC_SHA1:
-		return OSSL_DIGEST_NAME_SHA1;
+		return SHA1_Init(&h->sha1) == 1;
 	case AUTH_RAKP_HMAC_MD5:
-		return OSSL_DIGEST_NAME_MD5;
+		return MD5_Init(&h->md5) == 1;
 	case AUTH_RAKP_HMAC_SHA256:
-		return OSSL_DIGEST_NAME_SHA2_256;
+		return SHA256_Init(&h->sha256) == 1;
 	default:
-		return NULL;
+		return false;
 	}
 }
 
-/* The HMAC context of alg (digest set, not keyed), set up on first use.
- * NULL for NONE / unknown alg or on an OpenSSL failure. */
-static EVP_MAC_CTX *hmac_ctx_get(struct crypto *cr, enum auth_alg alg)
+static bool hash_update(enum auth_alg alg, union hash_ctx *h, const void *p, size_t n)
 {
-	const char *name = auth_md_name(alg);
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx;
-
-	if (!name)
-		return NULL;
-	ctx = cr->hmac_ctx[alg - 1];
-	if (ctx)
-		return ctx;
-	if (!cr->hmac_mac && !(cr->hmac_mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)))
-		return NULL;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)name, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	ctx = EVP_MAC_CTX_new(cr->hmac_mac);
-	if (!ctx || !EVP_MAC_CTX_set_params(ctx, params)) {
-		EVP_MAC_CTX_free(ctx);
-		return NULL;
+	switch (alg) {
+	case AUTH_RAKP_HMAC_SHA1:
+		return SHA1_Update(&h->sha1, p, n) == 1;
+	case AUTH_RAKP_HMAC_MD5:
+		return MD5_Update(&h->md5, p, n) == 1;
+	case AUTH_RAKP_HMAC_SHA256:
+		return SHA256_Update(&h->sha256, p, n) == 1;
+	default:
+		return false;
 	}
-	cr->hmac_ctx[alg - 1] = ctx;
-	return ctx;
 }
 
-/* Drop a context that failed in use: freeing it wipes whatever key material
- * it holds, and the next call sets up a fresh one. */
-static void hmac_ctx_drop(struct crypto *cr, enum auth_alg alg)
+static bool hash_final(enum auth_alg alg, union hash_ctx *h, uint8_t out[CRYPTO_MAX_HASH])
 {
-	EVP_MAC_CTX_free(cr->hmac_ctx[alg - 1]);
-	cr->hmac_ctx[alg - 1] = NULL;
-}
-
-static EVP_MD_CTX *md5_ctx_get(struct crypto *cr)
-{
-	if (cr->md5_ctx)
-		return cr->md5_ctx;
-	if (!cr->md5_md && !(cr->md5_md = EVP_MD_fetch(NULL, OSSL_DIGEST_NAME_MD5, NULL)))
-		return NULL;
-	cr->md5_ctx = EVP_MD_CTX_new();
-	return cr->md5_ctx;
-}
-
-static void md5_ctx_drop(struct crypto *cr)
-{
-	EVP_MD_CTX_free(cr->md5_ctx);
-	cr->md5_ctx = NULL;
-}
-
-/* The AES-128-CBC context, cipher set and padding off, not keyed. */
-static EVP_CIPHER_CTX *aes_ctx_get(struct crypto *cr)
-{
-	EVP_CIPHER_CTX *ctx;
-
-	if (cr->aes_ctx)
-		return cr->aes_ctx;
-	if (!cr->aes_cipher && !(cr->aes_cipher = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL)))
-		return NULL;
-	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx || !EVP_CipherInit_ex2(ctx, cr->aes_cipher, NULL, NULL, 1, NULL) ||
-	    !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
-		EVP_CIPHER_CTX_free(ctx);
-		return NULL;
+	switch (alg) {
+	case AUTH_RAKP_HMAC_SHA1:
+		return SHA1_Final(out, &h->sha1) == 1;
+	case AUTH_RAKP_HMAC_MD5:
+		return MD5_Final(out, &h->md5) == 1;
+	case AUTH_RAKP_HMAC_SHA256:
+		return SHA256_Final(out, &h->sha256) == 1;
+	default:
+		return false;
 	}
-	cr->aes_ctx = ctx;
-	return ctx;
 }
 
-static void aes_ctx_drop(struct crypto *cr)
+/* A keyed HMAC: the hash states after K ^ ipad and after K ^ opad. */
+struct hmac_key {
+	enum auth_alg alg;		/* AUTH_RAKP_NONE: not keyed */
+	union hash_ctx in, out;
+};
+
+static bool hmac_setkey(struct hmac_key *hk, enum auth_alg alg, const void *key, size_t keylen)
 {
-	EVP_CIPHER_CTX_free(cr->aes_ctx);
-	cr->aes_ctx = NULL;
+	uint8_t pad[HASH_BLOCK], kh[CRYPTO_MAX_HASH];
+	union hash_ctx h;
+	size_t i;
+	bool ok = true;
+
+	hk->alg = AUTH_RAKP_NONE;
+	if (keylen > HASH_BLOCK) {	/* RFC 2104: a long key is hashed first */
+		ok = hash_init(alg, &h) && hash_update(alg, &h, key, keylen) && hash_final(alg, &h, kh);
+		key = kh;
+		keylen = crypto_auth_len(alg);
+	}
+	for (int round = 0; ok && round < 2; round++) {
+		memset(pad, round ? 0x5c : 0x36, sizeof(pad));
+		for (i = 0; i < keylen; i++)
+			pad[i] ^= ((const uint8_t *)key)[i];
+		union hash_ctx *dst = round ? &hk->out : &hk->in;
+		ok = hash_init(alg, dst) && hash_update(alg, dst, pad, sizeof(pad));
+	}
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(kh, sizeof(kh));
+	OPENSSL_cleanse(&h, sizeof(h));
+	if (ok)
+		hk->alg = alg;
+	return ok;
+}
+
+/* HMAC of data with a keyed hk; false (out unspecified) on a failure. */
+static bool hmac_run(const struct hmac_key *hk, const void *data, size_t len,
+		     uint8_t out[CRYPTO_MAX_HASH])
+{
+	enum auth_alg alg = hk->alg;
+	uint8_t inner[CRYPTO_MAX_HASH];
+	union hash_ctx h = hk->in;
+	bool ok;
+
+	ok = alg != AUTH_RAKP_NONE && hash_update(alg, &h, data, len) && hash_final(alg, &h, inner);
+	if (ok) {
+		h = hk->out;
+		ok = hash_update(alg, &h, inner, crypto_auth_len(alg)) && hash_final(alg, &h, out);
+	}
+	OPENSSL_cleanse(inner, sizeof(inner));
+	OPENSSL_cleanse(&h, sizeof(h));
+	return ok;
+}
+
+/* ---- key slots and the IV pool (struct crypto) --------------------------- */
+
+/* What a slot keeps for one key: K1's HMAC states, and AES-128-ECB contexts
+ * keyed with K2 (CBC is chained here, block by block, so a message only
+ * needs its IV, not a new key schedule). */
+struct key_slot {
+	uint8_t k1[CRYPTO_MAX_HASH];
+	uint8_t k1len;
+	uint8_t integ;			/* enum integ_alg of hk; INTEG_NONE: empty */
+	struct hmac_key hk;
+	bool k2set, enc_keyed, dec_keyed;
+	uint8_t k2[16];
+	EVP_CIPHER_CTX *enc, *dec;	/* AES-128-ECB; NULL until used */
+};
+
+#define IV_POOL 512			/* 32 IVs per RAND_bytes() call */
+
+struct crypto_state {
+	struct key_slot slot[CRYPTO_KEY_SLOTS];
+	struct key_slot scratch;	/* CRYPTO_SLOT_NONE: keyed per call */
+	EVP_CIPHER *ecb;
+	uint8_t pool[IV_POOL];
+	size_t pool_used;		/* bytes of pool handed out (and wiped) */
+};
+
+static void slot_wipe(struct key_slot *ks)
+{
+	EVP_CIPHER_CTX_free(ks->enc);
+	EVP_CIPHER_CTX_free(ks->dec);
+	OPENSSL_cleanse(ks, sizeof(*ks));
+}
+
+void crypto_free(struct crypto *cr)
+{
+	struct crypto_state *st = cr->st;
+
+	if (st) {
+		for (size_t i = 0; i < CRYPTO_KEY_SLOTS; i++)
+			slot_wipe(&st->slot[i]);
+		slot_wipe(&st->scratch);
+		EVP_CIPHER_free(st->ecb);
+		OPENSSL_clear_free(st, sizeof(*st));
+	}
+	*cr = (struct crypto){ 0 };
+}
+
+void crypto_forget(struct crypto *cr, unsigned slot)
+{
+	if (cr->st && slot < CRYPTO_KEY_SLOTS)
+		slot_wipe(&cr->st->slot[slot]);
+}
+
+static struct crypto_state *state_get(struct crypto *cr)
+{
+	if (!cr->st) {
+		cr->st = OPENSSL_zalloc(sizeof(*cr->st));
+		if (cr->st)
+			cr->st->pool_used = IV_POOL;
+	}
+	return cr->st;
+}
+
+/* The slot for slot (CRYPTO_SLOT_NONE, or any out of range: the scratch one,
+ * which is re-keyed on every call and wiped after it). */
+static struct key_slot *slot_get(struct crypto_state *st, unsigned slot)
+{
+	return slot < CRYPTO_KEY_SLOTS ? &st->slot[slot] : &st->scratch;
+}
+
+static void slot_done(struct crypto_state *st, struct key_slot *ks)
+{
+	if (ks == &st->scratch)
+		slot_wipe(ks);
+}
+
+/* A random IV, from a pool filled 512 bytes at a time (RAND_bytes() costs
+ * about as much for 16 bytes as for 512).  Handed-out bytes are wiped from
+ * the pool. */
+static int iv_take(struct crypto_state *st, uint8_t iv[AES_BLK])
+{
+	if (st->pool_used + AES_BLK > IV_POOL) {
+		if (crypto_random(st->pool, IV_POOL) < 0)
+			return -EIO;
+		st->pool_used = 0;
+	}
+	memcpy(iv, st->pool + st->pool_used, AES_BLK);
+	OPENSSL_cleanse(st->pool + st->pool_used, AES_BLK);
+	st->pool_used += AES_BLK;
+	return 0;
+}
+
+/* The slot's AES-128-ECB context for a direction, keyed with key (set up on
+ * first use, re-keyed when the slot held another key).  NULL on a failure. */
+static EVP_CIPHER_CTX *slot_aes(struct crypto_state *st, struct key_slot *ks, const uint8_t key[16],
+				bool enc)
+{
+	EVP_CIPHER_CTX **pc = enc ? &ks->enc : &ks->dec;
+	bool *keyed = enc ? &ks->enc_keyed : &ks->dec_keyed;
+
+	if (!ks->k2set || !crypto_equal(ks->k2, key, 16)) {
+		memcpy(ks->k2, key, 16);
+		ks->k2set = true;
+		ks->enc_keyed = ks->dec_keyed = false;
+	}
+	if (!*pc) {
+		if (!st->ecb && !(st->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL)))
+			return NULL;
+		*pc = EVP_CIPHER_CTX_new();
+		if (!*pc || !EVP_CipherInit_ex2(*pc, st->ecb, NULL, NULL, enc, NULL))
+			goto fail;
+	}
+	if (!*keyed) {
+		/* Padding off: a decrypting context would hold back the last
+		 * block of an update for EVP_CipherFinal otherwise. */
+		if (!EVP_CipherInit_ex2(*pc, NULL, key, NULL, enc, NULL) ||
+		    !EVP_CIPHER_CTX_set_padding(*pc, 0))
+			goto fail;
+		*keyed = true;
+	}
+	return *pc;
+fail:
+	EVP_CIPHER_CTX_free(*pc);
+	*pc = NULL;
+	*keyed = false;
+	return NULL;
 }
 
 /* ---- HMAC and MD5 ------------------------------------------------------- */
@@ -211,26 +346,16 @@ static void aes_ctx_drop(struct crypto *cr)
 size_t crypto_hmac(struct crypto *cr, enum auth_alg alg, const void *key, size_t keylen,
 		   const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
 {
-	static const uint8_t empty[1];
-	size_t n = crypto_auth_len(alg), got = 0;
-	EVP_MAC_CTX *ctx;
+	size_t n = crypto_auth_len(alg);
+	struct hmac_key hk;
+	bool ok;
 
+	(void)cr;
 	if (!n)
 		return 0;
-	/* OpenSSL wants non-NULL pointers even for empty key/data (and
-	 * EVP_MAC_init() takes a NULL key as "keep the previous key"). */
-	if (!keylen)
-		key = empty;
-	if (!len)
-		data = empty;
-	ctx = keylen <= INT_MAX ? hmac_ctx_get(cr, alg) : NULL;
-	if (!ctx) {
-		poison(out, CRYPTO_MAX_HASH);
-		return 0;
-	}
-	if (!EVP_MAC_init(ctx, key, keylen, NULL) || !EVP_MAC_update(ctx, data, len) ||
-	    !EVP_MAC_final(ctx, out, &got, CRYPTO_MAX_HASH) || got != n) {
-		hmac_ctx_drop(cr, alg);
+	ok = hmac_setkey(&hk, alg, key, keylen) && hmac_run(&hk, data, len, out);
+	OPENSSL_cleanse(&hk, sizeof(hk));
+	if (!ok) {
 		poison(out, CRYPTO_MAX_HASH);
 		return 0;
 	}
@@ -255,21 +380,24 @@ static size_t hmac_trunc(struct crypto *cr, enum auth_alg alg, const void *key, 
 
 static bool md5_pieces(struct crypto *cr, uint8_t out[16], const struct piece *pc, size_t npc)
 {
-	EVP_MD_CTX *ctx = md5_ctx_get(cr);
-	unsigned int got = 0;
+	union hash_ctx h;
+	uint8_t full[CRYPTO_MAX_HASH];
 	bool ok;
 	size_t i;
 
-	ok = ctx && EVP_DigestInit_ex2(ctx, cr->md5_md, NULL);
+	(void)cr;
+	ok = hash_init(AUTH_RAKP_HMAC_MD5, &h);
 	for (i = 0; ok && i < npc; i++)
 		if (pc[i].p && pc[i].n)
-			ok = EVP_DigestUpdate(ctx, pc[i].p, pc[i].n);
-	ok = ok && EVP_DigestFinal_ex(ctx, out, &got) && got == 16;
-	if (!ok) {
-		/* Do not keep a context holding unfinished (secret) input. */
-		md5_ctx_drop(cr);
+			ok = hash_update(AUTH_RAKP_HMAC_MD5, &h, pc[i].p, pc[i].n);
+	ok = ok && hash_final(AUTH_RAKP_HMAC_MD5, &h, full);
+	/* Do not leave (secret) input on the stack. */
+	OPENSSL_cleanse(&h, sizeof(h));
+	if (ok)
+		memcpy(out, full, 16);
+	else
 		poison(out, 16);
-	}
+	OPENSSL_cleanse(full, sizeof(full));
 	return ok;
 }
 
@@ -458,71 +586,112 @@ static size_t integ_md5(struct crypto *cr, const uint8_t *pw, size_t pwlen, cons
 	return 16;
 }
 
+size_t integ_compute_slot(struct crypto *cr, unsigned slot, enum integ_alg alg, const uint8_t *k1,
+			  size_t k1len, const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
+{
+	static const enum auth_alg hash_of[] = {
+		[INTEG_HMAC_SHA1_96] = AUTH_RAKP_HMAC_SHA1,
+		[INTEG_HMAC_MD5_128] = AUTH_RAKP_HMAC_MD5,
+		[INTEG_HMAC_SHA256_128] = AUTH_RAKP_HMAC_SHA256,
+	};
+	size_t n = integ_len(alg);
+	uint8_t full[CRYPTO_MAX_HASH];
+	struct crypto_state *st;
+	struct key_slot *ks;
+	bool ok;
+
+	if (!n)
+		return 0;
+	if (alg == INTEG_MD5_128)
+		return integ_md5(cr, k1, k1len, data, len, out);
+	st = state_get(cr);
+	if (!st || k1len > sizeof(ks->k1)) {
+		poison(out, CRYPTO_MAX_HASH);
+		return 0;
+	}
+	ks = slot_get(st, slot);
+	if (ks->integ != alg || ks->k1len != k1len || !crypto_equal(ks->k1, k1, k1len)) {
+		ks->integ = INTEG_NONE;
+		if (!hmac_setkey(&ks->hk, hash_of[alg], k1, k1len)) {
+			slot_done(st, ks);
+			poison(out, CRYPTO_MAX_HASH);
+			return 0;
+		}
+		memcpy(ks->k1, k1, k1len);
+		ks->k1len = (uint8_t)k1len;
+		ks->integ = (uint8_t)alg;
+	}
+	ok = hmac_run(&ks->hk, data, len, full);
+	slot_done(st, ks);
+	if (ok)
+		memcpy(out, full, n);
+	else
+		poison(out, CRYPTO_MAX_HASH);
+	OPENSSL_cleanse(full, sizeof(full));
+	return ok ? n : 0;
+}
+
 size_t integ_compute(struct crypto *cr, enum integ_alg alg, const uint8_t *k1, size_t k1len,
 		     const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
 {
-	size_t n = integ_len(alg);
-
-	switch (alg) {
-	case INTEG_HMAC_SHA1_96:
-		return hmac_trunc(cr, AUTH_RAKP_HMAC_SHA1, k1, k1len, data, len, n, out);
-	case INTEG_HMAC_MD5_128:
-		return hmac_trunc(cr, AUTH_RAKP_HMAC_MD5, k1, k1len, data, len, n, out);
-	case INTEG_MD5_128:
-		return integ_md5(cr, k1, k1len, data, len, out);
-	case INTEG_HMAC_SHA256_128:
-		return hmac_trunc(cr, AUTH_RAKP_HMAC_SHA256, k1, k1len, data, len, n, out);
-	default:
-		return 0;
-	}
+	return integ_compute_slot(cr, CRYPTO_SLOT_NONE, alg, k1, k1len, data, len, out);
 }
 
 /* ---- confidentiality: AES-CBC-128 ---------------------------------------- */
 
 /*
- * Run AES-128-CBC (no padding) over nblk whole blocks of in, one block at a
- * time, and store only the first outlen bytes of the result in out.  Going
- * block by block lets the decrypt side write exactly the unpadded payload
- * into a buffer sized for it, without a bounce buffer.
+ * Run AES-128-CBC (no padding) over nblk whole blocks of in with the slot's
+ * AES-128-ECB context, chaining the blocks here, and store only the first
+ * outlen bytes of the result in out.  Going block by block lets the decrypt
+ * side write exactly the unpadded payload into a buffer sized for it,
+ * without a bounce buffer; each block is read before it is written, so in
+ * may be out.
  */
-static int aes_cbc_run(struct crypto *cr, const uint8_t key[16], const uint8_t iv[16], bool enc,
-		       const uint8_t *in, size_t nblk, uint8_t *out, size_t outlen)
+static int aes_cbc_run(EVP_CIPHER_CTX *ecb, const uint8_t iv[AES_BLK], bool enc, const uint8_t *in,
+		       size_t nblk, uint8_t *out, size_t outlen)
 {
-	EVP_CIPHER_CTX *ctx = aes_ctx_get(cr);
 	struct rbuf r = rb_init(in, nblk * AES_BLK);
 	struct wbuf w = wb_init(out, outlen);
-	uint8_t blk[AES_BLK];
-	const uint8_t *src;
-	size_t take;
+	uint8_t prev[AES_BLK], cur[AES_BLK], blk[AES_BLK];
+	size_t take, i;
 	int got, ret = -EIO;
 
-	/* The cipher (and padding off) stay from aes_ctx_get(cr); only key, IV
-	 * and direction change. */
-	if (!ctx || !EVP_CipherInit_ex2(ctx, NULL, key, iv, enc, NULL))
-		goto out;
-	/* Each block is read before it is written: in may be out. */
+	memcpy(prev, iv, AES_BLK);
 	while (rb_left(&r) && wb_room(&w)) {
-		src = rb_take(&r, AES_BLK);
-		if (!EVP_CipherUpdate(ctx, blk, &got, src, AES_BLK) || got != AES_BLK)
+		memcpy(cur, rb_take(&r, AES_BLK), AES_BLK);
+		if (enc)
+			for (i = 0; i < AES_BLK; i++)
+				cur[i] ^= prev[i];
+		if (!EVP_CipherUpdate(ecb, blk, &got, cur, AES_BLK) || got != AES_BLK)
 			goto out;
+		if (enc) {
+			memcpy(prev, blk, AES_BLK);
+		} else {
+			for (i = 0; i < AES_BLK; i++)
+				blk[i] ^= prev[i];
+			memcpy(prev, cur, AES_BLK);
+		}
 		take = wb_room(&w) < AES_BLK ? wb_room(&w) : AES_BLK;
 		wb_bytes(&w, blk, take);
 	}
 	ret = 0;
 out:
 	OPENSSL_cleanse(blk, sizeof(blk));
-	if (ret && ctx)
-		aes_ctx_drop(cr);
+	OPENSSL_cleanse(cur, sizeof(cur));
+	OPENSSL_cleanse(prev, sizeof(prev));
 	return ret;
 }
 
-int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
-		    uint8_t *out, size_t cap)
+int aes_cbc_encrypt_slot(struct crypto *cr, unsigned slot, const uint8_t key[16], const void *in,
+			 size_t len, uint8_t *out, size_t cap)
 {
 	struct wbuf w = wb_init(out, cap), bw;
+	struct crypto_state *st;
+	struct key_slot *ks;
+	EVP_CIPHER_CTX *ecb;
 	size_t plen, pad, i;
 	uint8_t *iv, *body, *payload;
-	int ret;
+	int ret = -EIO;
 
 	if (len > INT_MAX - 2 * AES_BLK)
 		return -EMSGSIZE;
@@ -531,6 +700,10 @@ int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, si
 	body = wb_reserve(&w, plen);
 	if (!wb_ok(&w))
 		return -ENOBUFS;
+	st = state_get(cr);
+	if (!st)
+		return -EIO;
+	ks = slot_get(st, slot);
 
 	/* Lay out payload || 01 02 .. || pad_len after the IV, then encrypt in
 	 * place.  memmove, and the IV written last, so in may overlap out. */
@@ -543,9 +716,10 @@ int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, si
 		wb_u8(&bw, (uint8_t)(i + 1));
 	wb_u8(&bw, (uint8_t)pad);
 
-	ret = crypto_random(iv, AES_BLK);
-	if (!ret)
-		ret = aes_cbc_run(cr, key, iv, true, body, plen / AES_BLK, body, plen);
+	ecb = slot_aes(st, ks, key, true);
+	if (ecb && iv_take(st, iv) == 0)
+		ret = aes_cbc_run(ecb, iv, true, body, plen / AES_BLK, body, plen);
+	slot_done(st, ks);
 	if (ret) {
 		OPENSSL_cleanse(out, AES_BLK + plen);
 		return ret;
@@ -553,17 +727,29 @@ int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, si
 	return (int)(AES_BLK + plen);
 }
 
-int aes_cbc_decrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
-		    uint8_t *out, size_t cap)
+int aes_cbc_decrypt_slot(struct crypto *cr, unsigned slot, const uint8_t key[16], const void *in,
+			 size_t len, uint8_t *out, size_t cap)
 {
 	struct rbuf r = rb_init(in, len), tail;
 	const uint8_t *iv, *ct, *prev, *lastct;
+	struct crypto_state *st;
+	struct key_slot *ks;
+	EVP_CIPHER_CTX *ecb;
 	uint8_t last[AES_BLK];
-	size_t ctlen, pad, plen;
+	size_t ctlen, pad, plen = 0;
 	int ret;
 
 	if (len < 2 * AES_BLK || len % AES_BLK || len > INT_MAX)
 		return -EBADMSG;
+	st = state_get(cr);
+	if (!st)
+		return -EIO;
+	ks = slot_get(st, slot);
+	ecb = slot_aes(st, ks, key, false);
+	if (!ecb) {
+		slot_done(st, ks);
+		return -EIO;
+	}
 	ctlen = len - AES_BLK;
 	iv = rb_take(&r, AES_BLK);
 	ct = rb_take(&r, ctlen);
@@ -575,19 +761,33 @@ int aes_cbc_decrypt(struct crypto *cr, const uint8_t key[16], const void *in, si
 
 	/* In CBC the last block decrypts on its own, with the block before it
 	 * (or the IV) as IV: learn pad_len before touching out. */
-	ret = aes_cbc_run(cr, key, prev, false, lastct, 1, last, AES_BLK);
+	ret = aes_cbc_run(ecb, prev, false, lastct, 1, last, AES_BLK);
 	if (ret)
-		return ret;
+		goto out;
 	pad = last[AES_BLK - 1];
 	OPENSSL_cleanse(last, sizeof(last));
-	if (pad + 1 > ctlen)
-		return -EBADMSG;
 	plen = ctlen - pad - 1;
-	if (plen > cap)
-		return -ENOBUFS;
-
-	ret = aes_cbc_run(cr, key, iv, false, ct, ctlen / AES_BLK, out, plen);
+	if (pad + 1 > ctlen)
+		ret = -EBADMSG;
+	else if (plen > cap)
+		ret = -ENOBUFS;
+	else
+		ret = aes_cbc_run(ecb, iv, false, ct, ctlen / AES_BLK, out, plen);
+out:
+	slot_done(st, ks);
 	return ret ? ret : (int)plen;
+}
+
+int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
+		    uint8_t *out, size_t cap)
+{
+	return aes_cbc_encrypt_slot(cr, CRYPTO_SLOT_NONE, key, in, len, out, cap);
+}
+
+int aes_cbc_decrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
+		    uint8_t *out, size_t cap)
+{
+	return aes_cbc_decrypt_slot(cr, CRYPTO_SLOT_NONE, key, in, len, out, cap);
 }
 
 /* ---- AES-256-GCM for state files --------------------------------------- */

@@ -2,8 +2,8 @@
 /*
  * Cryptography for the LAN channel.  lan/crypto.c is the only file in bmcd
  * that includes OpenSSL.  The functions never log and keep no state of their
- * own: the OpenSSL algorithms and contexts they reuse (set up on first use,
- * re-keyed per call) are in the struct crypto the caller passes, one per LAN
+ * own: what they reuse (keyed session state, OpenSSL contexts, a pool of
+ * random IVs) is in the struct crypto the caller passes, one per LAN
  * transport.  Not thread-safe: one struct crypto is used from one thread.
  *
  * Algorithm numbers are the IPMI 2.0 wire values (Table 13-17..13-19).
@@ -34,17 +34,26 @@ enum conf_alg {			/* session confidentiality algorithm */
 	CONF_AES_CBC_128 = 1,
 };
 
-/* Reused OpenSSL objects, all NULL until first use; zero-initialise it,
- * crypto_free() it.  HMAC: one context per RAKP hash (index alg - 1), digest
- * set once. */
+/* What the functions keep between calls, allocated on first use: the key
+ * slots (below), the AES contexts and a pool of random IVs.  Zero-initialise
+ * it, crypto_free() it (which wipes it). */
+struct crypto_state;
 struct crypto {
-	struct evp_mac_st *hmac_mac;
-	struct evp_mac_ctx_st *hmac_ctx[3];
-	struct evp_md_st *md5_md;
-	struct evp_md_ctx_st *md5_ctx;
-	struct evp_cipher_st *aes_cipher;
-	struct evp_cipher_ctx_st *aes_ctx;
+	struct crypto_state *st;
 };
+
+/*
+ * Key slots.  A caller that uses one key again and again (a session's K1
+ * and K2, once per message) names a slot, 0..CRYPTO_KEY_SLOTS-1, and the
+ * slot keeps that key's HMAC states and AES key schedules, so a message
+ * costs only its hashing and its blocks.  The slot holds whatever key it
+ * was last given: a call with another key sets the slot up again, so a slot
+ * shared by two sessions is only slower, never wrong.  CRYPTO_SLOT_NONE
+ * keys for that call only.  crypto_forget() wipes a slot (session closed).
+ */
+#define CRYPTO_KEY_SLOTS 16
+#define CRYPTO_SLOT_NONE (~0u)
+void crypto_forget(struct crypto *cr, unsigned slot);
 
 void crypto_free(struct crypto *cr);
 
@@ -140,6 +149,9 @@ size_t integ_len(enum integ_alg alg);
  * password (pass it as k1, k1len 16).  Returns integ_len(alg). */
 size_t integ_compute(struct crypto *cr, enum integ_alg alg, const uint8_t *k1, size_t k1len,
 		     const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH]);
+/* The same with the keyed state kept in a key slot (MD5-128 keeps none). */
+size_t integ_compute_slot(struct crypto *cr, unsigned slot, enum integ_alg alg, const uint8_t *k1,
+			  size_t k1len, const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH]);
 
 /* --- Confidentiality: AES-CBC-128 (IPMI 2.0 sec. 13.29) -----------------
  * Key: first 16 bytes of K2.  Wire format: IV(16) || E(payload || pad ||
@@ -159,6 +171,11 @@ int aes_cbc_encrypt(struct crypto *cr, const uint8_t key[16], const void *in, si
  * and 16.. only if it fits), as clients in the field differ. */
 int aes_cbc_decrypt(struct crypto *cr, const uint8_t key[16], const void *in, size_t len,
 		    uint8_t *out, size_t cap);
+/* The same with the key schedules kept in a key slot. */
+int aes_cbc_encrypt_slot(struct crypto *cr, unsigned slot, const uint8_t key[16], const void *in,
+			 size_t len, uint8_t *out, size_t cap);
+int aes_cbc_decrypt_slot(struct crypto *cr, unsigned slot, const uint8_t key[16], const void *in,
+			 size_t len, uint8_t *out, size_t cap);
 
 /* --- Secrets at rest: AES-256-GCM (state files) ----------------------------
  * Seal len bytes of in into out (same length) with a 12-byte nonce and

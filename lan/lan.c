@@ -175,6 +175,11 @@ static bool lan_handshake_counted(const struct lan *lan, const struct session *s
 	return slot < LAN_MAX_SESSIONS && lan->rakp_counted[slot] == s->bmc_sid;
 }
 
+void lan_session_ended(struct lan *lan, struct session *s)
+{
+	crypto_forget(&lan->crypto, lan_key_slot(s));
+}
+
 void lan_session_unproven(struct lan *lan, struct session *s)
 {
 	lan_count_bad_handshake(lan, s);

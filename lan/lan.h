@@ -24,6 +24,8 @@ int lan_set_enabled(struct lan *lan, bool on);
 bool lan_enabled(const struct lan *lan);
 /* A session freed after RAKP 2 without being proven: a failed login. */
 void lan_session_unproven(struct lan *lan, struct session *s);
+/* A session ended: its keys are wiped from the crypto key slots. */
+void lan_session_ended(struct lan *lan, struct session *s);
 /* Handshakes left after RAKP2 for the half-open timeout are freed (each
  * counts as a bad password for its user: consoles check RAKP2 themselves
  * and stop), and rate-limited refusal lines are summed up.  Called once a

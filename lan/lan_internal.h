@@ -138,6 +138,11 @@ const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64]);
  * response message into out.  Returns the response length, 0 to drop. */
 size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 		   struct rbuf msg, uint8_t *out, size_t cap);
+/* The crypto key slot of a session's K1 and K2 (lan/crypto.h). */
+static inline unsigned lan_key_slot(const struct session *s)
+{
+	return s->handle % CRYPTO_KEY_SLOTS;
+}
 /* The user's password, zero padded to 20 bytes (K_UID). */
 const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id);
 /* Which user has this name (ulen bytes, 0 = the null user); 0 if none. */

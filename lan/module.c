@@ -26,6 +26,12 @@ static void lan_module_on_unproven(struct bmc *bmc, struct session *s)
 		lan_session_unproven(bmc->lan, s);
 }
 
+static void lan_module_on_session_free(struct bmc *bmc, struct session *s)
+{
+	if (bmc->lan)
+		lan_session_ended(bmc->lan, s);
+}
+
 static const char *const lan_keys[] = { "lan", NULL };
 
 const struct ipmi_cmd lan_cmds[] = {
@@ -44,4 +50,5 @@ const struct bmc_module lan_module = {
 	.name = "lan", .keys = lan_keys, .defaults = lan_defaults, .parse = lan_parse_config,
 	.init = lan_module_init, .done = lan_module_done, .tick = lan_module_tick,
 	.cmds = lan_cmds, .on_session_unproven = lan_module_on_unproven,
+	.on_session_free = lan_module_on_session_free,
 };

@@ -65,7 +65,7 @@ static void rmcpp_send(struct lan_pkt *pkt, struct session *s, uint8_t ptype,
 	if (!lenp)
 		return;
 	if (enc) {
-		n = aes_cbc_encrypt(&pkt->lan->crypto, s->k2, payload, plen, w.p + w.len, wb_room(&w));
+		n = aes_cbc_encrypt_slot(&pkt->lan->crypto, lan_key_slot(s), s->k2, payload, plen, w.p + w.len, wb_room(&w));
 		if (n < 0 || !wb_reserve(&w, (size_t)n))
 			return;
 		plen = (size_t)n;
@@ -90,7 +90,8 @@ static void rmcpp_send(struct lan_pkt *pkt, struct session *s, uint8_t ptype,
 		if (s->integ_alg == INTEG_MD5_128)
 			integ_compute(&pkt->lan->crypto, s->integ_alg, lan_user_key(pkt->lan, s->user_id), 16, start, covered, code);
 		else
-			integ_compute(&pkt->lan->crypto, s->integ_alg, s->k1, s->key_len, start, covered, code);
+			integ_compute_slot(&pkt->lan->crypto, lan_key_slot(s), s->integ_alg, s->k1, s->key_len,
+					   start, covered, code);
 	}
 	if (wb_ok(&w))
 		lan_send(pkt, buf, w.len);
@@ -627,7 +628,8 @@ static void session_packet(struct lan_pkt *pkt, struct session *s, uint8_t ptype
 		if (s->integ_alg == INTEG_MD5_128)
 			integ_compute(&pkt->lan->crypto, s->integ_alg, lan_user_key(lan, s->user_id), 16, start, covered, want);
 		else
-			integ_compute(&pkt->lan->crypto, s->integ_alg, s->k1, s->key_len, start, covered, want);
+			integ_compute_slot(&pkt->lan->crypto, lan_key_slot(s), s->integ_alg, s->k1, s->key_len,
+					   start, covered, want);
 		if (!crypto_equal(want, code, ilen)) {
 			log_debug("lan: session %u: bad AuthCode", s->handle);
 			return;
@@ -640,7 +642,7 @@ static void session_packet(struct lan_pkt *pkt, struct session *s, uint8_t ptype
 		return;
 	}
 	if (enc) {
-		int m = aes_cbc_decrypt(&pkt->lan->crypto, s->k2, payload.p, rb_left(&payload), plain, sizeof(plain));
+		int m = aes_cbc_decrypt_slot(&pkt->lan->crypto, lan_key_slot(s), s->k2, payload.p, rb_left(&payload), plain, sizeof(plain));
 		if (m < 0)
 			return;
 		msg = rb_init(plain, (size_t)m);

@@ -763,6 +763,72 @@ static void test_aes_roundtrip(void)
 	      "AES encrypt: fresh random IV each call");
 }
 
+/* Key slots: the same results as keying per call, whichever key a slot
+ * held before, after crypto_forget(), and for slot numbers out of range. */
+static void test_slots(void)
+{
+	static const enum integ_alg algs[] = { INTEG_HMAC_SHA1_96, INTEG_HMAC_MD5_128,
+					       INTEG_HMAC_SHA256_128, INTEG_MD5_128 };
+	uint8_t k[3][CRYPTO_MAX_HASH], want[CRYPTO_MAX_HASH], got[CRYPTO_MAX_HASH];
+	uint8_t pt[40], ct[64], dec[64], iv[40][16];
+	size_t i, j, round;
+	bool same = true, rt = true, distinct = true;
+	int r, d;
+
+	for (i = 0; i < 3; i++)
+		memset(k[i], 0x11 * (int)(i + 1), sizeof(k[i]));
+	for (i = 0; i < sizeof(pt); i++)
+		pt[i] = (uint8_t)i;
+	/* Two keys taking turns in one slot, a third in another, every alg. */
+	for (round = 0; round < 6; round++) {
+		for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+			size_t kl = algs[i] == INTEG_HMAC_SHA256_128 ? 32 : 20;
+			const uint8_t *key = k[round % 2];
+			unsigned slot = round % 3 == 2 ? 5 : 3;
+
+			if (slot == 5)
+				key = k[2];
+			integ_compute(&cr, algs[i], key, kl, v_integ_data, sizeof(v_integ_data), want);
+			integ_compute_slot(&cr, slot, algs[i], key, kl, v_integ_data, sizeof(v_integ_data),
+					   got);
+			same = same && !memcmp(want, got, integ_len(algs[i]));
+		}
+		if (round == 3)
+			crypto_forget(&cr, 3);
+	}
+	check(same, "integ slots: same AuthCodes as keyed per call, keys alternating in a slot");
+	integ_compute(&cr, INTEG_HMAC_SHA1_96, k[0], 20, v_integ_data, sizeof(v_integ_data), want);
+	integ_compute_slot(&cr, CRYPTO_KEY_SLOTS + 7, INTEG_HMAC_SHA1_96, k[0], 20, v_integ_data,
+			   sizeof(v_integ_data), got);
+	check(!memcmp(want, got, 12), "integ slots: a slot out of range keys per call");
+
+	/* AES: encrypt in one slot, decrypt in another and per call; keys
+	 * alternating; the IVs of 40 messages (past one pool refill) differ. */
+	for (round = 0; round < 40; round++) {
+		const uint8_t *key = k[round % 2];
+		size_t len = round % sizeof(pt);
+
+		r = aes_cbc_encrypt_slot(&cr, 7, key, pt, len, ct, sizeof(ct));
+		memcpy(iv[round], ct, 16);
+		d = r < 0 ? r : aes_cbc_decrypt_slot(&cr, round % 3 ? 9 : 7, key, ct, (size_t)r, dec,
+						     sizeof(dec));
+		rt = rt && d == (int)len && !memcmp(dec, pt, len);
+		d = r < 0 ? r : aes_cbc_decrypt(&cr, key, ct, (size_t)r, dec, sizeof(dec));
+		rt = rt && d == (int)len && !memcmp(dec, pt, len);
+		if (round == 20)
+			crypto_forget(&cr, 7);
+	}
+	check(rt, "AES slots: round trips across slots, per call, keys alternating, after forget");
+	for (i = 0; i < 40; i++)
+		for (j = 0; j < i; j++)
+			distinct = distinct && memcmp(iv[i], iv[j], 16) != 0;
+	check(distinct, "AES slots: 40 IVs from the pool all differ");
+	r = aes_cbc_encrypt_slot(&cr, 7, k[0], pt, 16, ct, sizeof(ct));
+	memset(dec, 0x5a, sizeof(dec));
+	d = r < 0 ? r : aes_cbc_decrypt_slot(&cr, 7, k[1], ct, (size_t)r, dec, sizeof(dec));
+	check(d < 0 || memcmp(dec, pt, 16) != 0, "AES slots: the wrong key does not decrypt");
+}
+
 int main(void)
 {
 	test_random_equal();
@@ -776,6 +842,7 @@ int main(void)
 	test_aes_pad();
 	test_aes_lengths();
 	test_aes_roundtrip();
+	test_slots();
 
 	crypto_free(&cr);
 	return tap_done("crypto");
