@@ -46,8 +46,9 @@
 #include "lan/crypto.h"
 
 #define MAXPKT 1500
-#define NSLOT 8			/* RAKP sessions at once (a power of 2) */
-#define SLOT_SID 0x80000000u	/* RAKP BMC session IDs: this bit | gen << 3 | slot */
+#define SLOT_BITS 4
+#define NSLOT (1u << SLOT_BITS)	/* RAKP sessions at once */
+#define SLOT_SID 0x80000000u	/* RAKP BMC session IDs: this bit | gen << SLOT_BITS | slot */
 
 static const char USER[] = "admin", PASSWORD[] = "password";
 static const uint8_t GUID[16] = { 0x62, 0x6d, 0x63, 0x64, 0x2d, 0x66, 0x6c, 0x6f,
@@ -313,7 +314,7 @@ static size_t open_session(struct floor *f, const uint8_t *p, size_t n, uint8_t 
 	explicit_bzero(s, sizeof(*s));
 	s->state = SLOT_OPENED;
 	s->console_sid = le32(p + 4);
-	s->bmc_sid = SLOT_SID | ((f->gen << 3) & 0x7ffffff8u) | idx;
+	s->bmc_sid = SLOT_SID | ((f->gen << SLOT_BITS) & ~SLOT_SID) | idx;
 	s->auth = suite == 3 ? AUTH_RAKP_HMAC_SHA1 : AUTH_RAKP_HMAC_SHA256;
 	s->integ = suite == 3 ? INTEG_HMAC_SHA1_96 : INTEG_HMAC_SHA256_128;
 	s->max_priv = max_priv;
