@@ -76,6 +76,7 @@ struct keys {
 	size_t k1len;
 	uint32_t console_sid, *out_seq;
 	struct slot *slot;	/* NULL: a fixed-key session */
+	unsigned cslot;		/* crypto key slot (lan/crypto.h) */
 };
 
 struct floor {
@@ -184,7 +185,7 @@ static size_t sealed_pkt(struct floor *f, const struct keys *k, const uint8_t *m
 	if (++*k->out_seq == 0)
 		*k->out_seq = 1;
 	put_le32(out + 10, *k->out_seq);
-	m = aes_cbc_encrypt(&f->cr, k->k2, msg, len, out + 16, MAXPKT - 16 - 4 - CRYPTO_MAX_HASH);
+	m = aes_cbc_encrypt_slot(&f->cr, k->cslot, k->k2, msg, len, out + 16, MAXPKT - 16 - 4 - CRYPTO_MAX_HASH);
 	if (m < 0)
 		return 0;
 	out[14] = (uint8_t)m;
@@ -199,7 +200,7 @@ static size_t sealed_pkt(struct floor *f, const struct keys *k, const uint8_t *m
 	out[n] = (uint8_t)(n - 16 - (size_t)m);
 	n++;
 	out[n++] = 0x07;
-	integ_compute(&f->cr, k->integ, k->k1, k->k1len, out + 4, n - 4, out + n);
+	integ_compute_slot(&f->cr, k->cslot, k->integ, k->k1, k->k1len, out + 4, n - 4, out + n);
 	return n + integ_len(k->integ);
 }
 
@@ -211,13 +212,15 @@ static bool find_keys(struct floor *f, uint32_t sid, struct keys *k)
 
 	if (f->fixed && off < 256) {
 		*k = (struct keys){ .integ = f->integ, .k1 = f->k1, .k2 = f->k2, .k1len = f->k1len,
-				    .console_sid = f->console_sid + off, .out_seq = &f->out_seq };
+				    .console_sid = f->console_sid + off, .out_seq = &f->out_seq,
+				    .cslot = off % CRYPTO_KEY_SLOTS };
 		return true;
 	}
 	if (!(sid & SLOT_SID) || s->state != SLOT_ACTIVE || s->bmc_sid != sid)
 		return false;
 	*k = (struct keys){ .integ = s->integ, .k1 = s->k1, .k2 = s->k2, .k1len = s->klen,
-			    .console_sid = s->console_sid, .out_seq = &s->out_seq, .slot = s };
+			    .console_sid = s->console_sid, .out_seq = &s->out_seq, .slot = s,
+			    .cslot = (sid & (NSLOT - 1)) % CRYPTO_KEY_SLOTS };
 	return true;
 }
 
@@ -239,10 +242,10 @@ static size_t in_session(struct floor *f, const uint8_t *in, size_t len, uint8_t
 	code = in + len - ilen;
 	if (code[-1] != 0x07)
 		return 0;
-	integ_compute(&f->cr, k.integ, k.k1, k.k1len, in + 4, len - 4 - ilen, want);
+	integ_compute_slot(&f->cr, k.cslot, k.integ, k.k1, k.k1len, in + 4, len - 4 - ilen, want);
 	if (!crypto_equal(want, code, ilen))
 		return 0;
-	m = aes_cbc_decrypt(&f->cr, k.k2, in + 16, plen, plain, sizeof(plain));
+	m = aes_cbc_decrypt_slot(&f->cr, k.cslot, k.k2, in + 16, plen, plain, sizeof(plain));
 	if (m < 7)
 		return 0;
 	if (k.slot && plain[1] >> 2 == 0x06 && plain[5] == 0x3b && m >= 8) {
