@@ -586,7 +586,7 @@ static void rakp3(struct lan_pkt *pkt, struct rbuf *r)
 		char peer[64];
 		users_login_ok(bmc->users, s->user_id, s->channel, lan_peer_text(&s->peer, peer),
 			       "RMCP+");
-		log_info("lan: session %u (%08x) opened for user %u from %s, max privilege %s",
+		log_debug("lan: session %u (%08x) opened for user %u from %s, max privilege %s",
 			 s->handle, s->bmc_sid, s->user_id, lan_peer_text(&s->peer, peer),
 			 ipmi_priv_name(s->max_priv));
 	}
