@@ -314,12 +314,19 @@ void sdr_done(struct sdr *sdr)
 /* Index of the record 'id' (0000h: first, FFFFh: last), or -1. */
 static int find(const struct sdr *sdr, uint16_t id)
 {
+	unsigned guess;
+
 	if (!sdr->n)
 		return -1;
 	if (id == 0x0000)
 		return 0;
 	if (id == 0xffff)
 		return (int)sdr->n - 1;
+	/* Record IDs are usually consecutive: a client walking the repository
+	 * asks for the next one, so look where it would be first. */
+	guess = (uint16_t)(id - rec_id(&sdr->recs[0]));
+	if (guess < sdr->n && rec_id(&sdr->recs[guess]) == id)
+		return (int)guess;
 	for (unsigned i = 0; i < sdr->n; i++)
 		if (rec_id(&sdr->recs[i]) == id)
 			return (int)i;

@@ -82,12 +82,20 @@ static bool rec_timestamped(uint8_t type)
 
 static int find(const struct sel *sel, uint16_t id)
 {
+	unsigned guess;
+
 	if (sel->count == 0)
 		return -1;
 	if (id == SEL_ID_FIRST)
 		return 0;
 	if (id == SEL_ID_LAST)
 		return (int)sel->count - 1;
+	/* Record IDs are handed out one after the other: until something is
+	 * deleted, record i has the oldest one's ID + i.  A client reading the
+	 * SEL through asks for exactly those, so look there first. */
+	guess = (uint16_t)(id - rec_id(sel->recs[0].d));
+	if (guess < sel->count && rec_id(sel->recs[guess].d) == id)
+		return (int)guess;
 	for (unsigned i = 0; i < sel->count; i++)
 		if (rec_id(sel->recs[i].d) == id)
 			return (int)i;
@@ -291,8 +299,10 @@ static bool load_header(struct sel *sel, struct rbuf *rb, uint32_t *base)
 	return rb_ok(&h);
 }
 
-/* One record frame: false (and why) if it must be dropped. */
-static bool load_record(struct sel *sel, const uint8_t *f, bool appended, const char **why)
+/* One record frame: false (and why) if it must be dropped.  seen: a bit per
+ * record ID loaded so far. */
+static bool load_record(struct sel *sel, const uint8_t *f, bool appended, uint8_t *seen,
+			const char **why)
 {
 	struct rbuf r = rb_init(f, FRAME_BODY);
 	struct sel_rec rec;
@@ -308,12 +318,13 @@ static bool load_record(struct sel *sel, const uint8_t *f, bool appended, const 
 	if (!rb_done(&r) || id == SEL_ID_FIRST || id == SEL_ID_LAST)
 		return false;
 	*why = "duplicate record ID";
-	if (find(sel, id) >= 0)
+	if (seen[id / 8] & (1u << (id % 8)))
 		return false;
 	*why = "beyond capacity";
 	if (sel->count >= sel->capacity)
 		return false;
 	sel->recs[sel->count++] = rec;
+	seen[id / 8] |= (uint8_t)(1u << (id % 8));
 	if (appended)
 		sel->next_id = (uint16_t)(id + 1);
 	if (rec.added > sel->last_add)
@@ -322,7 +333,7 @@ static bool load_record(struct sel *sel, const uint8_t *f, bool appended, const 
 }
 
 /* Parse an image; returns how many frames (or fragments) were dropped. */
-static unsigned load_image(struct sel *sel, const uint8_t *buf, size_t len)
+static unsigned load_image(struct sel *sel, const uint8_t *buf, size_t len, uint8_t *seen)
 {
 	struct rbuf rb = rb_init(buf, len);
 	unsigned dropped = 0, frame = 1;
@@ -338,7 +349,7 @@ static unsigned load_image(struct sel *sel, const uint8_t *buf, size_t len)
 	while (rb_left(&rb) >= FRAME_LEN) {
 		const uint8_t *f = rb_take(&rb, FRAME_LEN);
 
-		if (!load_record(sel, f, frame > base, &why)) {
+		if (!load_record(sel, f, frame > base, seen, &why)) {
 			log_warning("sel: %s: record frame %u (ID %04xh) dropped: %s", SEL_FILE, frame,
 				    rec_id(f), why);
 			dropped++;
@@ -352,10 +363,12 @@ static unsigned load_image(struct sel *sel, const uint8_t *buf, size_t len)
 	return dropped;
 }
 
+#define SEEN_BYTES (65536 / 8)	/* load()'s bitmap of the record IDs loaded */
+
 static int load(struct sel *sel)
 {
 	size_t cap = (size_t)(sel->capacity + 1) * FRAME_LEN;
-	uint8_t *buf = malloc(cap);
+	uint8_t *buf = malloc(cap + SEEN_BYTES);
 	bool longer = false;
 	ssize_t n;
 
@@ -381,7 +394,8 @@ static int load(struct sel *sel)
 		free(buf);
 		return (int)n;		/* logged */
 	}
-	sel->dropped_at_load = load_image(sel, buf, (size_t)n);
+	memset(buf + cap, 0, SEEN_BYTES);
+	sel->dropped_at_load = load_image(sel, buf, (size_t)n, buf + cap);
 	free(buf);
 	if (longer) {
 		log_warning("sel: %s holds more than %u records; the rest dropped", SEL_FILE,
