@@ -216,13 +216,13 @@ static bool hmac_run(const struct hmac_key *hk, const void *data, size_t len,
 
 /* ---- key slots and the IV pool (struct crypto) --------------------------- */
 
-/* What a slot keeps for one key: K1's HMAC states, and AES-128-ECB contexts
+/* What a slot keeps: an HMAC key's states (K1's, for a session), and AES-128-ECB contexts
  * keyed with K2 (CBC is chained here, block by block, so a message only
  * needs its IV, not a new key schedule). */
 struct key_slot {
 	uint8_t k1[CRYPTO_MAX_HASH];
 	uint8_t k1len;
-	uint8_t integ;			/* enum integ_alg of hk; INTEG_NONE: empty */
+	uint8_t hash;			/* enum auth_alg of hk; AUTH_RAKP_NONE: empty */
 	struct hmac_key hk;
 	bool k2set, enc_keyed, dec_keyed;
 	uint8_t k2[16];
@@ -586,6 +586,42 @@ static size_t integ_md5(struct crypto *cr, const uint8_t *pw, size_t pwlen, cons
 	return 16;
 }
 
+size_t crypto_hmac_slot(struct crypto *cr, unsigned slot, enum auth_alg alg, const void *key,
+			size_t keylen, const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
+{
+	size_t n = crypto_auth_len(alg);
+	struct crypto_state *st;
+	struct key_slot *ks;
+	bool ok;
+
+	if (!n)
+		return 0;
+	st = state_get(cr);
+	if (!st || keylen > sizeof(ks->k1)) {
+		/* No slot (out of memory), or a key too long to keep: per call. */
+		return crypto_hmac(cr, alg, key, keylen, data, len, out);
+	}
+	ks = slot_get(st, slot);
+	if (ks->hash != alg || ks->k1len != keylen || !crypto_equal(ks->k1, key, keylen)) {
+		ks->hash = AUTH_RAKP_NONE;
+		if (!hmac_setkey(&ks->hk, alg, key, keylen)) {
+			slot_done(st, ks);
+			poison(out, CRYPTO_MAX_HASH);
+			return 0;
+		}
+		memcpy(ks->k1, key, keylen);
+		ks->k1len = (uint8_t)keylen;
+		ks->hash = (uint8_t)alg;
+	}
+	ok = hmac_run(&ks->hk, data, len, out);
+	slot_done(st, ks);
+	if (!ok) {
+		poison(out, CRYPTO_MAX_HASH);
+		return 0;
+	}
+	return n;
+}
+
 size_t integ_compute_slot(struct crypto *cr, unsigned slot, enum integ_alg alg, const uint8_t *k1,
 			  size_t k1len, const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH])
 {
@@ -596,33 +632,13 @@ size_t integ_compute_slot(struct crypto *cr, unsigned slot, enum integ_alg alg, 
 	};
 	size_t n = integ_len(alg);
 	uint8_t full[CRYPTO_MAX_HASH];
-	struct crypto_state *st;
-	struct key_slot *ks;
 	bool ok;
 
 	if (!n)
 		return 0;
 	if (alg == INTEG_MD5_128)
 		return integ_md5(cr, k1, k1len, data, len, out);
-	st = state_get(cr);
-	if (!st || k1len > sizeof(ks->k1)) {
-		poison(out, CRYPTO_MAX_HASH);
-		return 0;
-	}
-	ks = slot_get(st, slot);
-	if (ks->integ != alg || ks->k1len != k1len || !crypto_equal(ks->k1, k1, k1len)) {
-		ks->integ = INTEG_NONE;
-		if (!hmac_setkey(&ks->hk, hash_of[alg], k1, k1len)) {
-			slot_done(st, ks);
-			poison(out, CRYPTO_MAX_HASH);
-			return 0;
-		}
-		memcpy(ks->k1, k1, k1len);
-		ks->k1len = (uint8_t)k1len;
-		ks->integ = (uint8_t)alg;
-	}
-	ok = hmac_run(&ks->hk, data, len, full);
-	slot_done(st, ks);
+	ok = crypto_hmac_slot(cr, slot, hash_of[alg], k1, k1len, data, len, full) != 0;
 	if (ok)
 		memcpy(out, full, n);
 	else

@@ -51,7 +51,7 @@ struct crypto {
  * shared by two sessions is only slower, never wrong.  CRYPTO_SLOT_NONE
  * keys for that call only.  crypto_forget() wipes a slot (session closed).
  */
-#define CRYPTO_KEY_SLOTS 16
+#define CRYPTO_KEY_SLOTS 17
 #define CRYPTO_SLOT_NONE (~0u)
 void crypto_forget(struct crypto *cr, unsigned slot);
 
@@ -74,6 +74,9 @@ size_t crypto_auth_len(enum auth_alg alg);
  * or 0 for AUTH_RAKP_NONE / unknown alg (out untouched). */
 size_t crypto_hmac(struct crypto *cr, enum auth_alg alg, const void *key, size_t keylen,
 		   const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH]);
+/* The same with the keyed HMAC kept in a key slot (a key up to 32 bytes). */
+size_t crypto_hmac_slot(struct crypto *cr, unsigned slot, enum auth_alg alg, const void *key,
+			size_t keylen, const void *data, size_t len, uint8_t out[CRYPTO_MAX_HASH]);
 
 /* Plain MD5 over the concatenation of up to 4 pieces (NULL/0 pieces are
  * skipped).  Used for IPMI 1.5 MD5 auth codes and the MD5-128 integrity

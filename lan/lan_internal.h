@@ -138,10 +138,12 @@ const char *lan_peer_text(const struct sockaddr_storage *ss, char buf[64]);
  * response message into out.  Returns the response length, 0 to drop. */
 size_t lan_run_msg(struct lan_pkt *pkt, struct session *s, enum ipmi_priv priv,
 		   struct rbuf msg, uint8_t *out, size_t cap);
-/* The crypto key slot of a session's K1 and K2 (lan/crypto.h). */
+/* The crypto key slots (lan/crypto.h): one for the key of the Open Session
+ * cookies, the others shared by the sessions' K1 and K2. */
+#define LAN_SLOT_OPEN_KEY (CRYPTO_KEY_SLOTS - 1)
 static inline unsigned lan_key_slot(const struct session *s)
 {
-	return s->handle % CRYPTO_KEY_SLOTS;
+	return s->handle % (CRYPTO_KEY_SLOTS - 1);
 }
 /* The user's password, zero padded to 20 bytes (K_UID). */
 const uint8_t *lan_user_key(struct lan *lan, uint8_t user_id);

@@ -186,7 +186,8 @@ static uint32_t sid_permute(struct lan *lan, uint32_t v, bool inverse)
 		uint16_t x = inverse ? l : r;
 		const uint8_t in[4] = { 'P', round, (uint8_t)x, (uint8_t)(x >> 8) };
 
-		crypto_hmac(&lan->crypto, AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), in, sizeof(in), mac);
+		crypto_hmac_slot(&lan->crypto, LAN_SLOT_OPEN_KEY, AUTH_RAKP_HMAC_SHA256, lan->open_key,
+				 sizeof(lan->open_key), in, sizeof(in), mac);
 		t = (uint16_t)(mac[0] | mac[1] << 8);
 		if (inverse) {
 			uint16_t nl = r ^ t;
@@ -215,7 +216,8 @@ static uint32_t open_cookie(struct lan *lan, uint32_t idx, const struct lan_pend
 	wb_u8(&w, po->suite);
 	wb_u8(&w, po->priv);
 	wb_bytes(&w, peer, peerlen);
-	crypto_hmac(&lan->crypto, AUTH_RAKP_HMAC_SHA256, lan->open_key, sizeof(lan->open_key), data, w.len, mac);
+	crypto_hmac_slot(&lan->crypto, LAN_SLOT_OPEN_KEY, AUTH_RAKP_HMAC_SHA256, lan->open_key,
+			 sizeof(lan->open_key), data, w.len, mac);
 	v = (uint32_t)mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
 	explicit_bzero(mac, sizeof(mac));
 	return sid_permute(lan, (v & ~mask) | idx, false);
