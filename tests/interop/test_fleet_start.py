@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import BMCD, HOST, Bmcd, run, write_board
+from conftest import BMCD, HOST, SANITIZER_MARKERS, Bmcd, run, write_board
 from test_virt import consecutive_udp_ports, virt_board
 
 URI = "test:///default"
@@ -170,6 +170,7 @@ def test_none_starts(tmp_path):
     assert r.rc not in (0, None), r
     assert f"fleet instances[1] (vm-1, {HOST}:{ports[1]}): Address already in use" in r.err, r
     assert f"fleet {path}: none of its 2 BMCs started (see above); exiting" in r.err, r
+    assert not any(m in r.err for m in SANITIZER_MARKERS), r.err
 
 
 def test_single_board_port_taken(tmp_path):
@@ -184,3 +185,4 @@ def test_single_board_port_taken(tmp_path):
         s.close()
     assert r.rc not in (0, None), r
     assert f"lan: cannot listen on {HOST}:{port}: Address already in use" in r.err, r
+    assert not any(m in r.err for m in SANITIZER_MARKERS), r.err
