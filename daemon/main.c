@@ -1092,7 +1092,8 @@ static void daemon_done(struct daemon *d)
  * descriptors (its UDP socket, state directory, timers ...), a fleet of
  * 500 ~3000, past the soft limit of 1024 systemd and shells give by
  * default.  bmcd waits with epoll (sd-event), never select(), so a
- * descriptor above 1023 is fine.  A limit that is still short is said.
+ * descriptor above 1023 is fine.  A limit still short for several BMCs
+ * is said.
  */
 static void nofile_raise(unsigned n_inst)
 {
@@ -1113,7 +1114,7 @@ static void nofile_raise(unsigned n_inst)
 				  (unsigned long long)rl.rlim_cur);
 		}
 	}
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+	if (n_inst > 1 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
 		log_warning("open file limit %llu: %u BMCs need about %llu; raise LimitNOFILE= "
 			    "(ulimit -n)", (unsigned long long)rl.rlim_cur, n_inst, want);
 }
