@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -33,6 +34,7 @@ struct instance_opt {
 	const char *redfish_listen[CFG_MAX_LISTEN];	/* --redfish-listen */
 	unsigned n_redfish_listen;
 	char *spec;			/* --instance's argument, split in place */
+	const char *name;		/* fleet: the entry's name (a pattern's: the domain) */
 	const char *uri;		/* fleet: host.libvirt.uri instead of the board's */
 	const char *domain;		/* fleet: host.libvirt.domain instead of the board's */
 	char *paths;			/* fleet: board and state made relative to the file */
@@ -394,8 +396,8 @@ static int fleet_pattern_bmc(struct options *o, unsigned first, const struct fle
 	*w = '\0';
 	io = &o->inst[o->n_inst++];
 	*io = (struct instance_opt){ .board = fp->board, .state = state, .uri = fp->uri,
-				     .domain = buf, .users = fp->users, .expanded = buf,
-				     .entry = fp->entry };
+				     .domain = buf, .name = buf, .users = fp->users,
+				     .expanded = buf, .entry = fp->entry };
 	io->listen[io->n_listen++] = listen;
 	if (fleet_paths(o->fleet, io) < 0)
 		return -ENOMEM;
@@ -530,6 +532,8 @@ static int parse_fleet(struct options *o, char *const *running, unsigned n_runni
 		io = &o->inst[o->n_inst++];
 		io->entry = (unsigned)i;
 		r = fleet_str(e, (unsigned)i, "board", true, &io->board);
+		if (r == 0)
+			r = fleet_str(e, (unsigned)i, "name", false, &io->name);
 		if (r == 0)
 			r = fleet_str(e, (unsigned)i, "state", true, &io->state);
 		if (r == 0)
@@ -946,6 +950,68 @@ static void instance_stop(struct daemon *d, unsigned i)
 	d->key[d->n_bmc] = NULL;
 }
 
+/* Why a fleet BMC did not start, for its one log line. */
+static const char *start_failure(int r, char *buf, size_t size)
+{
+	struct rlimit rl;
+
+	if (r != -EMFILE && r != -ENFILE)
+		return strerror(-r);
+	if (r == -ENFILE)
+		return "too many open files in the system (fs.file-max)";
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		snprintf(buf, size, "too many open files (the limit is %llu): raise LimitNOFILE= "
+			 "(ulimit -n)", (unsigned long long)rl.rlim_cur);
+	else
+		snprintf(buf, size, "too many open files: raise LimitNOFILE= (ulimit -n)");
+	return buf;
+}
+
+/*
+ * Start the BMC of fleet entry io, which then owns key.  One that cannot
+ * start (its port taken, its state directory unreadable, no file
+ * descriptor left ...) is logged once, naming the entry, and left out:
+ * the others run, and the next SIGHUP tries it again.  Returns 0 or the
+ * -errno it failed with.
+ */
+static int fleet_start(struct daemon *d, const struct instance_opt *io, char *key)
+{
+	unsigned before = d->n_bmc;
+	char buf[128];
+	int r;
+
+	if (!key)
+		r = -ENOMEM;
+	else if (d->n_bmc == MAX_INSTANCES)
+		r = -E2BIG;
+	else
+		r = instance_start(d, d->n_bmc, io);
+	if (r >= 0) {
+		d->key[d->n_bmc - 1] = key;
+		return 0;
+	}
+	if (d->n_bmc > before)
+		instance_stop(d, d->n_bmc - 1);
+	free(key);
+	if (r == -E2BIG)
+		snprintf(buf, sizeof(buf), "at most %d BMCs in one process", MAX_INSTANCES);
+	log_error("fleet instances[%u] (%s, %s): %s; not started", io->entry,
+		  io->name ? io->name : io->domain ? io->domain : io->board,
+		  io->n_listen ? io->listen[0] : "the board's lan.listen",
+		  r == -E2BIG ? buf : start_failure(r, buf, sizeof(buf)));
+	return r;
+}
+
+/* "Serving IPMI: N of M BMCs running", for systemctl status. */
+static void notify_status(const struct daemon *d, unsigned wanted, bool ready)
+{
+	if (d->fleet)
+		sd_notifyf(0, "%sSTATUS=Serving IPMI: %u of %u BMCs running",
+			   ready ? "READY=1\n" : "", d->n_bmc, wanted);
+	else if (ready)
+		sd_notify(0, "READY=1\nSTATUS=Serving IPMI");
+}
+
 /*
  * SIGHUP: read the fleet file again; stop the BMCs whose entry is gone or
  * changed, start the new ones, leave the others (and their sessions)
@@ -955,7 +1021,7 @@ static int on_sighup(sd_event_source *src, const struct signalfd_siginfo *si, vo
 {
 	struct daemon *d = userdata;
 	struct options *o = calloc(1, sizeof(*o));
-	unsigned added = 0, removed = 0, failed = 0;
+	unsigned added = 0, removed = 0, failed = 0, cmdline = 0;
 	char *keys[MAX_INSTANCES] = { NULL };
 
 	if (!o)
@@ -982,31 +1048,23 @@ static int on_sighup(sd_event_source *src, const struct signalfd_siginfo *si, vo
 	}
 	for (unsigned j = 0; j < o->n_inst; j++) {
 		bool running = false;
-		unsigned before;
 
 		for (unsigned i = 0; i < d->n_bmc && !running; i++)
 			running = d->key[i] && keys[j] && !strcmp(keys[j], d->key[i]);
 		if (running)
 			continue;
-		if (d->n_bmc == MAX_INSTANCES || !keys[j]) {
-			log_error("fleet: %s: cannot start (at most %d BMCs)", o->inst[j].board, MAX_INSTANCES);
+		/* A BMC that failed before is tried again like a new one. */
+		if (fleet_start(d, &o->inst[j], keys[j]) < 0)
 			failed++;
-			continue;
-		}
-		before = d->n_bmc;
-		if (instance_start(d, d->n_bmc, &o->inst[j]) < 0) {
-			log_error("fleet: %s (state %s) did not start", o->inst[j].board, o->inst[j].state);
-			if (d->n_bmc > before)
-				instance_stop(d, d->n_bmc - 1);
-			failed++;
-			continue;
-		}
-		d->key[d->n_bmc - 1] = keys[j];
+		else
+			added++;
 		keys[j] = NULL;
-		added++;
 	}
 	log_info("fleet %s re-read: %u started, %u stopped, %u failed, %u BMCs running", d->fleet,
 		 added, removed, failed, d->n_bmc);
+	for (unsigned i = 0; i < d->n_bmc; i++)
+		cmdline += !d->key[i];
+	notify_status(d, cmdline + o->n_inst, false);
 out:
 	for (unsigned j = 0; j < MAX_INSTANCES; j++)
 		free(keys[j]);
@@ -1029,6 +1087,38 @@ static void daemon_done(struct daemon *d)
 	d->ev = sd_event_unref(d->ev);
 }
 
+/*
+ * The soft RLIMIT_NOFILE up to the hard one: a BMC holds ~6 file
+ * descriptors (its UDP socket, state directory, timers ...), a fleet of
+ * 500 ~3000, past the soft limit of 1024 systemd and shells give by
+ * default.  bmcd waits with epoll (sd-event), never select(), so a
+ * descriptor above 1023 is fine.  A limit still short for several BMCs
+ * is said.
+ */
+static void nofile_raise(unsigned n_inst)
+{
+	unsigned long long want = 6ULL * n_inst + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		unsigned long long was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_warning_errno(-errno, "cannot raise the open file limit from %llu", was);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		} else {
+			log_debug("open file limit raised from %llu to %llu", was,
+				  (unsigned long long)rl.rlim_cur);
+		}
+	}
+	if (n_inst > 1 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+		log_warning("open file limit %llu: %u BMCs need about %llu; raise LimitNOFILE= "
+			    "(ulimit -n)", (unsigned long long)rl.rlim_cur, n_inst, want);
+}
+
 static int watchdog_start(struct daemon *d)
 {
 	int r;
@@ -1046,6 +1136,7 @@ static int watchdog_start(struct daemon *d)
 static int run(const struct options *o)
 {
 	struct daemon d = { 0 };
+	unsigned n_fleet = 0, fleet_up = 0;
 	sigset_t mask;
 	int r;
 
@@ -1070,11 +1161,27 @@ static int run(const struct options *o)
 	d.fleet = o->fleet;
 	if (o->fleet)
 		sd_event_add_signal(d.ev, NULL, SIGHUP, on_sighup, &d);
+	nofile_raise(o->n_inst);
+	/* A --board or --instance BMC that cannot start stops the process (as
+	 * one board alone does: systemd restarts it); a fleet entry's is
+	 * logged and left out, unless none of them starts. */
 	for (unsigned i = 0; i < o->n_inst && r >= 0; i++) {
-		r = instance_start(&d, i, &o->inst[i]);
-		if (r >= 0 && o->inst[i].paths)		/* from the fleet file */
-			d.key[i] = fleet_key(&o->inst[i]);
+		if (!o->inst[i].paths) {
+			r = instance_start(&d, d.n_bmc, &o->inst[i]);
+			continue;
+		}
+		n_fleet++;
+		if (fleet_start(&d, &o->inst[i], fleet_key(&o->inst[i])) == 0)
+			fleet_up++;
 	}
+	if (r >= 0 && n_fleet && !fleet_up) {
+		log_error("fleet %s: none of its %u BMCs started (see above); exiting", o->fleet,
+			  n_fleet);
+		r = -EIO;
+	}
+	if (r >= 0 && fleet_up < n_fleet)
+		log_warning("fleet %s: %u of its %u BMCs started, %u not (SIGHUP tries them again)",
+			    o->fleet, fleet_up, n_fleet, n_fleet - fleet_up);
 	if (r >= 0)
 		r = watchdog_start(&d);
 	if (r < 0)
@@ -1083,7 +1190,7 @@ static int run(const struct options *o)
 	/* What start-up allocated and freed (the board's JSON tree, the
 	 * repository files read whole) back to the system. */
 	malloc_trim(0);
-	sd_notify(0, "READY=1\nSTATUS=Serving IPMI");
+	notify_status(&d, o->n_inst, true);
 	for (unsigned i = 0; i < d.n_bmc; i++)
 		log_info("bmcd %s ready (board %s)", BMCD_VERSION, d.bmc[i]->cfg.name);
 	r = sd_event_loop(d.ev);
