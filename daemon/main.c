@@ -1096,7 +1096,11 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	/* Not on the stack: struct options holds MAX_INSTANCES entries
+	 * (~290 kB) of which a board or a small fleet uses few, and a zeroed
+	 * local would stay resident for the process's life; calloc'd, it is
+	 * mapped and only the pages written take memory. */
+	struct options *o;
 	int r;
 
 	/* Blocks from 64 KiB up (struct bmc with its board copy, a BMC's
@@ -1112,12 +1116,17 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	mallopt(M_TOP_PAD, 0);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024);
-	r = parse_args(argc, argv, &o);
-
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		log_error("out of memory");
+		return 1;
+	}
+	r = parse_args(argc, argv, o);
 	if (r == 0)
-		r = o.check ? check_boards(&o) : run(&o);
+		r = o->check ? check_boards(o) : run(o);
 	else
 		r = r > 0 ? 0 : 2;
-	options_free(&o);
+	options_free(o);
+	free(o);
 	return r;
 }
