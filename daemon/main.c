@@ -1110,9 +1110,12 @@ int main(int argc, char **argv)
 	 * freed.  glibc serves even a large block from the heap's free top
 	 * when that is big enough, dirty and zeroed by calloc: no padding on
 	 * the top (M_TOP_PAD) and trimming it from 64 KiB keep the top smaller
-	 * than any such block.  With these and bmc_init writing only the
-	 * board copy's non-zero pages, a fleet BMC costs ~130 kB of its own
-	 * instead of ~375 kB (docs/virtual.md, "Where a BMC's memory goes"). */
+	 * than any such block.  A free hole inside the heap (start-up's freed
+	 * board JSON) can still serve one, zeroed whole: the tables that must
+	 * stay unallocated use daemon/pages.h instead.  With these and
+	 * bmc_init writing only the board copy's non-zero pages, a fleet BMC
+	 * costs ~90 kB of its own instead of ~375 kB (docs/virtual.md,
+	 * "Where a BMC's memory goes"). */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	mallopt(M_TOP_PAD, 0);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024);
