@@ -53,6 +53,8 @@ struct bmc {
 	struct redfish *redfish;	/* Redfish over HTTPS (redfish/) */
 	struct thermal *thermal;	/* fan zones (thermal/) */
 	unsigned modules_up;		/* bmc_modules[0..modules_up) are running */
+	void *parts;			/* the modules' parts, one mapping (daemon/modules.c) */
+	size_t parts_size;
 	sd_event_source *tick;		/* once a second: every module's tick */
 	sd_event_source *reset;		/* deferred cold/warm reset */
 	bool cold_reset;

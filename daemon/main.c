@@ -1203,7 +1203,11 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	/* Not on the stack: struct options holds MAX_INSTANCES entries
+	 * (~290 kB) of which a board or a small fleet uses few, and a zeroed
+	 * local would stay resident for the process's life; calloc'd, it is
+	 * mapped and only the pages written take memory. */
+	struct options *o;
 	int r;
 
 	/* Blocks from 64 KiB up (struct bmc with its board copy, a BMC's
@@ -1213,18 +1217,26 @@ int main(int argc, char **argv)
 	 * freed.  glibc serves even a large block from the heap's free top
 	 * when that is big enough, dirty and zeroed by calloc: no padding on
 	 * the top (M_TOP_PAD) and trimming it from 64 KiB keep the top smaller
-	 * than any such block.  With these and bmc_init writing only the
-	 * board copy's non-zero pages, a fleet BMC costs ~130 kB of its own
-	 * instead of ~375 kB (docs/virtual.md, "Where a BMC's memory goes"). */
+	 * than any such block.  A free hole inside the heap (start-up's freed
+	 * board JSON) can still serve one, zeroed whole: the tables that must
+	 * stay unallocated use daemon/pages.h instead.  With these and
+	 * bmc_init writing only the board copy's non-zero pages, a fleet BMC
+	 * costs ~90 kB of its own instead of ~375 kB (docs/virtual.md,
+	 * "Where a BMC's memory goes"). */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	mallopt(M_TOP_PAD, 0);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024);
-	r = parse_args(argc, argv, &o);
-
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		log_error("out of memory");
+		return 1;
+	}
+	r = parse_args(argc, argv, o);
 	if (r == 0)
-		r = o.check ? check_boards(&o) : run(&o);
+		r = o->check ? check_boards(o) : run(o);
 	else
 		r = r > 0 ? 0 : 2;
-	options_free(&o);
+	options_free(o);
+	free(o);
 	return r;
 }

@@ -26,6 +26,7 @@
 
 #include "daemon/buf.h"
 #include "daemon/log.h"
+#include "daemon/pages.h"
 #include "daemon/store.h"
 #include "sel/sel.h"
 
@@ -431,7 +432,9 @@ int sel_init(struct sel *sel, int dirfd, unsigned capacity)
 	};
 	if (capacity == 0 || capacity >= SEL_ID_LAST)
 		return -EINVAL;
-	sel->recs = calloc(capacity, sizeof(*sel->recs));
+	/* Sized for the capacity (82 kB for 4096), resident only as
+	 * entries are written (daemon/pages.h). */
+	sel->recs = pages_zalloc((size_t)capacity * sizeof(*sel->recs));
 	if (!sel->recs)
 		return -ENOMEM;
 	r = load(sel);
@@ -447,7 +450,7 @@ void sel_done(struct sel *sel)
 	if (!sel->recs)
 		return;		/* never initialized (a static struct: log_fd 0) */
 	log_close(sel);
-	free(sel->recs);
+	pages_free(sel->recs, (size_t)sel->capacity * sizeof(*sel->recs));
 	sel->recs = NULL;
 	sel->count = 0;
 }

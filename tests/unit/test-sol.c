@@ -14,8 +14,18 @@ static void test_ring(void)
 	struct ring r;
 	uint8_t out[16];
 
+	CHECK(ring_init(&r, 0) == -EINVAL);
+	CHECK(ring_push(&r, "a", 1) == 0);		/* never set up: takes nothing */
+	ring_push_over(&r, "a", 1);
+	CHECK(r.buf == NULL && ring_len(&r) == 0);
 	CHECK(ring_init(&r, 8) == 0);
+	/* The buffer comes with the first byte: none while silent. */
+	CHECK(r.buf == NULL && ring_len(&r) == 0 && ring_room(&r) == 8);
+	CHECK(ring_peek(&r, 0, out, sizeof(out)) == 0);
+	ring_drop(&r, 1);
+	CHECK(ring_push(&r, "", 0) == 0 && r.buf == NULL);
 	CHECK(ring_push(&r, "abcdef", 6) == 6);
+	CHECK(r.buf != NULL);
 	CHECK(ring_push(&r, "ghij", 4) == 2);		/* only what fits */
 	CHECK(ring_len(&r) == 8 && ring_room(&r) == 0);
 	CHECK(ring_peek(&r, 0, out, sizeof(out)) == 8 && memcmp(out, "abcdefgh", 8) == 0);
@@ -36,6 +46,14 @@ static void test_ring(void)
 	ring_push_over(&r, "ab", 2);
 	CHECK(ring_peek(&r, 0, out, 8) == 8 && memcmp(out, "456789ab", 8) == 0);
 	CHECK(r.total == 12);
+	ring_free(&r);
+	CHECK(r.buf == NULL && r.cap == 0);
+
+	/* History first written by push_over: the buffer comes then too. */
+	CHECK(ring_init(&r, 4) == 0);
+	ring_push_over(&r, "012345", 6);
+	CHECK(r.buf != NULL && ring_len(&r) == 4 && r.total == 6);
+	CHECK(ring_peek(&r, 0, out, 4) == 4 && memcmp(out, "2345", 4) == 0);
 	ring_free(&r);
 }
 
