@@ -170,7 +170,7 @@ struct hmac_key {
 static bool hmac_setkey(struct hmac_key *hk, enum auth_alg alg, const void *key, size_t keylen)
 {
 	uint8_t pad[HASH_BLOCK], kh[CRYPTO_MAX_HASH];
-	union hash_ctx h;
+	union hash_ctx h, *dst;
 	size_t i;
 	bool ok = true;
 
@@ -184,7 +184,7 @@ static bool hmac_setkey(struct hmac_key *hk, enum auth_alg alg, const void *key,
 		memset(pad, round ? 0x5c : 0x36, sizeof(pad));
 		for (i = 0; i < keylen; i++)
 			pad[i] ^= ((const uint8_t *)key)[i];
-		union hash_ctx *dst = round ? &hk->out : &hk->in;
+		dst = round ? &hk->out : &hk->in;
 		ok = hash_init(alg, dst) && hash_update(alg, dst, pad, sizeof(pad));
 	}
 	OPENSSL_cleanse(pad, sizeof(pad));
@@ -216,14 +216,13 @@ static bool hmac_run(const struct hmac_key *hk, const void *data, size_t len,
 
 /* ---- key slots and the IV pool (struct crypto) --------------------------- */
 
-/* What a slot keeps: an HMAC key's states (K1's, for a session), and AES-128-ECB contexts
- * keyed with K2 (CBC is chained here, block by block, so a message only
- * needs its IV, not a new key schedule). */
+/* What a slot keeps: an HMAC key's states (a session's K1) and AES-128-ECB
+ * contexts keyed with K2 (CBC is chained here, block by block, so a message
+ * only needs its IV, not a new key schedule). */
 struct key_slot {
 	uint8_t k1[CRYPTO_MAX_HASH];
 	uint8_t k1len;
-	uint8_t hash;			/* enum auth_alg of hk; AUTH_RAKP_NONE: empty */
-	struct hmac_key hk;
+	struct hmac_key hk;		/* hk.alg AUTH_RAKP_NONE: no HMAC key */
 	bool k2set, enc_keyed, dec_keyed;
 	uint8_t k2[16];
 	EVP_CIPHER_CTX *enc, *dec;	/* AES-128-ECB; NULL until used */
@@ -276,8 +275,8 @@ static struct crypto_state *state_get(struct crypto *cr)
 	return cr->st;
 }
 
-/* The slot for slot (CRYPTO_SLOT_NONE, or any out of range: the scratch one,
- * which is re-keyed on every call and wiped after it). */
+/* Key slot number slot; for CRYPTO_SLOT_NONE (or any number out of range)
+ * the scratch slot, keyed for one call and wiped after it (slot_done). */
 static struct key_slot *slot_get(struct crypto_state *st, unsigned slot)
 {
 	return slot < CRYPTO_KEY_SLOTS ? &st->slot[slot] : &st->scratch;
@@ -602,8 +601,7 @@ size_t crypto_hmac_slot(struct crypto *cr, unsigned slot, enum auth_alg alg, con
 		return crypto_hmac(cr, alg, key, keylen, data, len, out);
 	}
 	ks = slot_get(st, slot);
-	if (ks->hash != alg || ks->k1len != keylen || !crypto_equal(ks->k1, key, keylen)) {
-		ks->hash = AUTH_RAKP_NONE;
+	if (ks->hk.alg != alg || ks->k1len != keylen || !crypto_equal(ks->k1, key, keylen)) {
 		if (!hmac_setkey(&ks->hk, alg, key, keylen)) {
 			slot_done(st, ks);
 			poison(out, CRYPTO_MAX_HASH);
@@ -611,7 +609,6 @@ size_t crypto_hmac_slot(struct crypto *cr, unsigned slot, enum auth_alg alg, con
 		}
 		memcpy(ks->k1, key, keylen);
 		ks->k1len = (uint8_t)keylen;
-		ks->hash = (uint8_t)alg;
 	}
 	ok = hmac_run(&ks->hk, data, len, out);
 	slot_done(st, ks);
