@@ -141,3 +141,29 @@ def test_reset_needs_administrator(fresh_bmc):
     time.sleep(0.2)
     c.get_device_id()
     c.sock.close()
+
+
+def _ping(tag, size):
+    """An RMCP/ASF Presence Ping with message tag tag, padded to size bytes
+    (bmcd reads a ping's fields and ignores what follows them)."""
+    pkt = bytes([0x06, 0x00, 0xFF, 0x06, 0x00, 0x00, 0x11, 0xBE, 0x80, tag, 0x00, 0x00])
+    return pkt + bytes(size - len(pkt))
+
+
+def test_oversized_datagram_dropped(bmc):
+    """A datagram longer than bmcd's 1024-byte receive buffer is dropped
+    whole, never handled as its first 1024 bytes; the ones after it are
+    answered.  The pongs' tags tell which pings were answered, so nothing
+    rests on a timeout."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(5)
+        s.sendto(_ping(0x41, 1000), ("127.0.0.1", bmc.port))
+        pong, _ = s.recvfrom(512)
+        assert pong[8] == 0x40 and pong[9] == 0x41, pong.hex()
+        s.sendto(_ping(0x77, 1500), ("127.0.0.1", bmc.port))
+        s.sendto(_ping(0x43, 12), ("127.0.0.1", bmc.port))
+        pong, _ = s.recvfrom(512)
+        assert pong[8] == 0x40 and pong[9] == 0x43, "the oversized ping was answered: " + pong.hex()
+    r = bmc.ipmitool("mc", "info")
+    assert r.ok, r

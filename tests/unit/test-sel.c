@@ -114,6 +114,9 @@ static void test_delete_clear(void)
 	CHECK(s.count == 3 && file_size() == 4 * FRAME && s.last_erase != 0);
 	r = sel_get(&s, 1, &next);
 	CHECK(r && next == 3);
+	/* past the gap an ID is no longer at the first ID + its index */
+	r = sel_get(&s, 3, &next);
+	CHECK(r && r->d[0] == 3 && next == 4);
 	CHECK(sel_delete(&s, SEL_ID_LAST, &del) == 0 && del == 4);
 	reload(&s, 16);
 	CHECK(s.count == 2 && s.last_erase != 0);
@@ -221,6 +224,23 @@ static void test_damage(void)
 	r = sel_get(&s, SEL_ID_FIRST, &next);
 	CHECK(r && r->d[0] == 1 && next == 3);
 	sel_done(&s);
+
+	/* a record ID twice (the first record's frame again at the end) */
+	{
+		uint8_t dup[FRAME];
+		int fd;
+
+		fill(&s, 3);
+		fd = openat(dirfd_, SEL_FILE, O_RDONLY);
+		CHECK(fd >= 0 && pread(fd, dup, FRAME, FRAME) == FRAME);
+		close(fd);
+		file_append(dup, FRAME);
+		reload(&s, 16);
+		CHECK(s.count == 3 && s.dropped_at_load == 1);
+		r = sel_get(&s, SEL_ID_LAST, &next);
+		CHECK(r && r->d[0] == 3 && next == SEL_ID_LAST);
+		sel_done(&s);
+	}
 
 	/* a bad header: the records survive */
 	fill(&s, 3);
